@@ -1,0 +1,34 @@
+// The aspire-arm command line. Every failure the user can fix is one message and an exit code
+// (1 for rejected input, 2 for usage), never a stack trace.
+import { ManifestError, formatDiagnostic } from "../manifest";
+import { checkCommand } from "./check-command";
+import { HELP, UsageError } from "./usage";
+
+export function main(argv: readonly string[], out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): number {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "check":
+        return checkCommand(rest, out);
+      case "help":
+      case "--help":
+      case "-h":
+        out(HELP);
+        return 0;
+      case undefined:
+        throw new UsageError("no command given.");
+      default:
+        throw new UsageError(`unknown command ${command}.`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`aspire-arm: ${e.message}\n\n${HELP}`);
+      return 2;
+    }
+    if (e instanceof ManifestError) {
+      err(e.diagnostics.map((d) => `aspire-arm: ${e.file}: ${formatDiagnostic(d)}\n`).join(""));
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,32 @@
+// One shape for every problem found in a manifest, so the CLI, the Pulumi program and the tests
+// all report the same thing: which resource, which field, what is wrong and what to do.
+
+export interface Diagnostic {
+  /** The resource the problem belongs to; null for file-level problems (bad JSON, no resources). */
+  readonly resource: string | null;
+  /** Dotted path of the field inside the resource (`env.DB_HOST`, `bindings.http.port`), or null. */
+  readonly field: string | null;
+  readonly message: string;
+}
+
+export function diagnostic(resource: string | null, field: string | null, message: string): Diagnostic {
+  return { resource, field, message };
+}
+
+/** Renders a diagnostic on one line: `resource (field): message`. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.resource === null ? "" : d.field ? `${d.resource} (${d.field}): ` : `${d.resource}: `;
+  return `${where}${d.message}`;
+}
+
+/** Thrown for input the user must fix; carries every diagnostic so the caller can print them all
+ *  at once. Callers at the edge (CLI, index.ts) print it without a stack trace. */
+export class ManifestError extends Error {
+  constructor(
+    readonly file: string,
+    readonly diagnostics: readonly Diagnostic[],
+  ) {
+    super(`${file}: ${diagnostics.map(formatDiagnostic).join("; ")}`);
+    this.name = "ManifestError";
+  }
+}

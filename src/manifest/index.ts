@@ -1,0 +1,10 @@
+// The manifest stage: read, validate and evaluate an Aspire manifest. Pure: no Pulumi, no cloud.
+export * from "./model";
+export * from "./diagnostics";
+export { loadManifestFile, parseManifestText, type RawManifest } from "./load";
+export { checkManifest, checkManifestFile, loadManifest, type CheckResult } from "./validate";
+export { Evaluator, EvaluationError, uriEscape, valueToText, type Placement, type EndpointAddress, type Value, type Part, type Slot, type ParameterSlot, type AddressSlot } from "./evaluate";
+export { parseExpression, referencesIn, type Reference, type ExpressionPart, type ExpressionField } from "./expressions";
+export { expressionFields } from "./expression-fields";
+export { manifestPlacement } from "./manifest-placement";
+export { defaultPort, defaultTargetPort, PROJECT_DEFAULT_PORT } from "./ports";

@@ -1,0 +1,246 @@
+// Turns one resource object of a manifest into the typed model, or into diagnostics.
+import * as path from "node:path";
+import { x86OnlyImageMessage } from "./arm64-images";
+import type { Diagnostic } from "./diagnostics";
+import { FieldReader, isObject, describe, type JsonObject } from "./field-reader";
+import type {
+  Binding,
+  BindMount,
+  Build,
+  BuildSecret,
+  ContainerFiles,
+  GenerateOptions,
+  ParameterDefault,
+  ParameterInput,
+  Resource,
+  Volume,
+} from "./model";
+import { isSupportedKind, unsupportedTypeMessage } from "./resource-types";
+import type { ExpressionField } from "./expressions";
+
+export interface ParsedResource {
+  /** Undefined when the resource has errors of its own. */
+  readonly resource?: Resource;
+  /** Strings of the ignored `deployment` section: their references are still checked, since
+   *  a resource whose Azure deployment needs Azure resources cannot be moved as it is. */
+  readonly deploymentExpressions: readonly ExpressionField[];
+}
+
+export function parseResource(name: string, raw: unknown, manifestDir: string, errors: Diagnostic[], warnings: Diagnostic[]): ParsedResource {
+  const before = errors.length;
+  const none: ParsedResource = { deploymentExpressions: [] };
+  if (!isObject(raw)) {
+    errors.push({ resource: name, field: null, message: `resource must be an object, not ${describe(raw)}.` });
+    return none;
+  }
+  const type = raw.type;
+  if (type === undefined || type === null) {
+    const why = typeof raw.error === "string" ? ` The AppHost wrote: "${raw.error}"` : "";
+    errors.push({ resource: name, field: "type", message: `unsupported type (none): the resource has no type, so there is nothing to run.${why} Remove the resource from the AppHost or give it a publishable form (a container or a Dockerfile).` });
+    return none;
+  }
+  if (typeof type !== "string") {
+    errors.push({ resource: name, field: "type", message: `type must be a string, not ${describe(type)}.` });
+    return none;
+  }
+  if (!isSupportedKind(type)) {
+    errors.push({ resource: name, field: "type", message: unsupportedTypeMessage(type) });
+    return none;
+  }
+
+  const r = new FieldReader(name, "", raw, errors, warnings);
+  r.ignore("type");
+  if (type !== "parameter.v0" && r.has("inputs"))
+    r.error("inputs", `legacy inputs on ${type}: inputs belong to parameter.v0 resources since Aspire 8.0 GA. Regenerate the manifest with Aspire 8.0 or later.`);
+
+  const deploymentExpressions: ExpressionField[] = [];
+  if ((type === "project.v1" || type === "container.v1") && r.has("deployment")) {
+    const deployment = r.ignore("deployment");
+    if (isObject(deployment)) collectStrings(deployment.params, "deployment.params", deploymentExpressions);
+  }
+
+  const resource = parseKind(type, name, r, manifestDir);
+  r.warnUnknown();
+  return { resource: errors.length === before ? resource : undefined, deploymentExpressions };
+}
+
+function parseKind(type: Resource["kind"], name: string, r: FieldReader, dir: string): Resource | undefined {
+  switch (type) {
+    case "parameter.v0":
+      return { kind: type, name, value: r.string("value", true) ?? "", inputs: parseInputs(r), connectionString: r.string("connectionString") };
+    case "value.v0":
+      return { kind: type, name, connectionString: r.string("connectionString"), value: r.string("value") };
+    case "annotated.string": {
+      const filter = r.string("filter");
+      if (filter !== undefined && filter !== "uri") r.error("filter", `unknown filter "${filter}": the only filter Aspire writes is "uri".`);
+      return { kind: type, name, value: r.string("value", true) ?? "", filter: filter === "uri" ? "uri" : undefined };
+    }
+    case "project.v0":
+    case "project.v1": {
+      const p = r.string("path", true) ?? "";
+      return { kind: type, name, path: p, projectPath: resolve(dir, p), ...computeFields(r, type) };
+    }
+    case "dockerfile.v0": {
+      const p = r.string("path", true) ?? "";
+      const context = r.string("context", true) ?? "";
+      const build: Build = { contextPath: resolve(dir, context), dockerfilePath: resolve(dir, p), args: r.stringMap("buildArgs", true), secrets: {}, buildOnly: false };
+      return { kind: type, name, build, ...computeFields(r, type) };
+    }
+    case "container.v0":
+    case "container.v1": {
+      const image = r.string("image");
+      const build = type === "container.v1" ? parseBuild(r, dir) : undefined;
+      if (type === "container.v0" && r.has("build")) r.error("build", "container.v0 cannot have a build section: a build needs container.v1.");
+      if (image === undefined && build === undefined && !r.has("build")) r.error(null, `a ${type} needs an image${type === "container.v1" ? " or a build section" : ""}.`);
+      if (image !== undefined && build !== undefined) r.error("build", "a container has either an image or a build section, not both.");
+      if (image !== undefined) {
+        const x86 = x86OnlyImageMessage(image);
+        if (x86) r.error("image", x86);
+      }
+      return {
+        kind: type,
+        name,
+        image,
+        build,
+        entrypoint: r.string("entrypoint"),
+        volumes: r.items("volumes").map(parseVolume),
+        bindMounts: r.items("bindMounts").map((b) => parseBindMount(b, dir)),
+        ...computeFields(r, type),
+      };
+    }
+  }
+}
+
+function computeFields(r: FieldReader, type: string) {
+  return {
+    env: r.stringMap("env"),
+    args: type === "dockerfile.v0" ? [] : r.stringArray("args"),
+    bindings: parseBindings(r),
+    connectionString: r.string("connectionString"),
+    containerFiles: parseContainerFiles(r),
+  };
+}
+
+function parseBindings(r: FieldReader): Record<string, Binding> {
+  const out: Record<string, Binding> = {};
+  for (const [name, b] of r.entries("bindings")) {
+    const scheme = b.string("scheme");
+    const protocol = b.string("protocol");
+    const transport = b.string("transport");
+    let targetPort = b.port("targetPort");
+    if (b.has("containerPort")) {
+      const legacy = b.port("containerPort");
+      b.warn("containerPort", `containerPort is the 8.0-preview name of targetPort; read as targetPort ${legacy ?? ""}.`.replace(" .", "."));
+      targetPort ??= legacy;
+    }
+    if (scheme === undefined) b.error("scheme", `binding ${name} needs a scheme (http, https, tcp, ...).`);
+    let proto: "tcp" | "udp" = "tcp";
+    if (protocol === "udp" || scheme === "udp") proto = "udp";
+    else if (protocol !== undefined && protocol !== "tcp") b.warn("protocol", `protocol "${protocol}" is not tcp or udp; read as tcp.`);
+    out[name] = {
+      name,
+      scheme: scheme ?? "tcp",
+      protocol: proto,
+      transport: transport ?? (scheme === "http" || scheme === "https" ? "http" : proto),
+      port: b.port("port"),
+      targetPort,
+      external: b.boolean("external") ?? false,
+    };
+  }
+  return out;
+}
+
+function parseVolume(v: FieldReader): Volume {
+  const target = v.string("target", true) ?? "";
+  if (target && !target.startsWith("/")) v.error("target", `volume target ${target} must be an absolute path inside the container.`);
+  return { name: v.string("name") || undefined, target, readOnly: v.boolean("readOnly") ?? false };
+}
+
+function parseBindMount(b: FieldReader, dir: string): BindMount {
+  const source = b.string("source", true) ?? "";
+  const target = b.string("target", true) ?? "";
+  if (target && !target.startsWith("/")) b.error("target", `bind mount target ${target} must be an absolute path inside the container.`);
+  return { source, sourcePath: resolve(dir, source), target, readOnly: b.boolean("readOnly") ?? false };
+}
+
+function parseBuild(r: FieldReader, dir: string): Build | undefined {
+  const b = r.object("build");
+  if (!b) return undefined;
+  const context = b.string("context", true) ?? "";
+  const dockerfile = b.string("dockerfile", true) ?? "";
+  const secrets: Record<string, BuildSecret> = {};
+  for (const [id, s] of b.entries("secrets")) {
+    const type = s.string("type", true);
+    if (type === "env") secrets[id] = { type, value: s.string("value", true) ?? "" };
+    else if (type === "file") secrets[id] = { type, sourcePath: resolve(dir, s.string("source", true) ?? "") };
+    else if (type !== undefined) s.error("type", `build secret type must be "env" or "file", not "${type}".`);
+  }
+  return {
+    contextPath: resolve(dir, context),
+    dockerfilePath: resolve(dir, dockerfile),
+    stage: b.string("stage"),
+    args: b.stringMap("args", true),
+    secrets,
+    buildOnly: b.boolean("buildOnly") ?? false,
+  };
+}
+
+function parseContainerFiles(r: FieldReader): Record<string, ContainerFiles> {
+  const out: Record<string, ContainerFiles> = {};
+  for (const [source, f] of r.entries("containerFiles")) {
+    out[source] = { destination: f.string("destination", true) ?? "", sources: f.stringArray("sources") };
+  }
+  return out;
+}
+
+function parseInputs(r: FieldReader): Record<string, ParameterInput> {
+  const out: Record<string, ParameterInput> = {};
+  for (const [name, input] of r.entries("inputs")) {
+    const type = input.string("type");
+    if (type !== undefined && type !== "string") input.error("type", `input type must be "string" (the only type Aspire writes), not "${type}".`);
+    input.ignore("description");
+    out[name] = { name, secret: input.boolean("secret") ?? false, default: parseDefault(input) };
+  }
+  return out;
+}
+
+function parseDefault(input: FieldReader): ParameterDefault | undefined {
+  const d = input.object("default");
+  if (!d) return undefined;
+  if (d.has("generate")) {
+    const g = d.object("generate");
+    if (!g) return undefined;
+    const generate: GenerateOptions = {
+      minLength: g.nonNegativeInteger("minLength") ?? 0,
+      lower: g.boolean("lower") ?? true,
+      upper: g.boolean("upper") ?? true,
+      numeric: g.boolean("numeric") ?? true,
+      special: g.boolean("special") ?? true,
+      minLower: g.nonNegativeInteger("minLower") ?? 0,
+      minUpper: g.nonNegativeInteger("minUpper") ?? 0,
+      minNumeric: g.nonNegativeInteger("minNumeric") ?? 0,
+      minSpecial: g.nonNegativeInteger("minSpecial") ?? 0,
+    };
+    if (!generate.lower && !generate.upper && !generate.numeric && !generate.special)
+      g.error(null, "a generated value needs at least one allowed character class (lower, upper, numeric or special).");
+    return { kind: "generate", generate };
+  }
+  if (d.has("value")) {
+    const value = d.string("value", true);
+    return value === undefined ? undefined : { kind: "value", value };
+  }
+  d.error(null, `default must have "value" or "generate".`);
+  return undefined;
+}
+
+/** Manifest paths are relative to the manifest's folder and written with "/". */
+function resolve(dir: string, p: string): string {
+  return path.resolve(dir, p.replace(/\\/g, "/"));
+}
+
+/** Every string inside a JSON value (params may nest arrays and objects), with its path. */
+function collectStrings(v: unknown, field: string, out: ExpressionField[]): void {
+  if (typeof v === "string") out.push({ field, text: v });
+  else if (Array.isArray(v)) v.forEach((item, i) => collectStrings(item, `${field}.${i}`, out));
+  else if (isObject(v)) for (const [k, item] of Object.entries(v as JsonObject)) collectStrings(item, `${field}.${k}`, out);
+}
