@@ -11,11 +11,26 @@ export const HELP = `aspire-arm: run a .NET Aspire application on Arm virtual ma
 
 Usage:
   aspire-arm check [--json] MANIFEST...   Check that manifests can be deployed to Arm VMs (no cloud needed).
+  aspire-arm plan MANIFEST [options]      Print the deployment plan, offline (no credentials, no Pulumi CLI).
   aspire-arm help                         Show this help.
 
 check prints, for each manifest, whether it is deployable, with every error and warning naming
 the resource and field. --json prints a JSON array instead, one object per file:
   {"file", "ok", "errors": [{"resource", "field", "message"}], "warnings": [...]}
 
-Exit codes: 0 all manifests deployable, 1 some manifest rejected, 2 usage error.
+plan options:
+  --cloud aws|gcp         target cloud (default aws)
+  --stack NAME            stack name, used in secret names (default dev)
+  --set NAME=VALUE        value of a manifest parameter (repeatable)
+  --vm NAME=R1,R2         place resources R1, R2 on VM NAME (repeatable; default: one VM "app")
+  --vm-per-service        one VM per service
+  --runtime docker|dotnet run .NET projects in containers (default) or natively on the ASP.NET Core runtime
+  --instance-type TYPE    instance/machine type of every VM (default t4g.small / t2a-standard-1)
+  --image RESOURCE=IMAGE  run IMAGE for RESOURCE instead of its manifest image or build (repeatable)
+  --domain NAME           serve external endpoints with automatic HTTPS under NAME
+  --dashboard             run the Aspire dashboard on the VM and send telemetry to it
+  --out DIR               write DIR/<vm>/user-data and the app config (compose.yaml, Caddyfile, units)
+  --json                  print the plan as JSON
+
+Exit codes: 0 success (check: all deployable), 1 rejected input or a plan that cannot fit, 2 usage error.
 `;

@@ -51,7 +51,11 @@ export interface Placement {
 }
 
 export class EvaluationError extends Error {
-  constructor(readonly diagnostic: Diagnostic) {
+  constructor(
+    readonly diagnostic: Diagnostic,
+    /** For a reference cycle: the fields on it, in order (without the repeated first one). */
+    readonly cycle?: readonly string[],
+  ) {
     super(`${diagnostic.resource}${diagnostic.field ? ` (${diagnostic.field})` : ""}: ${diagnostic.message}`);
     this.name = "EvaluationError";
   }
@@ -66,6 +70,7 @@ interface Site {
 export class Evaluator {
   private readonly byLowerName = new Map<string, string>();
   private readonly memo = new Map<string, Value>();
+  private readonly addresses = new Map<string, EndpointAddress>();
   private readonly stack: string[] = [];
 
   constructor(
@@ -116,8 +121,8 @@ export class Evaluator {
     if (cached) return cached;
     const cycleStart = this.stack.indexOf(key);
     if (cycleStart >= 0) {
-      const cycle = [...this.stack.slice(cycleStart), key].join(" -> ");
-      throw new EvaluationError({ resource: site.resource, field: site.field, message: `reference cycle: ${cycle}. Break the cycle in the AppHost.` });
+      const cycle = this.stack.slice(cycleStart);
+      throw new EvaluationError({ resource: site.resource, field: site.field, message: `reference cycle: ${[...cycle, key].join(" -> ")}. Break the cycle in the AppHost.` }, cycle);
     }
     this.stack.push(key);
     try {
@@ -136,6 +141,17 @@ export class Evaluator {
     return target.kind === "annotated.string" && target.filter === "uri" ? uriFiltered(value) : value;
   }
 
+  /** The placement's answer, asked once per (reader, endpoint). */
+  private address(from: string, target: ComputeResource, binding: Binding): EndpointAddress {
+    const key = `${from}\u0000${target.name}\u0000${binding.name}`;
+    let address = this.addresses.get(key);
+    if (!address) {
+      address = this.placement.address(from, target, binding);
+      this.addresses.set(key, address);
+    }
+    return address;
+  }
+
   private bindingProperty(from: string, target: ComputeResource, binding: Binding, prop: BindingProperty): Value {
     const plain = (text: string): Value => ({ parts: [text], secret: false });
     switch (prop) {
@@ -148,7 +164,7 @@ export class Evaluator {
       case "external":
         return plain(String(binding.external));
       default: {
-        const address = this.placement.address(from, target, binding);
+        const address = this.address(from, target, binding);
         if (prop === "host") return { parts: address.host, secret: false };
         if (prop === "port") return plain(String(address.port));
         if (prop === "scheme") return plain(address.scheme);

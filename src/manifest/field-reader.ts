@@ -99,7 +99,7 @@ export class FieldReader {
     const out: string[] = [];
     v.forEach((item, i) => {
       if (typeof item === "string") out.push(item);
-      else this.error(key, `${this.field(key)}[${i}] must be a string, not ${describe(item)}. Quote numbers and booleans.`);
+      else this.error(`${key}.${i}`, `${this.field(key)}.${i} must be a string, not ${describe(item)}. Quote numbers and booleans.`);
     });
     return out;
   }
@@ -117,7 +117,7 @@ export class FieldReader {
     }
     for (const [name, value] of Object.entries(v)) {
       if (typeof value === "string" || (nullable && value === null)) out[name] = value;
-      else this.error(key, `${this.field(key)}.${name} must be a string, not ${describe(value)}. Quote numbers and booleans; objects are not allowed.`);
+      else this.error(`${key}.${name}`, `${this.field(key)}.${name} must be a string, not ${describe(value)}. Quote numbers and booleans; objects are not allowed.`);
     }
     return out;
   }

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { diagnostic, ManifestError } from "./diagnostics";
+import { findJsonError } from "./json-error";
 
 export interface RawManifest {
   readonly file: string;
@@ -36,12 +37,9 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    const message = (e as Error).message;
-    const at = /at position (\d+)/.exec(message);
-    const offset = at ? Number(at[1]) : text.length;
-    const { line, column } = lineAndColumn(text, offset);
-    const reason = message.replace(/\s*(in JSON )?at position \d+.*$/, "").replace(/ in JSON$/, "");
-    throw new ManifestError(file, [diagnostic(null, null, `invalid JSON at line ${line}, column ${column}: ${reason}. Fix the file or publish the manifest again.`)]);
+    const found = findJsonError(text) ?? { offset: text.length, reason: (e as Error).message.split("\n")[0] };
+    const { line, column } = lineAndColumn(text, found.offset);
+    throw new ManifestError(file, [diagnostic(null, null, `invalid JSON at line ${line}, column ${column}: ${found.reason}. Fix the file or publish the manifest again.`)]);
   }
 }
 

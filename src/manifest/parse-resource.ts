@@ -54,7 +54,8 @@ export function parseResource(name: string, raw: unknown, manifestDir: string, e
     r.error("inputs", `legacy inputs on ${type}: inputs belong to parameter.v0 resources since Aspire 8.0 GA. Regenerate the manifest with Aspire 8.0 or later.`);
 
   const deploymentExpressions: ExpressionField[] = [];
-  if ((type === "project.v1" || type === "container.v1") && r.has("deployment")) {
+  // Only v1 resources are written with a deployment section, but a v0 one means the same.
+  if (type !== "parameter.v0" && type !== "value.v0" && type !== "annotated.string" && r.has("deployment")) {
     const deployment = r.ignore("deployment");
     if (isObject(deployment)) collectStrings(deployment.params, "deployment.params", deploymentExpressions);
   }

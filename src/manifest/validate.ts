@@ -114,14 +114,17 @@ export function checkManifest(raw: RawManifest): CheckResult {
       warnings.push(diagnostic(name, "deployment", `the deployment section describes Azure compute and is ignored: the resource runs on the VM as a ${resource.kind.replace(/v1$/, "v0")}.`));
   const manifest: Manifest = { file: raw.file, dir: raw.dir, resources: valid };
   const evaluator = new Evaluator(manifest, manifestPlacement);
+  const reported = new Set<string>();
   for (const [name, resource] of valid) {
     for (const { field, text } of expressionFields(resource)) {
       try {
         evaluator.evaluate(name, text, { resource: name, field });
       } catch (e) {
         if (!(e instanceof EvaluationError)) throw e;
-        // A cycle is met from each resource on it: report it once.
-        if (!errors.some((d) => d.message === e.diagnostic.message)) errors.push(e.diagnostic);
+        // A cycle is met from each resource on it, entered at a different point: report it once.
+        const id = e.cycle ? [...e.cycle].sort().join("\u0000") : e.diagnostic.message;
+        if (!reported.has(id)) errors.push(e.diagnostic);
+        reported.add(id);
         break;
       }
     }

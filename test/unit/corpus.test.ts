@@ -1,0 +1,108 @@
+// The real-manifest corpus in ../shared/manifests: every verdict matches EXPECTED.tsv, every
+// resource in must_name is named by an error, and every deployable manifest evaluates fully.
+// Skips when ../shared is absent (the repository's own fixtures cover each case on their own).
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { checkManifestFile, EvaluationError, Evaluator, expressionFields, manifestPlacement, type CheckResult } from "../../src/manifest";
+
+const root = path.resolve(__dirname, "../../..");
+const shared = path.resolve(root, "../shared");
+const corpus = path.join(shared, "manifests/corpus");
+const expectedTsv = path.join(shared, "manifests/EXPECTED.tsv");
+
+interface Expectation {
+  readonly file: string;
+  readonly expect: "deploy" | "reject";
+  readonly mustName: readonly string[];
+}
+
+function readExpectations(): Expectation[] {
+  const [header, ...lines] = fs.readFileSync(expectedTsv, "utf8").split("\n");
+  assert.deepEqual(header.split("\t").slice(0, 3), ["file", "expect", "must_name"]);
+  return lines
+    .filter((line) => line.trim() !== "")
+    .map((line) => {
+      const [file, expect, mustName = ""] = line.split("\t");
+      assert.ok(expect === "deploy" || expect === "reject", `${file}: expect column is ${expect}`);
+      return { file, expect, mustName: mustName.split(",").filter((n) => n !== "") };
+    });
+}
+
+/** The corpus and its results, computed once; undefined when ../shared is absent. */
+let cache: { rows: Expectation[]; results: Map<string, CheckResult> } | undefined;
+function corpusResults(t: TestContext): typeof cache {
+  if (!fs.existsSync(corpus) || !fs.existsSync(expectedTsv)) {
+    t.skip(`../shared/manifests/corpus not found: ${corpus} (or ${expectedTsv})`);
+    return undefined;
+  }
+  if (!cache) {
+    const rows = readExpectations();
+    cache = { rows, results: new Map(rows.map((row) => [row.file, checkManifestFile(path.join(corpus, row.file))])) };
+  }
+  return cache;
+}
+
+test("EXPECTED.tsv lists files that exist in the corpus", (t) => {
+  const c = corpusResults(t);
+  if (!c) return;
+  assert.ok(c.rows.length > 0);
+  const missing = c.rows.filter((row) => !fs.existsSync(path.join(corpus, row.file))).map((row) => row.file);
+  assert.deepEqual(missing, []);
+});
+
+test("every corpus verdict matches the expect column of EXPECTED.tsv", (t) => {
+  const c = corpusResults(t);
+  if (!c) return;
+  const mismatches: string[] = [];
+  for (const row of c.rows) {
+    const result = c.results.get(row.file);
+    assert.ok(result);
+    const got = result.manifest ? "deploy" : "reject";
+    if (got !== row.expect) mismatches.push(`${row.file}: expected ${row.expect}, got ${got} (${result.errors.map((e) => `${e.resource}: ${e.message}`).join(" | ").slice(0, 300)})`);
+  }
+  assert.deepEqual(mismatches, []);
+});
+
+test("every resource in must_name is the resource of one of the file's errors", (t) => {
+  const c = corpusResults(t);
+  if (!c) return;
+  const unnamed: string[] = [];
+  let named = 0;
+  for (const row of c.rows) {
+    const resources = new Set(c.results.get(row.file)?.errors.map((e) => e.resource));
+    for (const name of row.mustName) {
+      if (resources.has(name)) named++;
+      else unnamed.push(`${row.file}: no error names ${name}`);
+    }
+  }
+  assert.deepEqual(unnamed, []);
+  assert.ok(named > 0, "EXPECTED.tsv names at least one resource");
+});
+
+test("every deployable corpus manifest evaluates every expression field with manifestPlacement", (t) => {
+  const c = corpusResults(t);
+  if (!c) return;
+  const failures: string[] = [];
+  let evaluated = 0;
+  for (const row of c.rows) {
+    const manifest = c.results.get(row.file)?.manifest;
+    if (!manifest) continue;
+    const evaluator = new Evaluator(manifest, manifestPlacement);
+    for (const [name, resource] of manifest.resources) {
+      for (const { field, text } of expressionFields(resource)) {
+        try {
+          const value = evaluator.evaluate(name, text, { resource: name, field });
+          assert.ok(Array.isArray(value.parts));
+          evaluated++;
+        } catch (e) {
+          if (!(e instanceof EvaluationError)) throw e;
+          failures.push(`${row.file}: ${e.message}`);
+        }
+      }
+    }
+  }
+  assert.deepEqual(failures, []);
+  assert.ok(evaluated > 0, "some expression fields were evaluated");
+});
