@@ -2,8 +2,8 @@
 // Modelled on azd's eval.go, with three differences that matter on VMs:
 //  - hosts and ports are asked of a Placement, from the point of view of the resource that will
 //    read the value, so the same manifest resolves differently on one VM or across several;
-//  - parameter values are not known here (they come from stack config, generated passwords or
-//    cloud addresses): they stay symbolic Slots that a later stage fills in;
+//  - parameter values are not known here (they come from stack config or generated passwords):
+//    they stay symbolic Slots that a later stage fills in;
 //  - a value that contains a secret parameter, directly or through other values, is marked secret.
 import type { Diagnostic } from "./diagnostics";
 import { parseExpression, type Reference } from "./expressions";
@@ -19,14 +19,8 @@ export interface ParameterSlot {
   readonly filters: readonly "uri"[];
 }
 
-/** A value that only the cloud knows (a VM's private address); `key` is the placement's own name for it. */
-export interface AddressSlot {
-  readonly kind: "address";
-  readonly key: string;
-  readonly filters: readonly "uri"[];
-}
-
-export type Slot = ParameterSlot | AddressSlot;
+/** A part of a value that is only known at deploy time. */
+export type Slot = ParameterSlot;
 export type Part = string | Slot;
 
 export interface Value {
@@ -37,7 +31,7 @@ export interface Value {
 /** How one resource reaches an endpoint of another (or of itself). */
 export interface EndpointAddress {
   readonly scheme: string;
-  readonly host: readonly Part[];
+  readonly host: string;
   readonly port: number;
 }
 
@@ -165,15 +159,12 @@ export class Evaluator {
         return plain(String(binding.external));
       default: {
         const address = this.address(from, target, binding);
-        if (prop === "host") return { parts: address.host, secret: false };
+        if (prop === "host") return plain(address.host);
         if (prop === "port") return plain(String(address.port));
         if (prop === "scheme") return plain(address.scheme);
         // .NET writes booleans as True/False, and Aspire's tlsEnabled is a .NET bool.
         if (prop === "tlsEnabled") return plain(address.scheme === "https" ? "True" : "False");
-        const parts: Part[] = [`${address.scheme}://`];
-        for (const p of address.host) typeof p === "string" ? appendText(parts, p) : parts.push(p);
-        appendText(parts, `:${address.port}`);
-        return { parts, secret: false };
+        return plain(`${address.scheme}://${address.host}:${address.port}`);
       }
     }
   }

@@ -3,7 +3,7 @@ export * from "./model";
 export * from "./diagnostics";
 export { loadManifestFile, parseManifestText, type RawManifest } from "./load";
 export { checkManifest, checkManifestFile, loadManifest, type CheckResult } from "./validate";
-export { Evaluator, EvaluationError, uriEscape, valueToText, type Placement, type EndpointAddress, type Value, type Part, type Slot, type ParameterSlot, type AddressSlot } from "./evaluate";
+export { Evaluator, EvaluationError, uriEscape, valueToText, type Placement, type EndpointAddress, type Value, type Part, type Slot, type ParameterSlot } from "./evaluate";
 export { parseExpression, referencesIn, type Reference, type ExpressionPart, type ExpressionField } from "./expressions";
 export { expressionFields } from "./expression-fields";
 export { manifestPlacement } from "./manifest-placement";

@@ -24,7 +24,6 @@ import {
   type Placement,
   type ProjectResource,
   type Resource,
-  type Slot,
   type Value,
   type ValueResource,
 } from "../../src/manifest";
@@ -62,7 +61,7 @@ function manifestOf(...resources: Resource[]): Manifest {
   return { file: "/apps/test/aspire-manifest.json", dir: "/apps/test", resources: new Map(resources.map((r) => [r.name, r])) };
 }
 
-/** A placement that puts resources on named VMs: same VM -> container name, other VM -> an AddressSlot.
+/** A placement that puts resources on named VMs: same VM -> container name, other VM -> the VM's host name.
  *  It records every question, as "from->target.binding". */
 class RecordingPlacement implements Placement {
   readonly addressCalls: string[] = [];
@@ -72,7 +71,7 @@ class RecordingPlacement implements Placement {
   address(from: string, target: ComputeResource, b: Binding): EndpointAddress {
     this.addressCalls.push(`${from}->${target.name}.${b.name}`);
     const sameVm = (this.vmOf[from] ?? "vm0") === (this.vmOf[target.name] ?? "vm0");
-    const host = sameVm ? [target.name] : [{ kind: "address" as const, key: `${this.vmOf[target.name] ?? "vm0"}.privateIp`, filters: [] }];
+    const host = sameVm ? target.name : `${this.vmOf[target.name] ?? "vm0"}.internal`;
     return { scheme: b.scheme, host, port: b.port ?? b.targetPort ?? 80 };
   }
 
@@ -287,14 +286,12 @@ test("viewpoint: the same {cache.bindings.tcp.host} resolves per reader, as the 
   );
   const placement = new RecordingPlacement({ cache: "vm-data", api: "vm-data", worker: "vm-web" });
   const ev = new Evaluator(m, placement);
-  const remote: Slot = { kind: "address", key: "vm-data.privateIp", filters: [] };
-
   assert.deepEqual(ev.evaluate("api", "{cache.bindings.tcp.host}", site("api", "env.H")), { parts: ["cache"], secret: false });
-  assert.deepEqual(ev.evaluate("worker", "{cache.bindings.tcp.host}", site("worker", "env.H")), { parts: [remote], secret: false });
+  assert.deepEqual(ev.evaluate("worker", "{cache.bindings.tcp.host}", site("worker", "env.H")), { parts: ["vm-data.internal"], secret: false });
   // Through a connection string too: memoisation must not leak one reader's view to another.
   assert.deepEqual(ev.evaluate("api", "{cache.connectionString}", site("api", "env.CS")), { parts: ["cache:6379"], secret: false });
-  assert.deepEqual(ev.evaluate("worker", "{cache.connectionString}", site("worker", "env.CS")), { parts: [remote, ":6379"], secret: false });
-  assert.deepEqual(ev.evaluate("worker", "{cache.bindings.tcp.url}", site("worker", "env.U")), { parts: ["tcp://", remote, ":6379"], secret: false });
+  assert.deepEqual(ev.evaluate("worker", "{cache.connectionString}", site("worker", "env.CS")), { parts: ["vm-data.internal:6379"], secret: false });
+  assert.deepEqual(ev.evaluate("worker", "{cache.bindings.tcp.url}", site("worker", "env.U")), { parts: ["tcp://vm-data.internal:6379"], secret: false });
 });
 
 test("a self-reference asks the placement with from === target (kafka's advertised listeners)", () => {
@@ -368,18 +365,18 @@ test("annotated.string uri filter on a parameter: the slot carries the filter, s
 
 // ---- valueToText ----------------------------------------------------------------------------------------
 
-test("valueToText fills parameter and address slots in order", () => {
+test("valueToText fills parameter slots in order, applying their filters", () => {
   const v: Value = {
-    parts: ["Host=", { kind: "address", key: "vm1.privateIp", filters: [] }, ";Password=", paramSlot("pw", true), ";App=", { kind: "address", key: "a b", filters: ["uri"] }],
+    parts: ["Host=db;Password=", paramSlot("pw", true), ";App=", paramSlot("app", false, ["uri"])],
     secret: true,
   };
   const filled: string[] = [];
   const text = valueToText(v, (slot) => {
-    filled.push(slot.kind === "parameter" ? `parameter:${slot.parameter}` : `address:${slot.key}`);
-    return slot.kind === "parameter" ? "s3cret" : slot.key === "a b" ? "x y" : "10.0.1.5";
+    filled.push(slot.parameter);
+    return slot.parameter === "pw" ? "s3cret" : "x y";
   });
-  assert.equal(text, "Host=10.0.1.5;Password=s3cret;App=x%20y");
-  assert.deepEqual(filled, ["address:vm1.privateIp", "parameter:pw", "address:a b"]);
+  assert.equal(text, "Host=db;Password=s3cret;App=x%20y");
+  assert.deepEqual(filled, ["pw", "app"]);
 });
 
 // ---- manifestPlacement -------------------------------------------------------------------------------------
@@ -409,7 +406,7 @@ test("manifestPlacement: port is what others use, targetPort what the process li
     const what = `${resource.kind} ${JSON.stringify(b)}`;
     assert.equal(defaultPort(resource, b), port, what);
     assert.equal(defaultTargetPort(resource, b), targetPort, what);
-    assert.deepEqual(manifestPlacement.address("someone", resource, b), { scheme: b.scheme, host: [resource.name], port }, what);
+    assert.deepEqual(manifestPlacement.address("someone", resource, b), { scheme: b.scheme, host: resource.name, port }, what);
     assert.equal(manifestPlacement.targetPort(resource, b), targetPort, what);
   }
 });
