@@ -1,7 +1,9 @@
 // The aspire-arm command line. Every failure the user can fix is one message and an exit code
 // (1 for rejected input, 2 for usage), never a stack trace.
 import { ManifestError, formatDiagnostic } from "../manifest";
+import { PlanError } from "../plan";
 import { checkCommand } from "./check-command";
+import { planCommand } from "./plan-command";
 import { HELP, UsageError } from "./usage";
 
 export function main(argv: readonly string[], out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): number {
@@ -10,6 +12,8 @@ export function main(argv: readonly string[], out: (text: string) => void = (t) 
     switch (command) {
       case "check":
         return checkCommand(rest, out);
+      case "plan":
+        return planCommand(rest, out, err);
       case "help":
       case "--help":
       case "-h":
@@ -27,6 +31,10 @@ export function main(argv: readonly string[], out: (text: string) => void = (t) 
     }
     if (e instanceof ManifestError) {
       err(e.diagnostics.map((d) => `aspire-arm: ${e.file}: ${formatDiagnostic(d)}\n`).join(""));
+      return 1;
+    }
+    if (e instanceof PlanError) {
+      err(e.diagnostics.map((d) => `aspire-arm: ${formatDiagnostic(d)}\n`).join(""));
       return 1;
     }
     throw e;

@@ -1,0 +1,84 @@
+// How services find each other once placed on VMs: the evaluator's Placement for a plan.
+//
+//   same VM, container -> container : the container name on the VM's Docker network, target port
+//   same VM, native    -> container : localhost, the container's published host port
+//   same VM, container -> native    : host.docker.internal, the process's own port
+//   other VM                         : the VM's host alias (mapped to its private address), host port
+//
+// A service's reference to itself (Kafka's advertised listeners) must be the address its clients
+// use: the VM alias when any client is outside its Docker network, the container name otherwise.
+// https endpoints of .NET projects are plain HTTP inside the app: TLS ends at the VM's proxy.
+import { defaultTargetPort, isProject, type Binding, type ComputeResource, type EndpointAddress, type Placement } from "../manifest";
+
+export const HOST_GATEWAY = "host.docker.internal";
+
+/** The host alias under which the other VMs of the app reach VM `vm`. */
+export function vmAlias(vm: string): string {
+  return `${vm}.aspire.internal`;
+}
+
+export interface ServiceSite {
+  readonly vm: string;
+  /** Container name / unit name. */
+  readonly name: string;
+  readonly runAs: "container" | "native";
+}
+
+/** A (consumer, target endpoint) pair found while evaluating: decides which ports are published. */
+export interface EndpointUse {
+  readonly from: string;
+  readonly target: string;
+  readonly binding: string;
+}
+
+const key = (target: string, binding: string) => `${target}\u0000${binding}`;
+
+export class PlanPlacement implements Placement {
+  constructor(
+    private readonly sites: ReadonlyMap<string, ServiceSite>,
+    /** Ports the processes listen on, by target+binding (native projects get distinct ones). */
+    private readonly targetPorts: ReadonlyMap<string, number>,
+    /** Published host ports, by target+binding. */
+    private readonly hostPorts: ReadonlyMap<string, number>,
+    /** Endpoints with a client outside their Docker network. */
+    private readonly reachedFromOutside: ReadonlySet<string>,
+  ) {}
+
+  targetPort(target: ComputeResource, binding: Binding): number {
+    return this.targetPorts.get(key(target.name, binding.name)) ?? defaultTargetPort(target, binding);
+  }
+
+  address(from: string, target: ComputeResource, binding: Binding): EndpointAddress {
+    const scheme = isProject(target) && binding.scheme === "https" ? "http" : binding.scheme;
+    const to = this.sites.get(target.name);
+    const me = this.sites.get(from);
+    const targetPort = this.targetPort(target, binding);
+    const hostPort = this.hostPorts.get(key(target.name, binding.name)) ?? targetPort;
+    const alias = to ? vmAlias(to.vm) : target.name;
+    if (!to || !me) return { scheme, host: to?.name ?? target.name, port: targetPort }; // not placed (build-only): name it
+    if (from === target.name) {
+      if (to.runAs === "native") return { scheme, host: this.reachedFromOutside.has(key(target.name, binding.name)) ? alias : "localhost", port: targetPort };
+      return this.reachedFromOutside.has(key(target.name, binding.name)) ? { scheme, host: alias, port: hostPort } : { scheme, host: to.name, port: targetPort };
+    }
+    if (me.vm !== to.vm) return { scheme, host: alias, port: to.runAs === "native" ? targetPort : hostPort };
+    if (me.runAs === "container" && to.runAs === "container") return { scheme, host: to.name, port: targetPort };
+    if (me.runAs === "native" && to.runAs === "container") return { scheme, host: "localhost", port: hostPort };
+    if (me.runAs === "container") return { scheme, host: HOST_GATEWAY, port: targetPort };
+    return { scheme, host: "localhost", port: targetPort };
+  }
+}
+
+/** Records which endpoints each service reaches, while answering like a single Docker network. */
+export class RecordingPlacement implements Placement {
+  readonly uses: EndpointUse[] = [];
+  constructor(private readonly inner: Placement) {}
+  targetPort(target: ComputeResource, binding: Binding): number {
+    return this.inner.targetPort(target, binding);
+  }
+  address(from: string, target: ComputeResource, binding: Binding): EndpointAddress {
+    this.uses.push({ from, target: target.name, binding: binding.name });
+    return this.inner.address(from, target, binding);
+  }
+}
+
+export { key as endpointKey };

@@ -1,0 +1,261 @@
+// Builds the deployment plan from a validated manifest and the user's options. Pure: no cloud.
+import {
+  Evaluator,
+  defaultTargetPort,
+  isProject,
+  runsAsService,
+  type ComputeResource,
+  type Diagnostic,
+  type Manifest,
+  type Value,
+} from "../manifest";
+import { PlanPlacement, RecordingPlacement, endpointKey, vmAlias, HOST_GATEWAY, type EndpointUse, type ServiceSite } from "./addressing";
+import { PlanError } from "./errors";
+import type { DeploymentPlan, ImageSource, ParameterPlan, PortPlan, PublicEndpoint, ServicePlan, VmPlan } from "./model";
+import { uniqueSafeNames } from "./names";
+import type { PlanOptions } from "./options";
+import { fillKnownParameters, isStoredOnVm, planParameters } from "./parameters";
+import { assignVms, type AssignedVm } from "./vm-assignment";
+import { DASHBOARD_NAME, DASHBOARD_UI_PORT, dashboardService, dashboardTokenParameter, otelEnv, otlpReachedFromOutside } from "./dashboard";
+
+export interface PlanResult {
+  readonly plan: DeploymentPlan;
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** Ports a VM keeps for itself: SSH and the reverse proxy. */
+const RESERVED_HOST_PORTS = [22, 80, 443];
+
+export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult {
+  const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  const parameters = planParameters(manifest, options, errors, warnings);
+  const assignment = assignVms(manifest, options, errors);
+  warnings.push(...assignment.warnings);
+  if (errors.length) throw new PlanError(errors);
+
+  const services = [...manifest.resources.values()].filter(runsAsService);
+  const names = uniqueSafeNames(services.map((s) => s.name), ["caddy", "aspire-dashboard"]);
+  const vmByName = new Map(assignment.vms.map((v) => [v.name, v]));
+  const sites = new Map<string, ServiceSite>();
+  for (const s of services) {
+    const vm = vmByName.get(assignment.vmOf.get(s.name) ?? "");
+    if (!vm) continue;
+    sites.set(s.name, { vm: vm.name, name: names.get(s.name) ?? s.name, runAs: vm.runtime === "dotnet" && isProject(s) ? "native" : "container" });
+  }
+  const targetPorts = planTargetPorts(services, sites);
+
+  // First pass: evaluate everything as if on one Docker network, recording who reaches what.
+  const recorder = new RecordingPlacement(new PlanPlacement(sites, targetPorts, new Map(), new Set()));
+  evaluateServices(new Evaluator(manifest, recorder), services);
+  const uses = recorder.uses.filter((u) => u.from !== u.target && sites.has(u.from) && sites.has(u.target));
+  const outside = reachedFromOutside(uses, sites, services);
+  const hostPorts = planHostPorts(services, sites, targetPorts, outside, assignment.vms);
+
+  // Second pass: the real addresses.
+  const placement = new PlanPlacement(sites, targetPorts, hostPorts, outside);
+  const evaluated = evaluateServices(new Evaluator(manifest, placement), services);
+  const known = new Map(parameters.filter((p) => !isStoredOnVm(p) && p.value !== undefined).map((p) => [p.name, p.value as string]));
+
+  const dashboardVm = options.dashboard ? assignment.vms[0].name : undefined;
+  const projectSites = services.filter(isProject).map((s) => sites.get(s.name) as ServiceSite);
+  if (dashboardVm) parameters.push(dashboardTokenParameter);
+
+  const vms: VmPlan[] = assignment.vms.map((vm) => {
+    const mine = services.filter((s) => sites.get(s.name)?.vm === vm.name);
+    const servicePlans = mine.map((s) => {
+      const site = sites.get(s.name) as ServiceSite;
+      const e = evaluated.get(s.name) as { env: Record<string, Value>; args: Value[] };
+      const otel = dashboardVm && isProject(s) ? otelEnv(s.name, site, dashboardVm) : {};
+      const env = Object.fromEntries(Object.entries({ ...e.env, ...otel }).map(([k, v]) => [k, fillKnownParameters(v, known)]));
+      const deps = [...new Set(uses.filter((u) => u.from === s.name && sites.get(u.target)?.vm === vm.name).map((u) => (sites.get(u.target) as ServiceSite).name))];
+      return servicePlan(s, site, env, e.args.map((a) => fillKnownParameters(a, known)), deps, targetPorts, hostPorts, outside, options);
+    });
+    if (vm.name === dashboardVm) servicePlans.push(dashboardService(otlpReachedFromOutside(vm.name, projectSites)));
+    return vmPlan(vm, servicePlans, mine, sites, targetPorts, options, parameters);
+  });
+
+  return { plan: { cloud: options.cloud, stack: options.stack, manifestFile: manifest.file, vms, parameters, dashboard: options.dashboard ?? false, domain: options.domain }, warnings };
+}
+
+function evaluateServices(evaluator: Evaluator, services: readonly ComputeResource[]) {
+  const out = new Map<string, { env: Record<string, Value>; args: Value[] }>();
+  for (const s of services) {
+    const env: Record<string, Value> = {};
+    for (const [k, v] of Object.entries(s.env)) env[k] = evaluator.evaluate(s.name, v, { resource: s.name, field: `env.${k}` });
+    const args = s.args.map((a, i) => evaluator.evaluate(s.name, a, { resource: s.name, field: `args.${i}` }));
+    out.set(s.name, { env, args });
+  }
+  return out;
+}
+
+/** Native processes share the VM's network, so two projects cannot both listen on 8080: the
+ *  second gets 8081, and so on. A project's http and https endpoints share one port. */
+function planTargetPorts(services: readonly ComputeResource[], sites: ReadonlyMap<string, ServiceSite>): Map<string, number> {
+  const out = new Map<string, number>();
+  const usedByVm = new Map<string, Set<number>>();
+  for (const s of services) {
+    const site = sites.get(s.name);
+    if (site?.runAs !== "native") continue;
+    const used = usedByVm.get(site.vm) ?? new Set(RESERVED_HOST_PORTS);
+    usedByVm.set(site.vm, used);
+    const chosen = new Map<number, number>();
+    for (const b of Object.values(s.bindings)) {
+      const wanted = defaultTargetPort(s, b);
+      let port = chosen.get(wanted);
+      if (port === undefined) {
+        port = wanted;
+        while (used.has(port)) port++;
+        used.add(port);
+        chosen.set(wanted, port);
+      }
+      out.set(endpointKey(s.name, b.name), port);
+    }
+  }
+  return out;
+}
+
+/** Endpoints with a client outside their own Docker network: another VM, a native process on the
+ *  same VM (for containers), or the internet (external tcp/udp). */
+function reachedFromOutside(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServiceSite>, services: readonly ComputeResource[]): Set<string> {
+  const out = new Set<string>();
+  for (const u of uses) {
+    const from = sites.get(u.from) as ServiceSite;
+    const to = sites.get(u.target) as ServiceSite;
+    if (from.vm !== to.vm || (to.runAs === "container" && from.runAs === "native")) out.add(endpointKey(u.target, u.binding));
+  }
+  for (const s of services) for (const b of Object.values(s.bindings)) if (b.external && !isHttp(b.scheme) && sites.has(s.name)) out.add(endpointKey(s.name, b.name));
+  return out;
+}
+
+/** Published host ports, distinct per VM: three Redis containers on 6379 get 6379, 6380, 6381. */
+function planHostPorts(
+  services: readonly ComputeResource[],
+  sites: ReadonlyMap<string, ServiceSite>,
+  targetPorts: ReadonlyMap<string, number>,
+  outside: ReadonlySet<string>,
+  vms: readonly AssignedVm[],
+): Map<string, number> {
+  const out = new Map<string, number>();
+  const used = new Map(vms.map((v) => [v.name, new Set(RESERVED_HOST_PORTS)]));
+  for (const [k, port] of targetPorts) used.get(sites.get(k.split("\u0000")[0])?.vm ?? "")?.add(port);
+  for (const s of services) {
+    const site = sites.get(s.name);
+    if (!site || site.runAs !== "container") continue;
+    const taken = used.get(site.vm) as Set<number>;
+    for (const b of Object.values(s.bindings)) {
+      if (!outside.has(endpointKey(s.name, b.name))) continue;
+      let port = b.port ?? defaultTargetPort(s, b);
+      while (taken.has(port)) port++;
+      taken.add(port);
+      out.set(endpointKey(s.name, b.name), port);
+    }
+  }
+  return out;
+}
+
+function isHttp(scheme: string): boolean {
+  return scheme === "http" || scheme === "https";
+}
+
+function imageSource(s: ComputeResource, site: ServiceSite, options: PlanOptions): ImageSource {
+  const override = options.images?.[s.name];
+  if (override) return { kind: "pull", image: override };
+  if (isProject(s)) return { kind: "project", projectPath: s.projectPath, repository: site.name };
+  if (s.kind === "dockerfile.v0" || s.build) return { kind: "dockerfile", build: s.build as NonNullable<typeof s.build>, repository: site.name };
+  return { kind: "pull", image: s.image as string };
+}
+
+function servicePlan(
+  s: ComputeResource,
+  site: ServiceSite,
+  env: Record<string, Value>,
+  args: Value[],
+  dependsOn: string[],
+  targetPorts: ReadonlyMap<string, number>,
+  hostPorts: ReadonlyMap<string, number>,
+  outside: ReadonlySet<string>,
+  options: PlanOptions,
+): ServicePlan {
+  const ports: PortPlan[] = Object.values(s.bindings).map((b) => {
+    const k = endpointKey(s.name, b.name);
+    const hostPort = site.runAs === "native" ? undefined : hostPorts.get(k);
+    const exposure = b.external && !isHttp(b.scheme) ? "public" : outside.has(k) ? "private" : "none";
+    return { binding: b.name, protocol: b.protocol, targetPort: targetPorts.get(k) ?? defaultTargetPort(s, b), hostPort, exposure };
+  });
+  const container = s.kind === "container.v0" || s.kind === "container.v1" ? s : undefined;
+  return {
+    resource: s.name,
+    name: site.name,
+    kind: s.kind,
+    runAs: site.runAs,
+    image: imageSource(s, site, options),
+    entrypoint: container?.entrypoint,
+    args,
+    env,
+    ports,
+    volumes: container?.volumes ?? [],
+    bindMounts: container?.bindMounts.map((b) => ({ sourcePath: b.sourcePath, target: b.target, readOnly: b.readOnly })) ?? [],
+    dependsOn,
+  };
+}
+
+function vmPlan(
+  vm: AssignedVm,
+  services: ServicePlan[],
+  resources: readonly ComputeResource[],
+  sites: ReadonlyMap<string, ServiceSite>,
+  targetPorts: ReadonlyMap<string, number>,
+  options: PlanOptions,
+  parameters: readonly ParameterPlan[],
+): VmPlan {
+  // External http/https endpoints go through the proxy, one site per service.
+  const webServices = resources.filter((r) => Object.values(r.bindings).some((b) => b.external && isHttp(b.scheme)));
+  const publicEndpoints: PublicEndpoint[] = [];
+  webServices.forEach((r, i) => {
+    const site = sites.get(r.name) as ServiceSite;
+    const hostName = options.domain ? (webServices.length === 1 ? options.domain : `${site.name}.${options.domain}`) : undefined;
+    for (const b of Object.values(r.bindings).filter((x) => x.external && isHttp(x.scheme))) {
+      const port = targetPorts.get(endpointKey(r.name, b.name)) ?? defaultTargetPort(r, b);
+      const upstream = site.runAs === "native" ? `${HOST_GATEWAY}:${port}` : `${site.name}:${port}`;
+      const publicPort = options.domain ? (b.scheme === "https" ? 443 : 80) : i === 0 ? 80 : 8000 + i;
+      // Without a domain, http and https share one plain-HTTP site: list it once.
+      if (publicEndpoints.some((e) => e.service === site.name && e.port === publicPort)) continue;
+      publicEndpoints.push({ service: site.name, binding: b.name, scheme: options.domain ? b.scheme : "http", transport: b.transport, port: publicPort, hostName, upstream });
+    }
+  });
+  if (services.some((s) => s.name === DASHBOARD_NAME)) {
+    const hostName = options.domain ? `dashboard.${options.domain}` : undefined;
+    publicEndpoints.push({ service: DASHBOARD_NAME, binding: "http", scheme: options.domain ? "https" : "http", transport: "http", port: options.domain ? 443 : DASHBOARD_UI_PORT, hostName, upstream: `${DASHBOARD_NAME}:${DASHBOARD_UI_PORT}` });
+  }
+  for (const s of services)
+    for (const p of s.ports) if (p.exposure === "public" && p.hostPort !== undefined) publicEndpoints.push({ service: s.name, binding: p.binding, scheme: p.protocol, transport: p.protocol, port: p.hostPort });
+
+  const privatePorts = services.flatMap((s) =>
+    s.ports.filter((p) => p.exposure === "private").map((p) => ({ port: s.runAs === "native" ? p.targetPort : (p.hostPort as number), protocol: p.protocol, service: s.name })),
+  );
+  const stored = new Set(parameters.filter(isStoredOnVm).map((p) => p.name));
+  const secrets = new Set<string>();
+  for (const s of services)
+    for (const v of [...Object.values(s.env), ...s.args]) for (const part of v.parts) if (typeof part !== "string" && part.kind === "parameter" && stored.has(part.parameter)) secrets.add(part.parameter);
+  // VMs whose host alias this VM's services use (its own too, for self-references like Kafka's).
+  const allVms = new Set([...sites.values()].map((s) => s.vm));
+  const peers = new Set<string>();
+  for (const s of services)
+    for (const v of [...Object.values(s.env), ...s.args]) for (const part of v.parts) if (typeof part === "string") for (const other of allVms) if (part.includes(vmAlias(other))) peers.add(other);
+
+  return {
+    name: vm.name,
+    instanceType: vm.instanceType,
+    diskSizeGb: vm.diskSizeGb,
+    runtime: vm.runtime,
+    os: vm.os,
+    services,
+    publicEndpoints,
+    privatePorts,
+    namedVolumes: [...new Set(services.flatMap((s) => s.volumes.filter((v) => v.name).map((v) => v.name as string)))],
+    secrets: [...secrets].sort(),
+    peers: [...peers].sort(),
+    proxy: publicEndpoints.some((e) => e.upstream !== undefined),
+  };
+}

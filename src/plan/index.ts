@@ -1,0 +1,8 @@
+// The plan stage: what runs where, on which ports, with which configuration. Pure: no cloud.
+export * from "./model";
+export * from "./options";
+export { buildPlan, type PlanResult } from "./build-plan";
+export { PlanError } from "./errors";
+export { vmAlias, HOST_GATEWAY } from "./addressing";
+export { isStoredOnVm } from "./parameters";
+export { safeName, envName } from "./names";

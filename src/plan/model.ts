@@ -1,0 +1,110 @@
+// The deployment plan: what runs where, on which ports, with which configuration and secrets.
+// Pure data, with no cloud in it: the render stage turns it into files, the cloud components
+// into resources.
+import type { Build, Value } from "../manifest";
+import type { Cloud, OsImage, Runtime } from "./options";
+
+/** Where a service's image comes from. */
+export type ImageSource =
+  /** A published image, pulled as it is (manifest image or `images` override). */
+  | { readonly kind: "pull"; readonly image: string }
+  /** A .NET project: `dotnet publish /t:PublishContainer` for linux-arm64, pushed to the stack's registry. */
+  | { readonly kind: "project"; readonly projectPath: string; readonly repository: string }
+  /** A Dockerfile build for linux/arm64, pushed to the stack's registry. */
+  | { readonly kind: "dockerfile"; readonly build: Build; readonly repository: string };
+
+export interface PortPlan {
+  readonly binding: string;
+  readonly protocol: "tcp" | "udp";
+  /** The port the process listens on. */
+  readonly targetPort: number;
+  /** The port published on the VM, when something outside the service's Docker network needs it. */
+  readonly hostPort?: number;
+  /** Who may reach hostPort: other VMs of the app (private), or anyone (public, external tcp/udp). */
+  readonly exposure: "none" | "private" | "public";
+}
+
+export interface VolumePlan {
+  /** Named volumes live on the VM's data disk; anonymous ones are scratch space on the boot disk. */
+  readonly name?: string;
+  readonly target: string;
+  readonly readOnly: boolean;
+}
+
+export interface ServicePlan {
+  /** The manifest resource name. */
+  readonly resource: string;
+  /** DNS- and unit-safe name: container name, compose service, systemd unit. */
+  readonly name: string;
+  readonly kind: string;
+  /** container: under Docker; native: a .NET project under systemd on the ASP.NET Core runtime. */
+  readonly runAs: "container" | "native";
+  readonly image: ImageSource;
+  readonly entrypoint?: string;
+  /** Exactly the manifest's args, evaluated. */
+  readonly args: readonly Value[];
+  /** Exactly the manifest's env, evaluated (plus OTEL_* when the dashboard is on). */
+  readonly env: Readonly<Record<string, Value>>;
+  readonly ports: readonly PortPlan[];
+  readonly volumes: readonly VolumePlan[];
+  /** Bind mounts of files from the developer's machine (copied with the app config). */
+  readonly bindMounts: readonly { readonly sourcePath: string; readonly target: string; readonly readOnly: boolean }[];
+  /** Services (plan names) on the same VM this one references: start order. */
+  readonly dependsOn: readonly string[];
+}
+
+/** A public endpoint served by the VM's reverse proxy (http/https) or published directly (tcp/udp). */
+export interface PublicEndpoint {
+  readonly service: string;
+  readonly binding: string;
+  readonly scheme: string;
+  /** http, http2 (gRPC, h2c) or tcp. */
+  readonly transport: string;
+  /** Public port on the VM. */
+  readonly port: number;
+  /** Host name the proxy serves it under, when a domain is configured. */
+  readonly hostName?: string;
+  /** Where the proxy forwards to, as seen from the proxy: `service:port` or `127.0.0.1:port`. */
+  readonly upstream?: string;
+}
+
+export interface VmPlan {
+  readonly name: string;
+  readonly instanceType: string;
+  readonly diskSizeGb: number;
+  readonly runtime: Runtime;
+  readonly os: OsImage;
+  readonly services: readonly ServicePlan[];
+  readonly publicEndpoints: readonly PublicEndpoint[];
+  /** Ports other VMs of the app reach on this one. */
+  readonly privatePorts: readonly { readonly port: number; readonly protocol: "tcp" | "udp"; readonly service: string }[];
+  /** Named volumes: the VM gets a data disk when there is at least one. */
+  readonly namedVolumes: readonly string[];
+  /** Secret parameters this VM's services read (names only; values live in the cloud's secret store). */
+  readonly secrets: readonly string[];
+  /** VMs whose host alias (vmAlias) this VM's services use, its own included. */
+  readonly peers: readonly string[];
+  /** Runs a reverse proxy (Caddy) for external http/https endpoints. */
+  readonly proxy: boolean;
+}
+
+export interface ParameterPlan {
+  readonly name: string;
+  readonly secret: boolean;
+  /** Where the value comes from: stack config, the manifest's default, a generated password. */
+  readonly source: "config" | "default" | "generate" | "unset";
+  /** Known now only for non-secret parameters. */
+  readonly value?: string;
+  readonly generate?: import("../manifest").GenerateOptions;
+}
+
+export interface DeploymentPlan {
+  readonly cloud: Cloud;
+  readonly stack: string;
+  readonly manifestFile: string;
+  readonly vms: readonly VmPlan[];
+  readonly parameters: readonly ParameterPlan[];
+  /** Whether the Aspire dashboard runs (on the first VM). */
+  readonly dashboard: boolean;
+  readonly domain?: string;
+}

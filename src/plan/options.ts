@@ -1,0 +1,46 @@
+// What a user decides about a deployment, beyond the manifest: clouds, VMs, runtimes, images.
+// Filled from Pulumi stack config (index.ts) or from `aspire-arm plan` flags; validated in plan.
+
+export type Cloud = "aws" | "gcp";
+export type Runtime = "docker" | "dotnet";
+export type OsImage = "ubuntu-24.04" | "al2023";
+
+export interface VmOptions {
+  /** Manifest resources placed on this VM. */
+  readonly resources: readonly string[];
+  readonly instanceType?: string;
+  readonly diskSizeGb?: number;
+  readonly runtime?: Runtime;
+  readonly os?: OsImage;
+}
+
+export interface PlanOptions {
+  readonly cloud: Cloud;
+  /** Stack name: prefixes secret names so that stacks never share secrets. */
+  readonly stack: string;
+  /**
+   * VM groups. Absent: the whole app on one VM named "app". A resource that no group names goes
+   * to the first group. `"*"` as the only entry of `perResource` puts each service on its own VM.
+   */
+  readonly vms?: Readonly<Record<string, VmOptions>>;
+  /** Put every service on its own VM (named after it). Ignored when `vms` is given. */
+  readonly vmPerService?: boolean;
+  /** Defaults for every VM. */
+  readonly instanceType?: string;
+  readonly diskSizeGb?: number;
+  readonly runtime?: Runtime;
+  readonly os?: OsImage;
+  /** A domain for automatic HTTPS on external endpoints (Caddy, Let's Encrypt). */
+  readonly domain?: string;
+  /** Run the Aspire dashboard on the VM (behind the proxy, with a login token) and send telemetry to it. */
+  readonly dashboard?: boolean;
+  /** Image to run per resource: overrides a container's image, or names the pushed image of a project or build. */
+  readonly images?: Readonly<Record<string, string>>;
+  /** Values of non-secret parameters known now (stack config or `--set`). */
+  readonly parameters?: Readonly<Record<string, string>>;
+}
+
+/** Defaults of the learning path: the cheapest Arm instance on each cloud. */
+export const DEFAULT_INSTANCE_TYPE: Readonly<Record<Cloud, string>> = { aws: "t4g.small", gcp: "t2a-standard-1" };
+export const DEFAULT_DISK_SIZE_GB = 20;
+export const DEFAULT_VM_NAME = "app";

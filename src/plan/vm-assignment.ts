@@ -1,0 +1,90 @@
+// Which VM each service runs on. Default: the whole app on one VM (the cheapest shape, and the
+// learning path's). Options can group services onto named VMs or give each service its own.
+import { diagnostic, runsAsService, type Diagnostic, type Manifest } from "../manifest";
+import { DEFAULT_DISK_SIZE_GB, DEFAULT_INSTANCE_TYPE, DEFAULT_VM_NAME, type OsImage, type PlanOptions, type Runtime } from "./options";
+import { safeName } from "./names";
+
+export interface AssignedVm {
+  readonly name: string;
+  readonly instanceType: string;
+  readonly diskSizeGb: number;
+  readonly runtime: Runtime;
+  readonly os: OsImage;
+  /** Manifest resource names, in manifest order. */
+  readonly resources: string[];
+}
+
+export interface Assignment {
+  readonly vms: readonly AssignedVm[];
+  /** resource name -> VM name, for every service. */
+  readonly vmOf: ReadonlyMap<string, string>;
+  readonly warnings: readonly Diagnostic[];
+}
+
+export function assignVms(manifest: Manifest, options: PlanOptions, errors: Diagnostic[]): Assignment {
+  const services = [...manifest.resources.values()].filter(runsAsService).map((r) => r.name);
+  const warnings: Diagnostic[] = [];
+  const defaults = {
+    instanceType: options.instanceType ?? DEFAULT_INSTANCE_TYPE[options.cloud],
+    diskSizeGb: options.diskSizeGb ?? DEFAULT_DISK_SIZE_GB,
+    runtime: options.runtime ?? "docker",
+    os: options.os ?? "ubuntu-24.04",
+  };
+  const vms: AssignedVm[] = [];
+  const vmOf = new Map<string, string>();
+
+  if (options.vms && Object.keys(options.vms).length > 0) {
+    for (const [name, vm] of Object.entries(options.vms)) {
+      if (safeName(name) !== name) errors.push(diagnostic(null, `vms.${name}`, `VM name "${name}" must be lower-case letters, digits and dashes (for example "${safeName(name)}").`));
+      vms.push({
+        name,
+        instanceType: vm.instanceType ?? defaults.instanceType,
+        diskSizeGb: vm.diskSizeGb ?? defaults.diskSizeGb,
+        runtime: vm.runtime ?? defaults.runtime,
+        os: vm.os ?? defaults.os,
+        resources: [],
+      });
+    }
+    const byLower = new Map(services.map((s) => [s.toLowerCase(), s]));
+    for (const [name, vm] of Object.entries(options.vms)) {
+      for (const wanted of vm.resources) {
+        const resource = byLower.get(wanted.toLowerCase());
+        const field = `vms.${name}`;
+        if (!resource) {
+          const r = [...manifest.resources.values()].find((x) => x.name.toLowerCase() === wanted.toLowerCase());
+          errors.push(
+            diagnostic(null, field, r ? `${r.name} is a ${r.kind}, which does not run anywhere: place only services (${services.join(", ")}).` : `there is no service named ${wanted} in the manifest (services: ${services.join(", ")}).`),
+          );
+        } else if (vmOf.has(resource)) {
+          errors.push(diagnostic(null, field, `${resource} is placed on both ${vmOf.get(resource)} and ${name}: place it on one VM.`));
+        } else {
+          vmOf.set(resource, name);
+        }
+      }
+    }
+    for (const s of services) {
+      if (vmOf.has(s)) continue;
+      vmOf.set(s, vms[0].name);
+      warnings.push(diagnostic(s, null, `no VM group names ${s}: it runs on ${vms[0].name}, the first VM.`));
+    }
+  } else if (options.vmPerService) {
+    const names = new Set<string>();
+    for (const s of services) {
+      let name = safeName(s);
+      for (let i = 2; names.has(name); i++) name = `${safeName(s)}-${i}`;
+      names.add(name);
+      vms.push({ name, ...defaults, resources: [] });
+      vmOf.set(s, name);
+    }
+  } else {
+    vms.push({ name: DEFAULT_VM_NAME, ...defaults, resources: [] });
+    for (const s of services) vmOf.set(s, DEFAULT_VM_NAME);
+  }
+
+  for (const s of services) vms.find((v) => v.name === vmOf.get(s))?.resources.push(s);
+  for (const vm of vms) {
+    if (vm.os === "al2023" && options.cloud === "gcp") errors.push(diagnostic(null, `vms.${vm.name}.os`, `Amazon Linux 2023 runs on AWS only: use "ubuntu-24.04" on GCP.`));
+    if (!Number.isInteger(vm.diskSizeGb) || vm.diskSizeGb < 8) errors.push(diagnostic(null, `vms.${vm.name}.diskSizeGb`, `disk size must be a whole number of GB, at least 8 (got ${vm.diskSizeGb}).`));
+  }
+  return { vms: vms.filter((v) => v.resources.length > 0 || vms.length === 1), vmOf, warnings };
+}

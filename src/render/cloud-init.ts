@@ -1,0 +1,85 @@
+// The user data of one VM: a #cloud-config that writes the bootstrap (scripts, vm.env, the unit
+// that applies app config) and the initial app config, then runs bootstrap.sh. The bootstrap part
+// depends only on the VM's shape (runtime, secret source, data disk), never on the app, so app
+// changes can be delivered to a running VM without touching its user data.
+import * as yaml from "js-yaml";
+import type { DeploymentPlan, VmPlan } from "../plan";
+import type { ConfigFile } from "./app-config";
+import type { RenderContext } from "./context";
+import { secretPrefix } from "./secret-names";
+import { APP_DIR, APP_UNIT, DATA_DIR, LIB_DIR, VM_ENV_FILE } from "./vm-paths";
+import { vmScript } from "./vm-scripts";
+
+interface WriteFile {
+  path: string;
+  content: string;
+  permissions: string;
+  owner?: string;
+}
+
+/** The VM's own settings, sourced by the scripts. Values are single-quoted shell words. */
+export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): string {
+  const needsDocker = vm.runtime === "docker" || vm.proxy || vm.services.some((s) => s.runAs === "container") || plan.dashboard;
+  const source = ctx.secretSource;
+  const vars: [string, string][] = [
+    ["ASPIRE_VM", vm.name],
+    ["ASPIRE_STACK", plan.stack],
+    ["ASPIRE_RUNTIME", vm.runtime],
+    ["ASPIRE_NEEDS_DOCKER", needsDocker ? "1" : "0"],
+    ["ASPIRE_DOTNET_CHANNEL", ctx.dotnetChannel ?? "8.0"],
+    ["ASPIRE_SECRET_SOURCE", source.kind],
+    ["ASPIRE_SECRET_PREFIX", secretPrefix(plan.cloud, plan.stack)],
+    ["ASPIRE_AWS_REGION", source.kind === "aws-ssm" ? source.region : ""],
+    ["ASPIRE_GCP_PROJECT", source.kind === "gcp-secret-manager" ? (source.project ?? "") : ""],
+    ["ASPIRE_SECRET_FILE", source.kind === "file" ? source.path : ""],
+    ["ASPIRE_DATA_DISK", vm.namedVolumes.length ? (ctx.dataDisks?.[vm.name] ?? "") : ""],
+    ["ASPIRE_DATA_DIR", DATA_DIR],
+  ];
+  return vars.map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
+}
+
+const APP_UNIT_TEXT = `# Applies /etc/aspire-arm/app: fetches secrets, starts containers and services. Written by aspire-arm.
+[Unit]
+Description=aspire-arm app
+Wants=network-online.target
+After=network-online.target docker.service
+StartLimitIntervalSec=0
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=${LIB_DIR}/apply.sh
+# The role's credentials and the registry may need a moment after boot.
+Restart=on-failure
+RestartSec=15
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+export function renderBootstrapFiles(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): WriteFile[] {
+  return [
+    { path: VM_ENV_FILE, content: renderVmEnv(plan, vm, ctx), permissions: "0644" },
+    { path: `${LIB_DIR}/bootstrap.sh`, content: vmScript("bootstrap.sh"), permissions: "0755" },
+    { path: `${LIB_DIR}/apply.sh`, content: vmScript("apply.sh"), permissions: "0755" },
+    { path: `${LIB_DIR}/fetch-secrets.py`, content: vmScript("fetch-secrets.py"), permissions: "0755" },
+    { path: `/etc/systemd/system/${APP_UNIT}`, content: APP_UNIT_TEXT, permissions: "0644" },
+  ];
+}
+
+/** The cloud-config text (before compression), with the initial app config when given. */
+export function renderCloudConfig(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext, appConfig: readonly ConfigFile[] = []): string {
+  const writeFiles = [
+    ...renderBootstrapFiles(plan, vm, ctx),
+    ...appConfig.map((f) => ({ path: `${APP_DIR}/${f.path}`, content: f.content, permissions: f.permissions })),
+  ];
+  const doc = {
+    write_files: writeFiles,
+    runcmd: [[`${LIB_DIR}/bootstrap.sh`]],
+  };
+  return `#cloud-config\n# VM ${vm.name} of stack ${plan.stack}, written by aspire-arm.\n` + yaml.dump(doc, { lineWidth: -1, noRefs: true });
+}
+
+export function shellQuote(v: string): string {
+  return `'${v.replace(/'/g, `'"'"'`)}'`;
+}

@@ -1,0 +1,35 @@
+// What rendering needs beyond the plan: facts only known at deploy time (image digests, private
+// addresses, the data disk's device) or chosen by the caller (where secrets are read from).
+import type { DeploymentPlan, ServicePlan } from "../plan";
+
+export type SecretSource =
+  | { readonly kind: "aws-ssm"; readonly region: string }
+  | { readonly kind: "gcp-secret-manager"; readonly project?: string }
+  /** A JSON file {storeName: value} on the VM: the emulated-VM tests' stand-in for a cloud store. */
+  | { readonly kind: "file"; readonly path: string };
+
+export interface RenderContext {
+  readonly secretSource: SecretSource;
+  /** Image references of built services (projects, Dockerfiles) by resource name, once pushed. */
+  readonly builtImages?: Readonly<Record<string, string>>;
+  /** Private addresses of the VMs by VM name, once created. */
+  readonly addresses?: Readonly<Record<string, string>>;
+  /** Device path of each VM's data disk as the VM sees it, by VM name. */
+  readonly dataDisks?: Readonly<Record<string, string>>;
+  /** ASP.NET Core runtime channel for VMs with the dotnet runtime. */
+  readonly dotnetChannel?: string;
+}
+
+/** Shown where a value will only exist after deployment, so offline output never looks real. */
+export const UNKNOWN_REGISTRY = "registry.invalid";
+export const UNKNOWN_ADDRESS = "0.0.0.0";
+
+export function defaultSecretSource(plan: DeploymentPlan): SecretSource {
+  return plan.cloud === "aws" ? { kind: "aws-ssm", region: "us-east-1" } : { kind: "gcp-secret-manager" };
+}
+
+/** The image a service runs: a published one, or the one the stack builds and pushes. */
+export function imageReference(plan: DeploymentPlan, service: ServicePlan, ctx: RenderContext): string {
+  if (service.image.kind === "pull") return service.image.image;
+  return ctx.builtImages?.[service.resource] ?? `${UNKNOWN_REGISTRY}/aspire-arm/${plan.stack}/${service.image.repository}:latest`;
+}

@@ -1,0 +1,11 @@
+// The render stage: turns a deployment plan into the files each VM boots with. Pure but for
+// reading bind-mount sources and the VM scripts shipped with the package.
+export { renderVm, userDataProblem, USER_DATA_LIMIT, type RenderedVm } from "./user-data";
+export { renderAppConfig, type ConfigFile } from "./app-config";
+export { renderCloudConfig, renderBootstrapFiles, renderVmEnv } from "./cloud-init";
+export { renderCompose } from "./compose";
+export { renderCaddyfile, CADDY_IMAGE } from "./caddyfile";
+export { renderNativeServices } from "./systemd";
+export { defaultSecretSource, imageReference, type RenderContext, type SecretSource } from "./context";
+export { secretPrefix, secretStoreName, secretVariable, hostVariable } from "./secret-names";
+export * from "./vm-paths";

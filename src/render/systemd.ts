@@ -1,0 +1,65 @@
+// systemd units and environment templates of .NET projects that run natively (dotnet runtime):
+// one unit, one dynamic user, one working directory and one environment file per service.
+import * as path from "node:path";
+import type { ServicePlan, VmPlan } from "../plan";
+import { interpolated } from "./interpolate";
+import { secretVariable } from "./secret-names";
+import { APP_UNIT, NATIVE_APPS_DIR, RENDERED_ENV_DIR } from "./vm-paths";
+
+export interface NativeServiceFiles {
+  /** File name under units/. */
+  readonly unitName: string;
+  readonly unit: string;
+  /** File name under env/: a template apply.sh renders with the secrets into RENDERED_ENV_DIR. */
+  readonly envTemplateName: string;
+  readonly envTemplate: string;
+}
+
+export function renderNativeServices(vm: VmPlan): NativeServiceFiles[] {
+  return vm.services.filter((s) => s.runAs === "native").map((s) => nativeService(vm, s));
+}
+
+function nativeService(vm: VmPlan, s: ServicePlan): NativeServiceFiles {
+  if (s.image.kind !== "project") throw new Error(`${s.name}: only .NET projects run natively`);
+  const assembly = path.basename(s.image.projectPath).replace(/\.(csproj|cs)$/i, "");
+  const dir = `${NATIVE_APPS_DIR}/${s.name}`;
+  const exec = [`/usr/bin/dotnet`, `${dir}/${assembly}.dll`, ...s.args.map(interpolated)].map(systemdWord).join(" ");
+  const deps = s.dependsOn.map((d) => {
+    const other = vm.services.find((x) => x.name === d);
+    return other?.runAs === "native" ? `aspire-${d}.service` : APP_UNIT;
+  });
+  const after = ["network-online.target", ...new Set(deps)].join(" ");
+  const unit = `# ${s.resource} (${s.kind}) on VM ${vm.name}, written by aspire-arm.
+[Unit]
+Description=aspire-arm ${s.resource}
+Wants=network-online.target
+After=${after}
+
+[Service]
+Type=exec
+DynamicUser=yes
+WorkingDirectory=${dir}
+EnvironmentFile=${RENDERED_ENV_DIR}/${s.name}.env
+ExecStart=${exec}
+Restart=always
+RestartSec=5
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+
+[Install]
+WantedBy=multi-user.target
+`;
+  // The args' secrets are expanded by systemd from the same environment file.
+  const argSecrets = new Set<string>();
+  for (const a of s.args) for (const p of a.parts) if (typeof p !== "string" && p.kind === "parameter") argSecrets.add(secretVariable(p.parameter, p.filters.length > 0));
+  const lines = Object.entries(s.env).map(([k, v]) => `${k}=${interpolated(v).replace(/\n/g, "\\n")}`);
+  for (const v of argSecrets) lines.push(`${v}=\${${v}}`);
+  return { unitName: `aspire-${s.name}.service`, unit, envTemplateName: `${s.name}.env.in`, envTemplate: lines.join("\n") + "\n" };
+}
+
+/** One ExecStart word: double-quoted, with systemd's escapes; `$$` and `${VAR}` from interpolated() are systemd syntax too. */
+function systemdWord(text: string): string {
+  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/%/g, "%%")}"`;
+}

@@ -1,0 +1,11 @@
+// Where things live on the VM. The scripts in ./vm/ use the same paths (see their headers).
+export const ETC_DIR = "/etc/aspire-arm";
+export const VM_ENV_FILE = `${ETC_DIR}/vm.env`;
+export const APP_DIR = `${ETC_DIR}/app`;
+export const LIB_DIR = "/usr/local/lib/aspire-arm";
+export const DATA_DIR = "/var/lib/aspire-arm/data";
+export const VOLUMES_DIR = `${DATA_DIR}/volumes`;
+export const NATIVE_APPS_DIR = "/opt/aspire-arm/apps";
+export const RENDERED_ENV_DIR = "/run/aspire-arm/env";
+export const APP_UNIT = "aspire-arm-app.service";
+export const COMPOSE_PROJECT = "aspire";
