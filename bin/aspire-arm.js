@@ -11,4 +11,13 @@ try {
   }
   throw e;
 }
-process.exitCode = cli.main(process.argv.slice(2));
+Promise.resolve(cli.main(process.argv.slice(2))).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    // Not an input error (those are handled with a message): a bug, shown with its stack.
+    process.stderr.write(`aspire-arm: internal error: ${(e && e.stack) || e}\n`);
+    process.exitCode = 70;
+  },
+);

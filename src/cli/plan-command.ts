@@ -3,30 +3,35 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatDiagnostic, loadManifest, type Diagnostic, type Value } from "../manifest";
-import { buildPlan, isStoredOnVm, type Cloud, type DeploymentPlan, type PlanOptions, type Runtime, type VmOptions } from "../plan";
+import { readStackConfig } from "../config/stack-config";
+import { asRuntimeConfig, readStackFile, secretKeys } from "../config/stack-file";
+import { buildPlan, isStoredOnVm, PlanError, type DeploymentPlan } from "../plan";
 import { defaultSecretSource, renderVm, userDataProblem, USER_DATA_LIMIT, type RenderedVm } from "../render";
 import { interpolated } from "../render/interpolate";
+import type { MockRun, RecordedResource } from "./mock-program";
+import { resourceSummary, resourceTree } from "./resource-tree";
 import { UsageError } from "./usage";
 
 const USAGE = "Usage: aspire-arm plan MANIFEST [--cloud aws|gcp] [--stack NAME] [--set NAME=VALUE]... [--out DIR] [--json]";
 
 interface PlanArgs {
-  manifest: string;
-  options: PlanOptions;
+  manifest?: string;
+  stack: string;
+  /** Stack config given by flags, as `aspire:*` keys: it overrides Pulumi.<stack>.yaml. */
+  flags: Record<string, unknown>;
   out?: string;
   json: boolean;
 }
 
+/** Reads the flags into config keys, so that flags and stack files go through one validator. */
 export function parsePlanArgs(argv: readonly string[]): PlanArgs {
-  let cloud: Cloud = "aws";
   let stack = "dev";
   let out: string | undefined;
   let json = false;
   let manifest: string | undefined;
-  const parameters: Record<string, string> = {};
+  const flags: Record<string, unknown> = {};
   const images: Record<string, string> = {};
-  const vms: Record<string, VmOptions> = {};
-  const extra: { runtime?: Runtime; domain?: string; dashboard?: boolean; vmPerService?: boolean; instanceType?: string } = {};
+  const vms: Record<string, string[]> = {};
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith("--")) throw new UsageError(`plan: ${flag} needs a value. ${USAGE}`);
@@ -43,7 +48,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
       case "--cloud": {
         const v = value(i++, a);
         if (v !== "aws" && v !== "gcp") throw new UsageError(`plan: --cloud must be aws or gcp, not "${v}".`);
-        cloud = v;
+        flags["aspire:cloud"] = v;
         break;
       }
       case "--stack":
@@ -57,7 +62,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
         break;
       case "--set": {
         const [k, v] = pair(value(i++, a), a);
-        parameters[k] = v;
+        flags[`aspire:parameters.${k}`] = v;
         break;
       }
       case "--image": {
@@ -67,26 +72,26 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
       }
       case "--vm": {
         const [k, v] = pair(value(i++, a), a);
-        vms[k] = { resources: v.split(",").map((s) => s.trim()).filter(Boolean) };
+        vms[k] = v.split(",").map((x) => x.trim()).filter(Boolean);
         break;
       }
       case "--vm-per-service":
-        extra.vmPerService = true;
+        flags["aspire:vmPerService"] = true;
         break;
       case "--runtime": {
         const v = value(i++, a);
         if (v !== "docker" && v !== "dotnet") throw new UsageError(`plan: --runtime must be docker or dotnet, not "${v}".`);
-        extra.runtime = v;
+        flags["aspire:runtime"] = v;
         break;
       }
       case "--domain":
-        extra.domain = value(i++, a);
+        flags["aspire:domain"] = value(i++, a);
         break;
       case "--dashboard":
-        extra.dashboard = true;
+        flags["aspire:dashboard"] = true;
         break;
       case "--instance-type":
-        extra.instanceType = value(i++, a);
+        flags["aspire:instanceType"] = value(i++, a);
         break;
       default:
         if (a.startsWith("-")) throw new UsageError(`plan: unknown option ${a}. ${USAGE}`);
@@ -94,26 +99,47 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
         manifest = a;
     }
   }
-  if (manifest === undefined) throw new UsageError(`plan: give the manifest to plan. ${USAGE}`);
-  return { manifest, out, json, options: { cloud, stack, parameters, images, vms: Object.keys(vms).length ? vms : undefined, ...extra } };
+  if (Object.keys(images).length) flags["aspire:images"] = images;
+  if (Object.keys(vms).length) flags["aspire:vms"] = vms;
+  if (manifest !== undefined) flags["aspire:manifest"] = manifest;
+  return { manifest, stack, flags, out, json };
 }
 
-export function planCommand(argv: readonly string[], out: (text: string) => void, err: (text: string) => void): number {
+/** Offline defaults for the providers' location keys, so a plan needs no stack file at all. */
+const OFFLINE_LOCATION: Record<string, string> = { "aws:region": "us-east-1", "gcp:zone": "us-central1-a", "gcp:project": "(your-gcp-project)" };
+
+export async function planCommand(argv: readonly string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
   const args = parsePlanArgs(argv);
-  const { manifest, warnings: manifestWarnings } = loadManifest(args.manifest);
-  const { plan, warnings: planWarnings } = buildPlan(manifest, args.options);
-  const ctx = { secretSource: defaultSecretSource(plan) };
-  const warnings: Diagnostic[] = [...manifestWarnings, ...planWarnings];
+  const stackFile = readStackFile(process.cwd(), args.stack);
+  const raw: Record<string, unknown> = { ...OFFLINE_LOCATION, ...stackFile.config, ...args.flags };
+  if (raw["aspire:manifest"] === undefined) throw new UsageError(`plan: give the manifest to plan (or set aspire:manifest in Pulumi.${args.stack}.yaml). ${USAGE}`);
+  const { config, errors, warnings: configWarnings } = readStackConfig(raw);
+  if (errors.length) throw new PlanError(errors);
+
+  const { manifest, warnings: manifestWarnings } = loadManifest(config.manifest);
+  const { plan, warnings: planWarnings } = buildPlan(manifest, { ...config.plan, stack: args.stack });
+  const ctx = { secretSource: defaultSecretSource(plan), dotnetChannel: config.dotnetChannel };
+  const warnings: Diagnostic[] = [...configWarnings, ...manifestWarnings, ...planWarnings];
   const rendered = plan.vms.map((vm) => renderVm(plan, vm, ctx, warnings));
   const problems = rendered.map((r) => userDataProblem(plan, r)).filter((d): d is Diagnostic => d !== undefined);
 
+  // The real program under Pulumi's mocks: the resources `pulumi up` would create.
+  // Loaded on demand: Pulumi's SDK is only needed here, not for `check`.
+  const { runProgramWithMocks } = await import("./mock-program");
+  const run = problems.length ? undefined : await runProgramWithMocks(programPath(), args.stack, asRuntimeConfig(raw), secretKeys(raw));
+
   if (args.out) writeOut(args.out, rendered);
-  out(args.json ? JSON.stringify(planJson(plan, rendered, warnings, problems), null, 2) + "\n" : planText(args.manifest, plan, rendered, warnings, problems, args.out));
+  out(args.json ? JSON.stringify({ ...planJson(plan, rendered, warnings, problems), resources: run?.resources.map(summary) }, null, 2) + "\n" : planText(config.manifest, plan, rendered, warnings, problems, args.out, run));
   if (problems.length) {
     for (const p of problems) err(`aspire-arm: ${formatDiagnostic(p)}\n`);
     return 1;
   }
   return 0;
+}
+
+/** The compiled program, next to the compiled CLI (dist/index.js). */
+function programPath(): string {
+  return path.resolve(__dirname, "../../index.js");
 }
 
 function writeOut(dir: string, rendered: readonly RenderedVm[]): void {
@@ -165,7 +191,9 @@ function planJson(plan: DeploymentPlan, rendered: readonly RenderedVm[], warning
   };
 }
 
-function planText(file: string, plan: DeploymentPlan, rendered: readonly RenderedVm[], warnings: readonly Diagnostic[], problems: readonly Diagnostic[], outDir?: string): string {
+const summary = (r: RecordedResource) => resourceSummary(r);
+
+function planText(file: string, plan: DeploymentPlan, rendered: readonly RenderedVm[], warnings: readonly Diagnostic[], problems: readonly Diagnostic[], outDir?: string, run?: MockRun): string {
   const lines = [`Plan for ${file} on ${plan.cloud}, stack ${plan.stack}: ${rendered.length} VM${rendered.length === 1 ? "" : "s"}`];
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   for (const { vm, userData, userDataEncoding } of rendered) {
@@ -183,6 +211,7 @@ function planText(file: string, plan: DeploymentPlan, rendered: readonly Rendere
     lines.push("", "Parameters:");
     for (const p of plan.parameters) lines.push(`  ${p.name}: ${p.secret ? "secret" : "plain"}, ${p.source}${!p.secret && p.value !== undefined ? ` = ${JSON.stringify(p.value)}` : ""}`);
   }
+  if (run) lines.push("", `Resources \`pulumi up\` would create (${run.resources.length}, from the program run under Pulumi mocks; cloud lookups are placeholders):`, ...resourceTree(run.resources));
   if (warnings.length) lines.push("", ...warnings.map((w) => `warning: ${formatDiagnostic(w)}`));
   if (problems.length) lines.push("", ...problems.map((w) => `error: ${formatDiagnostic(w)}`));
   if (outDir) lines.push("", `Wrote ${rendered.map((r) => path.join(outDir, r.vm.name)).join(", ")}`);

@@ -13,9 +13,10 @@ export function diagnostic(resource: string | null, field: string | null, messag
   return { resource, field, message };
 }
 
-/** Renders a diagnostic on one line: `resource (field): message`. */
+/** Renders a diagnostic on one line: `resource (field): message`, or `field: message` for a
+ *  setting that belongs to no resource (stack config, CLI options). */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.resource === null ? "" : d.field ? `${d.resource} (${d.field}): ` : `${d.resource}: `;
+  const where = d.resource === null ? (d.field ? `${d.field}: ` : "") : d.field ? `${d.resource} (${d.field}): ` : `${d.resource}: `;
   return `${where}${d.message}`;
 }
 

@@ -3,18 +3,27 @@
 //   same VM, container -> container : the container name on the VM's Docker network, target port
 //   same VM, native    -> container : localhost, the container's published host port
 //   same VM, container -> native    : host.docker.internal, the process's own port
-//   other VM                         : the VM's host alias (mapped to its private address), host port
+//   other VM                         : the VM's name in the stack's private DNS zone, host port
 //
 // A service's reference to itself (Kafka's advertised listeners) must be the address its clients
 // use: the VM alias when any client is outside its Docker network, the container name otherwise.
 // https endpoints of .NET projects are plain HTTP inside the app: TLS ends at the VM's proxy.
 import { defaultTargetPort, isProject, type Binding, type ComputeResource, type EndpointAddress, type Placement } from "../manifest";
+import { safeName } from "./names";
 
 export const HOST_GATEWAY = "host.docker.internal";
 
-/** The host alias under which the other VMs of the app reach VM `vm`. */
-export function vmAlias(vm: string): string {
-  return `${vm}.aspire.internal`;
+/** The private DNS zone of a stack (a Route 53 private hosted zone / Cloud DNS private zone):
+ *  one per stack, so stacks sharing a network never clash. */
+export function privateZone(stack: string): string {
+  return `${safeName(stack)}.aspire.internal`;
+}
+
+/** The name under which the other VMs of the app reach VM `vm`: an A record of the stack's
+ *  private zone, created with the VM. Names, unlike addresses, are known before the VMs exist,
+ *  so no VM's configuration waits for another VM. */
+export function vmAlias(vm: string, stack: string): string {
+  return `${vm}.${privateZone(stack)}`;
 }
 
 export interface ServiceSite {
@@ -35,6 +44,7 @@ const key = (target: string, binding: string) => `${target}\u0000${binding}`;
 
 export class PlanPlacement implements Placement {
   constructor(
+    private readonly stack: string,
     private readonly sites: ReadonlyMap<string, ServiceSite>,
     /** Ports the processes listen on, by target+binding (native projects get distinct ones). */
     private readonly targetPorts: ReadonlyMap<string, number>,
@@ -54,7 +64,7 @@ export class PlanPlacement implements Placement {
     const me = this.sites.get(from);
     const targetPort = this.targetPort(target, binding);
     const hostPort = this.hostPorts.get(key(target.name, binding.name)) ?? targetPort;
-    const alias = to ? vmAlias(to.vm) : target.name;
+    const alias = to ? vmAlias(to.vm, this.stack) : target.name;
     if (!to || !me) return { scheme, host: to?.name ?? target.name, port: targetPort }; // not placed (build-only): name it
     if (from === target.name) {
       if (to.runAs === "native") return { scheme, host: this.reachedFromOutside.has(key(target.name, binding.name)) ? alias : "localhost", port: targetPort };

@@ -9,11 +9,11 @@ import {
   type Manifest,
   type Value,
 } from "../manifest";
-import { PlanPlacement, RecordingPlacement, endpointKey, vmAlias, HOST_GATEWAY, type EndpointUse, type ServiceSite } from "./addressing";
+import { PlanPlacement, RecordingPlacement, endpointKey, HOST_GATEWAY, type EndpointUse, type ServiceSite } from "./addressing";
 import { PlanError } from "./errors";
 import type { DeploymentPlan, ImageSource, ParameterPlan, PortPlan, PublicEndpoint, ServicePlan, VmPlan } from "./model";
 import { uniqueSafeNames } from "./names";
-import type { PlanOptions } from "./options";
+import { DEFAULT_DATA_DISK_SIZE_GB, type PlanOptions } from "./options";
 import { fillKnownParameters, isStoredOnVm, planParameters } from "./parameters";
 import { assignVms, type AssignedVm } from "./vm-assignment";
 import { DASHBOARD_NAME, DASHBOARD_UI_PORT, dashboardService, dashboardTokenParameter, otelEnv, otlpReachedFromOutside } from "./dashboard";
@@ -46,14 +46,14 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
   const targetPorts = planTargetPorts(services, sites);
 
   // First pass: evaluate everything as if on one Docker network, recording who reaches what.
-  const recorder = new RecordingPlacement(new PlanPlacement(sites, targetPorts, new Map(), new Set()));
+  const recorder = new RecordingPlacement(new PlanPlacement(options.stack, sites, targetPorts, new Map(), new Set()));
   evaluateServices(new Evaluator(manifest, recorder), services);
   const uses = recorder.uses.filter((u) => u.from !== u.target && sites.has(u.from) && sites.has(u.target));
   const outside = reachedFromOutside(uses, sites, services);
   const hostPorts = planHostPorts(services, sites, targetPorts, outside, assignment.vms);
 
   // Second pass: the real addresses.
-  const placement = new PlanPlacement(sites, targetPorts, hostPorts, outside);
+  const placement = new PlanPlacement(options.stack, sites, targetPorts, hostPorts, outside);
   const evaluated = evaluateServices(new Evaluator(manifest, placement), services);
   const known = new Map(parameters.filter((p) => !isStoredOnVm(p) && p.value !== undefined).map((p) => [p.name, p.value as string]));
 
@@ -66,13 +66,16 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
     const servicePlans = mine.map((s) => {
       const site = sites.get(s.name) as ServiceSite;
       const e = evaluated.get(s.name) as { env: Record<string, Value>; args: Value[] };
-      const otel = dashboardVm && isProject(s) ? otelEnv(s.name, site, dashboardVm) : {};
+      const otel = dashboardVm && isProject(s) ? otelEnv(s.name, site, dashboardVm, options.stack) : {};
       const env = Object.fromEntries(Object.entries({ ...e.env, ...otel }).map(([k, v]) => [k, fillKnownParameters(v, known)]));
       const deps = [...new Set(uses.filter((u) => u.from === s.name && sites.get(u.target)?.vm === vm.name).map((u) => (sites.get(u.target) as ServiceSite).name))];
       return servicePlan(s, site, env, e.args.map((a) => fillKnownParameters(a, known)), deps, targetPorts, hostPorts, outside, options);
     });
     if (vm.name === dashboardVm) servicePlans.push(dashboardService(otlpReachedFromOutside(vm.name, projectSites)));
-    return vmPlan(vm, servicePlans, mine, sites, targetPorts, options, parameters);
+    const peers = new Set(uses.filter((u) => sites.get(u.from)?.vm === vm.name).map((u) => (sites.get(u.target) as ServiceSite).vm));
+    if (dashboardVm && mine.some(isProject)) peers.add(dashboardVm);
+    peers.delete(vm.name);
+    return vmPlan(vm, servicePlans, mine, sites, targetPorts, options, parameters, [...peers].sort());
   });
 
   return { plan: { cloud: options.cloud, stack: options.stack, manifestFile: manifest.file, vms, parameters, dashboard: options.dashboard ?? false, domain: options.domain }, warnings };
@@ -208,6 +211,7 @@ function vmPlan(
   targetPorts: ReadonlyMap<string, number>,
   options: PlanOptions,
   parameters: readonly ParameterPlan[],
+  peers: readonly string[],
 ): VmPlan {
   // External http/https endpoints go through the proxy, one site per service.
   const webServices = resources.filter((r) => Object.values(r.bindings).some((b) => b.external && isHttp(b.scheme)));
@@ -238,12 +242,8 @@ function vmPlan(
   const secrets = new Set<string>();
   for (const s of services)
     for (const v of [...Object.values(s.env), ...s.args]) for (const part of v.parts) if (typeof part !== "string" && part.kind === "parameter" && stored.has(part.parameter)) secrets.add(part.parameter);
-  // VMs whose host alias this VM's services use (its own too, for self-references like Kafka's).
-  const allVms = new Set([...sites.values()].map((s) => s.vm));
-  const peers = new Set<string>();
-  for (const s of services)
-    for (const v of [...Object.values(s.env), ...s.args]) for (const part of v.parts) if (typeof part === "string") for (const other of allVms) if (part.includes(vmAlias(other))) peers.add(other);
 
+  const namedVolumes = [...new Set(services.flatMap((s) => s.volumes.filter((v) => v.name).map((v) => v.name as string)))];
   return {
     name: vm.name,
     instanceType: vm.instanceType,
@@ -253,9 +253,10 @@ function vmPlan(
     services,
     publicEndpoints,
     privatePorts,
-    namedVolumes: [...new Set(services.flatMap((s) => s.volumes.filter((v) => v.name).map((v) => v.name as string)))],
+    namedVolumes,
+    dataDiskGb: namedVolumes.length ? (options.dataDiskSizeGb ?? DEFAULT_DATA_DISK_SIZE_GB) : 0,
     secrets: [...secrets].sort(),
-    peers: [...peers].sort(),
+    peers,
     proxy: publicEndpoints.some((e) => e.upstream !== undefined),
   };
 }

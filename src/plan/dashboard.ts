@@ -23,8 +23,8 @@ export function otlpReachedFromOutside(dashboardVm: string, projects: readonly S
 }
 
 /** OTEL_* for a project, addressed from where it runs. */
-export function otelEnv(resource: string, site: ServiceSite, dashboardVm: string): Record<string, Value> {
-  const host = site.vm !== dashboardVm ? vmAlias(dashboardVm) : site.runAs === "native" ? "localhost" : DASHBOARD_NAME;
+export function otelEnv(resource: string, site: ServiceSite, dashboardVm: string, stack: string): Record<string, Value> {
+  const host = site.vm !== dashboardVm ? vmAlias(dashboardVm, stack) : site.runAs === "native" ? "localhost" : DASHBOARD_NAME;
   return { OTEL_EXPORTER_OTLP_ENDPOINT: text(`http://${host}:${DASHBOARD_OTLP_PORT}`), OTEL_SERVICE_NAME: text(resource) };
 }
 

@@ -3,6 +3,7 @@ export * from "./model";
 export * from "./options";
 export { buildPlan, type PlanResult } from "./build-plan";
 export { PlanError } from "./errors";
-export { vmAlias, HOST_GATEWAY } from "./addressing";
+export { vmAlias, privateZone, HOST_GATEWAY } from "./addressing";
 export { isStoredOnVm } from "./parameters";
 export { safeName, envName } from "./names";
+export { isArmInstanceType, armEquivalent, nonArmTypeMessage, gcpDiskType } from "./arm-types";

@@ -80,9 +80,11 @@ export interface VmPlan {
   readonly privatePorts: readonly { readonly port: number; readonly protocol: "tcp" | "udp"; readonly service: string }[];
   /** Named volumes: the VM gets a data disk when there is at least one. */
   readonly namedVolumes: readonly string[];
+  /** Size of the separate data disk that holds the named volumes; 0 when there are none. */
+  readonly dataDiskGb: number;
   /** Secret parameters this VM's services read (names only; values live in the cloud's secret store). */
   readonly secrets: readonly string[];
-  /** VMs whose host alias (vmAlias) this VM's services use, its own included. */
+  /** Other VMs this VM's services reach (through their private DNS names). */
   readonly peers: readonly string[];
   /** Runs a reverse proxy (Caddy) for external http/https endpoints. */
   readonly proxy: boolean;

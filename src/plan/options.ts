@@ -30,6 +30,8 @@ export interface PlanOptions {
   readonly diskSizeGb?: number;
   readonly runtime?: Runtime;
   readonly os?: OsImage;
+  /** Size of the data disk of VMs with named volumes (default 20 GB). */
+  readonly dataDiskSizeGb?: number;
   /** A domain for automatic HTTPS on external endpoints (Caddy, Let's Encrypt). */
   readonly domain?: string;
   /** Run the Aspire dashboard on the VM (behind the proxy, with a login token) and send telemetry to it. */
@@ -43,4 +45,5 @@ export interface PlanOptions {
 /** Defaults of the learning path: the cheapest Arm instance on each cloud. */
 export const DEFAULT_INSTANCE_TYPE: Readonly<Record<Cloud, string>> = { aws: "t4g.small", gcp: "t2a-standard-1" };
 export const DEFAULT_DISK_SIZE_GB = 20;
+export const DEFAULT_DATA_DISK_SIZE_GB = 20;
 export const DEFAULT_VM_NAME = "app";

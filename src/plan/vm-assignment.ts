@@ -3,6 +3,7 @@
 import { diagnostic, runsAsService, type Diagnostic, type Manifest } from "../manifest";
 import { DEFAULT_DISK_SIZE_GB, DEFAULT_INSTANCE_TYPE, DEFAULT_VM_NAME, type OsImage, type PlanOptions, type Runtime } from "./options";
 import { safeName } from "./names";
+import { nonArmTypeMessage } from "./arm-types";
 
 export interface AssignedVm {
   readonly name: string;
@@ -83,6 +84,8 @@ export function assignVms(manifest: Manifest, options: PlanOptions, errors: Diag
 
   for (const s of services) vms.find((v) => v.name === vmOf.get(s))?.resources.push(s);
   for (const vm of vms) {
+    const notArm = nonArmTypeMessage(options.cloud, vm.instanceType);
+    if (notArm) errors.push(diagnostic(null, options.vms?.[vm.name]?.instanceType ? `vms.${vm.name}.instanceType` : "instanceType", `VM ${vm.name}: ${notArm}`));
     if (vm.os === "al2023" && options.cloud === "gcp") errors.push(diagnostic(null, `vms.${vm.name}.os`, `Amazon Linux 2023 runs on AWS only: use "ubuntu-24.04" on GCP.`));
     if (!Number.isInteger(vm.diskSizeGb) || vm.diskSizeGb < 8) errors.push(diagnostic(null, `vms.${vm.name}.diskSizeGb`, `disk size must be a whole number of GB, at least 8 (got ${vm.diskSizeGb}).`));
   }

@@ -1,15 +1,14 @@
 // The app config of one VM: everything that changes when the app changes (compose file, proxy
-// config, units, env templates, the names of the secrets to fetch, peer addresses). It lives in
+// config, units, env templates, the names of the secrets to fetch). It lives in
 // /etc/aspire-arm/app and is applied by apply.sh; the bootstrap never looks inside it.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { diagnostic, type Diagnostic } from "../manifest";
 import type { DeploymentPlan, VmPlan } from "../plan";
-import { vmAlias } from "../plan";
 import { renderCaddyfile } from "./caddyfile";
 import { renderCompose } from "./compose";
-import { UNKNOWN_ADDRESS, type RenderContext } from "./context";
-import { hostVariable, secretStoreName, secretVariable } from "./secret-names";
+import type { RenderContext } from "./context";
+import { secretStoreName, secretVariable } from "./secret-names";
 import { renderNativeServices } from "./systemd";
 import { volumeDirName } from "./volumes";
 
@@ -37,11 +36,6 @@ export function renderAppConfig(plan: DeploymentPlan, vm: VmPlan, ctx: RenderCon
   }
   if (vm.secrets.length)
     add("secrets.list", "# store-name variable: fetched by fetch-secrets.py at boot and on every apply\n" + vm.secrets.map((p) => `${secretStoreName(p)} ${secretVariable(p)}\n`).join(""));
-  if (vm.peers.length) {
-    const address = (peer: string) => ctx.addresses?.[peer] ?? UNKNOWN_ADDRESS;
-    add("peers.env", vm.peers.map((peer) => `${hostVariable(peer)}='${address(peer)}'\n`).join(""));
-    add("hosts", vm.peers.map((peer) => `${address(peer)} ${vmAlias(peer)}\n`).join(""));
-  }
   if (vm.namedVolumes.length) add("volumes.list", vm.namedVolumes.map((v) => `${volumeDirName(v)}\n`).join(""));
   for (const s of vm.services) s.bindMounts.forEach((b, i) => files.push(...bindMountFiles(`files/${s.name}/${i}`, b.sourcePath, s.resource, i, warnings)));
   return files;

@@ -34,6 +34,7 @@ export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext
     ["ASPIRE_SECRET_FILE", source.kind === "file" ? source.path : ""],
     ["ASPIRE_DATA_DISK", vm.namedVolumes.length ? (ctx.dataDisks?.[vm.name] ?? "") : ""],
     ["ASPIRE_DATA_DIR", DATA_DIR],
+    ["ASPIRE_REGISTRY", vm.services.some((s) => s.image.kind !== "pull") ? (ctx.registry ?? "") : ""],
   ];
   return vars.map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
 }

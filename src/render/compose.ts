@@ -3,10 +3,9 @@
 // env_file parsing is not), secrets as `${ASPIRE_P_*}` filled from apply.sh's environment.
 import * as yaml from "js-yaml";
 import type { DeploymentPlan, ServicePlan, VmPlan } from "../plan";
-import { vmAlias, HOST_GATEWAY } from "../plan";
+import { HOST_GATEWAY } from "../plan";
 import { imageReference, type RenderContext } from "./context";
 import { escapeDollar, interpolated } from "./interpolate";
-import { hostVariable } from "./secret-names";
 import { VOLUMES_DIR } from "./vm-paths";
 import { CADDY_IMAGE } from "./caddyfile";
 import { volumeDirName } from "./volumes";
@@ -58,9 +57,8 @@ function containerService(plan: DeploymentPlan, vm: VmPlan, s: ServicePlan, ctx:
     ...s.bindMounts.map((b, i) => `./files/${s.name}/${i}:${b.target}${b.readOnly ? ":ro" : ""}`),
   ];
   if (mounts.length) out.volumes = mounts;
-  const hosts = vm.peers.map((peer) => `${vmAlias(peer)}:\${${hostVariable(peer)}}`);
-  if (nativeTargets) hosts.push(`${HOST_GATEWAY}:host-gateway`);
-  if (hosts.length) out.extra_hosts = hosts;
+  // Other VMs resolve through the stack's private DNS zone; only the host itself needs a name here.
+  if (nativeTargets) out.extra_hosts = [`${HOST_GATEWAY}:host-gateway`];
   const deps = s.dependsOn.filter((d) => vm.services.some((x) => x.name === d && x.runAs === "container"));
   if (deps.length) out.depends_on = deps;
   out.restart = "unless-stopped";

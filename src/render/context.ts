@@ -1,5 +1,5 @@
-// What rendering needs beyond the plan: facts only known at deploy time (image digests, private
-// addresses, the data disk's device) or chosen by the caller (where secrets are read from).
+// What rendering needs beyond the plan: facts only known at deploy time (pushed images, the data
+// disk's device) or chosen by the caller (where secrets are read from).
 import type { DeploymentPlan, ServicePlan } from "../plan";
 
 export type SecretSource =
@@ -12,17 +12,16 @@ export interface RenderContext {
   readonly secretSource: SecretSource;
   /** Image references of built services (projects, Dockerfiles) by resource name, once pushed. */
   readonly builtImages?: Readonly<Record<string, string>>;
-  /** Private addresses of the VMs by VM name, once created. */
-  readonly addresses?: Readonly<Record<string, string>>;
   /** Device path of each VM's data disk as the VM sees it, by VM name. */
   readonly dataDisks?: Readonly<Record<string, string>>;
+  /** Host of the registry the stack pushes built images to (ECR / Artifact Registry): the VM logs in to it. */
+  readonly registry?: string;
   /** ASP.NET Core runtime channel for VMs with the dotnet runtime. */
   readonly dotnetChannel?: string;
 }
 
 /** Shown where a value will only exist after deployment, so offline output never looks real. */
 export const UNKNOWN_REGISTRY = "registry.invalid";
-export const UNKNOWN_ADDRESS = "0.0.0.0";
 
 export function defaultSecretSource(plan: DeploymentPlan): SecretSource {
   return plan.cloud === "aws" ? { kind: "aws-ssm", region: "us-east-1" } : { kind: "gcp-secret-manager" };

@@ -17,8 +17,3 @@ export function secretStoreName(parameter: string): string {
 export function secretVariable(parameter: string, uriEncoded = false): string {
   return `ASPIRE_P_${envName(parameter)}${uriEncoded ? "_URI" : ""}`;
 }
-
-/** The variable holding a VM's private address on its peers (`ASPIRE_HOST_DATA`). */
-export function hostVariable(vm: string): string {
-  return `ASPIRE_HOST_${envName(vm)}`;
-}

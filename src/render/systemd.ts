@@ -1,7 +1,7 @@
 // systemd units and environment templates of .NET projects that run natively (dotnet runtime):
 // one unit, one dynamic user, one working directory and one environment file per service.
 import * as path from "node:path";
-import type { ServicePlan, VmPlan } from "../plan";
+import { PlanError, type ServicePlan, type VmPlan } from "../plan";
 import { interpolated } from "./interpolate";
 import { secretVariable } from "./secret-names";
 import { APP_UNIT, NATIVE_APPS_DIR, RENDERED_ENV_DIR } from "./vm-paths";
@@ -54,7 +54,13 @@ WantedBy=multi-user.target
   // The args' secrets are expanded by systemd from the same environment file.
   const argSecrets = new Set<string>();
   for (const a of s.args) for (const p of a.parts) if (typeof p !== "string" && p.kind === "parameter") argSecrets.add(secretVariable(p.parameter, p.filters.length > 0));
-  const lines = Object.entries(s.env).map(([k, v]) => `${k}=${interpolated(v).replace(/\n/g, "\\n")}`);
+  const lines = Object.entries(s.env).map(([k, v]) => {
+    const text = interpolated(v);
+    // The template is one variable a line: a value with a line break cannot be written into it.
+    if (text.includes("\n"))
+      throw new PlanError([{ resource: s.resource, field: `env.${k}`, message: `the value has a line break, which a systemd environment file cannot hold: run ${s.resource} in a container (runtime docker) or remove the line break.` }]);
+    return `${k}=${text}`;
+  });
   for (const v of argSecrets) lines.push(`${v}=\${${v}}`);
   return { unitName: `aspire-${s.name}.service`, unit, envTemplateName: `${s.name}.env.in`, envTemplate: lines.join("\n") + "\n" };
 }

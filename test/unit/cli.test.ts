@@ -24,7 +24,9 @@ function run(...argv: string[]): Run {
   let out = "";
   let err = "";
   const code = main(argv, (t) => (out += t), (t) => (err += t));
-  return { code, out, err };
+  // check, help and usage errors answer synchronously; only plan is asynchronous.
+  assert.equal(typeof code, "number", "main() should answer synchronously here");
+  return { code: code as number, out, err };
 }
 
 /** Runs `node bin/aspire-arm.js ...` from the repository root. */

@@ -1,0 +1,204 @@
+// The app on AWS Graviton: per VM an EC2 instance (arm64 only, IMDSv2, encrypted gp3), its own
+// security group (ingress only for external endpoints, SSH only when enabled), an instance
+// profile (Session Manager, its own secrets, the stack's ECR repositories), a protected data disk
+// for named volumes, and a name in the stack's private DNS zone. Secrets are SSM SecureStrings
+// that the VM reads at boot: the user data carries only their names.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { isStoredOnVm, privateZone, vmAlias, type DeploymentPlan, type VmPlan } from "../../src/plan";
+import { formatDiagnostic } from "../../src/manifest";
+import { renderVm, secretPrefix, secretStoreName, userDataProblem } from "../../src/render";
+import { appTags, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "../arm-app-args";
+import { dashboardUrl, endpointUrls } from "../endpoints";
+import { awsNetwork } from "./network";
+
+/** SSM public parameters of the arm64 images (FACTS.md 2b). */
+export const AMI_PARAMETERS = {
+  "ubuntu-24.04": "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
+  al2023: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+} as const;
+
+/** The data disk as the VM sees it: Nitro exposes EBS volumes as NVMe devices named by volume id. */
+export function ebsDevicePath(volumeId: string): string {
+  return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
+}
+
+export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs {
+  readonly endpoints: pulumi.Output<Record<string, string>>;
+  readonly vms: Readonly<Record<string, VmOutputs>>;
+  readonly dashboardUrl?: pulumi.Output<string>;
+
+  constructor(name: string, args: ArmAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aspire-arm:aws:ArmApp", name, {}, opts);
+    const { plan } = args;
+    const tags = appTags(plan);
+    const parent = this;
+    const region = aws.getRegionOutput({}, { parent }).name;
+    const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
+    const network = awsNetwork(name, args.network, tags, this);
+
+    // Every VM carries this group; private ports are open to it, and to nothing else.
+    const members = new aws.ec2.SecurityGroup(`${name}-members`, { vpcId: network.vpcId, description: `aspire-arm ${plan.stack}: the app's own VMs`, tags }, { parent });
+
+    // Secrets: one SecureString per parameter that a VM reads, under the stack's prefix.
+    const prefix = secretPrefix("aws", plan.stack);
+    const stored = plan.parameters.filter(isStoredOnVm).filter((p) => plan.vms.some((vm) => vm.secrets.includes(p.name)));
+    const secrets = stored.map(
+      (p) =>
+        new aws.ssm.Parameter(
+          `${name}-${secretStoreName(p.name)}`,
+          { name: `${prefix}${secretStoreName(p.name)}`, type: "SecureString", value: args.parameters[p.name], description: `aspire-arm ${plan.stack}: parameter ${p.name}`, tags },
+          { parent },
+        ),
+    );
+
+    // ECR repositories for the images the stack builds.
+    const repositories = [...new Set(plan.vms.flatMap((vm) => vm.services.flatMap((s) => (s.image.kind === "pull" ? [] : [s.image.repository]))))].map(
+      (repo) =>
+        new aws.ecr.Repository(
+          `${name}-${repo}`,
+          { name: `aspire-arm/${plan.stack}/${repo}`, imageTagMutability: "MUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "AES256" }], forceDelete: true, tags },
+          { parent },
+        ),
+    );
+
+    const zone = new aws.route53.Zone(`${name}-private`, { name: privateZone(plan.stack), vpcs: [{ vpcId: network.vpcId }], comment: `aspire-arm ${plan.stack}: VM names`, forceDestroy: true, tags }, { parent });
+
+    const vms: Record<string, VmOutputs> = {};
+    const publicIps: Record<string, pulumi.Output<string>> = {};
+    for (const vm of plan.vms) {
+      const out = this.vm(name, vm, args, { network, members, region, account, repositories, secrets, tags });
+      new aws.route53.Record(`${name}-${vm.name}`, { zoneId: zone.zoneId, name: vmAlias(vm.name, plan.stack), type: "A", ttl: 60, records: [out.privateIp] }, { parent });
+      vms[vm.name] = out;
+      publicIps[vm.name] = out.publicIp;
+    }
+    this.vms = vms;
+    this.endpoints = endpointUrls(plan, publicIps);
+    this.dashboardUrl = dashboardUrl(plan, publicIps);
+    this.registerOutputs({ endpoints: this.endpoints, dashboardUrl: this.dashboardUrl });
+  }
+
+  private vm(
+    name: string,
+    vm: VmPlan,
+    args: ArmAppArgs,
+    shared: {
+      network: ReturnType<typeof awsNetwork>;
+      members: aws.ec2.SecurityGroup;
+      region: pulumi.Output<string>;
+      account: pulumi.Output<string>;
+      repositories: aws.ecr.Repository[];
+      secrets: aws.ssm.Parameter[];
+      tags: Record<string, string>;
+    },
+  ): VmOutputs {
+    const { plan } = args;
+    const parent = this;
+    const id = `${name}-${vm.name}`;
+    const tags = { ...shared.tags, "aspire-arm-vm": vm.name };
+
+    // Arm only: the family was checked by the plan; EC2 itself confirms it before the instance exists.
+    const instanceType = aws.ec2.getInstanceTypeOutput({ instanceType: vm.instanceType }, { parent }).apply((t) => {
+      if (!t.supportedArchitectures.includes("arm64"))
+        throw new pulumi.RunError(`VM ${vm.name}: EC2 says ${vm.instanceType} supports ${t.supportedArchitectures.join(", ")}, not arm64. Use a Graviton type such as t4g.small.`);
+      return vm.instanceType;
+    });
+
+    const sg = new aws.ec2.SecurityGroup(id, { vpcId: shared.network.vpcId, description: `aspire-arm ${plan.stack}: VM ${vm.name}`, tags }, { parent });
+    // Pulumi removes AWS's default allow-all egress: without this, nothing could be installed or pulled.
+    new aws.vpc.SecurityGroupEgressRule(`${id}-egress`, { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "packages, images, cloud APIs" }, { parent });
+    for (const rule of publicIngress(plan, vm))
+      new aws.vpc.SecurityGroupIngressRule(`${id}-public-${rule.protocol}-${rule.port}`, { securityGroupId: sg.id, ipProtocol: rule.protocol, fromPort: rule.port, toPort: rule.port, cidrIpv4: "0.0.0.0/0", description: rule.description }, { parent });
+    for (const p of uniquePorts(vm.privatePorts))
+      new aws.vpc.SecurityGroupIngressRule(`${id}-private-${p.protocol}-${p.port}`, { securityGroupId: sg.id, ipProtocol: p.protocol, fromPort: p.port, toPort: p.port, referencedSecurityGroupId: shared.members.id, description: `${p.service}, from the app's VMs` }, { parent });
+    if (args.ssh.enabled)
+      args.ssh.cidrs.forEach((cidr, i) => new aws.vpc.SecurityGroupIngressRule(`${id}-ssh-${i}`, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: cidr, description: "SSH (aspire:ssh)" }, { parent }));
+
+    // Identity: Session Manager instead of SSH, this VM's own secrets, the stack's images.
+    const role = new aws.iam.Role(id, { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }), tags }, { parent });
+    new aws.iam.RolePolicyAttachment(`${id}-ssm-core`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, { parent });
+    const prefix = secretPrefix("aws", plan.stack);
+    const policy = pulumi.all([shared.region, shared.account, ...shared.repositories.map((r) => r.arn)]).apply(([region, account, ...repoArns]) => {
+      const statements: object[] = [];
+      if (vm.secrets.length) {
+        statements.push({ Effect: "Allow", Action: ["ssm:GetParameter"], Resource: vm.secrets.map((p) => `arn:aws:ssm:${region}:${account}:parameter${prefix}${secretStoreName(p)}`) });
+        statements.push({ Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*", Condition: { StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` } } });
+      }
+      if (repoArns.length) {
+        statements.push({ Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" });
+        statements.push({ Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: repoArns });
+      }
+      return JSON.stringify({ Version: "2012-10-17", Statement: statements.length ? statements : [{ Effect: "Deny", Action: "ssm:GetParameter", Resource: "*" }] });
+    });
+    new aws.iam.RolePolicy(`${id}-app`, { role: role.id, policy }, { parent });
+    const profile = new aws.iam.InstanceProfile(id, { role: role.name, tags }, { parent });
+
+    // Named volumes live on a separate encrypted disk that outlives the instance.
+    const dataDisk = vm.dataDiskGb
+      ? new aws.ebs.Volume(`${id}-data`, { availabilityZone: shared.network.availabilityZone, size: vm.dataDiskGb, type: "gp3", encrypted: true, tags: { ...tags, Name: `${plan.stack}-${vm.name}-data` } }, { parent, protect: args.protectData, retainOnDelete: args.protectData })
+      : undefined;
+
+    const ami = aws.ssm.getParameterOutput({ name: AMI_PARAMETERS[vm.os] }, { parent }).insecureValue;
+    const userDataBase64 = pulumi.all([shared.region, shared.account, dataDisk?.id ?? "", pulumi.output(args.builtImages ?? {})]).apply(([region, account, volumeId, builtImages]) => {
+      const rendered = renderVm(plan, vm, {
+        secretSource: { kind: "aws-ssm", region },
+        registry: `${account}.dkr.ecr.${region}.amazonaws.com`,
+        dataDisks: volumeId ? { [vm.name]: ebsDevicePath(volumeId) } : {},
+        builtImages: builtImages as Record<string, string>,
+        dotnetChannel: args.dotnetChannel,
+      });
+      const problem = userDataProblem(plan, rendered);
+      if (problem) throw new pulumi.RunError(formatDiagnostic(problem));
+      return rendered.userData.toString("base64");
+    });
+
+    const keyPair = args.ssh.enabled && args.ssh.publicKey ? new aws.ec2.KeyPair(id, { publicKey: args.ssh.publicKey, tags }, { parent }) : undefined;
+    const instance = new aws.ec2.Instance(
+      id,
+      {
+        instanceType,
+        ami,
+        subnetId: shared.network.subnetId,
+        vpcSecurityGroupIds: [sg.id, shared.members.id],
+        iamInstanceProfile: profile.name,
+        associatePublicIpAddress: true,
+        userDataBase64,
+        // cloud-init runs user data on first boot only: a changed bootstrap needs a new instance
+        // (the data disk is separate and survives it).
+        userDataReplaceOnChange: true,
+        keyName: keyPair?.keyName,
+        metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2 },
+        rootBlockDevice: { volumeType: "gp3", volumeSize: vm.diskSizeGb, encrypted: true, deleteOnTermination: true },
+        tags: { ...tags, Name: `${plan.stack}-${vm.name}` },
+        volumeTags: tags,
+      },
+      { parent, dependsOn: shared.secrets },
+    );
+    if (dataDisk)
+      new aws.ec2.VolumeAttachment(`${id}-data`, { deviceName: "/dev/sdf", volumeId: dataDisk.id, instanceId: instance.id, stopInstanceBeforeDetaching: true }, { parent, deleteBeforeReplace: true });
+    const eip = args.elasticIp ? new aws.ec2.Eip(id, { instance: instance.id, domain: "vpc", tags }, { parent }) : undefined;
+
+    return {
+      publicIp: eip ? eip.publicIp : instance.publicIp,
+      privateIp: instance.privateIp,
+      connect: pulumi.interpolate`aws ssm start-session --target ${instance.id} --region ${shared.region}`,
+    };
+  }
+}
+
+/** Public ingress of a VM: its external endpoints' ports, and 80 beside 443 for ACME challenges. */
+export function publicIngress(plan: DeploymentPlan, vm: VmPlan): { port: number; protocol: "tcp" | "udp"; description: string }[] {
+  const rules = new Map<string, { port: number; protocol: "tcp" | "udp"; description: string }>();
+  for (const e of vm.publicEndpoints) {
+    const protocol = e.scheme === "udp" ? "udp" : "tcp";
+    rules.set(`${protocol}/${e.port}`, { port: e.port, protocol, description: `${e.service} ${e.binding}` });
+  }
+  if (plan.domain && vm.proxy && !rules.has("tcp/80")) rules.set("tcp/80", { port: 80, protocol: "tcp", description: "HTTP, redirects and ACME challenges" });
+  return [...rules.values()].sort((a, b) => a.port - b.port);
+}
+
+function uniquePorts<T extends { port: number; protocol: string }>(ports: readonly T[]): T[] {
+  const seen = new Map<string, T>();
+  for (const p of ports) if (!seen.has(`${p.protocol}/${p.port}`)) seen.set(`${p.protocol}/${p.port}`, p);
+  return [...seen.values()];
+}
