@@ -1,23 +1,59 @@
-// The Pulumi program. Pulumi lives here, at the edge: the stages before it (src/manifest) are pure.
+// The Pulumi program: stack config -> manifest -> plan -> the cloud's component. Pulumi lives here
+// and in components/, at the edge; everything before it (src/) is pure and runs offline too.
 import * as pulumi from "@pulumi/pulumi";
-import { formatDiagnostic, loadManifest, ManifestError, runsAsService } from "./src/manifest";
+import { AppParameters } from "./components/app-parameters";
+import type { ArmAppOutputs } from "./components/arm-app-args";
+import type { AwsArmApp } from "./components/aws/arm-app";
+import type { GcpArmApp } from "./components/gcp/arm-app";
+import { readStackConfig } from "./src/config/stack-config";
+import { formatDiagnostic, loadManifest, ManifestError, type Diagnostic } from "./src/manifest";
+import { buildPlan, PlanError } from "./src/plan";
 
-const config = new pulumi.Config("aspire");
-const manifestPath = config.get("manifest") ?? "manifests/aspire-starter/aspire-manifest.json";
+/** Input the user must fix: one message listing every problem, no stack trace, nothing created. */
+function fail(what: string, diagnostics: readonly Diagnostic[]): never {
+  throw new pulumi.RunError(`${what}:\n${diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join("\n")}`);
+}
 
-function load() {
+const stack = pulumi.getStack();
+const { config, errors, warnings: configWarnings } = readStackConfig(pulumi.runtime.allConfig());
+if (errors.length) fail(`stack ${stack} has configuration problems`, errors);
+
+function planApp() {
   try {
-    return loadManifest(manifestPath);
+    const { manifest, warnings } = loadManifest(config.manifest);
+    const planned = buildPlan(manifest, { ...config.plan, stack });
+    return { plan: planned.plan, warnings: [...warnings, ...planned.warnings] };
   } catch (e) {
-    if (!(e instanceof ManifestError)) throw e;
-    // RunError prints the message without a stack trace; nothing has been created yet.
-    const lines = e.diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join("\n");
-    throw new pulumi.RunError(`aspire:manifest ${manifestPath} cannot be deployed to Arm VMs:\n${lines}\nRun \`npx aspire-arm check ${manifestPath}\` for details.`);
+    if (e instanceof ManifestError) fail(`aspire:manifest ${config.manifest} cannot be deployed to Arm VMs (run \`npx aspire-arm check ${config.manifest}\`)`, e.diagnostics);
+    if (e instanceof PlanError) fail(`stack ${stack} cannot be planned`, e.diagnostics);
+    throw e;
   }
 }
 
-const { manifest, warnings } = load();
-for (const w of warnings) pulumi.log.warn(`${manifestPath}: ${formatDiagnostic(w)}`);
+const { plan, warnings } = planApp();
+for (const w of [...configWarnings, ...warnings]) pulumi.log.warn(formatDiagnostic(w));
 
-/** The services the manifest runs, by name and kind. */
-export const services = [...manifest.resources.values()].filter(runsAsService).map((r) => ({ name: r.name, kind: r.kind }));
+const parameters = new AppParameters("parameters", { parameters: plan.parameters, config: new pulumi.Config("aspire") });
+const appArgs = {
+  plan,
+  parameters: parameters.values,
+  ssh: config.ssh,
+  network: config.network,
+  protectData: config.protectData,
+  dotnetChannel: config.dotnetChannel,
+  elasticIp: config.elasticIp,
+};
+// Only the chosen cloud's SDK is loaded: each takes seconds to load, and a stack uses one.
+const app: ArmAppOutputs =
+  plan.cloud === "aws"
+    ? new (require("./components/aws/arm-app") as { AwsArmApp: typeof AwsArmApp }).AwsArmApp("app", appArgs)
+    : new (require("./components/gcp/arm-app") as { GcpArmApp: typeof GcpArmApp }).GcpArmApp("app", appArgs);
+
+/** Public URL of each external endpoint, by `service/binding`. */
+export const endpoints = app.endpoints;
+/** Each VM's public and private address, and how to open a shell on it without open SSH. */
+export const vms = Object.fromEntries(Object.entries(app.vms).map(([name, vm]) => [name, { publicIp: vm.publicIp, privateIp: vm.privateIp, connect: vm.connect }]));
+/** The Aspire dashboard, when aspire:dashboard is true (its login token is the secret parameter aspire-dashboard-token). */
+export const dashboardUrl = app.dashboardUrl;
+/** The services and where they run. */
+export const services = plan.vms.flatMap((vm) => vm.services.map((s) => ({ name: s.resource, vm: vm.name, runAs: s.runAs })));

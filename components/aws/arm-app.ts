@@ -11,6 +11,7 @@ import { renderVm, secretPrefix, secretStoreName, userDataProblem } from "../../
 import { appTags, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "../arm-app-args";
 import { dashboardUrl, endpointUrls } from "../endpoints";
 import { awsNetwork } from "./network";
+import { ImageBuilds } from "../images";
 
 /** SSM public parameters of the arm64 images (FACTS.md 2b). */
 export const AMI_PARAMETERS = {
@@ -52,22 +53,43 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         ),
     );
 
-    // ECR repositories for the images the stack builds.
-    const repositories = [...new Set(plan.vms.flatMap((vm) => vm.services.flatMap((s) => (s.image.kind === "pull" ? [] : [s.image.repository]))))].map(
-      (repo) =>
+    // ECR repositories for the images the stack builds, then the builds (linux/arm64, pushed from
+    // the machine running `pulumi up`).
+    const repoNames = [...new Set(plan.vms.flatMap((vm) => vm.services.flatMap((s) => (s.image.kind === "pull" ? [] : [s.image.repository]))))];
+    const byRepo = new Map(
+      repoNames.map((repo) => [
+        repo,
         new aws.ecr.Repository(
           `${name}-${repo}`,
           { name: `aspire-arm/${plan.stack}/${repo}`, imageTagMutability: "MUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "AES256" }], forceDelete: true, tags },
           { parent },
         ),
+      ]),
     );
+    const repositories = [...byRepo.values()];
+    const token = aws.ecr.getAuthorizationTokenOutput({}, { parent });
+    const builds = repositories.length
+      ? new ImageBuilds(
+          `${name}-images`,
+          {
+            plan,
+            repositoryUrl: (repo) => (byRepo.get(repo) as aws.ecr.Repository).repositoryUrl,
+            registry: token.proxyEndpoint.apply((e) => e.replace(/^https:\/\//, "")),
+            registryUser: token.userName,
+            registryPassword: token.password,
+            parameters: args.parameters,
+          },
+          { parent },
+        )
+      : undefined;
+    const builtImages = { ...args.builtImages, ...builds?.images };
 
     const zone = new aws.route53.Zone(`${name}-private`, { name: privateZone(plan.stack), vpcs: [{ vpcId: network.vpcId }], comment: `aspire-arm ${plan.stack}: VM names`, forceDestroy: true, tags }, { parent });
 
     const vms: Record<string, VmOutputs> = {};
     const publicIps: Record<string, pulumi.Output<string>> = {};
     for (const vm of plan.vms) {
-      const out = this.vm(name, vm, args, { network, members, region, account, repositories, secrets, tags });
+      const out = this.vm(name, vm, { ...args, builtImages }, { network, members, region, account, repositories, secrets, tags });
       new aws.route53.Record(`${name}-${vm.name}`, { zoneId: zone.zoneId, name: vmAlias(vm.name, plan.stack), type: "A", ttl: 60, records: [out.privateIp] }, { parent });
       vms[vm.name] = out;
       publicIps[vm.name] = out.publicIp;

@@ -38,10 +38,17 @@ function invoke(token: string, inputs: Record<string, unknown>, config: Record<s
       const type = String(inputs.instanceType);
       return { instanceType: type, supportedArchitectures: isArmInstanceType("aws", type) ? ["arm64"] : ["x86_64"] };
     }
+    case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+      return { proxyEndpoint: "https://000000000000.dkr.ecr.(region).amazonaws.com", userName: "AWS", password: "(registry token)", authorizationToken: "(token)" };
     case "aws:ssm/getParameter:getParameter":
       return { name: inputs.name, type: "String", value: `ami-(${inputs.name})`, insecureValue: `ami-(${inputs.name})` };
     case "gcp:organizations/getProject:getProject":
       return { projectId: config["gcp:project"] ?? "(project)", number: "000000000000" };
+    case "gcp:compute/getMachineTypes:getMachineTypes": {
+      // Answers as if the zone offered the requested type (filter `name = "t2a-standard-1"`).
+      const name = /name\s*=\s*"?([a-z0-9-]+)"?/.exec(String(inputs.filter ?? ""))?.[1];
+      return { machineTypes: name ? [{ name, guestCpus: 1, memoryMb: 4096 }] : [], zone: inputs.zone, project: config["gcp:project"] };
+    }
     case "gcp:organizations/getClientConfig:getClientConfig":
       return { project: config["gcp:project"] ?? "(project)", zone: config["gcp:zone"], region: (config["gcp:zone"] ?? "").replace(/-[a-z]$/, "") };
     default:
@@ -106,17 +113,29 @@ export async function runProgramWithMocks(programPath: string, stack: string, co
     stack,
   );
   pulumi.runtime.setAllConfig(config, [...secretKeys]);
-  const resolved = require.resolve(path.resolve(programPath));
-  delete require.cache[resolved];
-  const exports = require(resolved) as Record<string, unknown>;
-  const outputs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(exports)) outputs[k] = await settle(v);
-  // Registrations finish asynchronously: wait until no new resource arrives.
-  for (let seen = -1; seen !== resources.length; ) {
-    seen = resources.length;
-    await new Promise((r) => setTimeout(r, 20));
+  // An error thrown inside an apply (a RunError of a component) surfaces as an unhandled
+  // rejection: catch it and fail the run with it, as `pulumi up` would.
+  let failure: unknown;
+  const onRejection = (e: unknown) => {
+    failure ??= e;
+  };
+  process.on("unhandledRejection", onRejection);
+  try {
+    const resolved = require.resolve(path.resolve(programPath));
+    delete require.cache[resolved];
+    const exports = require(resolved) as Record<string, unknown>;
+    const outputs: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(exports)) outputs[k] = await settle(v);
+    // Registrations finish asynchronously: wait until no new resource arrives.
+    for (let seen = -1; seen !== resources.length; ) {
+      seen = resources.length;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (failure) throw failure;
+    return { resources, outputs };
+  } finally {
+    process.off("unhandledRejection", onRejection);
   }
-  return { resources, outputs };
 }
 
 /** Resolves Outputs (deeply, in objects and arrays) to plain values; unknowns become undefined. */

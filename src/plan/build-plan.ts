@@ -1,7 +1,9 @@
 // Builds the deployment plan from a validated manifest and the user's options. Pure: no cloud.
 import {
   Evaluator,
+  buildOf,
   defaultTargetPort,
+  isCompute,
   isProject,
   runsAsService,
   type ComputeResource,
@@ -54,7 +56,9 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
 
   // Second pass: the real addresses.
   const placement = new PlanPlacement(options.stack, sites, targetPorts, hostPorts, outside);
-  const evaluated = evaluateServices(new Evaluator(manifest, placement), services);
+  const finalEvaluator = new Evaluator(manifest, placement);
+  const evaluated = evaluateServices(finalEvaluator, services);
+  warnAboutContainerFiles(manifest, warnings);
   const known = new Map(parameters.filter((p) => !isStoredOnVm(p) && p.value !== undefined).map((p) => [p.name, p.value as string]));
 
   const dashboardVm = options.dashboard ? assignment.vms[0].name : undefined;
@@ -69,7 +73,8 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
       const otel = dashboardVm && isProject(s) ? otelEnv(s.name, site, dashboardVm, options.stack) : {};
       const env = Object.fromEntries(Object.entries({ ...e.env, ...otel }).map(([k, v]) => [k, fillKnownParameters(v, known)]));
       const deps = [...new Set(uses.filter((u) => u.from === s.name && sites.get(u.target)?.vm === vm.name).map((u) => (sites.get(u.target) as ServiceSite).name))];
-      return servicePlan(s, site, env, e.args.map((a) => fillKnownParameters(a, known)), deps, targetPorts, hostPorts, outside, options);
+      const image = imageSource(s, site, options, finalEvaluator, known, warnings);
+      return servicePlan(s, site, image, env, e.args.map((a) => fillKnownParameters(a, known)), deps, targetPorts, hostPorts, outside);
     });
     if (vm.name === dashboardVm) servicePlans.push(dashboardService(otlpReachedFromOutside(vm.name, projectSites)));
     const peers = new Set(uses.filter((u) => sites.get(u.from)?.vm === vm.name).map((u) => (sites.get(u.target) as ServiceSite).vm));
@@ -161,24 +166,34 @@ function isHttp(scheme: string): boolean {
   return scheme === "http" || scheme === "https";
 }
 
-function imageSource(s: ComputeResource, site: ServiceSite, options: PlanOptions): ImageSource {
+function imageSource(s: ComputeResource, site: ServiceSite, options: PlanOptions, evaluator: Evaluator, known: ReadonlyMap<string, string>, warnings: Diagnostic[]): ImageSource {
   const override = options.images?.[s.name];
   if (override) return { kind: "pull", image: override };
   if (isProject(s)) return { kind: "project", projectPath: s.projectPath, repository: site.name };
-  if (s.kind === "dockerfile.v0" || s.build) return { kind: "dockerfile", build: s.build as NonNullable<typeof s.build>, repository: site.name };
-  return { kind: "pull", image: s.image as string };
+  const build = buildOf(s);
+  if (!build) return { kind: "pull", image: (s as { image: string }).image };
+  const value = (text: string, field: string) => fillKnownParameters(evaluator.evaluate(s.name, text, { resource: s.name, field }), known);
+  const args: Record<string, Value | null> = {};
+  for (const [k, v] of Object.entries(build.args)) {
+    args[k] = v === null ? null : value(v, `build.args.${k}`);
+    if (args[k]?.secret) warnings.push({ resource: s.name, field: `build.args.${k}`, message: "a secret in a build arg stays in the image history: pass it as a build secret (WithBuildSecret) instead." });
+  }
+  const secrets: Record<string, { type: "env"; value: Value } | { type: "file"; sourcePath: string }> = {};
+  for (const [id, sec] of Object.entries(build.secrets))
+    secrets[id] = sec.type === "env" ? { type: "env", value: value(sec.value ?? "", `build.secrets.${id}.value`) } : { type: "file", sourcePath: sec.sourcePath ?? "" };
+  return { kind: "dockerfile", build, repository: site.name, args, secrets };
 }
 
 function servicePlan(
   s: ComputeResource,
   site: ServiceSite,
+  image: ImageSource,
   env: Record<string, Value>,
   args: Value[],
   dependsOn: string[],
   targetPorts: ReadonlyMap<string, number>,
   hostPorts: ReadonlyMap<string, number>,
   outside: ReadonlySet<string>,
-  options: PlanOptions,
 ): ServicePlan {
   const ports: PortPlan[] = Object.values(s.bindings).map((b) => {
     const k = endpointKey(s.name, b.name);
@@ -192,7 +207,7 @@ function servicePlan(
     name: site.name,
     kind: s.kind,
     runAs: site.runAs,
-    image: imageSource(s, site, options),
+    image,
     entrypoint: container?.entrypoint,
     args,
     env,
@@ -259,4 +274,13 @@ function vmPlan(
     peers,
     proxy: publicEndpoints.some((e) => e.upstream !== undefined),
   };
+}
+
+/** `containerFiles` copies files out of one image into another at build time (a build-only
+ *  frontend into a project's wwwroot). aspire-arm builds each image on its own, so say so. */
+function warnAboutContainerFiles(manifest: Manifest, warnings: Diagnostic[]): void {
+  for (const r of manifest.resources.values())
+    if (isCompute(r))
+      for (const source of Object.keys(r.containerFiles))
+        warnings.push({ resource: r.name, field: `containerFiles.${source}`, message: `files from ${source}'s image are not copied into ${r.name}'s image: build them into ${r.name} yourself (for example a multi-stage Dockerfile), or set aspire:images.${r.name} to an image that has them.` });
 }

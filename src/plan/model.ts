@@ -1,7 +1,7 @@
 // The deployment plan: what runs where, on which ports, with which configuration and secrets.
 // Pure data, with no cloud in it: the render stage turns it into files, the cloud components
 // into resources.
-import type { Build, Value } from "../manifest";
+import type { Build, GenerateOptions, Value } from "../manifest";
 import type { Cloud, OsImage, Runtime } from "./options";
 
 /** Where a service's image comes from. */
@@ -10,8 +10,16 @@ export type ImageSource =
   | { readonly kind: "pull"; readonly image: string }
   /** A .NET project: `dotnet publish /t:PublishContainer` for linux-arm64, pushed to the stack's registry. */
   | { readonly kind: "project"; readonly projectPath: string; readonly repository: string }
-  /** A Dockerfile build for linux/arm64, pushed to the stack's registry. */
-  | { readonly kind: "dockerfile"; readonly build: Build; readonly repository: string };
+  /** A Dockerfile build for linux/arm64, pushed to the stack's registry. Build args and secrets
+   *  are evaluated; a secret in a build arg would be kept in the image history, so secrets go
+   *  through BuildKit `--secret` only. */
+  | {
+      readonly kind: "dockerfile";
+      readonly build: Build;
+      readonly repository: string;
+      readonly args: Readonly<Record<string, Value | null>>;
+      readonly secrets: Readonly<Record<string, { readonly type: "env"; readonly value: Value } | { readonly type: "file"; readonly sourcePath: string }>>;
+    };
 
 export interface PortPlan {
   readonly binding: string;
@@ -97,7 +105,7 @@ export interface ParameterPlan {
   readonly source: "config" | "default" | "generate" | "unset";
   /** Known now only for non-secret parameters. */
   readonly value?: string;
-  readonly generate?: import("../manifest").GenerateOptions;
+  readonly generate?: GenerateOptions;
 }
 
 export interface DeploymentPlan {
