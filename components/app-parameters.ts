@@ -22,7 +22,7 @@ export class AppParameters extends pulumi.ComponentResource {
     const values: Record<string, pulumi.Output<string>> = {};
     for (const p of args.parameters) {
       const configured = configValue(args.config, p.name);
-      if (configured !== undefined) values[p.name] = p.secret ? pulumi.secret(configured) : pulumi.output(configured);
+      if (configured !== undefined) values[p.name] = p.secret || configured.secret ? pulumi.secret(configured.value) : pulumi.output(configured.value);
       else if (p.source === "generate" && p.generate) values[p.name] = new random.RandomPassword(`${name}-${safeName(p.name)}`, randomPasswordArgs(p.generate), { parent: this }).result;
       else if (p.value !== undefined || p.source === "default") values[p.name] = p.secret ? pulumi.secret(p.value ?? "") : pulumi.output(p.value ?? "");
       else
@@ -36,24 +36,33 @@ export class AppParameters extends pulumi.ComponentResource {
 }
 
 /** Reads `parameters.<name>` as a flat key or from the `parameters` object (`pulumi config set
- *  --path`). Config values are wrapped as secrets when the config marks them so. */
-function configValue(config: pulumi.Config, name: string): pulumi.Output<string> | undefined {
-  const flat = config.getSecret(`parameters.${name}`);
-  if (flat !== undefined) return flat;
-  // The raw text tells whether the key exists without unwrapping a secret into a plain value.
-  const raw = pulumi.runtime.getConfig(`${config.name}:parameters`);
+ *  --path`), matching the name case-insensitively as Aspire and the plan do. The value is secret
+ *  when the parameter is, or when the config holds it encrypted. */
+function configValue(config: pulumi.Config, name: string): { value: string; secret: boolean } | undefined {
+  const all = pulumi.runtime.allConfig();
+  const wanted = `${config.name}:parameters.${name}`.toLowerCase();
+  const flat = Object.keys(all).find((k) => k.toLowerCase() === wanted);
+  if (flat !== undefined) return { value: all[flat], secret: isConfigSecret(flat) };
+  const objectKey = `${config.name}:parameters`;
+  const raw = all[objectKey];
   if (raw === undefined) return undefined;
   let obj: unknown;
   try {
     obj = JSON.parse(raw);
   } catch {
-    throw new pulumi.RunError(`${config.name}:parameters must be an object of parameter names to values (pulumi config set --path ${config.name}:parameters.NAME VALUE).`);
+    throw new pulumi.RunError(`${objectKey} must be an object of parameter names to values (pulumi config set --path ${objectKey}.NAME VALUE).`);
   }
-  const v = typeof obj === "object" && obj !== null ? (obj as Record<string, unknown>)[name] : undefined;
-  if (v === undefined || v === null) return undefined;
-  // Structured config is decrypted as a whole and the SDK does not say which keys were secret:
-  // treat every value from it as secret.
-  return pulumi.secret(String(v));
+  if (typeof obj !== "object" || obj === null) return undefined;
+  const entry = Object.entries(obj).find(([k]) => k.toLowerCase() === name.toLowerCase());
+  if (entry === undefined || entry[1] === undefined || entry[1] === null) return undefined;
+  return { value: String(entry[1]), secret: isConfigSecret(objectKey) };
+}
+
+/** Whether the stack holds a config key encrypted. The SDK exports this check at run time without
+ *  typing it; when it is missing, assume secret (the safe side). */
+function isConfigSecret(key: string): boolean {
+  const check = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+  return check ? check(key) : true;
 }
 
 /** Aspire's generate options, read as @pulumi/random does them: the booleans allow a character

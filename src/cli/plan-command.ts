@@ -12,10 +12,12 @@ import type { MockRun, RecordedResource } from "./mock-program";
 import { resourceSummary, resourceTree } from "./resource-tree";
 import { UsageError } from "./usage";
 
-const USAGE = "Usage: aspire-arm plan MANIFEST [--cloud aws|gcp] [--stack NAME] [--set NAME=VALUE]... [--out DIR] [--json]";
+const USAGE = "Usage: aspire-arm plan MANIFEST [--cloud aws|gcp] [--stack NAME] [--set NAME=VALUE]... [--out DIR] [--json] [--no-resources]";
 
 interface PlanArgs {
   manifest?: string;
+  /** Skip running the Pulumi program under mocks: the plan and files only, in milliseconds. */
+  noResources: boolean;
   stack: string;
   /** Stack config given by flags, as `aspire:*` keys: it overrides Pulumi.<stack>.yaml. */
   flags: Record<string, unknown>;
@@ -28,6 +30,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   let stack = "dev";
   let out: string | undefined;
   let json = false;
+  let noResources = false;
   let manifest: string | undefined;
   const flags: Record<string, unknown> = {};
   const images: Record<string, string> = {};
@@ -59,6 +62,9 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
         break;
       case "--json":
         json = true;
+        break;
+      case "--no-resources":
+        noResources = true;
         break;
       case "--set": {
         const [k, v] = pair(value(i++, a), a);
@@ -102,7 +108,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   if (Object.keys(images).length) flags["aspire:images"] = images;
   if (Object.keys(vms).length) flags["aspire:vms"] = vms;
   if (manifest !== undefined) flags["aspire:manifest"] = manifest;
-  return { manifest, stack, flags, out, json };
+  return { manifest, stack, flags, out, json, noResources };
 }
 
 /** Offline defaults for the providers' location keys, so a plan needs no stack file at all. */
@@ -126,7 +132,10 @@ export async function planCommand(argv: readonly string[], out: (text: string) =
   // The real program under Pulumi's mocks: the resources `pulumi up` would create.
   // Loaded on demand: Pulumi's SDK is only needed here, not for `check`.
   const { runProgramWithMocks } = await import("./mock-program");
-  const run = problems.length ? undefined : await runProgramWithMocks(programPath(), args.stack, asRuntimeConfig(raw), secretKeys(raw));
+  // Unset secrets are allowed offline (`pulumi up` asks for them): stand-ins let the program run.
+  const unset = Object.fromEntries(plan.parameters.filter((p) => p.source === "unset").map((p) => [`aspire:parameters.${p.name}`, "(unset: set it before pulumi up)"]));
+  const mockConfig = { ...asRuntimeConfig(raw), ...unset };
+  const run = problems.length || args.noResources ? undefined : await runProgramWithMocks(programPath(), args.stack, mockConfig, [...secretKeys(raw), ...Object.keys(unset)]);
 
   if (args.out) writeOut(args.out, rendered);
   out(args.json ? JSON.stringify({ ...planJson(plan, rendered, warnings, problems), resources: run?.resources.map(summary) }, null, 2) + "\n" : planText(config.manifest, plan, rendered, warnings, problems, args.out, run));
@@ -185,7 +194,7 @@ function planJson(plan: DeploymentPlan, rendered: readonly RenderedVm[], warning
       namedVolumes: vm.namedVolumes,
       secrets: vm.secrets,
     })),
-    parameters: plan.parameters.map((p) => ({ name: p.name, secret: p.secret, source: p.source, storedOnVm: isStoredOnVm(p), ...(p.value !== undefined ? { value: p.value } : {}) })),
+    parameters: plan.parameters.map((p) => ({ name: p.name, secret: p.secret, source: p.source, storedOnVm: isStoredOnVm(p), ...(p.value !== undefined && !p.secret ? { value: p.value } : {}) })),
     warnings,
     errors: problems,
   };

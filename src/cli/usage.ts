@@ -31,6 +31,11 @@ plan options:
   --dashboard             run the Aspire dashboard on the VM and send telemetry to it
   --out DIR               write DIR/<vm>/user-data and the app config (compose.yaml, Caddyfile, units)
   --json                  print the plan as JSON
+  --no-resources          skip the resource list (running the Pulumi program under mocks takes seconds)
+
+plan reads Pulumi.<stack>.yaml in the current folder when it exists; flags override it. It runs
+the Pulumi program (index.ts) under Pulumi's mocks to list the resources "pulumi up" would
+create; cloud lookups (AMI, default VPC) are shown as placeholders.
 
 Exit codes: 0 success (check: all deployable), 1 rejected input or a plan that cannot fit, 2 usage error.
 `;

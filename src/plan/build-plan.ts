@@ -145,17 +145,18 @@ function planHostPorts(
   vms: readonly AssignedVm[],
 ): Map<string, number> {
   const out = new Map<string, number>();
-  const used = new Map(vms.map((v) => [v.name, new Set(RESERVED_HOST_PORTS)]));
-  for (const [k, port] of targetPorts) used.get(sites.get(k.split("\u0000")[0])?.vm ?? "")?.add(port);
+  // A port is taken per protocol: tcp 3478 and udp 3478 (STUN/TURN) are two different ports.
+  const used = new Map(vms.map((v) => [v.name, new Set(RESERVED_HOST_PORTS.map((p) => `tcp/${p}`))]));
+  for (const [k, port] of targetPorts) used.get(sites.get(k.split("\u0000")[0])?.vm ?? "")?.add(`tcp/${port}`);
   for (const s of services) {
     const site = sites.get(s.name);
     if (!site || site.runAs !== "container") continue;
-    const taken = used.get(site.vm) as Set<number>;
+    const taken = used.get(site.vm) as Set<string>;
     for (const b of Object.values(s.bindings)) {
       if (!outside.has(endpointKey(s.name, b.name))) continue;
       let port = b.port ?? defaultTargetPort(s, b);
-      while (taken.has(port)) port++;
-      taken.add(port);
+      while (taken.has(`${b.protocol}/${port}`)) port++;
+      taken.add(`${b.protocol}/${port}`);
       out.set(endpointKey(s.name, b.name), port);
     }
   }

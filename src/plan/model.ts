@@ -103,7 +103,7 @@ export interface ParameterPlan {
   readonly secret: boolean;
   /** Where the value comes from: stack config, the manifest's default, a generated password. */
   readonly source: "config" | "default" | "generate" | "unset";
-  /** Known now only for non-secret parameters. */
+  /** Known now: a non-secret config value, or the manifest's default (secret or not). Never printed for secrets. */
   readonly value?: string;
   readonly generate?: GenerateOptions;
 }

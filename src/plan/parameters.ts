@@ -17,7 +17,9 @@ export function planParameters(manifest: Manifest, options: PlanOptions, errors:
     if (value !== undefined) {
       plans.push({ name: p.name, secret, source: "config", value: secret ? undefined : value });
     } else if (input?.default?.kind === "value") {
-      plans.push({ name: p.name, secret, source: "default", value: secret ? undefined : input.default.value });
+      // A default is written in the manifest for anyone to read: kept even for a secret parameter,
+      // which still goes to the secret store (and is never printed by the plan).
+      plans.push({ name: p.name, secret, source: "default", value: input.default.value });
     } else if (input?.default?.kind === "generate") {
       plans.push({ name: p.name, secret, source: "generate", generate: input.default.generate });
     } else {

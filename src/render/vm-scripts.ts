@@ -31,11 +31,12 @@ export function vmScript(name: VmScript): string {
 }
 
 /**
- * The script without what only its readers need: full-line comments (the shebang and shellcheck
- * directives stay) and blank lines, and in Python the docstrings. Lines inside strings that span
- * lines, and lines continued by a backslash, are kept as they are. Bash heredocs are refused
- * rather than parsed (the scripts use printf). Throws when the scanner ends up inside an
- * unterminated string or substitution: a script it may have misread is never embedded.
+ * The script as it is embedded: without full-line and trailing comments (the shebang and the
+ * directives of shellcheck comments stay), blank lines and indentation (Python's is reduced to one
+ * space a level), and without Python's docstrings. Lines that start inside a string spanning lines
+ * or after a backslash continuation are kept as they are. Bash heredocs are refused rather than
+ * parsed (the scripts use printf). Throws when the scan ends inside a string, a substitution or
+ * brackets: a script it may have misread is never embedded.
  */
 export function compactScript(name: string, text: string): string {
   if (name.endsWith(".sh")) return compactBash(name, text);
@@ -43,36 +44,55 @@ export function compactScript(name: string, text: string): string {
   throw new Error(`compactScript: ${name} is neither .sh nor .py`);
 }
 
+const isBlankOrComment = (text: string) => /^\s*(#.*)?$/.test(text);
+const indentOf = (text: string) => /^[ \t]*/.exec(text)![0];
+
 // --- bash ------------------------------------------------------------------------------------------
 
-/** code: the script or a $(...) (depth counts its open parentheses); param: ${...}. */
-type BashContext = { kind: "code"; depth: number } | { kind: "dq" | "sq" | "ansi" | "param" | "backtick" };
+/** code: the script or a $(...), whose open parentheses depth counts; param: a ${...}. */
+interface BashContext {
+  readonly kind: "code" | "dq" | "sq" | "ansi" | "param" | "backtick";
+  depth: number;
+}
 
 function compactBash(name: string, text: string): string {
   const stack: BashContext[] = [{ kind: "code", depth: 0 }];
   const out: string[] = [];
   let continued = false;
   text.split("\n").forEach((line, n) => {
-    const trimmed = line.trim();
-    const droppable = stack[stack.length - 1].kind === "code" && !continued && (trimmed === "" || (trimmed.startsWith("#") && !/^#\s*shellcheck\s/.test(trimmed)));
-    continued = scanBashLine(name, n + 1, line, stack);
-    if (!droppable || (n === 0 && line.startsWith("#!"))) out.push(line);
+    const verbatim = stack[stack.length - 1].kind !== "code" || continued;
+    const scan = scanBashLine(name, n + 1, line, stack);
+    continued = scan.continued;
+    if (verbatim) out.push(line);
+    else if (n === 0 && line.startsWith("#!")) out.push(line);
+    else if (/^\s*#\s*shellcheck\s/.test(line)) out.push(line.trim().replace(/\s+#.*$/, ""));
+    else if (!isBlankOrComment(line)) {
+      let code = scan.comment < 0 ? line : line.slice(0, scan.comment).trimEnd();
+      if (code.endsWith("\\") && scan.comment >= 0) code += " "; // an escaped space, not a continuation
+      out.push(code.trimStart());
+    }
   });
-  if (stack.length !== 1 || continued) throw new Error(`compactScript: ${name} ends inside a string, substitution or continued line`);
+  if (stack.length !== 1 || continued) throw new Error(`compactScript: ${name} ends inside a string, a substitution or a continued line`);
   return out.join("\n") + "\n";
 }
 
-/** Scans one line, updating the context stack; true when it ends with a line continuation. */
-function scanBashLine(name: string, lineNumber: number, line: string, stack: BashContext[]): boolean {
+/**
+ * Scans one line, updating the context stack. continued: it ends with a backslash; comment: where
+ * a comment starts in it, or -1.
+ */
+function scanBashLine(name: string, lineNumber: number, line: string, stack: BashContext[]): { continued: boolean; comment: number } {
+  let wordStart = true;
   for (let i = 0; i < line.length; i++) {
     const top = stack[stack.length - 1];
     const c = line[i];
+    const atWordStart = wordStart;
+    wordStart = false;
     if (top.kind === "sq") {
       if (c === "'") stack.pop();
       continue;
     }
     if (c === "\\") {
-      if (i === line.length - 1) return top.kind === "code";
+      if (i === line.length - 1) return { continued: true, comment: -1 };
       i++;
       continue;
     }
@@ -82,17 +102,13 @@ function scanBashLine(name: string, lineNumber: number, line: string, stack: Bas
     }
     if (c === "`") {
       if (top.kind === "backtick") stack.pop();
-      else stack.push({ kind: "backtick" });
+      else stack.push({ kind: "backtick", depth: 0 });
       continue;
     }
     if (top.kind === "backtick") continue;
-    if (c === "$" && line[i + 1] === "(") {
-      stack.push({ kind: "code", depth: 0 });
-      i++;
-      continue;
-    }
-    if (c === "$" && line[i + 1] === "{") {
-      stack.push({ kind: "param" });
+    if (c === "$" && (line[i + 1] === "(" || line[i + 1] === "{")) {
+      stack.push({ kind: line[i + 1] === "(" ? "code" : "param", depth: 0 });
+      wordStart = line[i + 1] === "(";
       i++;
       continue;
     }
@@ -101,45 +117,56 @@ function scanBashLine(name: string, lineNumber: number, line: string, stack: Bas
       continue;
     }
     if (c === '"') {
-      stack.push({ kind: "dq" });
+      stack.push({ kind: "dq", depth: 0 });
       continue;
     }
     if (top.kind === "param") {
       if (c === "}") stack.pop();
-      else if (c === "'" && stack[stack.length - 2].kind !== "dq") stack.push({ kind: "sq" });
+      else if (c === "'" && stack[stack.length - 2].kind !== "dq") stack.push({ kind: "sq", depth: 0 });
       continue;
     }
-    // Code: the script itself or a $(...).
-    if (c === "'") stack.push({ kind: line[i - 1] === "$" ? "ansi" : "sq" });
-    else if (c === "#" && (i === 0 || /[\s;&|()<>]/.test(line[i - 1]))) return false;
+    // In code: the script itself or a $(...).
+    if (c === "'") stack.push({ kind: line[i - 1] === "$" ? "ansi" : "sq", depth: 0 });
+    else if (c === "#" && atWordStart) return { continued: false, comment: i };
     else if (c === "<" && line.startsWith("<<", i)) {
       if (line[i + 2] !== "<") throw new Error(`compactScript: ${name}:${lineNumber}: heredocs are not supported (use printf)`);
       i += 2;
-    } else if (c === "(") top.depth++;
-    else if (c === ")" && top.depth > 0) top.depth--;
-    else if (c === ")" && stack.length > 1) stack.pop();
+      wordStart = true;
+    } else if (c === ")" && top.depth === 0 && stack.length > 1) stack.pop();
+    else {
+      if (c === "(") top.depth++;
+      if (c === ")" && top.depth > 0) top.depth--;
+      wordStart = /[\s;&|()<>]/.test(c);
+    }
   }
-  return false;
+  return { continued: false, comment: -1 };
 }
 
 // --- python ----------------------------------------------------------------------------------------
 
 interface PyLine {
   readonly text: string;
-  /** Starts inside a string or after a backslash continuation: kept verbatim. */
+  /** Starts inside a string or after a backslash continuation: kept as it is. */
   readonly verbatim: boolean;
+  /** Bracket depth at its start. */
+  readonly depth: number;
+  /** Where its comment starts, or -1. */
+  readonly comment: number;
   /** Ends a compound statement's header (its last token is `:`, outside brackets). */
   readonly header: boolean;
-  /** When the line's statement starts with a string literal: where that string ends. */
+  /** When its statement starts with a string literal: where that string ends. */
   readonly string?: { readonly line: number; readonly end: number };
 }
-
-const isBlankOrComment = (text: string) => /^\s*(#.*)?$/.test(text);
-const indentOf = (text: string) => /^\s*/.exec(text)![0];
 
 function compactPython(name: string, text: string): string {
   const lines = scanPython(name, text);
   const code = (l: PyLine) => l.verbatim || !isBlankOrComment(l.text);
+  /** One space a level: the same blocks, as long as every level is four spaces. */
+  const indent = (l: PyLine, n: number) => {
+    const width = indentOf(l.text);
+    if (/\t/.test(width) || width.length % 4) throw new Error(`compactScript: ${name}:${n + 1}: indentation is not a multiple of four spaces`);
+    return " ".repeat(width.length / 4);
+  };
   const out: string[] = [];
   let previous: PyLine | undefined;
   for (let n = 0; n < lines.length; n++) {
@@ -151,12 +178,14 @@ function compactPython(name: string, text: string): string {
     if (s && (!previous || previous.header) && isBlankOrComment(lines[s.line].text.slice(s.end))) {
       const next = lines.slice(s.line + 1).find(code);
       // The block's only statement: replaced by `pass`.
-      if (previous && (!next || indentOf(next.text).length < indentOf(l.text).length)) out.push(indentOf(l.text) + "pass");
+      if (previous && (!next || indentOf(next.text).length < indentOf(l.text).length)) out.push(indent(l, n) + "pass");
       previous = lines[s.line];
       n = s.line;
       continue;
     }
-    out.push(l.text);
+    const text = l.comment < 0 ? l.text : l.text.slice(0, l.comment).trimEnd();
+    // Inside brackets, indentation means nothing.
+    out.push(l.verbatim ? l.text : l.depth > 0 ? text.trimStart() : indent(l, n) + text.trimStart());
     previous = l;
   }
   return out.join("\n") + "\n";
@@ -172,9 +201,11 @@ function scanPython(name: string, text: string): PyLine[] {
   let continued = false;
   text.split("\n").forEach((line, n) => {
     const verbatim = quote !== undefined || continued;
+    const startDepth = depth;
     const opening = verbatim || depth > 0 ? null : /^(\s*[rRuU]?)["']/.exec(line);
     continued = false;
     let last = "";
+    let comment = -1;
     for (let i = 0; i < line.length; i++) {
       const c = line[i];
       if (quote !== undefined) {
@@ -187,7 +218,10 @@ function scanPython(name: string, text: string): PyLine[] {
         }
         continue;
       }
-      if (c === "#") break;
+      if (c === "#") {
+        comment = i;
+        break;
+      }
       if (c === "\\" && i === line.length - 1) continued = true;
       else if (c === '"' || c === "'") {
         quote = line.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
@@ -198,8 +232,8 @@ function scanPython(name: string, text: string): PyLine[] {
       if (!/\s/.test(c)) last = c;
     }
     if (quote?.length === 1 && !line.endsWith("\\")) throw new Error(`compactScript: ${name}:${n + 1}: unterminated string`);
-    out.push({ text: line, verbatim, header: quote === undefined && !continued && depth === 0 && last === ":" });
+    out.push({ text: line, verbatim, depth: startDepth, comment, header: quote === undefined && !continued && depth === 0 && last === ":" });
   });
-  if (quote !== undefined || depth !== 0 || continued) throw new Error(`compactScript: ${name} ends inside a string, brackets or continued line`);
+  if (quote !== undefined || depth !== 0 || continued) throw new Error(`compactScript: ${name} ends inside a string, brackets or a continued line`);
   return out.map((l, n) => ({ ...l, string: ends.get(n) }));
 }

@@ -1,0 +1,265 @@
+// The app on Google Cloud Tau T2A / Axion C4A: per VM a Compute Engine instance (arm64 Ubuntu,
+// Shielded VM with vTPM and integrity monitoring), firewall rules on its network tags (ingress
+// only for external endpoints, private ports only from the app's own VMs, SSH only when
+// enabled), its own service account (its own secrets, the stack's Artifact Registry repository),
+// a protected data disk for named volumes, and a name in the stack's private Cloud DNS zone.
+// Secrets live in Secret Manager and the VM reads them at boot: the user data carries only their
+// names.
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { diagnostic, formatDiagnostic } from "../../src/manifest";
+import { gcpDiskType, isStoredOnVm, privateZone, safeName, vmAlias, type VmPlan } from "../../src/plan";
+import { renderVm, secretPrefix, secretStoreName, USER_DATA_LIMIT, userDataProblem } from "../../src/render";
+import { appTags, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "../arm-app-args";
+import { publicIngress } from "../aws/arm-app";
+import { dashboardUrl, endpointUrls } from "../endpoints";
+import { appNetworkTag, gcpLabels, serviceAccountId, vmNetworkTag } from "./names";
+import { gcpLocation, gcpNetwork, type GcpNetwork } from "./network";
+
+/** The arm64 image family of each OS GCP can run (FACTS.md 2c). Amazon Linux exists only on AWS:
+ *  the plan rejects it for GCP. */
+export const IMAGE_FAMILIES: Readonly<Record<string, string>> = {
+  "ubuntu-24.04": "ubuntu-os-cloud/ubuntu-2404-lts-arm64",
+};
+
+/** Google's range for IAP TCP forwarding: `gcloud compute ssh --tunnel-through-iap` comes from it. */
+export const IAP_RANGE = "35.235.240.0/20";
+
+/** The data disk's device name, and so its path on the VM (the guest environment's udev rules
+ *  name attached disks `google-<device name>`). */
+export const DATA_DEVICE_NAME = "data";
+export const GCP_DATA_DISK = `/dev/disk/by-id/google-${DATA_DEVICE_NAME}`;
+
+/** The user that the `ssh-keys` metadata creates for aspire:ssh.publicKey. */
+export const SSH_USER = "ubuntu";
+
+interface SharedResources {
+  readonly network: GcpNetwork;
+  readonly project: pulumi.Output<string>;
+  readonly zone: string;
+  readonly region: string;
+  readonly appTag: string;
+  readonly registry?: gcp.artifactregistry.Repository;
+  readonly secrets: ReadonlyMap<string, { secret: gcp.secretmanager.Secret; version: gcp.secretmanager.SecretVersion }>;
+  readonly tags: Record<string, string>;
+}
+
+export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs {
+  readonly endpoints: pulumi.Output<Record<string, string>>;
+  readonly vms: Readonly<Record<string, VmOutputs>>;
+  readonly dashboardUrl?: pulumi.Output<string>;
+  /** Where built images go (`<region>-docker.pkg.dev/<project>/aspire-arm-<stack>`), when the app builds any. */
+  readonly registryUri?: pulumi.Output<string>;
+
+  constructor(name: string, args: ArmAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aspire-arm:gcp:ArmApp", name, {}, opts);
+    const { plan } = args;
+    const tags = appTags(plan);
+    const labels = gcpLabels(tags);
+    const parent = this;
+    const { zone, region } = gcpLocation();
+    const project = gcp.organizations.getClientConfigOutput({ parent }).project;
+    const network = gcpNetwork(name, args.network, project, region, this);
+
+    // Firewall rules select VMs by network tag: every VM carries the app's tag and its own.
+    // Egress needs no rule: GCP's implied rule allows all egress (packages, images, Google APIs).
+    const appTag = appNetworkTag(plan.stack);
+    if (args.ssh.enabled)
+      new gcp.compute.Firewall(
+        `${name}-ssh`,
+        {
+          network: network.network,
+          direction: "INGRESS",
+          description: `aspire-arm ${plan.stack}: SSH (aspire:ssh) and IAP TCP forwarding`,
+          allows: [{ protocol: "tcp", ports: ["22"] }],
+          sourceRanges: [...new Set([...args.ssh.cidrs, IAP_RANGE])],
+          targetTags: [appTag],
+        },
+        { parent },
+      );
+
+    // Secrets: one Secret Manager secret per parameter that a VM reads, under the stack's prefix.
+    // Ids are [a-z0-9-] (safe names) and at most 11 + 50 + 1 + 50 characters, within the 255 allowed.
+    const prefix = secretPrefix("gcp", plan.stack);
+    const stored = plan.parameters.filter(isStoredOnVm).filter((p) => plan.vms.some((vm) => vm.secrets.includes(p.name)));
+    const secrets = new Map<string, { secret: gcp.secretmanager.Secret; version: gcp.secretmanager.SecretVersion }>();
+    for (const p of stored) {
+      const value = args.parameters[p.name];
+      if (value === undefined) throw new pulumi.RunError(`parameter ${p.name} has no value: run \`pulumi config set --secret aspire:parameters.${p.name} VALUE\`.`);
+      const id = `${name}-${secretStoreName(p.name)}`;
+      const secret = new gcp.secretmanager.Secret(id, { secretId: `${prefix}${secretStoreName(p.name)}`, replication: { auto: {} }, labels }, { parent });
+      const version = new gcp.secretmanager.SecretVersion(id, { secret: secret.id, secretData: value }, { parent });
+      secrets.set(p.name, { secret, version });
+    }
+
+    // One Artifact Registry repository for the images the stack builds (a Docker repository holds many images).
+    const builds = plan.vms.some((vm) => vm.services.some((s) => s.image.kind !== "pull"));
+    const registry = builds
+      ? new gcp.artifactregistry.Repository(`${name}-images`, { repositoryId: `aspire-arm-${safeName(plan.stack)}`, format: "DOCKER", location: region, description: `aspire-arm ${plan.stack}: built images`, labels }, { parent })
+      : undefined;
+
+    const dns = new gcp.dns.ManagedZone(
+      `${name}-private`,
+      {
+        dnsName: `${privateZone(plan.stack)}.`,
+        visibility: "private",
+        privateVisibilityConfig: { networks: [{ networkUrl: network.networkUrl }] },
+        description: `aspire-arm ${plan.stack}: VM names`,
+        forceDestroy: true,
+        labels,
+      },
+      { parent },
+    );
+
+    const shared: SharedResources = { network, project, zone, region, appTag, registry, secrets, tags };
+    const vms: Record<string, VmOutputs> = {};
+    const publicIps: Record<string, pulumi.Output<string>> = {};
+    for (const vm of plan.vms) {
+      const out = this.vm(name, vm, args, shared);
+      new gcp.dns.RecordSet(`${name}-${vm.name}`, { managedZone: dns.name, name: `${vmAlias(vm.name, plan.stack)}.`, type: "A", ttl: 60, rrdatas: [out.privateIp] }, { parent });
+      vms[vm.name] = out;
+      publicIps[vm.name] = out.publicIp;
+    }
+    this.vms = vms;
+    this.endpoints = endpointUrls(plan, publicIps);
+    this.dashboardUrl = dashboardUrl(plan, publicIps);
+    this.registryUri = registry?.registryUri;
+    this.registerOutputs({ endpoints: this.endpoints, dashboardUrl: this.dashboardUrl, registryUri: this.registryUri });
+  }
+
+  private vm(name: string, vm: VmPlan, args: ArmAppArgs, shared: SharedResources): VmOutputs {
+    const { plan } = args;
+    const parent = this;
+    const id = `${name}-${vm.name}`;
+    const labels = gcpLabels({ ...shared.tags, "aspire-arm-vm": vm.name });
+    const vmTag = vmNetworkTag(plan.stack, vm.name);
+    const image = IMAGE_FAMILIES[vm.os];
+    if (!image) throw new pulumi.RunError(`VM ${vm.name}: ${vm.os} has no Google Cloud image; use aspire:os ubuntu-24.04.`);
+
+    // Arm only: the series was checked by the plan; Compute Engine confirms the zone offers it
+    // (T2A runs in few zones) before anything of the VM exists.
+    const machineType = gcp.compute
+      .getMachineTypesOutput({ zone: shared.zone, filter: `name = "${vm.instanceType}"` }, { parent })
+      .apply((r) => offeredMachineType(vm, shared.zone, r.machineTypes.map((m) => m.name)));
+
+    const publicRules = publicIngress(plan, vm);
+    if (publicRules.length)
+      new gcp.compute.Firewall(
+        `${id}-public`,
+        { network: shared.network.network, direction: "INGRESS", description: `aspire-arm ${plan.stack}: VM ${vm.name}: ${publicRules.map((r) => r.description).join(", ")}`, allows: allows(publicRules), sourceRanges: ["0.0.0.0/0"], targetTags: [vmTag] },
+        { parent },
+      );
+    if (vm.privatePorts.length)
+      new gcp.compute.Firewall(
+        `${id}-private`,
+        { network: shared.network.network, direction: "INGRESS", description: `aspire-arm ${plan.stack}: VM ${vm.name}: ${[...new Set(vm.privatePorts.map((p) => p.service))].join(", ")}, from the app's VMs`, allows: allows(vm.privatePorts), sourceTags: [shared.appTag], targetTags: [vmTag] },
+        { parent },
+      );
+
+    // Identity: a service account of its own, reading this VM's secrets and the stack's images.
+    const account = new gcp.serviceaccount.Account(id, { accountId: serviceAccountId(plan.stack, vm.name), displayName: `aspire-arm ${plan.stack} ${vm.name}`, description: `aspire-arm ${plan.stack}: VM ${vm.name}` }, { parent });
+    const firstBoot: pulumi.Resource[] = []; // what the VM reads as it boots
+    for (const p of vm.secrets) {
+      const s = shared.secrets.get(p);
+      if (!s) continue; // a value known now, written into the VM's configuration
+      firstBoot.push(s.version);
+      firstBoot.push(new gcp.secretmanager.SecretIamMember(`${id}-${secretStoreName(p)}`, { secretId: s.secret.id, role: "roles/secretmanager.secretAccessor", member: account.member }, { parent }));
+    }
+    if (shared.registry && vm.services.some((s) => s.image.kind !== "pull"))
+      firstBoot.push(
+        new gcp.artifactregistry.RepositoryIamMember(
+          `${id}-images`,
+          { project: shared.registry.project, location: shared.registry.location, repository: shared.registry.name, role: "roles/artifactregistry.reader", member: account.member },
+          { parent },
+        ),
+      );
+
+    // Named volumes live on a separate disk that outlives the instance. Its inputs depend on
+    // nothing of the instance, so resizing the VM keeps it; moving between T2A and C4A changes its
+    // type (Persistent Disk / Hyperdisk), which protectData stops Pulumi from doing by replacement.
+    const dataDisk = vm.dataDiskGb
+      ? new gcp.compute.Disk(`${id}-data`, { zone: shared.zone, type: gcpDiskType(vm.instanceType), size: vm.dataDiskGb, labels }, { parent, protect: args.protectData, retainOnDelete: args.protectData })
+      : undefined;
+
+    const sshKey = args.ssh.enabled && args.ssh.publicKey ? args.ssh.publicKey.trim() : undefined;
+    const metadata = pulumi.all([shared.project, pulumi.output(args.builtImages ?? {})]).apply(([project, builtImages]) => {
+      const rendered = renderVm(plan, vm, {
+        secretSource: { kind: "gcp-secret-manager", project },
+        dataDisks: dataDisk ? { [vm.name]: GCP_DATA_DISK } : {},
+        builtImages: builtImages as Record<string, string>,
+        registry: shared.registry ? `${shared.region}-docker.pkg.dev` : undefined,
+        dotnetChannel: args.dotnetChannel,
+      });
+      const problem = userDataProblem(plan, rendered);
+      if (problem) throw new pulumi.RunError(formatDiagnostic(problem));
+      // cloud-init's GCE datasource reads `user-data`, base64-decoding it when `user-data-encoding`
+      // says so; it then recognises gzip by itself.
+      const userData: Record<string, string> =
+        rendered.userDataEncoding === "plain" ? { "user-data": rendered.cloudConfig } : { "user-data": rendered.userData.toString("base64"), "user-data-encoding": "base64" };
+      const size = Buffer.byteLength(userData["user-data"]);
+      if (size > USER_DATA_LIMIT.gcp)
+        throw new pulumi.RunError(
+          formatDiagnostic(diagnostic(null, `vms.${vm.name}`, `the user data of VM ${vm.name} is ${size} bytes gzipped and base64-encoded and the GCP limit is ${USER_DATA_LIMIT.gcp}: split the app across more VMs (aspire:vms), or move large bind-mount files into images.`)),
+        );
+      // OS Login (IAM-managed SSH, what `gcloud compute ssh` uses) ignores keys in metadata: with a
+      // key of its own the VM takes that key, for that user, and no project-wide key.
+      const access: Record<string, string> = sshKey ? { "enable-oslogin": "FALSE", "ssh-keys": `${SSH_USER}:${sshKey}`, "block-project-ssh-keys": "TRUE" } : { "enable-oslogin": "TRUE" };
+      return { ...userData, ...access };
+    });
+
+    const instance = new gcp.compute.Instance(
+      id,
+      {
+        machineType,
+        zone: shared.zone,
+        bootDisk: { autoDelete: true, initializeParams: { image, type: gcpDiskType(vm.instanceType), size: vm.diskSizeGb, architecture: "ARM64", labels } },
+        attachedDisks: dataDisk ? [{ source: dataDisk.selfLink, deviceName: DATA_DEVICE_NAME, mode: "READ_WRITE" }] : [],
+        // One access config without an address: an ephemeral public IP. nicType stays unset (GCP's
+        // default for the machine type): gVNIC suits C4A, T2A's support was not confirmed.
+        networkInterfaces: [{ network: shared.network.network, subnetwork: shared.network.subnetwork, accessConfigs: [{}] }],
+        metadata,
+        serviceAccount: { email: account.email, scopes: ["cloud-platform"] },
+        // Secure Boot on T2A/C4A Ubuntu images is unverified (FACTS.md 2c): left off; vTPM and
+        // integrity monitoring are on.
+        shieldedInstanceConfig: { enableSecureBoot: false, enableVtpm: true, enableIntegrityMonitoring: true },
+        tags: [shared.appTag, vmTag],
+        labels,
+        // Changing the machine type, service account or Shielded VM settings stops the VM.
+        allowStoppingForUpdate: true,
+      },
+      {
+        parent,
+        // Readable at first boot: the secrets' values and the account's grants exist before the VM.
+        dependsOn: firstBoot,
+        // cloud-init runs user data on first boot only: a changed bootstrap needs a new instance
+        // (the data disk is separate and survives it).
+        replaceOnChanges: ['metadata["user-data"]'],
+        // A read-write data disk attaches to one instance at a time: the old one goes first.
+        deleteBeforeReplace: dataDisk !== undefined,
+      },
+    );
+
+    const nic = instance.networkInterfaces.apply((n) => n[0]);
+    return {
+      publicIp: nic.apply((n) => n?.accessConfigs?.[0]?.natIp ?? ""),
+      privateIp: nic.apply((n) => n?.networkIp ?? ""),
+      // IAP forwarding reaches port 22 only through the SSH rule, that is with aspire:ssh enabled.
+      connect: pulumi.interpolate`gcloud compute ssh ${instance.name} --zone ${shared.zone} --project ${shared.project} --tunnel-through-iap`,
+    };
+  }
+}
+
+/** The VM's machine type when the zone offers it; a RunError saying what to change when not. */
+export function offeredMachineType(vm: Pick<VmPlan, "name" | "instanceType">, zone: string, offered: readonly string[]): string {
+  if (offered.includes(vm.instanceType)) return vm.instanceType;
+  throw new pulumi.RunError(
+    `VM ${vm.name}: machine type ${vm.instanceType} is not offered in zone ${zone}. T2A runs only in some zones (such as us-central1-a, -b, -f, europe-west4-a, -b, asia-southeast1-b, -c), C4A in more: change gcp:zone or the instance type.`,
+  );
+}
+
+/** Firewall `allows` for ports: one entry per protocol, its ports as strings, each once. */
+function allows(ports: readonly { port: number; protocol: "tcp" | "udp" }[]): { protocol: string; ports: string[] }[] {
+  const byProtocol = new Map<string, Set<number>>();
+  for (const p of ports) byProtocol.set(p.protocol, (byProtocol.get(p.protocol) ?? new Set()).add(p.port));
+  return [...byProtocol.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([protocol, set]) => ({ protocol, ports: [...set].sort((a, b) => a - b).map(String) }));
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# aspire-arm apply: makes the VM run what /etc/aspire-arm/app describes. ExecStart of the oneshot
+# aspire-arm-app.service: runs at every boot and whenever the app config is replaced.
+#   1. secrets: fetch-secrets.py (next to this script) writes /run/aspire-arm/secrets.env and renders
+#      env/*.env.in into /run/aspire-arm/env/ (tmpfs: secrets never touch the disk);
+#   2. named volumes: a folder per line of volumes.list on the data disk;
+#   3. containers: registry login when vm.env names a registry, then docker compose project
+#      `aspire`, with the secrets in its environment for ${...} interpolation;
+#   4. native .NET services: units/*.service installed, enabled and restarted; units a previous
+#      apply installed and the app config no longer has are stopped and removed.
+# Peers are found through the stack's private DNS zone. Every step converges: a second run changes
+# nothing. Secret values only reach docker compose's environment and 0600 files, and the registry
+# password only docker login's stdin; nothing here prints them.
+# Test hooks: ASPIRE_ETC (/etc/aspire-arm), ASPIRE_RUN (/run/aspire-arm), ASPIRE_STATE
+# (/var/lib/aspire-arm), ASPIRE_SYSTEMD_DIR (/etc/systemd/system).
+set -euo pipefail
+shopt -s nullglob
+
+ETC="${ASPIRE_ETC:-/etc/aspire-arm}"
+RUN="${ASPIRE_RUN:-/run/aspire-arm}"
+STATE="${ASPIRE_STATE:-/var/lib/aspire-arm}"
+SYSTEMD_DIR="${ASPIRE_SYSTEMD_DIR:-/etc/systemd/system}"
+VM_ENV="$ETC/vm.env"
+APP="$ETC/app"
+SECRETS_ENV="$RUN/secrets.env"
+UNITS_RECORD="$STATE/units.installed"
+COMPOSE_RECORD="$STATE/compose.applied"
+FETCH_SECRETS="$(dirname "$0")/fetch-secrets.py"
+
+log() { printf 'aspire-arm: %s\n' "$*"; }
+die() { printf 'aspire-arm: error: %s\n' "$*" >&2; exit 1; }
+
+[ -r "$VM_ENV" ] || die "$VM_ENV is missing; it is written by cloud-init"
+# shellcheck source=/dev/null # written on the VM by cloud-init; not in the repository
+. "$VM_ENV"
+
+umask 022
+mkdir -p "$STATE"
+install -d -m 0700 "$RUN"
+# One apply at a time: the unit at boot and a redeploy may overlap.
+exec 9>"$RUN/apply.lock"
+flock -w 600 9 || die "another apply.sh held the lock for 10 minutes"
+log "applying $APP"
+
+# 1. Secrets. Also run without any: it removes what a previous app config left behind.
+python3 "$FETCH_SECRETS" --vm-env "$VM_ENV" --list "$APP/secrets.list" --out "$SECRETS_ENV" --templates "$APP/env" --rendered "$RUN/env"
+
+# 2. Named volumes: compose binds these folders (driver local, o=bind), which fails if they are missing.
+if [ -f "$APP/volumes.list" ]; then
+  while read -r name _ || [ -n "$name" ]; do
+    case "$name" in
+      '' | '#'*) continue ;;
+      */* | . | ..) die "volumes.list: bad volume folder name '$name'" ;;
+    esac
+    mkdir -p "${ASPIRE_DATA_DIR:-/var/lib/aspire-arm/data}/volumes/$name"
+  done <"$APP/volumes.list"
+fi
+
+# 3. Containers.
+if [ -f "$APP/compose.yaml" ]; then
+  # The registry of the app's own images: ECR (user AWS) or Artifact Registry (oauth2accesstoken),
+  # with the password from fetch-secrets.py. No login with the file and none secret sources.
+  case "${ASPIRE_REGISTRY:+${ASPIRE_SECRET_SOURCE:-}}" in
+    aws-ssm) user=AWS ;;
+    gcp-secret-manager) user=oauth2accesstoken ;;
+    *) user= ;;
+  esac
+  if [ -n "$user" ]; then
+    log "docker login $ASPIRE_REGISTRY"
+    python3 "$FETCH_SECRETS" --vm-env "$VM_ENV" --registry-password | docker login --username "$user" --password-stdin "$ASPIRE_REGISTRY" >/dev/null
+  fi
+  log "docker compose up (project aspire)"
+  (
+    # Exported for compose's ${ASPIRE_P_*} interpolation, in this subshell only.
+    set -a
+    # shellcheck source=/dev/null # written at run time by fetch-secrets.py
+    . "$SECRETS_ENV"
+    exec docker compose -p aspire -f "$APP/compose.yaml" up -d --remove-orphans
+  )
+  touch "$COMPOSE_RECORD"
+elif [ -e "$COMPOSE_RECORD" ]; then
+  # The app no longer runs containers here: remove the previous ones (named volumes are kept).
+  log "no compose.yaml any more: removing the containers of project aspire"
+  docker compose -p aspire down --remove-orphans
+  rm -f "$COMPOSE_RECORD"
+fi
+
+# 4. Native services.
+sync_units() {
+  local units=("$APP"/units/*.service) previous=() name
+  units=("${units[@]##*/}")
+  [ ! -f "$UNITS_RECORD" ] || mapfile -t previous <"$UNITS_RECORD"
+  [ "${#units[@]}" -gt 0 ] || [ "${#previous[@]}" -gt 0 ] || return 0
+  for name in "${previous[@]}"; do
+    case " ${units[*]} " in *" $name "*) continue ;; esac
+    log "removing $name (no longer in the app config)"
+    systemctl disable --now "$name" || log "could not stop/disable $name; removing its unit file anyway"
+    rm -f "$SYSTEMD_DIR/$name"
+  done
+  for name in "${units[@]}"; do
+    install -m 0644 "$APP/units/$name" "$SYSTEMD_DIR/$name"
+  done
+  # Recorded before starting anything: a unit that fails to start is still ours to remove later.
+  rm -f "$UNITS_RECORD"
+  [ "${#units[@]}" -eq 0 ] || printf '%s\n' "${units[@]}" >"$UNITS_RECORD"
+  systemctl daemon-reload
+  for name in "${units[@]}"; do
+    systemctl enable "$name"
+    # --no-block: units that need the containers are ordered after aspire-arm-app.service, which
+    # runs this script; waiting for their start here would wait for ourselves.
+    systemctl restart --no-block "$name"
+    log "restarted $name"
+  done
+}
+sync_units
+log "apply done"

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# aspire-arm bootstrap: run once as root by cloud-init (runcmd) on every VM of the app. Mounts the
+# data disk (formatting it only if blank), installs Docker and the compose plugin when the VM runs
+# containers, the ASP.NET Core runtime when it runs .NET services natively, then starts
+# aspire-arm-app.service (apply.sh).
+# Idempotent: the same user data runs on fresh cloud VMs and on the emulated test VM (Docker
+# preinstalled, no network), so every install is skipped when what it provides is already there.
+# Settings come from /etc/aspire-arm/vm.env. Commands are looked up on PATH: tests put fakes first.
+# Test hooks: ASPIRE_ETC (/etc/aspire-arm), ASPIRE_OS_RELEASE (/etc/os-release), ASPIRE_FSTAB
+# (/etc/fstab), ASPIRE_DISK_TIMEOUT (300 s), ASPIRE_COMPOSE_PLUGIN_DIR
+# (/usr/local/lib/docker/cli-plugins), ASPIRE_DOTNET_DIR (/usr/share/dotnet), ASPIRE_DOTNET_LINK
+# (/usr/bin/dotnet).
+set -euo pipefail
+
+ETC="${ASPIRE_ETC:-/etc/aspire-arm}"
+OS_RELEASE="${ASPIRE_OS_RELEASE:-/etc/os-release}"
+FSTAB="${ASPIRE_FSTAB:-/etc/fstab}"
+DISK_TIMEOUT="${ASPIRE_DISK_TIMEOUT:-300}"
+# The compose plugin where the distribution has no package of it (Amazon Linux 2023, Debian 12):
+# the release and checksum docker-library's docker:27 image pins for linux-aarch64.
+COMPOSE_URL=https://github.com/docker/compose/releases/download/v2.29.7/docker-compose-linux-aarch64
+COMPOSE_SHA256=6e9fbd5daa20dca5d7d89145081ae8155d68ef2928b497d9f85b54fe0f9dbb2c
+PLUGIN_DIR="${ASPIRE_COMPOSE_PLUGIN_DIR:-/usr/local/lib/docker/cli-plugins}"
+DOTNET_DIR="${ASPIRE_DOTNET_DIR:-/usr/share/dotnet}"
+
+log() { printf 'aspire-arm: %s\n' "$*"; }
+die() { printf 'aspire-arm: error: %s\n' "$*" >&2; exit 1; }
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+[ -r "$ETC/vm.env" ] || die "$ETC/vm.env is missing; cloud-init writes it before this script runs"
+# shellcheck source=/dev/null # written on the VM by cloud-init; not in the repository
+. "$ETC/vm.env"
+: "${ASPIRE_RUNTIME:=docker}" "${ASPIRE_NEEDS_DOCKER:=0}" "${ASPIRE_DOTNET_CHANNEL:=8.0}" "${ASPIRE_DATA_DISK:=}" "${ASPIRE_DATA_DIR:=/var/lib/aspire-arm/data}"
+
+# Sets FAMILY from os-release: ubuntu (and its derivatives), debian, or amzn (which also stands
+# for the other dnf-based distributions).
+detect_os() {
+  local ids
+  # shellcheck source=/dev/null # the distribution's file, read in a subshell so it cannot clobber our variables
+  ids=" $(. "$OS_RELEASE" && echo "${ID:-} ${ID_LIKE:-}") "
+  case "$ids" in
+    *" ubuntu "*) FAMILY=ubuntu ;;
+    *" debian "*) FAMILY=debian ;;
+    *" amzn "* | *" rhel "* | *" fedora "* | *" centos "*) FAMILY=amzn ;;
+    *) die "unsupported distribution (os-release ID/ID_LIKE:$ids); use Ubuntu, Debian or Amazon Linux" ;;
+  esac
+}
+
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  # The lock timeout: unattended-upgrades often holds the lock during the first minutes of boot.
+  if [ -z "${APT_UPDATED:-}" ]; then
+    apt-get -o DPkg::Lock::Timeout=300 update -q
+    APT_UPDATED=1
+  fi
+  apt-get -o DPkg::Lock::Timeout=300 install -y -q "$@"
+}
+
+# download URL FILE
+download() {
+  if ! command -v curl >/dev/null 2>&1; then
+    detect_os
+    if [ "$FAMILY" = amzn ]; then dnf install -y curl; else apt_install curl ca-certificates; fi
+  fi
+  curl -fsSL --retry 5 -o "$2" "$1"
+}
+
+setup_data_disk() {
+  mkdir -p "$ASPIRE_DATA_DIR"
+  if [ -z "$ASPIRE_DATA_DISK" ]; then
+    log "no data disk; data in $ASPIRE_DATA_DIR on the boot disk"
+    return
+  fi
+  # EBS volumes are attached by a separate API call and may show up well after boot has started.
+  # No falling back to the boot disk: the data would be hidden once the disk shows up.
+  local waited=0 device rc=0 fstype uuid
+  until [ -e "$ASPIRE_DATA_DISK" ]; do
+    [ "$waited" -lt "$DISK_TIMEOUT" ] || die "data disk $ASPIRE_DATA_DISK did not appear within $DISK_TIMEOUT s"
+    [ "$waited" -gt 0 ] || log "waiting for data disk $ASPIRE_DATA_DISK"
+    sleep 5
+    waited=$((waited + 5))
+  done
+  device="$(readlink -f "$ASPIRE_DATA_DISK")"
+  # blkid -p (low-level probe, no cache): 0 = a filesystem or partition table was found, 2 = none.
+  # Anything else (8 = ambivalent signatures, ...) is not "blank": never format on doubt.
+  blkid -p "$device" >/dev/null 2>&1 || rc=$?
+  case "$rc" in
+    0) log "data disk $device already has a filesystem; keeping it" ;;
+    2)
+      log "formatting blank data disk $device (ext4, label aspire-data)"
+      mkfs.ext4 -q -L aspire-data "$device"
+      ;;
+    *) die "blkid -p $device exited with $rc; not touching the data disk" ;;
+  esac
+  fstype="$(blkid -p -s TYPE -o value "$device" || true)"
+  uuid="$(blkid -p -s UUID -o value "$device" || true)"
+  if [ -z "$fstype" ] || [ -z "$uuid" ]; then
+    die "data disk $device holds no filesystem with a UUID (a partition table?); not touching it"
+  fi
+  if mountpoint -q "$ASPIRE_DATA_DIR"; then
+    log "$ASPIRE_DATA_DIR is already mounted"
+  else
+    mount -t "$fstype" "$device" "$ASPIRE_DATA_DIR"
+    log "mounted $device on $ASPIRE_DATA_DIR"
+  fi
+  # By UUID: device names (nvme1n1, sdb) may change between boots. nofail and a short timeout so a
+  # missing disk delays the boot by 30 s instead of dropping it into emergency mode.
+  if ! grep -q "^UUID=${uuid}[[:space:]]" "$FSTAB" 2>/dev/null; then
+    printf 'UUID=%s %s %s defaults,nofail,x-systemd.device-timeout=30s 0 2\n' "$uuid" "$ASPIRE_DATA_DIR" "$fstype" >>"$FSTAB"
+    log "added the data disk to $FSTAB"
+  fi
+  mkdir -p "$ASPIRE_DATA_DIR/volumes"
+}
+
+setup_docker() {
+  [ "$ASPIRE_RUNTIME" = docker ] || [ "$ASPIRE_NEEDS_DOCKER" = 1 ] || return 0
+  if docker compose version >/dev/null 2>&1; then
+    log "docker and docker compose already installed"
+  else
+    detect_os
+    log "installing docker ($FAMILY)"
+    case "$FAMILY" in
+      ubuntu) apt_install docker.io docker-compose-v2 ;;
+      # apparmor: the kernel has it on, and without the userspace package containers fail to start.
+      debian) apt_install docker.io docker-compose apparmor ;;
+      amzn) dnf install -y docker ;;
+    esac
+    # Amazon Linux has no compose package, and Debian 12's docker-compose is the v1 Python tool,
+    # which does not provide `docker compose`.
+    if ! docker compose version >/dev/null 2>&1; then
+      download "$COMPOSE_URL" "$WORK/compose"
+      echo "$COMPOSE_SHA256  $WORK/compose" | sha256sum -c --quiet - || die "checksum mismatch for $COMPOSE_URL"
+      install -D -m 0755 "$WORK/compose" "$PLUGIN_DIR/docker-compose"
+      log "installed docker compose in $PLUGIN_DIR"
+    fi
+    docker compose version >/dev/null 2>&1 || die "docker compose still does not work after installing it"
+  fi
+  systemctl enable --now docker.service
+}
+
+has_aspnetcore() {
+  # `dotnet --list-runtimes` lines: Microsoft.AspNetCore.App 8.0.11 [/usr/lib/dotnet/shared/...]
+  command -v dotnet >/dev/null 2>&1 && [[ "$(dotnet --list-runtimes 2>/dev/null)" == *"Microsoft.AspNetCore.App $ASPIRE_DOTNET_CHANNEL."* ]]
+}
+
+setup_dotnet() {
+  [ "$ASPIRE_RUNTIME" = dotnet ] || return 0
+  if has_aspnetcore; then
+    log "ASP.NET Core runtime $ASPIRE_DOTNET_CHANNEL already installed"
+    return
+  fi
+  detect_os
+  log "installing ASP.NET Core runtime $ASPIRE_DOTNET_CHANNEL ($FAMILY)"
+  if [ "$FAMILY" = ubuntu ]; then
+    # Ubuntu's own archive builds arm64 packages; Microsoft's apt feed is x64-only.
+    apt_install "aspnetcore-runtime-$ASPIRE_DOTNET_CHANNEL"
+  else
+    download https://dot.net/v1/dotnet-install.sh "$WORK/dotnet-install.sh"
+    # arm64: aspire-arm only creates Arm VMs (Graviton, Tau T2A, Axion).
+    bash "$WORK/dotnet-install.sh" --channel "$ASPIRE_DOTNET_CHANNEL" --runtime aspnetcore --architecture arm64 --install-dir "$DOTNET_DIR" --no-path
+    # The units run /usr/bin/dotnet, as on Ubuntu where the package provides it.
+    ln -sfn "$DOTNET_DIR/dotnet" "${ASPIRE_DOTNET_LINK:-/usr/bin/dotnet}"
+  fi
+  has_aspnetcore || die "ASP.NET Core runtime $ASPIRE_DOTNET_CHANNEL is still missing after installing it"
+}
+
+log "bootstrap: runtime=$ASPIRE_RUNTIME docker=$ASPIRE_NEEDS_DOCKER data-disk=${ASPIRE_DATA_DISK:-none}"
+setup_data_disk
+setup_docker
+setup_dotnet
+systemctl daemon-reload
+# Runs apply.sh now and waits for it. On failure the unit retries by itself (Restart=on-failure).
+systemctl enable --now aspire-arm-app.service || die "aspire-arm-app.service failed for now (it retries on its own); see: journalctl -u aspire-arm-app.service"
+log "bootstrap done"

@@ -1,0 +1,467 @@
+// The Google Cloud component under Pulumi's mocks: no credentials, no CLI. Every resource it asks
+// for is recorded with its inputs and options (as the engine would receive them), and checked.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { GcpArmApp, GCP_DATA_DISK, IAP_RANGE, offeredMachineType } from "../../components/gcp/arm-app";
+import { appNetworkTag, fitName, gcpLabels, serviceAccountId, vmNetworkTag } from "../../components/gcp/names";
+import { regionOf } from "../../components/gcp/network";
+import type { ArmAppArgs } from "../../components/arm-app-args";
+import type { NetworkOptions, SshOptions } from "../../src/config/stack-config";
+import { loadManifest } from "../../src/manifest";
+import { buildPlan, type PlanOptions } from "../../src/plan";
+import { fixturesDir, repoRoot } from "../support/paths";
+
+const STARTER = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
+const POSTGRES = path.join(fixturesDir, "gcp-postgres-volume.json");
+const CANARIES: Record<string, string> = {
+  "cache-password": "CANARY-cache-7f3a9c",
+  "postgres-password": "CANARY-postgres-51d0e2",
+  "api-key": "CANARY-apikey-c0ffee",
+};
+const NO_SSH: SshOptions = { enabled: false, cidrs: [] };
+
+interface Recorded {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  readonly state: Record<string, any>;
+  readonly urn: string;
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  readonly deleteBeforeReplace: boolean;
+  readonly replaceOnChanges: string[];
+  readonly dependencies: string[];
+}
+
+interface Deployment {
+  readonly app: GcpArmApp;
+  readonly resources: Recorded[];
+  readonly invokes: { token: string; inputs: Record<string, any> }[];
+  of(type: string): Recorded[];
+  one(type: string, name: string): Recorded;
+}
+
+const T = {
+  instance: "gcp:compute/instance:Instance",
+  firewall: "gcp:compute/firewall:Firewall",
+  disk: "gcp:compute/disk:Disk",
+  network: "gcp:compute/network:Network",
+  subnetwork: "gcp:compute/subnetwork:Subnetwork",
+  account: "gcp:serviceaccount/account:Account",
+  secret: "gcp:secretmanager/secret:Secret",
+  secretVersion: "gcp:secretmanager/secretVersion:SecretVersion",
+  secretIam: "gcp:secretmanager/secretIamMember:SecretIamMember",
+  repository: "gcp:artifactregistry/repository:Repository",
+  repositoryIam: "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+  zone: "gcp:dns/managedZone:ManagedZone",
+  record: "gcp:dns/recordSet:RecordSet",
+};
+
+function value<V>(o: pulumi.Output<V>): Promise<V> {
+  return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+/** Provider-computed fields the component reads, as GCP would fill them. */
+function computed(type: string, name: string, inputs: Record<string, any>, n: number): { id: string; state: Record<string, any> } {
+  const self = (p: string) => `https://www.googleapis.com/compute/v1/${p}`;
+  switch (type) {
+    case T.instance:
+      return {
+        id: `projects/demo/zones/${inputs.zone}/instances/${name}`,
+        state: {
+          ...inputs,
+          name,
+          networkInterfaces: inputs.networkInterfaces.map((nic: any) => ({ ...nic, networkIp: `10.128.0.${n}`, accessConfigs: (nic.accessConfigs ?? []).map((a: any) => ({ ...a, natIp: `34.1.2.${n}` })) })),
+        },
+      };
+    case T.account:
+      return { id: `projects/demo/serviceAccounts/${inputs.accountId}@demo.iam.gserviceaccount.com`, state: { ...inputs, email: `${inputs.accountId}@demo.iam.gserviceaccount.com`, member: `serviceAccount:${inputs.accountId}@demo.iam.gserviceaccount.com` } };
+    case T.secret:
+      return { id: `projects/demo/secrets/${inputs.secretId}`, state: { ...inputs, project: "demo" } };
+    case T.disk:
+      return { id: `projects/demo/zones/${inputs.zone}/disks/${name}`, state: { ...inputs, selfLink: self(`projects/demo/zones/${inputs.zone}/disks/${name}`) } };
+    case T.network:
+      return { id: `projects/demo/global/networks/${name}`, state: { ...inputs, selfLink: self(`projects/demo/global/networks/${name}`) } };
+    case T.subnetwork:
+      return { id: `projects/demo/regions/${inputs.region}/subnetworks/${name}`, state: { ...inputs, selfLink: self(`projects/demo/regions/${inputs.region}/subnetworks/${name}`) } };
+    case T.repository:
+      return { id: `projects/demo/locations/${inputs.location}/repositories/${inputs.repositoryId}`, state: { ...inputs, name: inputs.repositoryId, project: "demo", registryUri: `${inputs.location}-docker.pkg.dev/demo/${inputs.repositoryId}` } };
+    case T.zone:
+      return { id: `projects/demo/managedZones/${name}`, state: { ...inputs, name } };
+    default:
+      return { id: `${name}-id`, state: inputs };
+  }
+}
+
+/** Plans a manifest for GCP stack "test" and runs the component on it under mocks. */
+async function deploy(
+  manifestFile: string,
+  options: { plan?: Partial<PlanOptions>; ssh?: SshOptions; network?: NetworkOptions; protectData?: boolean } = {},
+): Promise<Deployment> {
+  const resources: Recorded[] = [];
+  const invokes: { token: string; inputs: Record<string, any> }[] = [];
+  const pending = new Map<string, Omit<Recorded, "inputs" | "state" | "urn">>();
+  let instances = 0;
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const n = args.type === T.instance ? ++instances : 0;
+        const { id, state } = computed(args.type, args.name, args.inputs, n);
+        const opts = pending.get(`${args.type}::${args.name}`);
+        assert.ok(opts, `no options recorded for ${args.type}::${args.name}`);
+        resources.push({ ...opts, inputs: args.inputs, state, urn: "" });
+        return { id, state };
+      },
+      call: (args) => {
+        invokes.push({ token: args.token, inputs: args.inputs });
+        if (args.token === "gcp:organizations/getClientConfig:getClientConfig") return { project: "demo", region: "us-central1", zone: "us-central1-a", id: "demo" };
+        if (args.token === "gcp:compute/getMachineTypes:getMachineTypes") {
+          const name = /name = "([^"]+)"/.exec(args.inputs.filter)?.[1] ?? "";
+          return { id: "x", project: "demo", zone: args.inputs.zone, filter: args.inputs.filter, machineTypes: [{ name, guestCpus: 1, memoryMb: 4096 }] };
+        }
+        throw new Error(`unexpected invoke ${args.token}`);
+      },
+    },
+    "aspire",
+    "test",
+  );
+  // The options of each registration, as the engine would receive them.
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    pending.set(`${req.getType()}::${req.getName()}`, {
+      type: req.getType(),
+      name: req.getName(),
+      protect: req.getProtect(),
+      retainOnDelete: req.getRetainondelete(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+      dependencies: req.getDependenciesList(),
+    });
+    return register(req, callback);
+  };
+  pulumi.runtime.setAllConfig({ "gcp:zone": "us-central1-a", "gcp:project": "demo" });
+
+  const { manifest } = loadManifest(manifestFile);
+  const { plan } = buildPlan(manifest, { cloud: "gcp", stack: "test", ...options.plan });
+  const parameters = Object.fromEntries(plan.parameters.map((p) => [p.name, pulumi.secret(CANARIES[p.name] ?? `CANARY-${p.name}`)]));
+  const args: ArmAppArgs = { plan, parameters, ssh: options.ssh ?? NO_SSH, network: options.network ?? { kind: "default" }, protectData: options.protectData ?? true, dotnetChannel: "8.0" };
+  const app = new GcpArmApp("aspire", args);
+  await value(app.endpoints);
+  for (const vm of Object.values(app.vms)) await Promise.all([value(vm.publicIp), value(vm.privateIp), value(vm.connect)]);
+  // The DNS records wait for the instances' addresses: let every registration finish.
+  let seen = -1;
+  for (let quiet = 0; quiet < 5; ) {
+    await new Promise((r) => setTimeout(r, 10));
+    quiet = resources.length === seen ? quiet + 1 : 0;
+    seen = resources.length;
+  }
+  const of = (type: string) => resources.filter((r) => r.type === type);
+  return {
+    app,
+    resources,
+    invokes,
+    of,
+    one(type, name) {
+      const found = of(type).filter((r) => r.name === name);
+      assert.equal(found.length, 1, `expected one ${type} named ${name}, got ${of(type).map((r) => r.name).join(", ") || "none"}`);
+      return found[0];
+    },
+  };
+}
+
+const SPLIT_CACHE: Partial<PlanOptions> = { vms: { data: { resources: ["cache"] }, app: { resources: ["apiservice", "webfrontend"] } } };
+const SPLIT_POSTGRES: Partial<PlanOptions> = { vms: { db: { resources: ["postgres"] }, app: { resources: ["api"] } } };
+const publicRules = (d: Deployment) => d.of(T.firewall).filter((f) => (f.inputs.sourceRanges ?? []).includes("0.0.0.0/0"));
+const allowsPort = (f: Recorded, port: string) => (f.inputs.allows as { ports?: string[] }[]).some((a) => (a.ports ?? []).includes(port));
+
+test("the starter gets one arm64 Ubuntu T2A instance on pd-balanced, Shielded VM with vTPM and integrity monitoring", async () => {
+  const d = await deploy(STARTER);
+  const instances = d.of(T.instance);
+  assert.equal(instances.length, 1);
+  const vm = d.one(T.instance, "aspire-app").inputs;
+  assert.equal(vm.machineType, "t2a-standard-1");
+  assert.equal(vm.zone, "us-central1-a");
+  assert.deepEqual(vm.bootDisk.initializeParams.image, "ubuntu-os-cloud/ubuntu-2404-lts-arm64");
+  assert.equal(vm.bootDisk.initializeParams.type, "pd-balanced");
+  assert.equal(vm.bootDisk.initializeParams.architecture, "ARM64");
+  assert.equal(vm.bootDisk.initializeParams.size, 20);
+  assert.deepEqual(vm.shieldedInstanceConfig, { enableSecureBoot: false, enableVtpm: true, enableIntegrityMonitoring: true });
+  assert.equal(vm.allowStoppingForUpdate, true);
+  assert.deepEqual(vm.networkInterfaces, [{ network: "default", accessConfigs: [{}] }]);
+  assert.deepEqual(vm.tags, ["aspire-arm-test", "aspire-arm-test--app"]);
+  for (const [k, v] of Object.entries(vm.labels as Record<string, string>)) {
+    assert.match(k, /^[a-z][a-z0-9_-]{0,62}$/);
+    assert.match(v, /^[a-z0-9_-]{0,63}$/);
+  }
+  assert.equal(vm.labels["aspire-arm-vm"], "app");
+  // Its own service account, with every scope: IAM decides what it may do.
+  const account = d.one(T.account, "aspire-app").inputs;
+  assert.ok(account.accountId.length >= 6 && account.accountId.length <= 30);
+  assert.deepEqual(vm.serviceAccount, { email: `${account.accountId}@demo.iam.gserviceaccount.com`, scopes: ["cloud-platform"] });
+});
+
+test("user data is the plain #cloud-config, reads secrets from Secret Manager, and carries no secret value", async () => {
+  const d = await deploy(STARTER);
+  const { metadata } = d.one(T.instance, "aspire-app").inputs;
+  const userData: string = metadata["user-data"];
+  assert.ok(userData.startsWith("#cloud-config"), userData.slice(0, 40));
+  assert.equal(metadata["user-data-encoding"], undefined);
+  assert.ok(!userData.includes(CANARIES["cache-password"]), "the cache password is in the user data");
+  assert.match(userData, /ASPIRE_SECRET_SOURCE='gcp-secret-manager'/);
+  assert.match(userData, /ASPIRE_GCP_PROJECT='demo'/);
+  assert.equal(metadata["enable-oslogin"], "TRUE");
+  assert.equal(metadata["ssh-keys"], undefined);
+  // The value goes to Secret Manager only, under the stack's prefix.
+  const secret = d.one(T.secret, "aspire-cache-password").inputs;
+  assert.equal(secret.secretId, "aspire-arm-test-cache-password");
+  assert.match(secret.secretId, /^[a-zA-Z0-9_-]{1,255}$/);
+  assert.deepEqual(secret.replication, { auto: {} });
+  const version = d.one(T.secretVersion, "aspire-cache-password").inputs;
+  assert.equal(version.secret, "projects/demo/secrets/aspire-arm-test-cache-password");
+  // A Pulumi secret all the way: encrypted in the state, masked in diffs.
+  assert.equal(version.secretData[pulumi.runtime.specialSigKey], pulumi.runtime.specialSecretSig);
+  assert.equal(version.secretData.value, CANARIES["cache-password"]);
+  for (const r of d.resources) if (r.type !== T.secretVersion) assert.ok(!JSON.stringify(r.inputs).includes("CANARY-"), `${r.type} ${r.name} holds a secret value`);
+});
+
+test("the starter opens only port 80 to the internet, and no SSH unless enabled", async () => {
+  const d = await deploy(STARTER);
+  const open = publicRules(d);
+  assert.equal(open.length, 1);
+  assert.deepEqual(open[0].inputs.allows, [{ protocol: "tcp", ports: ["80"] }]);
+  assert.deepEqual(open[0].inputs.targetTags, ["aspire-arm-test--app"]);
+  assert.equal(open[0].inputs.direction, "INGRESS");
+  assert.equal(open[0].inputs.network, "default");
+  for (const f of d.of(T.firewall)) assert.ok(!allowsPort(f, "22"), `${f.name} opens port 22`);
+  assert.equal(d.of(T.firewall).length, 1, "one VM without private ports: only its public rule");
+});
+
+test("SSH, when enabled, is open to the configured ranges and IAP only, on the app's VMs", async () => {
+  const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyOnly demo@example";
+  const d = await deploy(STARTER, { ssh: { enabled: true, cidrs: ["203.0.113.7/32"], publicKey: key } });
+  const ssh = d.of(T.firewall).filter((f) => allowsPort(f, "22"));
+  assert.equal(ssh.length, 1);
+  assert.deepEqual(ssh[0].inputs.allows, [{ protocol: "tcp", ports: ["22"] }]);
+  assert.deepEqual(ssh[0].inputs.sourceRanges, ["203.0.113.7/32", IAP_RANGE]);
+  assert.deepEqual(ssh[0].inputs.targetTags, [appNetworkTag("test")]);
+  // Still nothing but 80 from anywhere.
+  for (const f of publicRules(d)) assert.deepEqual(f.inputs.allows, [{ protocol: "tcp", ports: ["80"] }]);
+  // OS Login would ignore a metadata key: with a key of its own the VM takes it instead.
+  const { metadata } = d.one(T.instance, "aspire-app").inputs;
+  assert.equal(metadata["ssh-keys"], `ubuntu:${key}`);
+  assert.equal(metadata["enable-oslogin"], "FALSE");
+  assert.equal(metadata["block-project-ssh-keys"], "TRUE");
+
+  const noKey = await deploy(STARTER, { ssh: { enabled: true, cidrs: ["203.0.113.7/32"] } });
+  const md = noKey.one(T.instance, "aspire-app").inputs.metadata;
+  assert.equal(md["enable-oslogin"], "TRUE");
+  assert.equal(md["ssh-keys"], undefined);
+});
+
+test("C4A takes Hyperdisk Balanced, for the boot disk and the data disk", async () => {
+  const starter = await deploy(STARTER, { plan: { instanceType: "c4a-standard-4" } });
+  const vm = starter.one(T.instance, "aspire-app").inputs;
+  assert.equal(vm.machineType, "c4a-standard-4");
+  assert.equal(vm.bootDisk.initializeParams.type, "hyperdisk-balanced");
+  const pg = await deploy(POSTGRES, { plan: { instanceType: "c4a-standard-4" } });
+  assert.equal(pg.one(T.disk, "aspire-app-data").inputs.type, "hyperdisk-balanced");
+});
+
+test("the machine type is checked against the zone's offer, with a RunError naming the VM and the zone", async () => {
+  const d = await deploy(STARTER, { plan: { instanceType: "t2a-standard-2" } });
+  assert.deepEqual(d.invokes.filter((i) => i.token === "gcp:compute/getMachineTypes:getMachineTypes").map((i) => i.inputs), [{ zone: "us-central1-a", filter: 'name = "t2a-standard-2"' }]);
+  assert.equal(offeredMachineType({ name: "app", instanceType: "t2a-standard-2" }, "us-central1-a", ["t2a-standard-2"]), "t2a-standard-2");
+  assert.throws(
+    () => offeredMachineType({ name: "app", instanceType: "t2a-standard-2" }, "us-east1-b", []),
+    (e: unknown) => {
+      assert.ok(e instanceof pulumi.RunError, `expected a RunError, got ${String(e)}`);
+      assert.match((e as Error).message, /VM app: machine type t2a-standard-2 is not offered in zone us-east1-b/);
+      return true;
+    },
+  );
+});
+
+test("with the cache on its own VM, 6379 is open to the app's VMs only, by network tag", async () => {
+  const d = await deploy(STARTER, { plan: SPLIT_CACHE });
+  assert.equal(d.of(T.instance).length, 2);
+  const priv = d.one(T.firewall, "aspire-data-private").inputs;
+  assert.deepEqual(priv.allows, [{ protocol: "tcp", ports: ["6379"] }]);
+  assert.deepEqual(priv.sourceTags, ["aspire-arm-test"]);
+  assert.deepEqual(priv.targetTags, ["aspire-arm-test--data"]);
+  assert.equal(priv.sourceRanges, undefined);
+  // The data VM has no public endpoint; the app VM only 80.
+  assert.deepEqual(publicRules(d).map((f) => f.name), ["aspire-app-public"]);
+  assert.deepEqual(d.one(T.firewall, "aspire-app-public").inputs.allows, [{ protocol: "tcp", ports: ["80"] }]);
+  // Both VMs carry the app tag that the private rule admits.
+  for (const i of d.of(T.instance)) assert.ok(i.inputs.tags.includes("aspire-arm-test"));
+  // The starter has no named volume: no data disk anywhere.
+  assert.equal(d.of(T.disk).length, 0);
+  for (const i of d.of(T.instance)) assert.deepEqual(i.inputs.attachedDisks, []);
+});
+
+test("one A record per VM in the private zone, pointing at its private address", async () => {
+  const d = await deploy(STARTER, { plan: SPLIT_CACHE });
+  const zone = d.one(T.zone, "aspire-private").inputs;
+  assert.equal(zone.dnsName, "test.aspire.internal.");
+  assert.equal(zone.visibility, "private");
+  assert.deepEqual(zone.privateVisibilityConfig, { networks: [{ networkUrl: "projects/demo/global/networks/default" }] });
+  const records = d.of(T.record);
+  assert.equal(records.length, 2);
+  for (const vm of ["app", "data"]) {
+    const r = d.one(T.record, `aspire-${vm}`).inputs;
+    const instance = d.one(T.instance, `aspire-${vm}`).state;
+    assert.equal(r.name, `${vm}.test.aspire.internal.`);
+    assert.equal(r.type, "A");
+    assert.equal(r.managedZone, "aspire-private");
+    assert.deepEqual(r.rrdatas, [instance.networkInterfaces[0].networkIp]);
+  }
+});
+
+test("outputs: endpoint URLs from the public IPs, and each VM's addresses and IAP command", async () => {
+  const d = await deploy(STARTER, { plan: SPLIT_CACHE });
+  const app = d.one(T.instance, "aspire-app").state.networkInterfaces[0];
+  assert.deepEqual(await value(d.app.endpoints), { "webfrontend/http": `http://${app.accessConfigs[0].natIp}` });
+  assert.equal(await value(d.app.vms.app.publicIp), app.accessConfigs[0].natIp);
+  assert.equal(await value(d.app.vms.app.privateIp), app.networkIp);
+  assert.equal(await value(d.app.vms.data.connect), "gcloud compute ssh aspire-data --zone us-central1-a --project demo --tunnel-through-iap");
+  assert.equal(d.app.dashboardUrl, undefined);
+});
+
+test("the Artifact Registry repository exists for built images, and only VMs that run them may read it", async () => {
+  const d = await deploy(STARTER, { plan: SPLIT_CACHE });
+  const repo = d.one(T.repository, "aspire-images").inputs;
+  assert.equal(repo.repositoryId, "aspire-arm-test");
+  assert.equal(repo.format, "DOCKER");
+  assert.equal(repo.location, "us-central1");
+  const readers = d.of(T.repositoryIam);
+  assert.equal(readers.length, 1);
+  assert.equal(readers[0].inputs.role, "roles/artifactregistry.reader");
+  assert.equal(readers[0].inputs.repository, "aspire-arm-test");
+  assert.equal(readers[0].inputs.location, "us-central1");
+  assert.equal(readers[0].inputs.member, `serviceAccount:${d.one(T.account, "aspire-app").inputs.accountId}@demo.iam.gserviceaccount.com`);
+  assert.match(d.one(T.instance, "aspire-app").inputs.metadata["user-data"], /ASPIRE_REGISTRY='us-central1-docker\.pkg\.dev'/);
+  assert.equal(await value(d.app.registryUri as pulumi.Output<string>), "us-central1-docker.pkg.dev/demo/aspire-arm-test");
+
+  // Only published images: no repository at all.
+  const pulls = await deploy(STARTER, { plan: { images: { apiservice: "ghcr.io/example/api:1", webfrontend: "ghcr.io/example/web:1" } } });
+  assert.equal(pulls.of(T.repository).length, 0);
+  assert.equal(pulls.of(T.repositoryIam).length, 0);
+});
+
+test("each VM's service account reads its own secrets only, and the instance waits for them", async () => {
+  const d = await deploy(POSTGRES, { plan: SPLIT_POSTGRES });
+  assert.deepEqual(d.of(T.secret).map((s) => s.inputs.secretId).sort(), ["aspire-arm-test-api-key", "aspire-arm-test-postgres-password"]);
+  const member = (vm: string) => `serviceAccount:${d.one(T.account, `aspire-${vm}`).inputs.accountId}@demo.iam.gserviceaccount.com`;
+  const readable = (vm: string) =>
+    d
+      .of(T.secretIam)
+      .filter((g) => g.inputs.member === member(vm))
+      .map((g) => {
+        assert.equal(g.inputs.role, "roles/secretmanager.secretAccessor");
+        return g.inputs.secretId;
+      })
+      .sort();
+  assert.deepEqual(readable("db"), ["projects/demo/secrets/aspire-arm-test-postgres-password"]);
+  assert.deepEqual(readable("app"), ["projects/demo/secrets/aspire-arm-test-api-key", "projects/demo/secrets/aspire-arm-test-postgres-password"]);
+  assert.equal(d.of(T.secretIam).length, 3);
+  const accountIds = d.of(T.account).map((a) => a.inputs.accountId);
+  assert.equal(new Set(accountIds).size, 2);
+  for (const id of accountIds) assert.match(id, /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/);
+  // The db instance depends on its secret's value and its grant, not on the app's.
+  const deps = d.one(T.instance, "aspire-db").dependencies;
+  assert.ok(deps.some((u) => u.endsWith("gcp:secretmanager/secretVersion:SecretVersion::aspire-postgres-password")), deps.join("\n"));
+  assert.ok(deps.some((u) => u.endsWith("gcp:secretmanager/secretIamMember:SecretIamMember::aspire-db-postgres-password")), deps.join("\n"));
+  assert.ok(!deps.some((u) => u.includes("api-key")), deps.join("\n"));
+  assert.ok(d.one(T.instance, "aspire-app").dependencies.some((u) => u.endsWith("SecretIamMember::aspire-app-api-key")));
+});
+
+test("named volumes get a protected data disk, attached as google-data; the starter gets none", async () => {
+  const d = await deploy(POSTGRES, { plan: SPLIT_POSTGRES });
+  const disks = d.of(T.disk);
+  assert.equal(disks.length, 1);
+  const disk = d.one(T.disk, "aspire-db-data");
+  assert.deepEqual(disk.inputs, { zone: "us-central1-a", type: "pd-balanced", size: 20, labels: { "aspire-arm-stack": "test", "managed-by": "aspire-arm", "aspire-arm-vm": "db" } });
+  assert.equal(disk.protect, true);
+  assert.equal(disk.retainOnDelete, true);
+  const db = d.one(T.instance, "aspire-db");
+  assert.deepEqual(db.inputs.attachedDisks, [{ source: disk.state.selfLink, deviceName: "data", mode: "READ_WRITE" }]);
+  assert.equal(db.deleteBeforeReplace, true, "a read-write disk attaches to one instance at a time");
+  assert.deepEqual(db.replaceOnChanges, ['metadata["user-data"]']);
+  assert.match(db.inputs.metadata["user-data"], new RegExp(`ASPIRE_DATA_DISK='${GCP_DATA_DISK}'`));
+  assert.equal(GCP_DATA_DISK, "/dev/disk/by-id/google-data");
+  assert.deepEqual(d.one(T.instance, "aspire-app").inputs.attachedDisks, []);
+  assert.match(d.one(T.instance, "aspire-app").inputs.metadata["user-data"], /ASPIRE_DATA_DISK=''/);
+  // A private rule for postgres, from the app's VMs.
+  assert.deepEqual(d.one(T.firewall, "aspire-db-private").inputs.allows, [{ protocol: "tcp", ports: ["5432"] }]);
+
+  const unprotected = await deploy(POSTGRES, { protectData: false });
+  const u = unprotected.one(T.disk, "aspire-app-data");
+  assert.equal(u.protect, false);
+  assert.equal(u.retainOnDelete, false);
+});
+
+test("resizing the VM leaves the data disk's inputs as they were, so Pulumi keeps it", async () => {
+  const small = await deploy(POSTGRES, { plan: { instanceType: "t2a-standard-1" } });
+  const large = await deploy(POSTGRES, { plan: { instanceType: "t2a-standard-2" } });
+  assert.equal(small.one(T.instance, "aspire-app").inputs.machineType, "t2a-standard-1");
+  assert.equal(large.one(T.instance, "aspire-app").inputs.machineType, "t2a-standard-2");
+  assert.deepEqual(large.one(T.disk, "aspire-app-data").inputs, small.one(T.disk, "aspire-app-data").inputs);
+  // The boot disk and user data do not change either: the resize is a stop/start (allowStoppingForUpdate).
+  assert.deepEqual(large.one(T.instance, "aspire-app").inputs.bootDisk, small.one(T.instance, "aspire-app").inputs.bootDisk);
+  assert.equal(large.one(T.instance, "aspire-app").inputs.metadata["user-data"], small.one(T.instance, "aspire-app").inputs.metadata["user-data"]);
+});
+
+test("aspire:network create makes a custom-mode VPC and a subnetwork in the zone's region", async () => {
+  const d = await deploy(STARTER, { network: { kind: "create", cidr: "10.42.0.0/16" } });
+  assert.equal(d.one(T.network, "aspire-vpc").inputs.autoCreateSubnetworks, false);
+  const subnet = d.one(T.subnetwork, "aspire-subnet");
+  assert.equal(subnet.inputs.region, "us-central1");
+  assert.equal(subnet.inputs.ipCidrRange, "10.42.0.0/16");
+  assert.equal(subnet.inputs.network, "projects/demo/global/networks/aspire-vpc");
+  const nic = d.one(T.instance, "aspire-app").inputs.networkInterfaces[0];
+  assert.equal(nic.network, "https://www.googleapis.com/compute/v1/projects/demo/global/networks/aspire-vpc");
+  assert.equal(nic.subnetwork, "https://www.googleapis.com/compute/v1/projects/demo/regions/us-central1/subnetworks/aspire-subnet");
+  for (const f of d.of(T.firewall)) assert.equal(f.inputs.network, nic.network);
+  assert.deepEqual(d.one(T.zone, "aspire-private").inputs.privateVisibilityConfig.networks, [{ networkUrl: "projects/demo/global/networks/aspire-vpc" }]);
+});
+
+test("an existing network and subnetwork are used by name, and nothing is created for them", async () => {
+  const d = await deploy(STARTER, { network: { kind: "existing", subnetIds: [], network: "my-vpc", subnetwork: "my-subnet" } });
+  assert.equal(d.of(T.network).length, 0);
+  assert.equal(d.of(T.subnetwork).length, 0);
+  assert.deepEqual(d.one(T.instance, "aspire-app").inputs.networkInterfaces, [{ network: "my-vpc", subnetwork: "my-subnet", accessConfigs: [{}] }]);
+  assert.deepEqual(d.one(T.zone, "aspire-private").inputs.privateVisibilityConfig.networks, [{ networkUrl: "projects/demo/global/networks/my-vpc" }]);
+});
+
+test("names: regions from zones, tags and account ids within GCP's limits and unique", () => {
+  assert.equal(regionOf("us-central1-a"), "us-central1");
+  assert.equal(regionOf("europe-west4-b"), "europe-west4");
+  const long = "a-very-long-stack-name-that-goes-on-and-on-and-on-x";
+  const tag = vmNetworkTag(long, "another-rather-long-virtual-machine-name-for-tests");
+  assert.ok(tag.length <= 63, tag);
+  assert.match(tag, /^[a-z]([-a-z0-9]*[a-z0-9])?$/);
+  const ids = [serviceAccountId(long, "vm-one"), serviceAccountId(long, "vm-two"), serviceAccountId("test", "app")];
+  for (const id of ids) assert.match(id, /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, id);
+  assert.equal(new Set(ids).size, ids.length);
+  assert.equal(serviceAccountId("test", "app"), "aspire-test--app");
+  // A dash in a stack or VM name cannot make two stacks' tags meet.
+  assert.notEqual(vmNetworkTag("a", "b-c"), vmNetworkTag("a-b", "c"));
+  assert.notEqual(vmNetworkTag("a", "b"), appNetworkTag("a-b"));
+  assert.equal(fitName("short", 30), "short");
+  assert.deepEqual(gcpLabels({ "Aspire-Stack": "Dev.Env", "1x": "y" }), { "aspire-stack": "dev-env", "l-1x": "y" });
+});
+
+test("with the dashboard on, its port is public, its URL an output, and its login token a secret of the VM", async () => {
+  const d = await deploy(STARTER, { plan: { dashboard: true } });
+  const open = publicRules(d);
+  assert.equal(open.length, 1);
+  assert.deepEqual(open[0].inputs.allows, [{ protocol: "tcp", ports: ["80", "18888"] }]);
+  const ip = d.one(T.instance, "aspire-app").state.networkInterfaces[0].accessConfigs[0].natIp;
+  assert.equal(await value(d.app.dashboardUrl as pulumi.Output<string>), `http://${ip}:18888`);
+  assert.deepEqual(await value(d.app.endpoints), { "webfrontend/http": `http://${ip}` });
+  assert.deepEqual(d.of(T.secret).map((s) => s.inputs.secretId).sort(), ["aspire-arm-test-aspire-dashboard-token", "aspire-arm-test-cache-password"]);
+  assert.equal(d.of(T.secretIam).length, 2);
+});

@@ -1,0 +1,141 @@
+// Shared helpers of the plan and render tests: load a manifest, plan it, render a VM's files,
+// parse its compose file. The CLI helper is in cli-support.ts, so that these tests do not load it.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { loadManifest, type Value } from "../../src/manifest";
+import { buildPlan, type DeploymentPlan, type PlanOptions, type ServicePlan, type VmPlan } from "../../src/plan";
+import { defaultSecretSource, renderVm, type RenderedVm } from "../../src/render";
+import { interpolated } from "../../src/render/interpolate";
+import { fixturesDir, repoRoot } from "../support/paths";
+
+export const starterManifest = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
+
+export function fixture(name: string): string {
+  return path.join(fixturesDir, name);
+}
+
+/** Plans a manifest file on stack "dev" unless the options say otherwise. */
+export function planFile(file: string, options: Partial<PlanOptions> = {}): DeploymentPlan {
+  const { manifest } = loadManifest(file);
+  return buildPlan(manifest, { cloud: "aws", stack: "dev", ...options }).plan;
+}
+
+export function vmOf(plan: DeploymentPlan, name: string): VmPlan {
+  const vm = plan.vms.find((v) => v.name === name);
+  assert.ok(vm, `no VM ${name} in the plan (VMs: ${plan.vms.map((v) => v.name).join(", ")})`);
+  return vm;
+}
+
+export function serviceOf(vm: VmPlan, name: string): ServicePlan {
+  const s = vm.services.find((x) => x.name === name);
+  assert.ok(s, `no service ${name} on VM ${vm.name} (services: ${vm.services.map((x) => x.name).join(", ")})`);
+  return s;
+}
+
+/** The service wherever it runs. */
+export function findService(plan: DeploymentPlan, name: string): ServicePlan {
+  const vm = plan.vms.find((v) => v.services.some((s) => s.name === name));
+  assert.ok(vm, `no service ${name} in the plan`);
+  return serviceOf(vm, name);
+}
+
+/** A plain (non-secret) value of one literal text. */
+export function plain(text: string): Value {
+  return { parts: [text], secret: false };
+}
+
+/** A value as the compose file and env templates write it (`$$` for `$`, `${ASPIRE_P_X}` for secrets). */
+export function shown(v: Value | undefined): string {
+  assert.ok(v, "value is missing");
+  return interpolated(v);
+}
+
+export function render(plan: DeploymentPlan, vm: VmPlan): RenderedVm {
+  return renderVm(plan, vm, { secretSource: defaultSecretSource(plan) });
+}
+
+/** The app config files of a VM, by path. */
+export function appFiles(plan: DeploymentPlan, vmName: string): Map<string, string> {
+  return new Map(render(plan, vmOf(plan, vmName)).appConfig.map((f) => [f.path, f.content]));
+}
+
+export interface ComposeService {
+  readonly image: string;
+  readonly entrypoint?: string[];
+  readonly command?: string[];
+  readonly environment?: Record<string, string>;
+  readonly ports?: string[];
+  readonly volumes?: string[];
+  readonly extra_hosts?: string[];
+  readonly depends_on?: string[];
+  readonly restart?: string;
+}
+
+export interface ComposeFile {
+  readonly services: Record<string, ComposeService>;
+  readonly volumes?: Record<string, unknown>;
+}
+
+export function parseCompose(text: string | undefined): ComposeFile {
+  assert.ok(text, "no compose.yaml");
+  const doc = yaml.load(text);
+  assert.ok(doc && typeof doc === "object" && "services" in doc, "compose.yaml has no services");
+  return doc as ComposeFile;
+}
+
+/** The parsed compose file of a VM. */
+export function composeOf(plan: DeploymentPlan, vmName: string): ComposeFile {
+  return parseCompose(appFiles(plan, vmName).get("compose.yaml"));
+}
+
+export function composeService(compose: ComposeFile, name: string): ComposeService {
+  const s = compose.services[name];
+  assert.ok(s, `no compose service ${name} (services: ${Object.keys(compose.services).join(", ")})`);
+  return s;
+}
+
+/** The env keys a manifest resource declares, in manifest order, read from the raw JSON. */
+export function manifestEnvKeys(file: string, resource: string): string[] {
+  const doc = JSON.parse(fs.readFileSync(file, "utf8")) as { resources: Record<string, { env?: Record<string, string> }> };
+  const r = doc.resources[resource];
+  assert.ok(r, `no resource ${resource} in ${file}`);
+  return Object.keys(r.env ?? {});
+}
+
+/** Keys of a systemd EnvironmentFile template (`KEY=value` lines). */
+export function envTemplateKeys(text: string | undefined): string[] {
+  assert.ok(text !== undefined, "no env template");
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => l.slice(0, l.indexOf("=")));
+}
+
+export function tempDir(label: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `aspire-arm-${label}-`));
+}
+
+/** Every regular file under a folder, as paths relative to it, sorted. */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.isFile()) out.push(path.relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** The files cloud-init writes, from a cloud-config text. */
+export function writeFilesOf(cloudConfig: string): Map<string, string> {
+  assert.ok(cloudConfig.startsWith("#cloud-config\n"), "user data does not start with #cloud-config");
+  const doc = yaml.load(cloudConfig) as { write_files?: { path: string; content: string }[] };
+  assert.ok(Array.isArray(doc.write_files), "user data has no write_files");
+  return new Map(doc.write_files.map((f) => [f.path, f.content]));
+}
