@@ -6,7 +6,7 @@ import { formatDiagnostic, loadManifest, type Diagnostic, type Value } from "../
 import { readStackConfig } from "../config/stack-config";
 import { asRuntimeConfig, readStackFile, secretKeys } from "../config/stack-file";
 import { buildPlan, isStoredOnVm, PlanError, type DeploymentPlan } from "../plan";
-import { defaultSecretSource, renderVm, userDataProblem, USER_DATA_LIMIT, type RenderedVm } from "../render";
+import { defaultSecretSource, renderVm, userDataProblem, USER_DATA_LIMIT, type RenderedVm, type SecretSource } from "../render";
 import { interpolated } from "../render/interpolate";
 import type { MockRun, RecordedResource } from "./mock-program";
 import { resourceSummary, resourceTree } from "./resource-tree";
@@ -18,6 +18,8 @@ interface PlanArgs {
   manifest?: string;
   /** Skip running the Pulumi program under mocks: the plan and files only, in milliseconds. */
   noResources: boolean;
+  /** Render VMs that read their secrets from this JSON file on the VM (tests, emulated VMs). */
+  secretFile?: string;
   stack: string;
   /** Stack config given by flags, as `aspire:*` keys: it overrides Pulumi.<stack>.yaml. */
   flags: Record<string, unknown>;
@@ -31,6 +33,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   let out: string | undefined;
   let json = false;
   let noResources = false;
+  let secretFile: string | undefined;
   let manifest: string | undefined;
   const flags: Record<string, unknown> = {};
   const images: Record<string, string> = {};
@@ -65,6 +68,10 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
         break;
       case "--no-resources":
         noResources = true;
+        break;
+      case "--secret-file":
+        secretFile = value(i++, a);
+        if (!secretFile.startsWith("/")) throw new UsageError(`plan: --secret-file takes an absolute path on the VM, not "${secretFile}".`);
         break;
       case "--set": {
         const [k, v] = pair(value(i++, a), a);
@@ -108,7 +115,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   if (Object.keys(images).length) flags["aspire:images"] = images;
   if (Object.keys(vms).length) flags["aspire:vms"] = vms;
   if (manifest !== undefined) flags["aspire:manifest"] = manifest;
-  return { manifest, stack, flags, out, json, noResources };
+  return { manifest, stack, flags, out, json, noResources, secretFile };
 }
 
 /** Offline defaults for the providers' location keys, so a plan needs no stack file at all. */
@@ -124,7 +131,8 @@ export async function planCommand(argv: readonly string[], out: (text: string) =
 
   const { manifest, warnings: manifestWarnings } = loadManifest(config.manifest);
   const { plan, warnings: planWarnings } = buildPlan(manifest, { ...config.plan, stack: args.stack });
-  const ctx = { secretSource: defaultSecretSource(plan), dotnetChannel: config.dotnetChannel };
+  const secretSource: SecretSource = args.secretFile ? { kind: "file", path: args.secretFile } : defaultSecretSource(plan);
+  const ctx = { secretSource, dotnetChannel: config.dotnetChannel };
   const warnings: Diagnostic[] = [...configWarnings, ...manifestWarnings, ...planWarnings];
   const rendered = plan.vms.map((vm) => renderVm(plan, vm, ctx, warnings));
   const problems = rendered.map((r) => userDataProblem(plan, r)).filter((d): d is Diagnostic => d !== undefined);

@@ -31,6 +31,7 @@ plan options:
   --dashboard             run the Aspire dashboard on the VM and send telemetry to it
   --out DIR               write DIR/<vm>/user-data and the app config (compose.yaml, Caddyfile, units)
   --json                  print the plan as JSON
+  --secret-file PATH      render VMs that read secrets from a JSON file at PATH on the VM (emulated-VM tests)
   --no-resources          skip the resource list (running the Pulumi program under mocks takes seconds)
 
 plan reads Pulumi.<stack>.yaml in the current folder when it exists; flags override it. It runs
