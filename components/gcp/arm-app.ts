@@ -244,7 +244,10 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       publicIp: nic.apply((n) => n?.accessConfigs?.[0]?.natIp ?? ""),
       privateIp: nic.apply((n) => n?.networkIp ?? ""),
       // IAP forwarding reaches port 22 only through the SSH rule, that is with aspire:ssh enabled.
-      connect: pulumi.interpolate`gcloud compute ssh ${instance.name} --zone ${shared.zone} --project ${shared.project} --tunnel-through-iap`,
+      // IAP reaches port 22 only through the SSH firewall rule, which exists only with aspire:ssh.
+      connect: args.ssh.enabled
+        ? pulumi.interpolate`gcloud compute ssh ${instance.name} --zone ${shared.zone} --project ${shared.project} --tunnel-through-iap`
+        : pulumi.interpolate`SSH is off: set aspire:ssh to {enabled: true, cidrs: [...]} (Google's IAP range is then allowed too), then: gcloud compute ssh ${instance.name} --zone ${shared.zone} --project ${shared.project} --tunnel-through-iap`,
     };
   }
 }

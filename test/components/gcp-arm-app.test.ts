@@ -326,7 +326,7 @@ test("outputs: endpoint URLs from the public IPs, and each VM's addresses and IA
   assert.deepEqual(await value(d.app.endpoints), { "webfrontend/http": `http://${app.accessConfigs[0].natIp}` });
   assert.equal(await value(d.app.vms.app.publicIp), app.accessConfigs[0].natIp);
   assert.equal(await value(d.app.vms.app.privateIp), app.networkIp);
-  assert.equal(await value(d.app.vms.data.connect), "gcloud compute ssh aspire-data --zone us-central1-a --project demo --tunnel-through-iap");
+  assert.equal(await value(d.app.vms.data.connect), "SSH is off: set aspire:ssh to {enabled: true, cidrs: [...]} (Google's IAP range is then allowed too), then: gcloud compute ssh aspire-data --zone us-central1-a --project demo --tunnel-through-iap");
   assert.equal(d.app.dashboardUrl, undefined);
 });
 
