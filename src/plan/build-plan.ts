@@ -25,8 +25,9 @@ export interface PlanResult {
   readonly warnings: readonly Diagnostic[];
 }
 
-/** Ports a VM keeps for itself: SSH and the reverse proxy. */
-const RESERVED_HOST_PORTS = [22, 80, 443];
+/** Ports a VM keeps for itself: SSH, and the reverse proxy's on VMs that run one. */
+const SSH_PORT = 22;
+const PROXY_PORTS = [80, 443];
 
 export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult {
   const errors: Diagnostic[] = [];
@@ -52,7 +53,10 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
   evaluateServices(new Evaluator(manifest, recorder), services);
   const uses = recorder.uses.filter((u) => u.from !== u.target && sites.has(u.from) && sites.has(u.target));
   const outside = reachedFromOutside(uses, sites, services);
-  const hostPorts = planHostPorts(services, sites, targetPorts, outside, assignment.vms);
+  // The first VM runs the dashboard; any VM with an external http(s) endpoint runs the proxy.
+  const proxyVms = new Set(services.filter((s) => Object.values(s.bindings).some((b) => b.external && isHttp(b.scheme))).map((s) => sites.get(s.name)?.vm));
+  if (options.dashboard) proxyVms.add(assignment.vms[0].name);
+  const hostPorts = planHostPorts(services, sites, targetPorts, outside, assignment.vms, proxyVms);
 
   // Second pass: the real addresses.
   const placement = new PlanPlacement(options.stack, sites, targetPorts, hostPorts, outside);
@@ -105,7 +109,7 @@ function planTargetPorts(services: readonly ComputeResource[], sites: ReadonlyMa
   for (const s of services) {
     const site = sites.get(s.name);
     if (site?.runAs !== "native") continue;
-    const used = usedByVm.get(site.vm) ?? new Set(RESERVED_HOST_PORTS);
+    const used = usedByVm.get(site.vm) ?? new Set([SSH_PORT, ...PROXY_PORTS]);
     usedByVm.set(site.vm, used);
     const chosen = new Map<number, number>();
     for (const b of Object.values(s.bindings)) {
@@ -143,10 +147,11 @@ function planHostPorts(
   targetPorts: ReadonlyMap<string, number>,
   outside: ReadonlySet<string>,
   vms: readonly AssignedVm[],
+  proxyVms: ReadonlySet<string | undefined>,
 ): Map<string, number> {
   const out = new Map<string, number>();
   // A port is taken per protocol: tcp 3478 and udp 3478 (STUN/TURN) are two different ports.
-  const used = new Map(vms.map((v) => [v.name, new Set(RESERVED_HOST_PORTS.map((p) => `tcp/${p}`))]));
+  const used = new Map(vms.map((v) => [v.name, new Set([SSH_PORT, ...(proxyVms.has(v.name) ? PROXY_PORTS : [])].map((p) => `tcp/${p}`))]));
   for (const [k, port] of targetPorts) used.get(sites.get(k.split("\u0000")[0])?.vm ?? "")?.add(`tcp/${port}`);
   for (const s of services) {
     const site = sites.get(s.name);
