@@ -13,6 +13,7 @@ import { renderVm, secretPrefix, secretStoreName, USER_DATA_LIMIT, userDataProbl
 import { appTags, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "../arm-app-args";
 import { publicIngress } from "../aws/arm-app";
 import { dashboardUrl, endpointUrls } from "../endpoints";
+import { ImageBuilds } from "../images";
 import { appNetworkTag, gcpLabels, serviceAccountId, vmNetworkTag } from "./names";
 import { gcpLocation, gcpNetwork, type GcpNetwork } from "./network";
 
@@ -98,6 +99,23 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       ? new gcp.artifactregistry.Repository(`${name}-images`, { repositoryId: `aspire-arm-${safeName(plan.stack)}`, format: "DOCKER", location: region, description: `aspire-arm ${plan.stack}: built images`, labels }, { parent })
       : undefined;
 
+    // Build and push them (linux/arm64) from the machine running `pulumi up`, logged in with its own Google credentials.
+    const imageBuilds = registry
+      ? new ImageBuilds(
+          `${name}-images`,
+          {
+            plan,
+            repositoryUrl: (repo) => pulumi.interpolate`${region}-docker.pkg.dev/${registry.project}/${registry.repositoryId}/${repo}`,
+            registry: pulumi.interpolate`${region}-docker.pkg.dev`,
+            registryUser: "oauth2accesstoken",
+            registryPassword: gcp.organizations.getClientConfigOutput({ parent }).accessToken,
+            parameters: args.parameters,
+          },
+          { parent },
+        )
+      : undefined;
+    const builtImages = { ...args.builtImages, ...imageBuilds?.images };
+
     const dns = new gcp.dns.ManagedZone(
       `${name}-private`,
       {
@@ -115,7 +133,7 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const vms: Record<string, VmOutputs> = {};
     const publicIps: Record<string, pulumi.Output<string>> = {};
     for (const vm of plan.vms) {
-      const out = this.vm(name, vm, args, shared);
+      const out = this.vm(name, vm, { ...args, builtImages }, shared);
       new gcp.dns.RecordSet(`${name}-${vm.name}`, { managedZone: dns.name, name: `${vmAlias(vm.name, plan.stack)}.`, type: "A", ttl: 60, rrdatas: [out.privateIp] }, { parent });
       vms[vm.name] = out;
       publicIps[vm.name] = out.publicIp;
