@@ -7,7 +7,7 @@ import type { AwsArmApp } from "./components/aws/arm-app";
 import type { GcpArmApp } from "./components/gcp/arm-app";
 import { readStackConfig } from "./src/config/stack-config";
 import { formatDiagnostic, loadManifest, ManifestError, type Diagnostic } from "./src/manifest";
-import { buildPlan, PlanError } from "./src/plan";
+import { buildPlan, DASHBOARD_TOKEN_PARAMETER, PlanError } from "./src/plan";
 
 /** Input the user must fix: one message listing every problem, no stack trace, nothing created. */
 function fail(what: string, diagnostics: readonly Diagnostic[]): never {
@@ -55,5 +55,7 @@ export const endpoints = app.endpoints;
 export const vms = Object.fromEntries(Object.entries(app.vms).map(([name, vm]) => [name, { publicIp: vm.publicIp, privateIp: vm.privateIp, connect: vm.connect }]));
 /** The Aspire dashboard, when aspire:dashboard is true (its login token is the secret parameter aspire-dashboard-token). */
 export const dashboardUrl = app.dashboardUrl;
+/** The dashboard's login token, a secret output: `pulumi stack output dashboardToken --show-secrets`. */
+export const dashboardToken = plan.dashboard ? pulumi.secret(parameters.values[DASHBOARD_TOKEN_PARAMETER]) : undefined;
 /** The services and where they run. */
 export const services = plan.vms.flatMap((vm) => vm.services.map((s) => ({ name: s.resource, vm: vm.name, runAs: s.runAs })));

@@ -5,5 +5,6 @@ export { buildPlan, type PlanResult } from "./build-plan";
 export { PlanError } from "./errors";
 export { vmAlias, privateZone, HOST_GATEWAY } from "./addressing";
 export { isStoredOnVm } from "./parameters";
+export { DASHBOARD_TOKEN_PARAMETER } from "./dashboard";
 export { safeName, envName } from "./names";
 export { isArmInstanceType, armEquivalent, nonArmTypeMessage, gcpDiskType } from "./arm-types";
