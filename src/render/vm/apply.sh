@@ -42,7 +42,8 @@ exec 9>"$RUN/apply.lock"
 flock -w 600 9 || die "another apply.sh held the lock for 10 minutes"
 log "applying $APP"
 
-# 1. Secrets. Also run without any: it removes what a previous app config left behind.
+# 1. Secrets (python3 is always there: cloud-init runs on it). Also run when there are none: it
+# removes what a previous app config left behind.
 python3 "$FETCH_SECRETS" --vm-env "$VM_ENV" --list "$APP/secrets.list" --out "$SECRETS_ENV" --templates "$APP/env" --rendered "$RUN/env"
 
 # 2. Named volumes: compose binds these folders (driver local, o=bind), which fails if they are missing.
@@ -52,7 +53,7 @@ if [ -f "$APP/volumes.list" ]; then
       '' | '#'*) continue ;;
       */* | . | ..) die "volumes.list: bad volume folder name '$name'" ;;
     esac
-    mkdir -p "${ASPIRE_DATA_DIR:-/var/lib/aspire-arm/data}/volumes/$name"
+    mkdir -p "$ASPIRE_DATA_DIR/volumes/$name"
   done <"$APP/volumes.list"
 fi
 

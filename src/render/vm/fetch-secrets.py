@@ -40,10 +40,6 @@ def log(message):
     print(f"aspire-arm: fetch-secrets: {message}", file=sys.stderr, flush=True)
 
 
-def pause(attempt):
-    time.sleep(float(os.environ.get("ASPIRE_RETRY_DELAY", "1")) * 2**attempt)
-
-
 def quote(text, safe=""):
     """Every byte of the UTF-8 text but A-Z a-z 0-9 - _ . ~ (and safe) as %XX: SigV4's UriEncode
     and .NET's Uri.EscapeDataString."""
@@ -76,7 +72,7 @@ def http(method, url, headers, body=None, direct=False, retry=RETRY):
         if attempt == ATTEMPTS - 1:
             raise Failure(f"{where}: {reason}, {ATTEMPTS} times")
         log(f"{where}: {reason}; retrying")
-        pause(attempt)
+        time.sleep(float(os.environ.get("ASPIRE_RETRY_DELAY", "1")) * 2**attempt)
 
 
 def ok(response, what):
@@ -120,7 +116,7 @@ class Aws:
     def __init__(self, env):
         self.prefix = env.get("ASPIRE_SECRET_PREFIX", "")
         imds = os.environ.get("ASPIRE_IMDS_URL", "http://169.254.169.254") + "/latest/"
-        token = ok(http("PUT", imds + "api/token", {"X-aws-ec2-metadata-token-ttl-seconds": "600"}, direct=True), "IMDSv2 token")
+        token = ok(http("PUT", imds + "api/token", {"X-aws-ec2-metadata-token-ttl-seconds": "600"}, direct=True), "IMDSv2 token").decode()
 
         def metadata(path):
             # 404 while the instance profile is still being attached at boot: retried.
@@ -260,8 +256,9 @@ def main():
             words = line.split()
             if not words or words[0].startswith("#"):
                 continue
-            if len(words) != 2 or not re.match(r"[A-Za-z0-9_.\-/]+$", words[0]) or not NAME_RE.match(words[1]) or words[1] in wanted:
-                raise Failure(f"{args.list}:{n}: expected `STORENAME VARNAME`, each VARNAME once")
+            # The variable names end up in secrets.env, which is sourced.
+            if len(words) != 2 or not NAME_RE.match(words[1]):
+                raise Failure(f"{args.list}:{n}: expected `STORENAME VARNAME`")
             wanted[words[1]] = words[0]
         if wanted and not source:
             raise Failure(f"{len(wanted)} secrets are listed in {args.list} but ASPIRE_SECRET_SOURCE is {kind}")

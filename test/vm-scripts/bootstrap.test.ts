@@ -1,0 +1,361 @@
+// src/render/vm/bootstrap.sh against fakes: every command it may run to change the machine
+// (apt-get, dnf, docker, systemctl, blkid, mkfs.ext4, mount, curl, dotnet, ...) is a script first in
+// PATH that appends its argv to a log; state files stand for what is installed. Against the script
+// as it is and as the renderer embeds it (see support.ts).
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { scriptDirs, shellQuote, type After } from "./support";
+
+const COMPOSE_URL = "https://github.com/docker/compose/releases/download/v2.29.7/docker-compose-linux-aarch64";
+const COMPOSE_SHA256 = "6e9fbd5daa20dca5d7d89145081ae8155d68ef2928b497d9f85b54fe0f9dbb2c";
+const UUID = "11111111-2222-3333-4444-555555555555";
+
+const FAKES: Record<string, string> = {
+  "apt-get": `for a in "$@"; do
+  case "$a" in
+    docker.io) touch "$FAKE_STATE/docker" ;;
+    docker-compose-v2) touch "$FAKE_STATE/compose" ;;
+    aspnetcore-runtime-*) touch "$FAKE_STATE/aspnetcore-\${a#aspnetcore-runtime-}" ;;
+  esac
+done`,
+  dnf: `for a in "$@"; do [ "$a" = docker ] && touch "$FAKE_STATE/docker"; done; exit 0`,
+  docker: `if [ "$1 $2" = "compose version" ]; then
+  [ -e "$FAKE_STATE/docker" ] || exit 127
+  if [ -e "$FAKE_STATE/compose" ] || [ -x "$ASPIRE_COMPOSE_PLUGIN_DIR/docker-compose" ]; then echo "Docker Compose version v2.29.7" >&2; exit 0; fi
+  echo "docker: 'compose' is not a docker command." >&2; exit 1
+fi`,
+  dotnet: `[ "$1" = --list-runtimes ] || exit 0
+echo "Microsoft.NETCore.App 8.0.11 [/usr/lib/dotnet/shared/Microsoft.NETCore.App]"
+for f in "$FAKE_STATE"/aspnetcore-*; do
+  [ -e "$f" ] && echo "Microsoft.AspNetCore.App \${f##*/aspnetcore-}.3 [/usr/lib/dotnet/shared/Microsoft.AspNetCore.App]"
+done
+exit 0`,
+  systemctl: `case "$*" in *"\${FAKE_FAIL_UNIT:-no such unit}"*) exit 1 ;; esac; exit 0`,
+  blkid: `dev="\${!#}"
+[ -e "$dev" ] || exit 2
+content="$(cat "$dev")"
+case "$content" in "") exit 2 ;; AMBIVALENT) exit 8 ;; esac
+case "$*" in *"-s TYPE"*) echo "$content" ;; *"-s UUID"*) echo ${UUID} ;; esac
+exit 0`,
+  "mkfs.ext4": `printf ext4 >"\${!#}"`,
+  mount: `touch "$FAKE_STATE/mounted"`,
+  mountpoint: `[ -e "$FAKE_STATE/mounted" ]`,
+  sleep: `n=$(( $(cat "$FAKE_STATE/sleeps" 2>/dev/null || echo 0) + 1 )); echo "$n" >"$FAKE_STATE/sleeps"
+if [ -n "\${FAKE_DISK_APPEARS:-}" ] && [ "$n" -ge 2 ]; then : >"$FAKE_DISK_APPEARS"; fi`,
+  curl: `out= url=
+while [ $# -gt 0 ]; do case "$1" in -o) out="$2"; shift 2 ;; -*) shift ;; *) url="$1"; shift ;; esac; done
+case "$url" in
+  *dotnet-install.sh) printf '%s\\n' 'echo "dotnet-install.sh $*" >>"$FAKE_LOG"; touch "$FAKE_STATE/aspnetcore-8.0"' >"$out" ;;
+  *) printf 'fake download of %s\\n' "$url" >"$out" ;;
+esac`,
+};
+
+/** Logs its stdin (the `HASH  FILE` line) and accepts it: the fake download cannot match the real hash. */
+const FAKE_SHA256SUM = `cat >>"$FAKE_LOG"; exit 0`;
+
+const OS_RELEASE: Record<string, string> = {
+  ubuntu: 'NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n',
+  debian: 'NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n',
+  amzn: 'NAME="Amazon Linux"\nVERSION_ID="2023"\nID="amzn"\nID_LIKE="fedora"\n',
+  arch: "NAME=\"Arch Linux\"\nID=arch\n",
+  mint: 'NAME="Linux Mint"\nID=linuxmint\nID_LIKE="ubuntu debian"\n',
+  rocky: 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\n',
+};
+
+interface Options {
+  readonly os?: string;
+  readonly vm?: Record<string, string>;
+  /** Installed already: docker, compose, aspnetcore-8.0, ... */
+  readonly state?: readonly string[];
+  readonly fakeSha256sum?: boolean;
+}
+
+interface Result {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Every fake's argv, one line per call, from all runs so far. */
+  readonly log: string[];
+}
+
+function setup(t: After, script: string, o: Options = {}) {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "aspire-bootstrap-")));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const p = {
+    dir,
+    bin: path.join(dir, "bin"),
+    state: path.join(dir, "state"),
+    etc: path.join(dir, "etc"),
+    log: path.join(dir, "calls.log"),
+    osRelease: path.join(dir, "os-release"),
+    fstab: path.join(dir, "fstab"),
+    data: path.join(dir, "data"),
+    plugins: path.join(dir, "cli-plugins"),
+    dotnetDir: path.join(dir, "dotnet"),
+    dotnetLink: path.join(dir, "usr-bin-dotnet"),
+    disk: path.join(dir, "disk.img"),
+  };
+  for (const d of [p.bin, p.state, p.etc]) fs.mkdirSync(d);
+  const fakes = { ...FAKES, ...(o.fakeSha256sum ? { sha256sum: FAKE_SHA256SUM } : {}) };
+  for (const [name, body] of Object.entries(fakes))
+    fs.writeFileSync(path.join(p.bin, name), `#!/bin/bash\nprintf '%s\\n' "$(basename "$0") $*" >>"$FAKE_LOG"\n${body}\n`, { mode: 0o755 });
+  for (const s of o.state ?? []) fs.writeFileSync(path.join(p.state, s), "");
+  fs.writeFileSync(p.osRelease, OS_RELEASE[o.os ?? "ubuntu"]);
+  fs.writeFileSync(p.fstab, "# /etc/fstab\nUUID=root / ext4 defaults 0 1\n");
+  const vm = {
+    ASPIRE_VM: "web",
+    ASPIRE_RUNTIME: "docker",
+    ASPIRE_NEEDS_DOCKER: "1",
+    ASPIRE_DOTNET_CHANNEL: "8.0",
+    ASPIRE_SECRET_SOURCE: "none",
+    ASPIRE_SECRET_PREFIX: "",
+    ASPIRE_DATA_DISK: "",
+    ASPIRE_DATA_DIR: p.data,
+    ...o.vm,
+  };
+  fs.writeFileSync(path.join(p.etc, "vm.env"), Object.entries(vm).map(([k, v]) => `${k}=${shellQuote(v)}\n`).join(""));
+
+  const run = (env: Record<string, string> = {}): Result => {
+    const r = spawnSync("bash", [script], {
+      encoding: "utf8",
+      env: {
+        PATH: `${p.bin}:${process.env.PATH}`,
+        HOME: dir,
+        FAKE_LOG: p.log,
+        FAKE_STATE: p.state,
+        ASPIRE_ETC: p.etc,
+        ASPIRE_OS_RELEASE: p.osRelease,
+        ASPIRE_FSTAB: p.fstab,
+        ASPIRE_COMPOSE_PLUGIN_DIR: p.plugins,
+        ASPIRE_DOTNET_DIR: p.dotnetDir,
+        ASPIRE_DOTNET_LINK: p.dotnetLink,
+        ...env,
+      },
+    });
+    const log = fs.existsSync(p.log) ? fs.readFileSync(p.log, "utf8").split("\n").filter(Boolean) : [];
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr, log };
+  };
+  return { p, run };
+}
+
+const calls = (r: Result, command: string) => r.log.filter((l) => l === command || l.startsWith(command + " "));
+
+function assertAppStarted(r: Result): void {
+  const reload = r.log.indexOf("systemctl daemon-reload");
+  const start = r.log.indexOf("systemctl enable --now aspire-arm-app.service");
+  assert.ok(reload >= 0, "systemctl daemon-reload");
+  assert.ok(start > reload, "systemctl enable --now aspire-arm-app.service after daemon-reload");
+}
+
+function suite(script: string): void {
+  test("docker already installed: no apt-get, docker enabled, the app unit started, plain data folder", (t) => {
+    const { p, run } = setup(t, script, { state: ["docker", "compose"] });
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(calls(r, "apt-get"), []);
+    assert.deepEqual(calls(r, "dnf"), []);
+    assert.deepEqual(calls(r, "curl"), []);
+    assert.deepEqual(calls(r, "mkfs.ext4"), []);
+    assert.deepEqual(calls(r, "mount"), []);
+    assert.ok(r.log.includes("systemctl enable --now docker.service"));
+    assertAppStarted(r);
+    assert.ok(fs.statSync(p.data).isDirectory());
+    assert.equal(fs.readFileSync(p.fstab, "utf8"), "# /etc/fstab\nUUID=root / ext4 defaults 0 1\n");
+    // Log lines go to stdout, each prefixed.
+    const lines = r.stdout.split("\n").filter(Boolean);
+    assert.ok(lines.length >= 3);
+    for (const l of lines) assert.ok(l.startsWith("aspire-arm: "), l);
+  });
+
+  test("docker missing on Ubuntu: apt-get install -y docker.io docker-compose-v2, once", (t) => {
+    const { run } = setup(t, script, { os: "ubuntu" });
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    const installs = calls(r, "apt-get").filter((l) => / install /.test(l));
+    assert.equal(installs.length, 1);
+    assert.match(installs[0], /^apt-get .*install -y( -q)? docker\.io docker-compose-v2$/);
+    const update = r.log.findIndex((l) => l.startsWith("apt-get") && / update/.test(l));
+    assert.ok(update >= 0 && update < r.log.indexOf(installs[0]), "apt-get update first");
+    assert.deepEqual(calls(r, "curl"), [], "the Ubuntu package provides compose");
+    assert.ok(r.log.indexOf("systemctl enable --now docker.service") > r.log.indexOf(installs[0]));
+    assertAppStarted(r);
+
+    const again = run();
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(calls(again, "apt-get").filter((l) => / install /.test(l)).length, 1, "second run installs nothing");
+  });
+
+  test("docker missing on Debian: docker.io docker-compose apparmor, then the pinned compose plugin (v1 has no `docker compose`)", (t) => {
+    const { p, run } = setup(t, script, { os: "debian", fakeSha256sum: true });
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(calls(r, "apt-get").some((l) => /install -y( -q)? docker\.io docker-compose apparmor$/.test(l)), r.log.join("\n"));
+    assert.equal(calls(r, "curl").length, 1);
+    assert.ok(calls(r, "curl")[0].endsWith(` ${COMPOSE_URL}`));
+    assert.ok(r.log.some((l) => l.startsWith(`${COMPOSE_SHA256}  `)), "checked against the pinned sha256");
+    const plugin = path.join(p.plugins, "docker-compose");
+    assert.equal(fs.statSync(plugin).mode & 0o777, 0o755);
+    assert.equal(fs.readFileSync(plugin, "utf8"), `fake download of ${COMPOSE_URL}\n`);
+    assertAppStarted(r);
+  });
+
+  test("docker missing on Amazon Linux: dnf install -y docker and the compose plugin binary", (t) => {
+    const { p, run } = setup(t, script, { os: "amzn", fakeSha256sum: true });
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(calls(r, "dnf"), ["dnf install -y docker"]);
+    assert.deepEqual(calls(r, "apt-get"), []);
+    assert.ok(calls(r, "curl")[0].endsWith(` ${COMPOSE_URL}`));
+    assert.ok(fs.existsSync(path.join(p.plugins, "docker-compose")));
+    assert.ok(r.log.includes("systemctl enable --now docker.service"));
+    assertAppStarted(r);
+  });
+
+  test("a compose download that fails the pinned checksum is not installed, and the bootstrap stops", (t) => {
+    const { p, run } = setup(t, script, { os: "amzn" }); // the real sha256sum
+    const r = run();
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /checksum mismatch/);
+    assert.ok(!fs.existsSync(path.join(p.plugins, "docker-compose")));
+    assert.ok(!r.log.includes("systemctl enable --now aspire-arm-app.service"));
+  });
+
+  test("dotnet VM on Ubuntu without the runtime: apt-get install aspnetcore-runtime-8.0, and no docker when not needed", (t) => {
+    // 9.0 is there, but the channel is 8.0.
+    const { run } = setup(t, script, { os: "ubuntu", vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" }, state: ["aspnetcore-9.0"] });
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    const installs = calls(r, "apt-get").filter((l) => / install /.test(l));
+    assert.deepEqual(installs.map((l) => l.replace(/^apt-get .*install -y( -q)? /, "")), ["aspnetcore-runtime-8.0"]);
+    assert.deepEqual(calls(r, "docker"), []);
+    assert.ok(!r.log.some((l) => l.includes("docker.service")));
+    assertAppStarted(r);
+  });
+
+  test("dotnet VM with the runtime of its channel: nothing installed", (t) => {
+    const { run } = setup(t, script, { os: "ubuntu", vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "1" }, state: ["aspnetcore-8.0", "docker", "compose"] });
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(calls(r, "apt-get"), []);
+    assert.ok(calls(r, "dotnet").includes("dotnet --list-runtimes"));
+    assert.ok(r.log.includes("systemctl enable --now docker.service"), "NEEDS_DOCKER=1 still enables docker");
+    assertAppStarted(r);
+  });
+
+  test("dotnet VM on Amazon Linux: dotnet-install.sh for arm64 into the install dir, linked as dotnet", (t) => {
+    const { p, run } = setup(t, script, { os: "amzn", vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" } });
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(calls(r, "curl").some((l) => l.endsWith(" https://dot.net/v1/dotnet-install.sh")));
+    assert.ok(r.log.includes(`dotnet-install.sh --channel 8.0 --runtime aspnetcore --architecture arm64 --install-dir ${p.dotnetDir} --no-path`), r.log.join("\n"));
+    assert.equal(fs.readlinkSync(p.dotnetLink), path.join(p.dotnetDir, "dotnet"));
+    assert.deepEqual(calls(r, "dnf"), []);
+    assertAppStarted(r);
+  });
+
+  test("blank data disk: formatted once (ext4, label aspire-data), mounted, one fstab line by UUID", (t) => {
+    const { p, run } = setup(t, script, { state: ["docker", "compose"], vm: { ASPIRE_DATA_DISK: "" } });
+    fs.writeFileSync(p.disk, "");
+    const link = path.join(p.dir, "by-id-google-data");
+    fs.symlinkSync(p.disk, link); // like /dev/disk/by-id/...: the device is what the link points to
+    fs.writeFileSync(path.join(p.etc, "vm.env"), fs.readFileSync(path.join(p.etc, "vm.env"), "utf8").replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${link}'`));
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(calls(r, "mkfs.ext4"), [`mkfs.ext4 -q -L aspire-data ${p.disk}`]);
+    assert.deepEqual(calls(r, "mount"), [`mount -t ext4 ${p.disk} ${p.data}`]);
+    const fstabLine = `UUID=${UUID} ${p.data} ext4 defaults,nofail,x-systemd.device-timeout=30s 0 2`;
+    assert.equal(fs.readFileSync(p.fstab, "utf8"), `# /etc/fstab\nUUID=root / ext4 defaults 0 1\n${fstabLine}\n`);
+    assert.ok(fs.statSync(path.join(p.data, "volumes")).isDirectory());
+    assert.ok(r.log.indexOf(calls(r, "mount")[0]) < r.log.indexOf("systemctl enable --now aspire-arm-app.service"));
+
+    // Rerun (e.g. by hand): already formatted and mounted, fstab already has it.
+    const again = run();
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(calls(again, "mkfs.ext4").length, 1);
+    assert.equal(calls(again, "mount").length, 1);
+    assert.equal(fs.readFileSync(p.fstab, "utf8").split(fstabLine).length - 1, 1);
+  });
+
+  test("data disk that already has a filesystem: never formatted, mounted with its type", (t) => {
+    const { p, run } = setup(t, script, { state: ["docker", "compose"] });
+    fs.writeFileSync(p.disk, "xfs");
+    fs.writeFileSync(path.join(p.etc, "vm.env"), fs.readFileSync(path.join(p.etc, "vm.env"), "utf8").replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`));
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(calls(r, "mkfs.ext4"), []);
+    assert.deepEqual(calls(r, "mount"), [`mount -t xfs ${p.disk} ${p.data}`]);
+    assert.match(fs.readFileSync(p.fstab, "utf8"), new RegExp(`^UUID=${UUID} ${p.data} xfs defaults,nofail,x-systemd.device-timeout=30s 0 2$`, "m"));
+    assert.equal(fs.readFileSync(p.disk, "utf8"), "xfs");
+  });
+
+  test("a data disk that attaches late is waited for; one that never comes fails the bootstrap", (t) => {
+    const { p, run } = setup(t, script, { state: ["docker", "compose"] });
+    fs.writeFileSync(path.join(p.etc, "vm.env"), fs.readFileSync(path.join(p.etc, "vm.env"), "utf8").replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`));
+    const late = run({ FAKE_DISK_APPEARS: p.disk });
+    assert.equal(late.code, 0, late.stderr);
+    assert.equal(calls(late, "sleep").length, 2);
+    assert.equal(calls(late, "mkfs.ext4").length, 1);
+    assert.match(late.stdout, /waiting for data disk/);
+
+    fs.rmSync(p.disk);
+    fs.rmSync(p.log);
+    fs.rmSync(path.join(p.state, "sleeps"));
+    const never = run({ ASPIRE_DISK_TIMEOUT: "20" });
+    assert.equal(never.code, 1);
+    assert.match(never.stderr, /did not appear within 20 s/);
+    assert.equal(calls(never, "sleep").length, 4);
+    assert.deepEqual(calls(never, "mkfs.ext4"), []);
+    assert.ok(!never.log.includes("systemctl enable --now aspire-arm-app.service"));
+  });
+
+  test("a data disk blkid cannot classify (exit 8) is left alone", (t) => {
+    const { p, run } = setup(t, script, { state: ["docker", "compose"] });
+    fs.writeFileSync(p.disk, "AMBIVALENT");
+    fs.writeFileSync(path.join(p.etc, "vm.env"), fs.readFileSync(path.join(p.etc, "vm.env"), "utf8").replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`));
+    const r = run();
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /exited with 8/);
+    assert.deepEqual(calls(r, "mkfs.ext4"), []);
+    assert.deepEqual(calls(r, "mount"), []);
+  });
+
+  test("an unknown distribution is an error when something has to be installed", (t) => {
+    const { run } = setup(t, script, { os: "arch" });
+    const r = run();
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /unsupported distribution \(os-release ID\/ID_LIKE: arch/);
+    assert.deepEqual(calls(r, "apt-get"), []);
+    assert.deepEqual(calls(r, "dnf"), []);
+  });
+
+  test("derivatives are known by ID_LIKE: Linux Mint installs like Ubuntu, Rocky Linux like Amazon Linux", (t) => {
+    const mint = setup(t, script, { os: "mint" }).run();
+    assert.equal(mint.code, 0, mint.stderr);
+    assert.ok(calls(mint, "apt-get").some((l) => /install -y( -q)? docker\.io docker-compose-v2$/.test(l)), mint.log.join("\n"));
+    const rocky = setup(t, script, { os: "rocky", fakeSha256sum: true }).run();
+    assert.equal(rocky.code, 0, rocky.stderr);
+    assert.deepEqual(calls(rocky, "dnf"), ["dnf install -y docker"]);
+  });
+
+  test("a failing app unit fails the bootstrap with a pointer to its journal", (t) => {
+    const { run } = setup(t, script, { state: ["docker", "compose"] });
+    const r = run({ FAKE_FAIL_UNIT: "aspire-arm-app.service" });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /journalctl -u aspire-arm-app\.service/);
+  });
+
+  test("a missing vm.env is a clear error", (t) => {
+    const { p, run } = setup(t, script);
+    fs.rmSync(path.join(p.etc, "vm.env"));
+    const r = run();
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /vm\.env is missing/);
+    assert.deepEqual(r.log, []);
+  });
+}
+
+for (const { label, dir } of scriptDirs()) describe(`bootstrap.sh (${label})`, () => suite(path.join(dir, "bootstrap.sh")));

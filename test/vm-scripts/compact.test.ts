@@ -1,0 +1,180 @@
+// compactScript: what the renderer embeds in the user data. Samples with the constructs that a
+// line-based compactor could get wrong run the same before and after; the real scripts keep their
+// meaning (Python: the same syntax tree but docstrings) and fit the user data budget.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as zlib from "node:zlib";
+import { compactScript, vmScript, VM_SCRIPTS } from "../../src/render/vm-scripts";
+import { sourceDir } from "./support";
+
+/** stdout of running text with the interpreter (from a temp file). */
+function run(interpreter: string, text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aspire-compact-"));
+  try {
+    const file = path.join(dir, "script");
+    fs.writeFileSync(file, text);
+    const r = spawnSync(interpreter, [file], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const BASH_SAMPLE = String.raw`#!/usr/bin/env bash
+# A comment.
+set -euo pipefail
+
+    # An indented comment.
+arr=(a b c) # trailing comment
+echo "count ${"${"}#arr[@]} args $# hash a#b 'x # y'" # another
+echo 'single # not a comment'
+echo a\ #b
+multi='first line
+# not a comment, in a string
+
+    indented, in a string'
+printf '%s\n' "$multi"
+dq="one $(echo "two # three" # a comment inside $(...)
+) four
+  # still the string"
+echo "$dq"
+echo a \
+  # a comment after a continuation: the line must stay
+echo $'ansi \' # quoted' # comment
+case "x" in
+  x) echo "case ok" ;; # comment
+  *) echo no ;;
+esac
+cat <<<"here string # kept"
+# shellcheck disable=SC2016 # the reason goes, the directive stays
+echo '$HOME'
+`;
+
+test("bash: comments, blank lines and indentation go; strings, continuations and directives stay", () => {
+  const compacted = compactScript("sample.sh", BASH_SAMPLE);
+  assert.equal(run("bash", compacted), run("bash", BASH_SAMPLE));
+  const lines = compacted.split("\n");
+  assert.equal(lines[0], "#!/usr/bin/env bash");
+  assert.ok(!compacted.includes("A comment."));
+  assert.ok(!compacted.includes("trailing comment") && !compacted.includes("# another") && !compacted.includes("inside $(...)"));
+  assert.ok(lines.includes("arr=(a b c)"));
+  assert.ok(lines.includes("# not a comment, in a string") && lines.includes("") && lines.includes("    indented, in a string'"));
+  assert.ok(lines.includes("  # still the string\""));
+  assert.ok(lines.includes("  # a comment after a continuation: the line must stay"));
+  assert.ok(lines.includes("echo a\\ #b"));
+  assert.ok(lines.includes("# shellcheck disable=SC2016"));
+  assert.equal(compactScript("sample.sh", compacted), compacted, "compacting twice changes nothing");
+});
+
+test("bash: heredocs and unterminated strings are refused", () => {
+  assert.throws(() => compactScript("h.sh", "#!/bin/bash\ncat <<EOF\n# x\nEOF\n"), /heredocs are not supported/);
+  assert.throws(() => compactScript("q.sh", "#!/bin/bash\necho 'open\n"), /ends inside a string/);
+  assert.throws(() => compactScript("s.sh", '#!/bin/bash\nx="$(echo a\n'), /ends inside/);
+});
+
+const PYTHON_SAMPLE = String.raw`#!/usr/bin/env python3
+"""Module docstring."""
+# A comment.
+import sys
+
+
+class OnlyDoc(Exception):
+    """Only a docstring: becomes pass."""
+
+
+class Documented:
+    r"""Raw docstring \d."""
+
+    value = 1  # trailing comment
+
+    def method(self):
+        '''Single-quoted triple docstring.'''
+        return self.value
+
+
+def text():
+    """Docstring
+    on two lines."""
+    block = """first
+# not a comment, in a string
+
+    indented, in a string"""
+    return block
+
+
+def expression():
+    """Not dropped: the string is followed by a method call.""".strip()
+    data = {
+        "key":
+        # a comment inside brackets
+            "value # not a comment",
+    }
+    total = 1 + \
+        2
+    return data, total, f"{data['key']!r} # {'x'}"
+
+
+if __name__ == "__main__":
+    assert OnlyDoc.__doc__ is None or OnlyDoc.__doc__.startswith("Only")
+    print(Documented().method(), repr(text()), expression())
+    print(sys.argv[0] != "")
+`;
+
+test("python: comments, blank lines and docstrings go, blocks keep their shape; strings stay", () => {
+  const compacted = compactScript("sample.py", PYTHON_SAMPLE);
+  assert.equal(run("python3", compacted), run("python3", PYTHON_SAMPLE));
+  const lines = compacted.split("\n");
+  assert.equal(lines[0], "#!/usr/bin/env python3");
+  for (const gone of ["Module docstring", "Only a docstring", "Raw docstring", "Single-quoted", "on two lines", "A comment.", "trailing comment", "inside brackets"]) assert.ok(!compacted.includes(gone), gone);
+  assert.ok(lines.includes("class OnlyDoc(Exception):") && lines[lines.indexOf("class OnlyDoc(Exception):") + 1] === " pass");
+  assert.ok(lines.includes("# not a comment, in a string") && lines.includes("") && lines.includes('    indented, in a string"""'));
+  assert.ok(compacted.includes('"value # not a comment"'));
+  assert.ok(compacted.includes("Not dropped"));
+  assert.ok(lines.includes(" total = 1 + \\") && lines.includes("        2"), "a continued line stays as it is");
+});
+
+test("python: indentation other than four spaces a level and unterminated strings are refused", () => {
+  assert.throws(() => compactScript("t.py", "if True:\n\tx = 1\n"), /indentation/);
+  assert.throws(() => compactScript("s.py", "if True:\n  x = 1\n"), /indentation/);
+  assert.throws(() => compactScript("u.py", 'x = "open\n'), /unterminated string/);
+  assert.throws(() => compactScript("b.py", "x = (1,\n"), /ends inside/);
+});
+
+test("fetch-secrets.py compacted has the same syntax tree as the original without its docstrings", () => {
+  const code = [
+    "import ast, sys",
+    "def tree(path, drop_docstrings):",
+    "    t = ast.parse(open(path, encoding='utf-8').read())",
+    "    for n in ast.walk(t):",
+    "        body = getattr(n, 'body', None)",
+    "        if drop_docstrings and isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):",
+    "            n.body = body[1:] or [ast.Pass()]",
+    "    return ast.dump(t)",
+    "print(tree(sys.argv[1], True) == tree(sys.argv[2], False))",
+  ].join("\n");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aspire-compact-"));
+  try {
+    const compacted = path.join(dir, "fetch-secrets.py");
+    fs.writeFileSync(compacted, compactScript("fetch-secrets.py", fs.readFileSync(path.join(sourceDir, "fetch-secrets.py"), "utf8")));
+    const r = spawnSync("python3", ["-c", code, path.join(sourceDir, "fetch-secrets.py"), compacted], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "True");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("vmScript embeds the compacted scripts, which gzip to well under the user data budget", () => {
+  const original = VM_SCRIPTS.map((n) => fs.readFileSync(path.join(sourceDir, n), "utf8"));
+  const compacted = VM_SCRIPTS.map((n, i) => compactScript(n, original[i]));
+  VM_SCRIPTS.forEach((n, i) => assert.equal(vmScript(n), compacted[i], n));
+  const gzip = (texts: string[]) => zlib.gzipSync(Buffer.from(texts.join(""), "utf8"), { level: 9 }).length;
+  // EC2 takes 16 KB of gzipped user data, for these scripts and the app config together.
+  assert.ok(gzip(compacted) <= 7.5 * 1024, `the compacted scripts gzip to ${gzip(compacted)} bytes`);
+  assert.ok(gzip(compacted) < 0.7 * gzip(original), `${gzip(compacted)} vs ${gzip(original)} bytes`);
+});

@@ -1,0 +1,162 @@
+// Shared by the VM script tests: where the scripts under test are, and fake AWS and GCP servers.
+//
+// The behaviour suites run against the scripts as they are in src/render/vm and as the renderer
+// embeds them (compactScript), written to a temp folder. ASPIRE_VM_SCRIPT_DIR=<folder> runs them
+// against that folder only.
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { compactScript, VM_SCRIPTS } from "../../src/render/vm-scripts";
+
+export const repoRoot = path.resolve(__dirname, "../../..");
+export const sourceDir = path.join(repoRoot, "src/render/vm");
+
+let compacted: string | undefined;
+
+/** A temp folder holding the compacted scripts (removed when the process exits). */
+export function compactedDir(): string {
+  if (compacted === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aspire-vm-compacted-"));
+    process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    for (const name of VM_SCRIPTS) fs.writeFileSync(path.join(dir, name), compactScript(name, fs.readFileSync(path.join(sourceDir, name), "utf8")), { mode: 0o755 });
+    compacted = dir;
+  }
+  return compacted;
+}
+
+/** The folders of scripts the behaviour suites run against, each with a label for the suite name. */
+export function scriptDirs(): { label: string; dir: string }[] {
+  const chosen = process.env.ASPIRE_VM_SCRIPT_DIR;
+  if (chosen) return [{ label: chosen, dir: path.resolve(chosen) }];
+  return [
+    { label: "original", dir: sourceDir },
+    { label: "compacted", dir: compactedDir() },
+  ];
+}
+
+export type After = { after: (fn: () => void) => void };
+
+export function shellQuote(v: string): string {
+  return `'${v.replace(/'/g, `'"'"'`)}'`;
+}
+
+export function vmEnvText(vars: Record<string, string>): string {
+  return Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
+}
+
+// --- fake cloud servers ------------------------------------------------------------------------
+
+export interface Seen {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+export async function serve(t: After, handler: (req: Seen, res: http.ServerResponse) => void): Promise<{ base: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (c: string) => (body += c));
+    req.on("end", () => {
+      const s = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body };
+      seen.push(s);
+      handler(s, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => server.close());
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+export function reply(res: http.ServerResponse, status: number, body: string | object, type = "application/json"): void {
+  res.writeHead(status, { "Content-Type": type });
+  res.end(typeof body === "string" ? body : JSON.stringify(body));
+}
+
+export const AWS_KEY = "ASIATESTKEY";
+export const AWS_SECRET = "secretKeyForTheFakeServer/123";
+export const AWS_TOKEN = "session-token-for-the-fake-server";
+/** The ECR password: what docker login must get, and nothing may print. */
+export const ECR_PASSWORD = "ecr-PASSWORD-must-not-leak/+=";
+export const ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
+export const GCP_TOKEN = "ya29.fake-TOKEN-must-not-leak";
+
+/** Recomputes the request's SigV4 signature from what the server received. */
+export function expectedSignature(req: Seen, signedHeaders: string[], scope: string, amzDate: string): string {
+  const [date, region, service] = scope.split("/");
+  const canonicalHeaders = signedHeaders.map((h) => `${h}:${String(req.headers[h]).trim().replace(/\s+/g, " ")}\n`).join("");
+  const hash = (s: string) => crypto.createHash("sha256").update(s, "utf8").digest("hex");
+  const canonical = [req.method, req.url, "", canonicalHeaders, signedHeaders.join(";"), hash(req.body)].join("\n");
+  const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, hash(canonical)].join("\n");
+  let key: Buffer = crypto.createHmac("sha256", "AWS4" + AWS_SECRET).update(date).digest();
+  for (const part of [region, service, "aws4_request"]) key = crypto.createHmac("sha256", key).update(part).digest();
+  return crypto.createHmac("sha256", key).update(toSign).digest("hex");
+}
+
+export interface FakeAwsOptions {
+  /** Answers 404 to the first requests for the role, as while the instance profile is attached. */
+  readonly roleMissingFor?: number;
+  /** Answers this many ThrottlingExceptions (HTTP 400) before serving SSM and ECR requests. */
+  readonly throttleFor?: number;
+  /** An error ECR answers GetAuthorizationToken with (HTTP 400). */
+  readonly ecrError?: string;
+}
+
+/** IMDSv2, SSM GetParameter and ECR GetAuthorizationToken, all on one server. */
+export async function fakeAws(t: After, values: Record<string, string>, o: FakeAwsOptions = {}) {
+  let roleRequests = 0;
+  let throttled = 0;
+  return serve(t, (req, res) => {
+    if (req.method === "PUT" && req.url === "/latest/api/token") {
+      if (!req.headers["x-aws-ec2-metadata-token-ttl-seconds"]) return reply(res, 400, "ttl missing", "text/plain");
+      return reply(res, 200, "imds-token-1", "text/plain");
+    }
+    if (req.url.startsWith("/latest/meta-data/")) {
+      if (req.headers["x-aws-ec2-metadata-token"] !== "imds-token-1") return reply(res, 401, "", "text/plain");
+      if (req.url === "/latest/meta-data/iam/security-credentials/") {
+        if (roleRequests++ < (o.roleMissingFor ?? 0)) return reply(res, 404, "not found", "text/plain");
+        return reply(res, 200, "aspire-role", "text/plain");
+      }
+      if (req.url === "/latest/meta-data/iam/security-credentials/aspire-role")
+        return reply(res, 200, { Code: "Success", Type: "AWS-HMAC", AccessKeyId: AWS_KEY, SecretAccessKey: AWS_SECRET, Token: AWS_TOKEN, Expiration: "2099-01-01T00:00:00Z" });
+      return reply(res, 404, "", "text/plain");
+    }
+    if (req.method === "POST" && req.url === "/") {
+      if (throttled++ < (o.throttleFor ?? 0)) return reply(res, 400, { __type: "ThrottlingException", message: "Rate exceeded" });
+      if (req.headers["x-amz-target"] === ECR_TARGET) {
+        if (o.ecrError) return reply(res, 400, { __type: o.ecrError, message: "" });
+        const token = Buffer.from(`AWS:${ECR_PASSWORD}`, "utf8").toString("base64");
+        return reply(res, 200, { authorizationData: [{ authorizationToken: token, expiresAt: 4102444800, proxyEndpoint: "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com" }] });
+      }
+      const name = (JSON.parse(req.body) as { Name: string }).Name;
+      if (!(name in values)) return reply(res, 400, { __type: "ParameterNotFound", message: "" });
+      return reply(res, 200, { Parameter: { Name: name, Type: "SecureString", Value: values[name], Version: 1 } });
+    }
+    reply(res, 404, "", "text/plain");
+  });
+}
+
+/** The metadata server (project id, service account token) and Secret Manager on one server. */
+export async function fakeGcp(t: After, secrets: Record<string, string>) {
+  return serve(t, (req, res) => {
+    if (req.url.startsWith("/computeMetadata/v1/")) {
+      if (req.headers["metadata-flavor"] !== "Google") return reply(res, 403, "", "text/plain");
+      if (req.url === "/computeMetadata/v1/project/project-id") return reply(res, 200, "my-proj", "text/plain");
+      if (req.url === "/computeMetadata/v1/instance/service-accounts/default/token") return reply(res, 200, { access_token: GCP_TOKEN, expires_in: 3599, token_type: "Bearer" });
+      return reply(res, 404, "", "text/plain");
+    }
+    const m = /^\/v1\/projects\/([^/]+)\/secrets\/([^/]+)\/versions\/latest:access$/.exec(req.url);
+    if (req.method === "GET" && m) {
+      if (req.headers.authorization !== `Bearer ${GCP_TOKEN}`) return reply(res, 401, { error: { code: 401, status: "UNAUTHENTICATED" } });
+      const value = m[1] === "my-proj" ? secrets[m[2]] : undefined;
+      if (value === undefined) return reply(res, 404, { error: { code: 404, status: "NOT_FOUND" } });
+      return reply(res, 200, { name: `projects/1/secrets/${m[2]}/versions/3`, payload: { data: Buffer.from(value, "utf8").toString("base64") } });
+    }
+    reply(res, 404, "", "text/plain");
+  });
+}
