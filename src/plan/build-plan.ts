@@ -53,6 +53,7 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
   evaluateServices(new Evaluator(manifest, recorder), services);
   const uses = recorder.uses.filter((u) => u.from !== u.target && sites.has(u.from) && sites.has(u.target));
   const outside = reachedFromOutside(uses, sites, services);
+  const wide = publishedWide(uses, sites, services, recorder.uses.filter((u) => u.from === u.target));
   // The first VM runs the dashboard; any VM with an external http(s) endpoint runs the proxy.
   const proxyVms = new Set(services.filter((s) => Object.values(s.bindings).some((b) => b.external && isHttp(b.scheme))).map((s) => sites.get(s.name)?.vm));
   if (options.dashboard) proxyVms.add(assignment.vms[0].name);
@@ -78,7 +79,7 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
       const env = Object.fromEntries(Object.entries({ ...e.env, ...otel }).map(([k, v]) => [k, fillKnownParameters(v, known)]));
       const deps = [...new Set(uses.filter((u) => u.from === s.name && sites.get(u.target)?.vm === vm.name).map((u) => (sites.get(u.target) as ServiceSite).name))];
       const image = imageSource(s, site, options, finalEvaluator, known, warnings);
-      return servicePlan(s, site, image, env, e.args.map((a) => fillKnownParameters(a, known)), deps, targetPorts, hostPorts, outside);
+      return servicePlan(s, site, image, env, e.args.map((a) => fillKnownParameters(a, known)), deps, targetPorts, hostPorts, outside, wide);
     });
     if (vm.name === dashboardVm) servicePlans.push(dashboardService(otlpReachedFromOutside(vm.name, projectSites)));
     const peers = new Set(uses.filter((u) => sites.get(u.from)?.vm === vm.name).map((u) => (sites.get(u.target) as ServiceSite).vm));
@@ -137,6 +138,16 @@ function reachedFromOutside(uses: readonly EndpointUse[], sites: ReadonlyMap<str
     if (from.vm !== to.vm || (to.runAs === "container" && from.runAs === "native")) out.add(endpointKey(u.target, u.binding));
   }
   for (const s of services) for (const b of Object.values(s.bindings)) if (b.external && !isHttp(b.scheme) && sites.has(s.name)) out.add(endpointKey(s.name, b.name));
+  return out;
+}
+
+/** Endpoints whose host port must listen on every interface: reached from another VM, from the
+ *  internet, or advertised by the service itself (Kafka's listeners name the VM's address). The
+ *  others that need a host port serve only native processes on the same VM: loopback is enough. */
+function publishedWide(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServiceSite>, services: readonly ComputeResource[], selfUses: readonly EndpointUse[]): Set<string> {
+  const out = new Set<string>(selfUses.map((u) => endpointKey(u.target, u.binding)));
+  for (const u of uses) if (sites.get(u.from)?.vm !== sites.get(u.target)?.vm) out.add(endpointKey(u.target, u.binding));
+  for (const s of services) for (const b of Object.values(s.bindings)) if (b.external && !isHttp(b.scheme)) out.add(endpointKey(s.name, b.name));
   return out;
 }
 
@@ -200,11 +211,12 @@ function servicePlan(
   targetPorts: ReadonlyMap<string, number>,
   hostPorts: ReadonlyMap<string, number>,
   outside: ReadonlySet<string>,
+  wide: ReadonlySet<string>,
 ): ServicePlan {
   const ports: PortPlan[] = Object.values(s.bindings).map((b) => {
     const k = endpointKey(s.name, b.name);
     const hostPort = site.runAs === "native" ? undefined : hostPorts.get(k);
-    const exposure = b.external && !isHttp(b.scheme) ? "public" : outside.has(k) ? "private" : "none";
+    const exposure = b.external && !isHttp(b.scheme) ? "public" : !outside.has(k) ? "none" : wide.has(k) ? "private" : "local";
     return { binding: b.name, protocol: b.protocol, targetPort: targetPorts.get(k) ?? defaultTargetPort(s, b), hostPort, exposure };
   });
   const container = s.kind === "container.v0" || s.kind === "container.v1" ? s : undefined;

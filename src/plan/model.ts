@@ -28,8 +28,9 @@ export interface PortPlan {
   readonly targetPort: number;
   /** The port published on the VM, when something outside the service's Docker network needs it. */
   readonly hostPort?: number;
-  /** Who may reach hostPort: other VMs of the app (private), or anyone (public, external tcp/udp). */
-  readonly exposure: "none" | "private" | "public";
+  /** Who may reach hostPort: native processes on the same VM only (local: published on
+   *  127.0.0.1), other VMs of the app (private), or anyone (public, external tcp/udp). */
+  readonly exposure: "none" | "local" | "private" | "public";
 }
 
 export interface VolumePlan {

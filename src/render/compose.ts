@@ -50,7 +50,9 @@ function containerService(plan: DeploymentPlan, vm: VmPlan, s: ServicePlan, ctx:
   // args stay an exec array, never re-quoted: `sh -c "<script>"` keeps its $VARS for the shell.
   if (s.args.length) out.command = s.args.map(interpolated);
   if (Object.keys(s.env).length) out.environment = Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, interpolated(v)]));
-  const ports = s.ports.filter((p) => p.hostPort !== undefined).map((p) => `${p.hostPort}:${p.targetPort}${p.protocol === "udp" ? "/udp" : ""}`);
+  const ports = s.ports
+    .filter((p) => p.hostPort !== undefined)
+    .map((p) => `${p.exposure === "local" ? "127.0.0.1:" : ""}${p.hostPort}:${p.targetPort}${p.protocol === "udp" ? "/udp" : ""}`);
   if (ports.length) out.ports = ports;
   const mounts = [
     ...s.volumes.map((v) => (v.name ? `${v.name}:${v.target}${v.readOnly ? ":ro" : ""}` : v.target)),

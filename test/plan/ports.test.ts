@@ -101,7 +101,7 @@ test("dotnet runtime: HTTP_PORTS follows each project's port, and clients use it
   assert.match(files.get("Caddyfile") ?? "", /:80 \{\n\treverse_proxy host\.docker\.internal:8081\n\}/);
 });
 
-test("dotnet runtime: native clients reach the caches on localhost, so each cache gets its own host port", () => {
+test("dotnet runtime: native clients reach the caches on localhost, so each cache gets its own host port, on loopback only", () => {
   const plan = planFile(redisFamily, { runtime: "dotnet" });
   const vm = vmOf(plan, "app");
   assert.deepEqual(CACHES.map((n) => serviceOf(vm, n).ports.map((p) => [p.targetPort, p.hostPort])), [[[6379, 6379]], [[6379, 6380]], [[6379, 6381]]]);
@@ -111,7 +111,10 @@ test("dotnet runtime: native clients reach the caches on localhost, so each cach
   assert.equal(shown(api.env.ConnectionStrings__valkey), "localhost:6381,password=${ASPIRE_P_VALKEY_PASSWORD}");
   const compose = composeOf(plan, "app");
   assert.deepEqual(Object.keys(compose.services), ["redis", "garnet", "valkey", "caddy"]);
-  assert.deepEqual(CACHES.map((n) => composeService(compose, n).ports), [["6379:6379"], ["6380:6379"], ["6381:6379"]]);
+  assert.deepEqual(CACHES.map((n) => serviceOf(vm, n).ports[0].exposure), ["local", "local", "local"]);
+  assert.deepEqual(CACHES.map((n) => composeService(compose, n).ports), [["127.0.0.1:6379:6379"], ["127.0.0.1:6380:6379"], ["127.0.0.1:6381:6379"]]);
+  // Nothing outside the VM needs them: no firewall opening.
+  assert.deepEqual(vm.privatePorts, []);
 });
 
 test("dotnet runtime split: a native project reached from another VM opens its own port privately, and keeps it", () => {
@@ -119,7 +122,8 @@ test("dotnet runtime split: a native project reached from another VM opens its o
   const data = vmOf(plan, "data");
   assert.deepEqual(serviceOf(data, "apiservice").ports.map((p) => [p.binding, p.targetPort, p.hostPort, p.exposure]), [["http", 8080, undefined, "private"], ["https", 8080, undefined, "private"]]);
   const unique = [...new Set(data.privatePorts.map((p) => `${p.service} ${p.port}/${p.protocol}`))];
-  assert.deepEqual(unique, ["redis 6379/tcp", "garnet 6380/tcp", "valkey 6381/tcp", "apiservice 8080/tcp"]);
+  // The caches serve only the native project beside them (loopback); the project serves the other VM.
+  assert.deepEqual(unique, ["apiservice 8080/tcp"]);
   assert.deepEqual(findService(plan, "webfrontend").env.services__apiservice__http__0, plain("http://data.dev.aspire.internal:8080"));
   // Alone on its VM, the front end keeps 8080.
   assert.deepEqual(findService(plan, "webfrontend").env.HTTP_PORTS, plain("8080"));
