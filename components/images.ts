@@ -39,7 +39,8 @@ export class ImageBuilds extends pulumi.ComponentResource {
           create: pulumi.all([ref, args.registry]).apply(([r, registry]) => buildScript(s, r, registry)),
           // A new tag means new sources or settings: build again.
           triggers: [tag],
-          environment: pulumi.all([args.registryUser, args.registryPassword, secretEnv]).apply(([user, password, secrets]) => ({ REGISTRY_USER: user, REGISTRY_PASSWORD: password, ...secrets })),
+          // A secret as a whole: the registry password and build secrets never show in previews or state in clear.
+          environment: pulumi.secret(pulumi.all([args.registryUser, args.registryPassword, secretEnv]).apply(([user, password, secrets]) => ({ REGISTRY_USER: user, REGISTRY_PASSWORD: password, ...secrets }))),
           logging: "stderr",
         },
         { parent: this, additionalSecretOutputs: ["stdout"] },
