@@ -1,4 +1,5 @@
 // Builds the deployment plan from a validated manifest and the user's options. Pure: no cloud.
+import * as path from "node:path";
 import {
   Evaluator,
   buildOf,
@@ -226,6 +227,7 @@ function servicePlan(
     kind: s.kind,
     runAs: site.runAs,
     image,
+    assembly: isProject(s) ? path.basename(s.path.replace(/\\/g, "/")).replace(/\.(csproj|cs)$/i, "") : undefined,
     entrypoint: container?.entrypoint,
     args,
     env,

@@ -49,6 +49,8 @@ export interface ServicePlan {
   /** container: under Docker; native: a .NET project under systemd on the ASP.NET Core runtime. */
   readonly runAs: "container" | "native";
   readonly image: ImageSource;
+  /** For .NET projects: the assembly the process runs (the project file's name), for native units. */
+  readonly assembly?: string;
   readonly entrypoint?: string;
   /** Exactly the manifest's args, evaluated. */
   readonly args: readonly Value[];

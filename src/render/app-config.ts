@@ -1,5 +1,5 @@
 // The app config of one VM: everything that changes when the app changes (compose file, proxy
-// config, units, env templates, the names of the secrets to fetch). It lives in
+// config, units, env templates, the images of native apps, the names of the secrets to fetch). It lives in
 // /etc/aspire-arm/app and is applied by apply.sh; the bootstrap never looks inside it.
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -7,7 +7,7 @@ import { diagnostic, type Diagnostic } from "../manifest";
 import type { DeploymentPlan, VmPlan } from "../plan";
 import { renderCaddyfile } from "./caddyfile";
 import { renderCompose } from "./compose";
-import type { RenderContext } from "./context";
+import { imageReference, type RenderContext } from "./context";
 import { secretStoreName, secretVariable } from "./secret-names";
 import { renderNativeServices } from "./systemd";
 import { volumeDirName } from "./volumes";
@@ -34,6 +34,10 @@ export function renderAppConfig(plan: DeploymentPlan, vm: VmPlan, ctx: RenderCon
     add(`units/${n.unitName}`, n.unit);
     add(`env/${n.envTemplateName}`, n.envTemplate);
   }
+  // `<service> <image>` a line: apply.sh copies /app of the image (the project's container build,
+  // or its --image / aspire:images override) into the folder the service's unit runs from.
+  const native = vm.services.filter((s) => s.runAs === "native");
+  if (native.length) add("native.list", native.map((s) => `${s.name} ${imageReference(plan, s, ctx)}\n`).join(""));
   if (vm.secrets.length)
     add("secrets.list", "# store-name variable: fetched by fetch-secrets.py at boot and on every apply\n" + vm.secrets.map((p) => `${secretStoreName(p)} ${secretVariable(p)}\n`).join(""));
   if (vm.namedVolumes.length) add("volumes.list", vm.namedVolumes.map((v) => `${volumeDirName(v)}\n`).join(""));

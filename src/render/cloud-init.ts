@@ -19,7 +19,9 @@ interface WriteFile {
 
 /** The VM's own settings, sourced by the scripts. Values are single-quoted shell words. */
 export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): string {
-  const needsDocker = vm.runtime === "docker" || vm.proxy || vm.services.some((s) => s.runAs === "container") || plan.dashboard;
+  // Native services need Docker too: apply.sh copies each one's published app out of its
+  // container image (native.list), which takes docker pull, create and cp.
+  const needsDocker = vm.runtime === "docker" || vm.proxy || vm.services.some((s) => s.runAs === "container" || s.runAs === "native") || plan.dashboard;
   const source = ctx.secretSource;
   const vars: [string, string][] = [
     ["ASPIRE_VM", vm.name],

@@ -1,6 +1,5 @@
 // systemd units and environment templates of .NET projects that run natively (dotnet runtime):
 // one unit, one dynamic user, one working directory and one environment file per service.
-import * as path from "node:path";
 import { PlanError, type ServicePlan, type VmPlan } from "../plan";
 import { interpolated } from "./interpolate";
 import { secretVariable } from "./secret-names";
@@ -20,8 +19,9 @@ export function renderNativeServices(vm: VmPlan): NativeServiceFiles[] {
 }
 
 function nativeService(vm: VmPlan, s: ServicePlan): NativeServiceFiles {
-  if (s.image.kind !== "project") throw new Error(`${s.name}: only .NET projects run natively`);
-  const assembly = path.basename(s.image.projectPath).replace(/\.(csproj|cs)$/i, "");
+  // The plan runs only .NET projects natively, and keeps their assembly name even when their image is overridden.
+  if (!s.assembly) throw new Error(`${s.name}: only .NET projects run natively`);
+  const assembly = s.assembly;
   const dir = `${NATIVE_APPS_DIR}/${s.name}`;
   const exec = [`/usr/bin/dotnet`, `${dir}/${assembly}.dll`, ...s.args.map(interpolated)].map(systemdWord).join(" ");
   const deps = s.dependsOn.map((d) => {
@@ -39,6 +39,9 @@ After=${after}
 Type=exec
 DynamicUser=yes
 WorkingDirectory=${dir}
+# A writable home for the dynamic user (ASP.NET Core keeps its data-protection keys there).
+StateDirectory=aspire-app-${s.name}
+Environment=HOME=/var/lib/aspire-app-${s.name}
 EnvironmentFile=${RENDERED_ENV_DIR}/${s.name}.env
 ExecStart=${exec}
 Restart=always

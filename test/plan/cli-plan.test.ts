@@ -102,6 +102,7 @@ test("--out with --runtime dotnet writes a systemd unit and an env template per 
     "app/compose.yaml",
     "app/env/apiservice.env.in",
     "app/env/webfrontend.env.in",
+    "app/native.list",
     "app/secrets.list",
     "app/units/aspire-apiservice.service",
     "app/units/aspire-webfrontend.service",

@@ -12,10 +12,21 @@ import { ECR_PASSWORD, fakeAws, fakeGcp, GCP_TOKEN, scriptDirs, vmEnvText, type 
 
 const SECRET = `p@ss 'w0rd' "$HOME" \`id\` $(id) back\\slash\nline2 🔑`;
 
+// docker's images are folders under FAKE_IMAGES (see image()); a created container is a file
+// under FAKE_STATE/containers naming its image, removed by docker rm.
 const FAKES: Record<string, string> = {
-  docker: `case "$1" in
+  docker: `key() { printf '%s' "$1" | tr '/:@' '___'; }
+case "$1" in
   compose) env -0 >"$FAKE_STATE/docker-env" ;;
   login) cat >"$FAKE_STATE/docker-login-stdin" ;;
+  pull) [ -d "$FAKE_IMAGES/$(key "$3")" ] || { echo "pull access denied for $3" >&2; exit 1; } ;;
+  create)
+    [ -d "$FAKE_IMAGES/$(key "$2")" ] || exit 1
+    mkdir -p "$FAKE_STATE/containers"
+    key "$2" >"$FAKE_STATE/containers/ctr-$(key "$2")"
+    echo "ctr-$(key "$2")" ;;
+  cp) cp -a "$FAKE_IMAGES/$(cat "$FAKE_STATE/containers/\${2%%:*}")\${2#*:}" "$3" || exit 1 ;;
+  rm) rm "$FAKE_STATE/containers/$2" && echo "$2" ;;
 esac
 exit 0`,
   systemctl: `env -0 >"$FAKE_STATE/systemctl-env"; exit 0`,
@@ -76,6 +87,8 @@ function setup(t: After, script: string, o: Options = {}) {
     systemd: path.join(dir, "systemd"),
     data: path.join(dir, "data"),
     secrets: path.join(dir, "secrets.json"),
+    apps: path.join(dir, "opt", "apps"),
+    images: path.join(dir, "images"),
   };
   for (const d of [p.bin, p.fakeState, p.etc, p.systemd]) fs.mkdirSync(d, { recursive: true });
   for (const [name, body] of Object.entries(FAKES))
@@ -101,6 +114,8 @@ function setup(t: After, script: string, o: Options = {}) {
     ASPIRE_RUN: p.run,
     ASPIRE_STATE: p.state,
     ASPIRE_SYSTEMD_DIR: p.systemd,
+    ASPIRE_APPS_DIR: p.apps,
+    FAKE_IMAGES: p.images,
     ASPIRE_RETRY_DELAY: "0.01",
     ...extra,
   });
@@ -125,7 +140,17 @@ function setup(t: After, script: string, o: Options = {}) {
       child.on("close", (code) => resolve(result(code, stdout, stderr)));
     });
   };
-  return { p, deploy, run, runAsync };
+  /** An image for the fake docker: files by path relative to its root (the app under app/). */
+  const image = (ref: string, files: Record<string, string>) => {
+    const root = path.join(p.images, ref.replace(/[/:@]/g, "_"));
+    for (const [rel, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      fs.writeFileSync(path.join(root, rel), content);
+    }
+  };
+  /** The containers the fake docker created and nothing removed. */
+  const containers = () => (fs.existsSync(path.join(p.fakeState, "containers")) ? fs.readdirSync(path.join(p.fakeState, "containers")) : []);
+  return { p, deploy, run, runAsync, image, containers };
 }
 
 const calls = (r: Result, command: string) => r.log.filter((l) => l === command || l.startsWith(command + " "));
@@ -135,6 +160,30 @@ function assertNoLeak(r: Result, pieces = ["p@ss", "w0rd", "line2", "🔑"]): vo
     assert.ok(!r.stdout.includes(piece), `stdout shows a piece of the secret: ${piece}`);
     assert.ok(!r.stderr.includes(piece), `stderr shows a piece of the secret: ${piece}`);
   }
+}
+
+/** Every regular file under a folder, as `path: content`, sorted. */
+function tree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const f = path.join(d, e.name);
+      if (e.isDirectory()) walk(f);
+      else out.push(`${path.relative(dir, f)}: ${fs.readFileSync(f, "utf8")}`);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+const API_V1 = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/aspire-arm/dev/apiservice:v1";
+const API_V2 = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/aspire-arm/dev/apiservice:v2";
+const WORKER = "registry.example.com/worker@sha256:0123abcd";
+
+/** The docker calls that copy an image's /app out into a folder. */
+function extraction(ref: string, dest: string): string[] {
+  const id = `ctr-${ref.replace(/[/:@]/g, "_")}`;
+  return [`docker pull -q ${ref}`, `docker create ${ref}`, `docker cp ${id}:/app/. ${dest}.new`, `docker rm ${id}`];
 }
 
 function suite(script: string): void {
@@ -321,6 +370,152 @@ function suite(script: string): void {
     const down = run();
     assert.equal(down.code, 0, down.stderr);
     assert.deepEqual(calls(down, "docker"), ["docker compose -p aspire down --remove-orphans"]);
+  });
+
+  test("apply: native apps are copied out of their images into the apps folder before their units restart, and recorded", (t) => {
+    const { p, deploy, run, image, containers } = setup(t, script);
+    image(API_V1, { "app/api.dll": "api v1", "app/only-in-v1.txt": "old", "app/wwwroot/index.html": "<p>v1</p>", "etc/passwd": "not the app" });
+    image(WORKER, { "app/worker.dll": "worker" });
+    deploy({ "native.list": `api ${API_V1}\n# a comment\nworker ${WORKER}`, "units/aspire-api.service": unit("api"), "units/aspire-worker.service": unit("worker") });
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    const api = path.join(p.apps, "api");
+    const worker = path.join(p.apps, "worker");
+    assert.deepEqual(calls(r, "docker"), [...extraction(API_V1, api), ...extraction(WORKER, worker)]);
+    assert.deepEqual(tree(api), ["api.dll: api v1", "only-in-v1.txt: old", "wwwroot/index.html: <p>v1</p>"]);
+    assert.deepEqual(tree(worker), ["worker.dll: worker"]);
+    assert.deepEqual(fs.readdirSync(p.apps).sort(), ["api", "worker"], "no .new or .old folder is left");
+    assert.equal(fs.readFileSync(path.join(p.state, "native", "api.image"), "utf8"), `${API_V1}\n`);
+    assert.equal(fs.readFileSync(path.join(p.state, "native", "worker.image"), "utf8"), `${WORKER}\n`);
+    assert.deepEqual(containers(), [], "every created container is removed");
+    const lastCopy = r.log.lastIndexOf(`docker cp ctr-${WORKER.replace(/[/:@]/g, "_")}:/app/. ${worker}.new`);
+    assert.ok(lastCopy >= 0 && lastCopy < r.log.indexOf("systemctl restart --no-block aspire-api.service"), r.log.join("\n"));
+    assert.match(r.stdout, new RegExp(`^aspire-arm: extracting api from ${API_V1.replace(/[.]/g, "\\.")}$`, "m"));
+    for (const l of r.stdout.split("\n").filter(Boolean)) assert.ok(l.startsWith("aspire-arm: "), l);
+
+    // The same images again: nothing is pulled or copied; the units restart all the same.
+    const again = run();
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(calls(again, "docker"), []);
+    assert.ok(again.log.includes("systemctl restart --no-block aspire-api.service"));
+    assert.deepEqual(tree(api), ["api.dll: api v1", "only-in-v1.txt: old", "wwwroot/index.html: <p>v1</p>"]);
+
+    // A missing folder is extracted again, though the record names the same image.
+    fs.rmSync(worker, { recursive: true });
+    const missing = run();
+    assert.equal(missing.code, 0, missing.stderr);
+    assert.deepEqual(calls(missing, "docker"), extraction(WORKER, worker));
+    assert.deepEqual(tree(worker), ["worker.dll: worker"]);
+  });
+
+  test("apply: a new image reference replaces the app folder whole; files only in the old version are gone", (t) => {
+    const { p, deploy, run, image, containers } = setup(t, script);
+    image(API_V1, { "app/api.dll": "api v1", "app/only-in-v1.txt": "old", "app/wwwroot/index.html": "<p>v1</p>" });
+    image(API_V2, { "app/api.dll": "api v2", "app/wwwroot/index.html": "<p>v2</p>" });
+    const units = { "units/aspire-api.service": unit("api") };
+    deploy({ "native.list": `api ${API_V1}\n`, ...units });
+    assert.equal(run().code, 0);
+    deploy({ "native.list": `api ${API_V2}\n`, ...units });
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    const api = path.join(p.apps, "api");
+    assert.deepEqual(calls(r, "docker"), extraction(API_V2, api));
+    assert.deepEqual(tree(api), ["api.dll: api v2", "wwwroot/index.html: <p>v2</p>"]);
+    assert.deepEqual(fs.readdirSync(p.apps), ["api"]);
+    assert.equal(fs.readFileSync(path.join(p.state, "native", "api.image"), "utf8"), `${API_V2}\n`);
+    assert.deepEqual(containers(), []);
+  });
+
+  test("apply: a failed pull or copy stops before the units, keeps the old app and records nothing", (t) => {
+    const { p, deploy, run, image, containers } = setup(t, script);
+    image(API_V1, { "app/api.dll": "api v1" });
+    image(API_V2, { "not-app/api.dll": "no /app in this image" });
+    const units = { "units/aspire-api.service": unit("api") };
+    deploy({ "native.list": `api ${API_V1}\n`, ...units });
+    assert.equal(run().code, 0);
+    const api = path.join(p.apps, "api");
+
+    deploy({ "native.list": `api ${API_V2}\n`, ...units });
+    const noApp = run();
+    assert.notEqual(noApp.code, 0);
+    assert.match(noApp.stderr, /aspire-arm: error: could not copy \/app out of /);
+    assert.deepEqual(calls(noApp, "systemctl"), []);
+    assert.deepEqual(containers(), [], "the container is removed after a failed copy too");
+    assert.deepEqual(tree(api), ["api.dll: api v1"]);
+    assert.equal(fs.readFileSync(path.join(p.state, "native", "api.image"), "utf8"), `${API_V1}\n`);
+
+    deploy({ "native.list": `api registry.example.com/missing:1\n`, ...units });
+    const noImage = run();
+    assert.notEqual(noImage.code, 0);
+    assert.match(noImage.stderr, /pull access denied/);
+    assert.deepEqual(calls(noImage, "docker"), ["docker pull -q registry.example.com/missing:1"]);
+    assert.deepEqual(calls(noImage, "systemctl"), []);
+    assert.deepEqual(tree(api), ["api.dll: api v1"]);
+    assert.equal(fs.readFileSync(path.join(p.state, "native", "api.image"), "utf8"), `${API_V1}\n`);
+
+    // Then the right image again: nothing to do, the units start.
+    deploy({ "native.list": `api ${API_V1}\n`, ...units });
+    const fixed = run();
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.deepEqual(calls(fixed, "docker"), []);
+    assert.ok(fixed.log.includes("systemctl restart --no-block aspire-api.service"));
+  });
+
+  test("apply: a native.list service name that could leave the apps folder is refused before anything changes", (t) => {
+    const { p, deploy, run, image } = setup(t, script);
+    image(API_V1, { "app/api.dll": "api v1" });
+    fs.mkdirSync(path.join(p.dir, "opt", "victim"), { recursive: true });
+    for (const name of ["../victim", "..", "Api", "api/x"]) {
+      deploy({ "native.list": `${name} ${API_V1}\n`, "units/aspire-api.service": unit("api") });
+      const r = run();
+      assert.notEqual(r.code, 0, name);
+      assert.ok(r.stderr.includes(`native.list: bad service name '${name}'`), r.stderr);
+      assert.deepEqual(calls(r, "docker"), [], name);
+      assert.deepEqual(calls(r, "systemctl"), [], name);
+    }
+    assert.ok(fs.existsSync(path.join(p.dir, "opt", "victim")));
+    assert.ok(!fs.existsSync(p.apps));
+  });
+
+  test("apply: an app whose line left native.list is removed with its record, after its unit", (t) => {
+    const { p, deploy, run, image } = setup(t, script);
+    image(API_V1, { "app/api.dll": "api v1" });
+    image(WORKER, { "app/worker.dll": "worker" });
+    deploy({ "native.list": `api ${API_V1}\nworker ${WORKER}\n`, "units/aspire-api.service": unit("api"), "units/aspire-worker.service": unit("worker") });
+    assert.equal(run().code, 0);
+    fs.writeFileSync(path.join(p.apps, "not-ours.txt"), "kept");
+
+    deploy({ "native.list": `api ${API_V1}\n`, "units/aspire-api.service": unit("api") });
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(calls(r, "docker"), []);
+    assert.deepEqual(fs.readdirSync(p.apps).sort(), ["api", "not-ours.txt"]);
+    assert.deepEqual(fs.readdirSync(path.join(p.state, "native")), ["api.image"]);
+    const out = r.stdout.split("\n");
+    const unitGone = out.indexOf("aspire-arm: removing aspire-worker.service (no longer in the app config)");
+    const appGone = out.indexOf("aspire-arm: removing app worker (no longer in native.list)");
+    assert.ok(unitGone >= 0 && appGone > unitGone, r.stdout);
+
+    // No native.list at all: the last app goes too.
+    deploy({ "compose.yaml": APP_V1["compose.yaml"] });
+    const none = run();
+    assert.equal(none.code, 0, none.stderr);
+    assert.deepEqual(fs.readdirSync(p.apps), ["not-ours.txt"]);
+    assert.deepEqual(fs.readdirSync(path.join(p.state, "native")), []);
+  });
+
+  test("apply: registry login before the pulls when there is only native.list (no compose.yaml)", async (t) => {
+    const registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    const server = await fakeAws(t, {});
+    const vm = { ASPIRE_RUNTIME: "dotnet", ASPIRE_SECRET_SOURCE: "aws-ssm", ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/", ASPIRE_AWS_REGION: "eu-west-1", ASPIRE_REGISTRY: registry };
+    const { p, deploy, runAsync, image } = setup(t, script, { vm });
+    image(API_V1, { "app/api.dll": "api v1" });
+    deploy({ "native.list": `api ${API_V1}\n`, "units/aspire-api.service": unit("api") });
+    const r = await runAsync({ ASPIRE_IMDS_URL: server.base, ASPIRE_ECR_URL: `${server.base}/` });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(calls(r, "docker"), [`docker login --username AWS --password-stdin ${registry}`, ...extraction(API_V1, path.join(p.apps, "api"))]);
+    assert.equal(fs.readFileSync(path.join(p.fakeState, "docker-login-stdin"), "utf8"), ECR_PASSWORD);
+    assertNoLeak(r, [ECR_PASSWORD]);
   });
 }
 

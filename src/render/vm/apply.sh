@@ -4,15 +4,22 @@
 #   1. secrets: fetch-secrets.py (next to this script) writes /run/aspire-arm/secrets.env and renders
 #      env/*.env.in into /run/aspire-arm/env/ (tmpfs: secrets never touch the disk);
 #   2. named volumes: a folder per line of volumes.list on the data disk;
-#   3. containers: registry login when vm.env names a registry, then docker compose project
-#      `aspire`, with the secrets in its environment for ${...} interpolation;
-#   4. native .NET services: units/*.service installed, enabled and restarted; units a previous
-#      apply installed and the app config no longer has are stopped and removed.
+#   3. registry login when vm.env names a registry and there are containers or native apps to
+#      pull, then docker compose project `aspire`, with the secrets in its environment for ${...}
+#      interpolation;
+#   4. native .NET apps: each line `<service> <image>` of native.list is the published app in /app
+#      of a container image (dotnet publish -t:PublishContainer); it is copied out into
+#      apps/<service> when the image recorded in native/<service>.image differs or the folder is
+#      missing;
+#   5. native .NET services: units/*.service installed, enabled and restarted; units a previous
+#      apply installed and the app config no longer has are stopped and removed, then the apps
+#      whose line left native.list.
 # Peers are found through the stack's private DNS zone. Every step converges: a second run changes
 # nothing. Secret values only reach docker compose's environment and 0600 files, and the registry
 # password only docker login's stdin; nothing here prints them.
 # Test hooks: ASPIRE_ETC (/etc/aspire-arm), ASPIRE_RUN (/run/aspire-arm), ASPIRE_STATE
-# (/var/lib/aspire-arm), ASPIRE_SYSTEMD_DIR (/etc/systemd/system).
+# (/var/lib/aspire-arm), ASPIRE_SYSTEMD_DIR (/etc/systemd/system), ASPIRE_APPS_DIR
+# (/opt/aspire-arm/apps).
 set -euo pipefail
 shopt -s nullglob
 
@@ -20,6 +27,7 @@ ETC="${ASPIRE_ETC:-/etc/aspire-arm}"
 RUN="${ASPIRE_RUN:-/run/aspire-arm}"
 STATE="${ASPIRE_STATE:-/var/lib/aspire-arm}"
 SYSTEMD_DIR="${ASPIRE_SYSTEMD_DIR:-/etc/systemd/system}"
+APPS="${ASPIRE_APPS_DIR:-/opt/aspire-arm/apps}"
 VM_ENV="$ETC/vm.env"
 APP="$ETC/app"
 SECRETS_ENV="$RUN/secrets.env"
@@ -57,19 +65,21 @@ if [ -f "$APP/volumes.list" ]; then
   done <"$APP/volumes.list"
 fi
 
-# 3. Containers.
+# 3. Registry login: the registry of the app's own images, ECR (user AWS) or Artifact Registry
+# (oauth2accesstoken), with the password from fetch-secrets.py. None with the file and none secret
+# sources, nor when nothing is pulled (no compose.yaml, empty native.list).
+case "${ASPIRE_REGISTRY:+${ASPIRE_SECRET_SOURCE:-}}" in
+  aws-ssm) user=AWS ;;
+  gcp-secret-manager) user=oauth2accesstoken ;;
+  *) user= ;;
+esac
+if [ -n "$user" ] && { [ -f "$APP/compose.yaml" ] || [ -s "$APP/native.list" ]; }; then
+  log "docker login $ASPIRE_REGISTRY"
+  python3 "$FETCH_SECRETS" --vm-env "$VM_ENV" --registry-password | docker login --username "$user" --password-stdin "$ASPIRE_REGISTRY" >/dev/null
+fi
+
+# Containers.
 if [ -f "$APP/compose.yaml" ]; then
-  # The registry of the app's own images: ECR (user AWS) or Artifact Registry (oauth2accesstoken),
-  # with the password from fetch-secrets.py. No login with the file and none secret sources.
-  case "${ASPIRE_REGISTRY:+${ASPIRE_SECRET_SOURCE:-}}" in
-    aws-ssm) user=AWS ;;
-    gcp-secret-manager) user=oauth2accesstoken ;;
-    *) user= ;;
-  esac
-  if [ -n "$user" ]; then
-    log "docker login $ASPIRE_REGISTRY"
-    python3 "$FETCH_SECRETS" --vm-env "$VM_ENV" --registry-password | docker login --username "$user" --password-stdin "$ASPIRE_REGISTRY" >/dev/null
-  fi
   log "docker compose up (project aspire)"
   (
     # Exported for compose's ${ASPIRE_P_*} interpolation, in this subshell only.
@@ -86,7 +96,36 @@ elif [ -e "$COMPOSE_RECORD" ]; then
   rm -f "$COMPOSE_RECORD"
 fi
 
-# 4. Native services.
+# 4. Native apps, before their units (re)start. The folder is swapped whole: a crash in between
+# leaves the old one or none (extracted again next time), never a mix; the image is recorded last,
+# so a failed extraction is retried. Names are checked: only apps/<name>{,.new,.old} change.
+# (fd 3: docker must not read the list.)
+native=()
+if [ -f "$APP/native.list" ]; then
+  while read -r -u 3 name image _ || [ -n "$name" ]; do
+    case "$name" in
+      '' | '#'*) continue ;;
+      *[!a-z0-9-]*) die "native.list: bad service name '$name'" ;;
+    esac
+    native+=("$name")
+    dir="$APPS/$name"
+    record="$STATE/native/$name.image"
+    [ -d "$dir" ] && [ "$(cat "$record" 2>/dev/null)" = "$image" ] && continue
+    log "extracting $name from $image"
+    mkdir -p "$APPS" "$STATE/native"
+    rm -rf "$dir.new" "$dir.old"
+    docker pull -q "$image" >/dev/null
+    id="$(docker create "$image")"
+    docker cp "$id:/app/." "$dir.new" || { docker rm "$id" >/dev/null; die "could not copy /app out of $image"; }
+    docker rm "$id" >/dev/null
+    [ ! -d "$dir" ] || mv "$dir" "$dir.old"
+    mv "$dir.new" "$dir"
+    rm -rf "$dir.old"
+    printf '%s\n' "$image" >"$record"
+  done 3<"$APP/native.list"
+fi
+
+# 5. Native services.
 sync_units() {
   local units=("$APP"/units/*.service) previous=() name
   units=("${units[@]##*/}")
@@ -114,4 +153,14 @@ sync_units() {
   done
 }
 sync_units
+# Apps whose line left native.list, now that their units are gone.
+for record in "$STATE"/native/*.image; do
+  name="${record##*/}"
+  name="${name%.image}"
+  case " ${native[*]} " in *" $name "*) continue ;; esac
+  case "$name" in *[!a-z0-9-]*) continue ;; esac
+  log "removing app $name (no longer in native.list)"
+  rm -rf "${APPS:?}/$name"
+  rm -f "$record"
+done
 log "apply done"
