@@ -9,10 +9,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadManifest } from "../../src/manifest";
-import { buildPlan } from "../../src/plan";
-import { defaultSecretSource, renderVm } from "../../src/render";
-import { deployableCorpus, repoRoot } from "../support/paths";
+import { loadManifest } from "../src/manifest";
+import { buildPlan } from "../src/plan";
+import { defaultSecretSource, renderVm } from "../src/render";
+import { deployableCorpus, repoRoot } from "../test/support/paths";
 
 const runs = Number(process.argv[2] ?? 5);
 

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-const root = path.resolve(__dirname, "../../..");
+const root = path.resolve(__dirname, "../..");
 const corpus = path.resolve(root, "../shared/manifests/corpus");
 if (!fs.existsSync(corpus)) {
   console.log(`bench: ${corpus} not found; nothing to measure.`);
