@@ -138,12 +138,11 @@ export async function planCommand(argv: readonly string[], out: (text: string) =
   const problems = rendered.map((r) => userDataProblem(plan, r)).filter((d): d is Diagnostic => d !== undefined);
 
   // The real program under Pulumi's mocks: the resources `pulumi up` would create.
-  // Loaded on demand: Pulumi's SDK is only needed here, not for `check`.
-  const { runProgramWithMocks } = await import("./mock-program");
   // Unset secrets are allowed offline (`pulumi up` asks for them): stand-ins let the program run.
   const unset = Object.fromEntries(plan.parameters.filter((p) => p.source === "unset").map((p) => [`aspire:parameters.${p.name}`, "(unset: set it before pulumi up)"]));
   const mockConfig = { ...asRuntimeConfig(raw), ...unset };
-  const run = problems.length || args.noResources ? undefined : await runProgramWithMocks(programPath(), args.stack, mockConfig, [...secretKeys(raw), ...Object.keys(unset)]);
+  // Pulumi's SDK is loaded only for the mock run (it takes about a second to load).
+  const run = problems.length || args.noResources ? undefined : await (await import("./mock-program")).runProgramWithMocks(programPath(), args.stack, mockConfig, [...secretKeys(raw), ...Object.keys(unset)]);
 
   if (args.out) writeOut(args.out, rendered);
   out(args.json ? JSON.stringify({ ...planJson(plan, rendered, warnings, problems), resources: run?.resources.map(summary) }, null, 2) + "\n" : planText(config.manifest, plan, rendered, warnings, problems, args.out, run));
