@@ -1,0 +1,21 @@
+#!/bin/bash
+# TEST ONLY (run from the test disk by aspire-test-images.service of the test image): `docker import` of the root filesystems built at image build time, under the
+# names the rendered compose file pulls. Skips images that are already there (second boot).
+set -euo pipefail
+D=/opt/aspire-test/images
+up() { cut -d' ' -f1 /proc/uptime; }
+imp() {
+  local tar=$1 tag=$2; shift 2
+  if docker image inspect "$tag" >/dev/null 2>&1; then echo "aspire-test: image $tag already loaded"; return; fi
+  local args=() c
+  for c in "$@"; do args+=(--change "$c"); done
+  docker import "${args[@]}" "$D/$tar" "$tag" >/dev/null
+  echo "aspire-test: imported $tag at uptime $(up)"
+}
+echo "aspire-test: importing images at uptime $(up)"
+P='ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+imp redis.tar docker.io/library/redis:7.4 "$P" 'WORKDIR /data' 'EXPOSE 6379' 'CMD ["redis-server"]'
+imp caddy.tar docker.io/library/caddy:2.10 "$P" 'ENV XDG_CONFIG_HOME=/config' 'ENV XDG_DATA_HOME=/data' 'WORKDIR /srv' \
+  'CMD ["caddy","run","--config","/etc/caddy/Caddyfile","--adapter","caddyfile"]'
+imp app.tar local/aspire-test-app:1 "$P" 'ENV PYTHONUNBUFFERED=1' 'WORKDIR /app' 'CMD ["python3","/app/app.py"]'
+echo "aspire-test: images ready at uptime $(up)"
