@@ -98,6 +98,7 @@ function setup(t: After, script: string, o: Options = {}) {
     dotnetDir: path.join(dir, "dotnet"),
     dotnetLink: path.join(dir, "usr-bin-dotnet"),
     disk: path.join(dir, "disk.img"),
+    systemd: path.join(dir, "systemd"),
   };
   for (const d of [p.bin, p.state, p.etc]) fs.mkdirSync(d);
   const fakes = { ...FAKES, ...(o.fakeSha256sum ? { sha256sum: FAKE_SHA256SUM } : {}) };
@@ -130,6 +131,7 @@ function setup(t: After, script: string, o: Options = {}) {
         ASPIRE_ETC: p.etc,
         ASPIRE_OS_RELEASE: p.osRelease,
         ASPIRE_FSTAB: p.fstab,
+        ASPIRE_SYSTEMD_DIR: p.systemd,
         ASPIRE_COMPOSE_PLUGIN_DIR: p.plugins,
         ASPIRE_DOTNET_DIR: p.dotnetDir,
         ASPIRE_DOTNET_LINK: p.dotnetLink,
@@ -165,6 +167,7 @@ function suite(script: string): void {
     assertAppStarted(r);
     assert.ok(fs.statSync(p.data).isDirectory());
     assert.equal(fs.readFileSync(p.fstab, "utf8"), "# /etc/fstab\nUUID=root / ext4 defaults 0 1\n");
+    assert.equal(fs.existsSync(p.systemd), false, "no data disk, no mount drop-ins");
     // Log lines go to stdout, each prefixed.
     const lines = r.stdout.split("\n").filter(Boolean);
     assert.ok(lines.length >= 3);
@@ -271,6 +274,10 @@ function suite(script: string): void {
     assert.equal(fs.readFileSync(p.fstab, "utf8"), `# /etc/fstab\nUUID=root / ext4 defaults 0 1\n${fstabLine}\n`);
     assert.ok(fs.statSync(path.join(p.data, "volumes")).isDirectory());
     assert.ok(r.log.indexOf(calls(r, "mount")[0]) < r.log.indexOf("systemctl enable --now aspire-arm-app.service"));
+    // Docker (which restarts containers by itself at boot) and the app unit wait for the mount.
+    for (const unit of ["docker.service", "aspire-arm-app.service"])
+      assert.match(fs.readFileSync(path.join(p.systemd, `${unit}.d`, "10-aspire-data-disk.conf"), "utf8"), new RegExp(`^\\[Unit\\]\nRequiresMountsFor=${p.data}$`, "m"));
+    assert.ok(r.log.indexOf("systemctl daemon-reload") < r.log.indexOf("systemctl enable --now docker.service"), "drop-ins loaded before docker starts");
 
     // Rerun (e.g. by hand): already formatted and mounted, fstab already has it.
     const again = run();

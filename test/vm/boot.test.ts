@@ -94,6 +94,11 @@ interface Scenario {
   results: string;
 }
 
+/** A unit list as `systemctl show` prints it: names with a backslash are quoted, backslashes doubled. */
+function unitList(value: unknown): string[] {
+  return String(value ?? "").split(/\s+/).filter(Boolean).map((u) => (u.startsWith('"') ? (JSON.parse(u) as string) : u));
+}
+
 test("emulated arm64 VM boots the rendered user data", async (t: TestContext) => {
   if (!ENABLED) {
     t.skip("boots arm64 VMs under qemu for many minutes: run with ASPIRE_VM_TEST=1 (npm run test:vm)");
@@ -182,6 +187,8 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
     if (r.cloud_init_status?.recoverable_errors && Object.keys(r.cloud_init_status.recoverable_errors).length)
       console.log(`(a) cloud-init recoverable errors (warnings): ${JSON.stringify(r.cloud_init_status.recoverable_errors)}`);
     assertHealthyBoot(r, "(a)");
+    if (r.secret_in_docker_state?.length)
+      console.log(`note: the secret is in Docker's own state on the boot disk (container environments): ${r.secret_in_docker_state.join(", ")}`);
     assert.equal(hostChecks.root.status, 200, `GET / through the forwarded port 80: ${hostChecks.root.status} ${hostChecks.root.body}`);
     const body = JSON.parse(hostChecks.root.body);
     assert.equal(body.redis, "PONG", `the frontend's ConnectionStrings__cache: ${hostChecks.root.body}`);
@@ -229,6 +236,11 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
     assert.ok(b1.bootstrap_log.some((l: string) => l.includes("formatting blank data disk /dev/vdb")), `(c) boot 1 formats the disk: ${b1.bootstrap_log.join("\n")}`);
     assert.equal(b1.data_mount?.source, "/dev/vdb", `(c) boot 1: data dir mounted from the data disk: ${JSON.stringify(b1.data_mount)}`);
     assertHealthyBoot(b2, "(b) after reboot");
+    // Docker restarts the containers by itself at boot: it must wait for the data disk (the
+    // bootstrap's RequiresMountsFor drop-in), or the volume would be the boot disk's mount point.
+    const mountUnit = "var-lib-aspire\\x2darm-data.mount";
+    assert.ok(unitList(b2.docker_unit?.After).includes(mountUnit), `(b) docker.service is ordered after ${mountUnit}: After=${b2.docker_unit?.After}`);
+    assert.ok(Number(b2.data_mount_unit?.ActiveEnterTimestampMonotonic) <= Number(b2.docker_unit?.ExecMainStartTimestampMonotonic), `(b) the data disk was mounted (${b2.data_mount_unit?.ActiveEnterTimestampMonotonic} us) before docker started (${b2.docker_unit?.ExecMainStartTimestampMonotonic} us)`);
     assert.notEqual(b2.boot_id, b1.boot_id, "(b) the VM rebooted");
     assert.equal(b2.data_mount?.source, "/dev/vdb", `(b) after reboot the data disk is mounted again (fstab): ${JSON.stringify(b2.data_mount)}`);
 

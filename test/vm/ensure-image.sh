@@ -17,7 +17,7 @@ if [ ! -f "$DIR/READY" ]; then
   echo "aspire-vm: building the test image $DIR (recipe changed or no cache)" >&2
   start=$(date +%s)
   mkdir -p "$DIR.building"
-  if ! "$HERE/image/build.sh" "$DIR.building/img" > >(tee "$DIR.building/build.log" >&2) 2>&1; then
+  if ! bash "$HERE/image/build.sh" "$DIR.building/img" > >(tee "$DIR.building/build.log" >&2) 2>&1; then
     echo "aspire-vm: image build failed; log: $DIR.building/build.log" >&2
     exit 1
   fi

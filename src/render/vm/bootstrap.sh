@@ -7,7 +7,7 @@
 # preinstalled, no network), so every install is skipped when what it provides is already there.
 # Settings come from /etc/aspire-arm/vm.env. Commands are looked up on PATH: tests put fakes first.
 # Test hooks: ASPIRE_ETC (/etc/aspire-arm), ASPIRE_OS_RELEASE (/etc/os-release), ASPIRE_FSTAB
-# (/etc/fstab), ASPIRE_DISK_TIMEOUT (300 s), ASPIRE_COMPOSE_PLUGIN_DIR
+# (/etc/fstab), ASPIRE_SYSTEMD_DIR (/etc/systemd/system), ASPIRE_DISK_TIMEOUT (300 s), ASPIRE_COMPOSE_PLUGIN_DIR
 # (/usr/local/lib/docker/cli-plugins), ASPIRE_DOTNET_DIR (/usr/share/dotnet), ASPIRE_DOTNET_LINK
 # (/usr/bin/dotnet).
 set -euo pipefail
@@ -15,6 +15,7 @@ set -euo pipefail
 ETC="${ASPIRE_ETC:-/etc/aspire-arm}"
 OS_RELEASE="${ASPIRE_OS_RELEASE:-/etc/os-release}"
 FSTAB="${ASPIRE_FSTAB:-/etc/fstab}"
+SYSTEMD_DIR="${ASPIRE_SYSTEMD_DIR:-/etc/systemd/system}"
 DISK_TIMEOUT="${ASPIRE_DISK_TIMEOUT:-300}"
 # The compose plugin where the distribution has no package of it (Amazon Linux 2023, Debian 12):
 # the release and checksum docker-library's docker:27 image pins for linux-aarch64.
@@ -112,6 +113,14 @@ setup_data_disk() {
     log "added the data disk to $FSTAB"
   fi
   mkdir -p "$ASPIRE_DATA_DIR/volumes"
+  # At every later boot Docker restarts the containers by itself (restart: unless-stopped), and a
+  # nofail mount does not hold up the boot: without this Docker could start them before the disk
+  # is mounted, on the empty mount point of the boot disk. No disk, no containers (as above).
+  local unit
+  for unit in docker.service aspire-arm-app.service; do
+    mkdir -p "$SYSTEMD_DIR/$unit.d"
+    printf '# Written by aspire-arm: named volumes live on the data disk.\n[Unit]\nRequiresMountsFor=%s\n' "$ASPIRE_DATA_DIR" >"$SYSTEMD_DIR/$unit.d/10-aspire-data-disk.conf"
+  done
 }
 
 setup_docker() {
@@ -168,9 +177,10 @@ setup_dotnet() {
 
 log "bootstrap: runtime=$ASPIRE_RUNTIME docker=$ASPIRE_NEEDS_DOCKER data-disk=${ASPIRE_DATA_DISK:-none}"
 setup_data_disk
+# Before Docker starts: the app unit written by cloud-init and the data disk drop-ins.
+systemctl daemon-reload
 setup_docker
 setup_dotnet
-systemctl daemon-reload
 # Runs apply.sh now and waits for it. On failure the unit retries by itself (Restart=on-failure).
 systemctl enable --now aspire-arm-app.service || die "aspire-arm-app.service failed for now (it retries on its own); see: journalctl -u aspire-arm-app.service"
 log "bootstrap done"

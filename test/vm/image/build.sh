@@ -34,8 +34,8 @@ ts "mmdebstrap trixie arm64 from $MIRROR"
 mmdebstrap --mode=root --arch=arm64 --variant=minbase \
   --aptopt='Apt::Install-Recommends "false"' --dpkgopt=force-confold \
   --include="$PKGS" \
-  --essential-hook="'$HERE/essential-hook.sh' \"\$1\"" \
-  --customize-hook="'$HERE/customize-hook.sh' \"\$1\"" \
+  --essential-hook="sh '$HERE/essential-hook.sh' \"\$1\"" \
+  --customize-hook="bash '$HERE/customize-hook.sh' \"\$1\"" \
   trixie "$ROOT" "deb $MIRROR trixie main"
 ts "rootfs done ($(du -sh "$ROOT" | cut -f1))"
 

@@ -20,7 +20,7 @@ chmod 0755 "$R/usr/local/lib/aspire-test/"*.py
 ts "container images (redis-server, caddy: installed for the build, then removed)"
 in_root apt-get install -y -q --no-install-recommends redis-server redis-tools caddy
 install -m 0755 "$HERE/make-container-images.sh" "$R/tmp/make-container-images.sh"
-in_root /tmp/make-container-images.sh
+in_root bash /tmp/make-container-images.sh
 rm -f "$R/tmp/make-container-images.sh"
 in_root apt-get purge -y -q redis-server redis-tools caddy
 in_root apt-get autoremove --purge -y -q

@@ -11,7 +11,9 @@ Never prints or returns the password.
 """
 import json
 import os
+import signal
 import socket
+import sys
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -128,6 +130,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    # PID 1 of its container: without a handler SIGTERM would be ignored and `docker stop` would
+    # wait 10 s for SIGKILL (ASP.NET Core stops on SIGTERM).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     ports = [p for p in os.environ.get("HTTP_PORTS", "8080").replace(",", ";").split(";") if p.strip()]
     server = ThreadingHTTPServer(("", int(ports[0])), Handler)
     print("aspire-test-app listening on %s" % ports[0], flush=True)
