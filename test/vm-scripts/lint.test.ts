@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { compactedDir, sourceDir } from "./support";
+import { compactedDir, repoRoot, sourceDir } from "./support";
 
 for (const [label, vmDir] of [
   ["original", sourceDir],
@@ -49,4 +49,14 @@ test("shellcheck directives are targeted and explained, never blanket disables",
     }
     assert.ok(!lines.some((l) => /shellcheck\s+disable=all/.test(l)));
   }
+});
+
+test("the VM test harness's shell scripts and .ci/run pass shellcheck -S style", () => {
+  const harness = ["test/vm", "test/vm/guest-tools", "test/vm/image"].flatMap((d) =>
+    fs.readdirSync(path.join(repoRoot, d)).filter((f) => f.endsWith(".sh")).map((f) => path.join(repoRoot, d, f)),
+  );
+  assert.ok(harness.length >= 5, `found ${harness.length} harness scripts`);
+  const r = spawnSync("shellcheck", ["-S", "style", ...harness, path.join(repoRoot, ".ci/run")], { encoding: "utf8" });
+  assert.equal(r.stdout + r.stderr, "");
+  assert.equal(r.status, 0);
 });
