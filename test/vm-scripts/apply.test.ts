@@ -8,7 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ECR_PASSWORD, fakeAws, fakeGcp, GCP_TOKEN, scriptDirs, vmEnvText, type After } from "./support";
+import { calls, ECR_PASSWORD, fakeAws, fakeGcp, GCP_TOKEN, installFakes, readCalls, scriptDirs, vmEnvText, type After, type ScriptResult } from "./support";
 
 const SECRET = `p@ss 'w0rd' "$HOME" \`id\` $(id) back\\slash\nline2 🔑`;
 
@@ -49,14 +49,6 @@ const APP_V1: AppConfig = {
   "env/worker.env.in": "PRICE=$$5\n",
 };
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** The fakes' argv during this run. */
-  readonly log: string[];
-}
-
 function readEnv0(file: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const entry of fs.readFileSync(file, "utf8").split("\0")) {
@@ -91,8 +83,7 @@ function setup(t: After, script: string, o: Options = {}) {
     images: path.join(dir, "images"),
   };
   for (const d of [p.bin, p.fakeState, p.etc, p.systemd]) fs.mkdirSync(d, { recursive: true });
-  for (const [name, body] of Object.entries(FAKES))
-    fs.writeFileSync(path.join(p.bin, name), `#!/bin/bash\nprintf '%s\\n' "$(basename "$0") $*" >>"$FAKE_LOG"\n${body}\n`, { mode: 0o755 });
+  installFakes(p.bin, FAKES);
   fs.writeFileSync(p.secrets, JSON.stringify(o.secrets ?? { "cache-password": SECRET }));
   const vm = { ASPIRE_VM: "web", ASPIRE_RUNTIME: "docker", ASPIRE_NEEDS_DOCKER: "1", ASPIRE_SECRET_SOURCE: "file", ASPIRE_SECRET_PREFIX: "", ASPIRE_SECRET_FILE: p.secrets, ASPIRE_DATA_DISK: "", ASPIRE_DATA_DIR: p.data, ...o.vm };
   fs.writeFileSync(path.join(p.etc, "vm.env"), vmEnvText(vm));
@@ -119,17 +110,17 @@ function setup(t: After, script: string, o: Options = {}) {
     ASPIRE_RETRY_DELAY: "0.01",
     ...extra,
   });
-  const result = (code: number | null, stdout: string, stderr: string): Result => {
-    const log = fs.existsSync(p.log) ? fs.readFileSync(p.log, "utf8").split("\n").filter(Boolean) : [];
-    return { code, stdout, stderr, log };
+  const result = (code: number | null, stdout: string, stderr: string): ScriptResult => {
+    return { code, stdout, stderr, log: readCalls(p.log) };
   };
-  const run = (): Result => {
+  /** Runs the script; its log holds this run's fake calls only. */
+  const run = (): ScriptResult => {
     fs.rmSync(p.log, { force: true });
     const r = spawnSync("bash", [script], { encoding: "utf8", env: env({}) });
     return result(r.status, r.stdout, r.stderr);
   };
   /** Asynchronous, so that fake servers in this process can answer; extra: more environment. */
-  const runAsync = (extra: Record<string, string>): Promise<Result> => {
+  const runAsync = (extra: Record<string, string>): Promise<ScriptResult> => {
     fs.rmSync(p.log, { force: true });
     return new Promise((resolve) => {
       const child = spawn("bash", [script], { env: env(extra) });
@@ -153,9 +144,7 @@ function setup(t: After, script: string, o: Options = {}) {
   return { p, deploy, run, runAsync, image, containers };
 }
 
-const calls = (r: Result, command: string) => r.log.filter((l) => l === command || l.startsWith(command + " "));
-
-function assertNoLeak(r: Result, pieces = ["p@ss", "w0rd", "line2", "🔑"]): void {
+function assertNoLeak(r: ScriptResult, pieces = ["p@ss", "w0rd", "line2", "🔑"]): void {
   for (const piece of pieces) {
     assert.ok(!r.stdout.includes(piece), `stdout shows a piece of the secret: ${piece}`);
     assert.ok(!r.stderr.includes(piece), `stderr shows a piece of the secret: ${piece}`);

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { scriptDirs, shellQuote, type After } from "./support";
+import { calls, installFakes, readCalls, scriptDirs, vmEnvText, type After, type ScriptResult } from "./support";
 
 const COMPOSE_URL = "https://github.com/docker/compose/releases/download/v2.29.7/docker-compose-linux-aarch64";
 const COMPOSE_SHA256 = "6e9fbd5daa20dca5d7d89145081ae8155d68ef2928b497d9f85b54fe0f9dbb2c";
@@ -74,14 +74,6 @@ interface Options {
   readonly fakeSha256sum?: boolean;
 }
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** Every fake's argv, one line per call, from all runs so far. */
-  readonly log: string[];
-}
-
 function setup(t: After, script: string, o: Options = {}) {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "aspire-bootstrap-")));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -102,8 +94,7 @@ function setup(t: After, script: string, o: Options = {}) {
   };
   for (const d of [p.bin, p.state, p.etc]) fs.mkdirSync(d);
   const fakes = { ...FAKES, ...(o.fakeSha256sum ? { sha256sum: FAKE_SHA256SUM } : {}) };
-  for (const [name, body] of Object.entries(fakes))
-    fs.writeFileSync(path.join(p.bin, name), `#!/bin/bash\nprintf '%s\\n' "$(basename "$0") $*" >>"$FAKE_LOG"\n${body}\n`, { mode: 0o755 });
+  installFakes(p.bin, fakes);
   for (const s of o.state ?? []) fs.writeFileSync(path.join(p.state, s), "");
   fs.writeFileSync(p.osRelease, OS_RELEASE[o.os ?? "ubuntu"]);
   fs.writeFileSync(p.fstab, "# /etc/fstab\nUUID=root / ext4 defaults 0 1\n");
@@ -118,9 +109,10 @@ function setup(t: After, script: string, o: Options = {}) {
     ASPIRE_DATA_DIR: p.data,
     ...o.vm,
   };
-  fs.writeFileSync(path.join(p.etc, "vm.env"), Object.entries(vm).map(([k, v]) => `${k}=${shellQuote(v)}\n`).join(""));
+  fs.writeFileSync(path.join(p.etc, "vm.env"), vmEnvText(vm));
 
-  const run = (env: Record<string, string> = {}): Result => {
+  /** Runs the script; its log holds every fake call from all runs so far. */
+  const run = (env: Record<string, string> = {}): ScriptResult => {
     const r = spawnSync("bash", [script], {
       encoding: "utf8",
       env: {
@@ -138,15 +130,12 @@ function setup(t: After, script: string, o: Options = {}) {
         ...env,
       },
     });
-    const log = fs.existsSync(p.log) ? fs.readFileSync(p.log, "utf8").split("\n").filter(Boolean) : [];
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr, log };
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr, log: readCalls(p.log) };
   };
   return { p, run };
 }
 
-const calls = (r: Result, command: string) => r.log.filter((l) => l === command || l.startsWith(command + " "));
-
-function assertAppStarted(r: Result): void {
+function assertAppStarted(r: ScriptResult): void {
   const reload = r.log.indexOf("systemctl daemon-reload");
   const start = r.log.indexOf("systemctl enable --now aspire-arm-app.service");
   assert.ok(reload >= 0, "systemctl daemon-reload");

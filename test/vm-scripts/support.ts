@@ -47,6 +47,33 @@ export function vmEnvText(vars: Record<string, string>): string {
   return Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
 }
 
+// --- fake commands -----------------------------------------------------------------------------
+
+/** A script run against fakes: its exit code, output, and the calls the fakes recorded. */
+export interface ScriptResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The fakes' argv, one "name args" line per call (which runs it covers: see each suite). */
+  readonly log: string[];
+}
+
+/** Writes each fake as an executable in `bin` that first appends "name args" to $FAKE_LOG. */
+export function installFakes(bin: string, fakes: Record<string, string>): void {
+  for (const [name, body] of Object.entries(fakes))
+    fs.writeFileSync(path.join(bin, name), `#!/bin/bash\nprintf '%s\\n' "$(basename "$0") $*" >>"$FAKE_LOG"\n${body}\n`, { mode: 0o755 });
+}
+
+/** The calls recorded in a fake log so far (none when nothing ran). */
+export function readCalls(logFile: string): string[] {
+  return fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8").split("\n").filter(Boolean) : [];
+}
+
+/** The recorded calls of one command, with their arguments. */
+export function calls(r: ScriptResult, command: string): string[] {
+  return r.log.filter((l) => l === command || l.startsWith(command + " "));
+}
+
 // --- fake cloud servers ------------------------------------------------------------------------
 
 export interface Seen {
