@@ -17,7 +17,14 @@ export function diagnostic(resource: string | null, field: string | null, messag
  *  setting that belongs to no resource (stack config, CLI options). */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.resource === null ? (d.field ? `${d.field}: ` : "") : d.field ? `${d.resource} (${d.field}): ` : `${d.resource}: `;
-  return `${where}${d.message}`;
+  return oneLine(`${where}${d.message}`);
+}
+
+/** Names and values quoted from a manifest can hold line breaks, terminal escapes or bidi
+ *  overrides: shown escaped, so that one problem is always one honest line. */
+export function oneLine(text: string): string {
+  const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Thrown for input the user must fix; carries every diagnostic so the caller can print them all

@@ -8,6 +8,7 @@
 import type { Diagnostic } from "./diagnostics";
 import { parseExpression, type Reference } from "./expressions";
 import type { Binding, ComputeResource, Manifest, Resource } from "./model";
+import { own } from "./own";
 import { referenceProblem, type BindingProperty } from "./references";
 
 /** A parameter's value, filled in at deploy time (stack config, generated, or `--set`). */
@@ -101,7 +102,8 @@ export class Evaluator {
 
     const [head, a, b] = ref.path;
     if (head === "inputs") {
-      const input = target.kind === "parameter.v0" ? target.inputs[a] : undefined;
+      // Own keys only (checked by referenceProblem): `{p.inputs.constructor}` is no input.
+      const input = target.kind === "parameter.v0" ? own(target.inputs, a) : undefined;
       return { parts: [{ kind: "parameter", parameter: target.name, secret: input?.secret ?? false, filters: [] }], secret: input?.secret ?? false };
     }
     if (head === "bindings") {

@@ -1,6 +1,7 @@
 // Typed access to one JSON object of a manifest that records, as diagnostics, every field of the
 // wrong type and every field it was never asked about (kept and warned about, never fatal).
 import { diagnostic, type Diagnostic } from "./diagnostics";
+import { hasNul } from "./identifiers";
 
 export type JsonObject = { readonly [key: string]: unknown };
 
@@ -25,8 +26,7 @@ export class FieldReader {
   }
 
   has(key: string): boolean {
-    this.seen.add(key);
-    return this.obj[key] !== undefined;
+    return this.ignore(key) !== undefined;
   }
 
   error(key: string | null, message: string): void {
@@ -40,7 +40,8 @@ export class FieldReader {
   /** Marks a field as known without reading it (for fields we deliberately ignore). */
   ignore(key: string): unknown {
     this.seen.add(key);
-    return this.obj[key];
+    // Own keys only: `constructor` or `toString` are not fields of a manifest object.
+    return Object.hasOwn(this.obj, key) ? this.obj[key] : undefined;
   }
 
   string(key: string, required: true): string;
@@ -55,7 +56,14 @@ export class FieldReader {
       this.error(key, `${this.field(key)} must be a string, not ${describe(v)}.`);
       return undefined;
     }
-    return v;
+    return this.withoutNul(key, v);
+  }
+
+  /** The text, or undefined with an error when it has a NUL. */
+  private withoutNul(key: string, v: string): string | undefined {
+    if (!hasNul(v)) return v;
+    this.error(key, `${this.field(key)} has a NUL character, which no process or file of the VM can carry. Remove it.`);
+    return undefined;
   }
 
   boolean(key: string): boolean | undefined {
@@ -98,28 +106,33 @@ export class FieldReader {
     }
     const out: string[] = [];
     v.forEach((item, i) => {
-      if (typeof item === "string") out.push(item);
-      else this.error(`${key}.${i}`, `${this.field(key)}.${i} must be a string, not ${describe(item)}. Quote numbers and booleans.`);
+      if (typeof item !== "string") this.error(`${key}.${i}`, `${this.field(key)}.${i} must be a string, not ${describe(item)}. Quote numbers and booleans.`);
+      else if (this.withoutNul(`${key}.${i}`, item) !== undefined) out.push(item);
     });
     return out;
   }
 
-  /** A map of name -> string (env, build args). `nullable` allows null values (build args). */
-  stringMap(key: string, nullable: true): Record<string, string | null>;
-  stringMap(key: string, nullable?: false): Record<string, string>;
-  stringMap(key: string, nullable = false): Record<string, string | null> {
+  /** A map of name -> string (env, build args). `nullable` allows null values (build args);
+   *  `nameProblem` says what is wrong with a name, if anything. */
+  stringMap(key: string, nullable: true, nameProblem?: (name: string) => string | undefined): Record<string, string | null>;
+  stringMap(key: string, nullable?: false, nameProblem?: (name: string) => string | undefined): Record<string, string>;
+  stringMap(key: string, nullable = false, nameProblem?: (name: string) => string | undefined): Record<string, string | null> {
     const v = this.ignore(key);
-    const out: Record<string, string | null> = {};
-    if (v === undefined || v === null) return out;
+    if (v === undefined || v === null) return {};
     if (!isObject(v)) {
       this.error(key, `${this.field(key)} must be an object of names to strings, not ${describe(v)}.`);
-      return out;
+      return {};
     }
+    const out: [string, string | null][] = [];
     for (const [name, value] of Object.entries(v)) {
-      if (typeof value === "string" || (nullable && value === null)) out[name] = value;
-      else this.error(`${key}.${name}`, `${this.field(key)}.${name} must be a string, not ${describe(value)}. Quote numbers and booleans; objects are not allowed.`);
+      const problem = nameProblem?.(name);
+      if (problem) this.error(`${key}.${name}`, problem);
+      else if (value === null && nullable) out.push([name, null]);
+      else if (typeof value !== "string") this.error(`${key}.${name}`, `${this.field(key)}.${name} must be a string, not ${describe(value)}. Quote numbers and booleans; objects are not allowed.`);
+      else if (this.withoutNul(`${key}.${name}`, value) !== undefined) out.push([name, value]);
     }
-    return out;
+    // fromEntries defines own keys: `__proto__` stays an ordinary name, never the prototype.
+    return Object.fromEntries(out);
   }
 
   /** A nested object, read with its own reader (its unknown fields are reported under its path). */
@@ -133,12 +146,19 @@ export class FieldReader {
     return this.child(this.field(key), v);
   }
 
-  /** Entries of a nested object of objects (bindings, inputs, secrets), each with its own reader. */
-  entries(key: string): [string, FieldReader][] {
+  /** Entries of a nested object of objects (bindings, inputs, secrets), each with its own reader;
+   *  entries whose name has a problem (`nameProblem`) are reported and left out. */
+  entries(key: string, nameProblem?: (name: string) => string | undefined): [string, FieldReader][] {
     const map = this.object(key);
     if (!map) return [];
     const out: [string, FieldReader][] = [];
     for (const name of Object.keys(map.obj)) {
+      const problem = nameProblem?.(name);
+      if (problem) {
+        map.ignore(name);
+        map.error(name, problem);
+        continue;
+      }
       const entry = map.object(name);
       if (entry) out.push([name, entry]);
     }

@@ -3,6 +3,16 @@ import * as path from "node:path";
 import { x86OnlyImageMessage } from "./arm64-images";
 import type { Diagnostic } from "./diagnostics";
 import { FieldReader, isObject, describe, type JsonObject } from "./field-reader";
+import {
+  buildSecretIdProblem,
+  containerPathProblem,
+  envNameProblem,
+  hasControl,
+  imageReferenceProblem,
+  modelNameProblem,
+  quoted,
+  volumeNameProblem,
+} from "./identifiers";
 import type {
   Binding,
   BindMount,
@@ -78,13 +88,13 @@ function parseKind(type: Resource["kind"], name: string, r: FieldReader, dir: st
     }
     case "project.v0":
     case "project.v1": {
-      const p = r.string("path", true) ?? "";
+      const p = sourcePath(r, "path");
       return { kind: type, name, path: p, projectPath: resolve(dir, p), ...computeFields(r, type) };
     }
     case "dockerfile.v0": {
-      const p = r.string("path", true) ?? "";
-      const context = r.string("context", true) ?? "";
-      const build: Build = { contextPath: resolve(dir, context), dockerfilePath: resolve(dir, p), args: r.stringMap("buildArgs", true), secrets: {}, buildOnly: false };
+      const p = sourcePath(r, "path");
+      const context = sourcePath(r, "context");
+      const build: Build = { contextPath: resolve(dir, context), dockerfilePath: resolve(dir, p), args: r.stringMap("buildArgs", true, buildArgNameProblem), secrets: {}, buildOnly: false };
       return { kind: type, name, build, ...computeFields(r, type) };
     }
     case "container.v0":
@@ -95,8 +105,8 @@ function parseKind(type: Resource["kind"], name: string, r: FieldReader, dir: st
       if (image === undefined && build === undefined && !r.has("build")) r.error(null, `a ${type} needs an image${type === "container.v1" ? " or a build section" : ""}.`);
       if (image !== undefined && build !== undefined) r.error("build", "a container has either an image or a build section, not both.");
       if (image !== undefined) {
-        const x86 = x86OnlyImageMessage(image);
-        if (x86) r.error("image", x86);
+        const problem = x86OnlyImageMessage(image) ?? imageReferenceProblem(image);
+        if (problem) r.error("image", problem);
       }
       return {
         kind: type,
@@ -114,7 +124,7 @@ function parseKind(type: Resource["kind"], name: string, r: FieldReader, dir: st
 
 function computeFields(r: FieldReader, type: string) {
   return {
-    env: r.stringMap("env"),
+    env: r.stringMap("env", false, (n) => envNameProblem("env name", n)),
     args: type === "dockerfile.v0" ? [] : r.stringArray("args"),
     bindings: parseBindings(r),
     connectionString: r.string("connectionString"),
@@ -123,8 +133,8 @@ function computeFields(r: FieldReader, type: string) {
 }
 
 function parseBindings(r: FieldReader): Record<string, Binding> {
-  const out: Record<string, Binding> = {};
-  for (const [name, b] of r.entries("bindings")) {
+  const out: [string, Binding][] = [];
+  for (const [name, b] of r.entries("bindings", (n) => modelNameProblem("endpoint", n))) {
     const scheme = b.string("scheme");
     const protocol = b.string("protocol");
     const transport = b.string("transport");
@@ -138,71 +148,91 @@ function parseBindings(r: FieldReader): Record<string, Binding> {
     let proto: "tcp" | "udp" = "tcp";
     if (protocol === "udp" || scheme === "udp") proto = "udp";
     else if (protocol !== undefined && protocol !== "tcp") b.warn("protocol", `protocol "${protocol}" is not tcp or udp; read as tcp.`);
-    out[name] = {
+    out.push([
       name,
-      scheme: scheme ?? "tcp",
-      protocol: proto,
-      transport: transport ?? (scheme === "http" || scheme === "https" ? "http" : proto),
-      port: b.port("port"),
-      targetPort,
-      external: b.boolean("external") ?? false,
-    };
+      {
+        name,
+        scheme: scheme ?? "tcp",
+        protocol: proto,
+        transport: transport ?? (scheme === "http" || scheme === "https" ? "http" : proto),
+        port: b.port("port"),
+        targetPort,
+        external: b.boolean("external") ?? false,
+      },
+    ]);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 function parseVolume(v: FieldReader): Volume {
-  const target = v.string("target", true) ?? "";
-  if (target && !target.startsWith("/")) v.error("target", `volume target ${target} must be an absolute path inside the container.`);
-  return { name: v.string("name") || undefined, target, readOnly: v.boolean("readOnly") ?? false };
+  const target = containerPath(v, "volume");
+  const name = v.string("name") || undefined;
+  const problem = name === undefined ? undefined : volumeNameProblem(name);
+  if (problem) v.error("name", `${problem} Rename the volume in the AppHost.`);
+  return { name, target, readOnly: v.boolean("readOnly") ?? false };
 }
 
 function parseBindMount(b: FieldReader, dir: string): BindMount {
-  const source = b.string("source", true) ?? "";
-  const target = b.string("target", true) ?? "";
-  if (target && !target.startsWith("/")) b.error("target", `bind mount target ${target} must be an absolute path inside the container.`);
+  const source = sourcePath(b, "source");
+  const target = containerPath(b, "bind mount");
   return { source, sourcePath: resolve(dir, source), target, readOnly: b.boolean("readOnly") ?? false };
 }
+
+/** A mount target, checked against what Docker accepts and what our compose files can hold. */
+function containerPath(r: FieldReader, what: string): string {
+  const target = r.string("target", true) ?? "";
+  const problem = r.has("target") ? containerPathProblem(target) : undefined;
+  if (problem) r.error("target", `${what} ${problem}`);
+  return target;
+}
+
+/** A path on the deployer's machine, relative to the manifest's folder. Whether it stays inside
+ *  the app's sources is decided by the plan, which knows the stack's source root. */
+function sourcePath(r: FieldReader, key: string): string {
+  const p = r.string(key, true) ?? "";
+  if (hasControl(p)) r.error(key, `path ${quoted(p)} has a control character: no file of the app has one in its name.`);
+  return p;
+}
+
+const buildArgNameProblem = (name: string) => envNameProblem("build arg", name);
 
 function parseBuild(r: FieldReader, dir: string): Build | undefined {
   const b = r.object("build");
   if (!b) return undefined;
-  const context = b.string("context", true) ?? "";
-  const dockerfile = b.string("dockerfile", true) ?? "";
-  const secrets: Record<string, BuildSecret> = {};
-  for (const [id, s] of b.entries("secrets")) {
+  const context = sourcePath(b, "context");
+  const dockerfile = sourcePath(b, "dockerfile");
+  const secrets: [string, BuildSecret][] = [];
+  for (const [id, s] of b.entries("secrets", buildSecretIdProblem)) {
     const type = s.string("type", true);
-    if (type === "env") secrets[id] = { type, value: s.string("value", true) ?? "" };
-    else if (type === "file") secrets[id] = { type, sourcePath: resolve(dir, s.string("source", true) ?? "") };
-    else if (type !== undefined) s.error("type", `build secret type must be "env" or "file", not "${type}".`);
+    if (type === "env") secrets.push([id, { type, value: s.string("value", true) ?? "" }]);
+    else if (type === "file") secrets.push([id, { type, sourcePath: resolve(dir, sourcePath(s, "source")) }]);
+    else if (type !== undefined) s.error("type", `build secret type must be "env" or "file", not ${quoted(type)}.`);
   }
   return {
     contextPath: resolve(dir, context),
     dockerfilePath: resolve(dir, dockerfile),
     stage: b.string("stage"),
-    args: b.stringMap("args", true),
-    secrets,
+    args: b.stringMap("args", true, buildArgNameProblem),
+    secrets: Object.fromEntries(secrets),
     buildOnly: b.boolean("buildOnly") ?? false,
   };
 }
 
 function parseContainerFiles(r: FieldReader): Record<string, ContainerFiles> {
-  const out: Record<string, ContainerFiles> = {};
-  for (const [source, f] of r.entries("containerFiles")) {
-    out[source] = { destination: f.string("destination", true) ?? "", sources: f.stringArray("sources") };
-  }
-  return out;
+  const out: [string, ContainerFiles][] = [];
+  for (const [source, f] of r.entries("containerFiles")) out.push([source, { destination: f.string("destination", true) ?? "", sources: f.stringArray("sources") }]);
+  return Object.fromEntries(out);
 }
 
 function parseInputs(r: FieldReader): Record<string, ParameterInput> {
-  const out: Record<string, ParameterInput> = {};
+  const out: [string, ParameterInput][] = [];
   for (const [name, input] of r.entries("inputs")) {
     const type = input.string("type");
-    if (type !== undefined && type !== "string") input.error("type", `input type must be "string" (the only type Aspire writes), not "${type}".`);
+    if (type !== undefined && type !== "string") input.error("type", `input type must be "string" (the only type Aspire writes), not ${quoted(type)}.`);
     input.ignore("description");
-    out[name] = { name, secret: input.boolean("secret") ?? false, default: parseDefault(input) };
+    out.push([name, { name, secret: input.boolean("secret") ?? false, default: parseDefault(input) }]);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 function parseDefault(input: FieldReader): ParameterDefault | undefined {

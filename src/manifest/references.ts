@@ -23,12 +23,12 @@ export function referenceProblem(target: Resource | undefined, ref: Reference): 
     case "inputs":
       if (rest.length !== 1) break;
       if (target.kind !== "parameter.v0") return `${what}; only parameters have inputs.`;
-      return target.inputs[rest[0]] ? undefined : `parameter ${target.name} has no input named ${rest[0]} (it has: ${Object.keys(target.inputs).join(", ") || "none"}).`;
+      return Object.hasOwn(target.inputs, rest[0]) ? undefined : `parameter ${target.name} has no input named ${rest[0]} (it has: ${Object.keys(target.inputs).join(", ") || "none"}).`;
     case "bindings": {
       if (rest.length !== 2) break;
       if (!isCompute(target)) return `${what} and has no bindings.`;
       const names = Object.keys(target.bindings);
-      if (!target.bindings[rest[0]]) return `${target.name} has no binding named ${rest[0]} (it has: ${names.join(", ") || "none"}).`;
+      if (!Object.hasOwn(target.bindings, rest[0])) return `${target.name} has no binding named ${rest[0]} (it has: ${names.join(", ") || "none"}).`;
       if (!(BINDING_PROPERTIES as readonly string[]).includes(rest[1])) return `a binding has no property ${rest[1]} (use one of ${BINDING_PROPERTIES.join(", ")}).`;
       return undefined;
     }

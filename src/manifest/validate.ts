@@ -7,6 +7,7 @@ import { Evaluator, EvaluationError } from "./evaluate";
 import { expressionFields } from "./expression-fields";
 import { referencesIn, type ExpressionField } from "./expressions";
 import { isObject } from "./field-reader";
+import { modelNameProblem } from "./identifiers";
 import { loadManifestFile, type RawManifest } from "./load";
 import { manifestPlacement } from "./manifest-placement";
 import type { Manifest, Resource } from "./model";
@@ -59,6 +60,13 @@ export function checkManifest(raw: RawManifest): CheckResult {
     const clash = byLowerName.get(name.toLowerCase());
     if (clash !== undefined) errors.push(diagnostic(name, null, `resource names are compared case-insensitively by Aspire, and ${name} clashes with ${clash}. Rename one of them.`));
     byLowerName.set(name.toLowerCase(), name);
+    // Names go into container, unit, DNS and cloud resource names: only Aspire's own are safe in all.
+    const badName = modelNameProblem("resource", name);
+    if (badName) {
+      errors.push(diagnostic(name, null, badName));
+      parsed.set(name, { expressions: [] });
+      continue;
+    }
     const p = parseResource(name, body, raw.dir, errors, warnings);
     const expressions = p.resource ? expressionFields(p.resource) : [];
     parsed.set(name, { resource: p.resource, expressions: [...expressions, ...p.deploymentExpressions] });

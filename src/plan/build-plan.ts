@@ -6,6 +6,7 @@ import {
   defaultTargetPort,
   isCompute,
   isProject,
+  own,
   runsAsService,
   type ComputeResource,
   type Diagnostic,
@@ -95,8 +96,8 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
 function evaluateServices(evaluator: Evaluator, services: readonly ComputeResource[]) {
   const out = new Map<string, { env: Record<string, Value>; args: Value[] }>();
   for (const s of services) {
-    const env: Record<string, Value> = {};
-    for (const [k, v] of Object.entries(s.env)) env[k] = evaluator.evaluate(s.name, v, { resource: s.name, field: `env.${k}` });
+    // fromEntries, not assignment: an env name `__proto__` stays a name.
+    const env = Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, evaluator.evaluate(s.name, v, { resource: s.name, field: `env.${k}` })]));
     const args = s.args.map((a, i) => evaluator.evaluate(s.name, a, { resource: s.name, field: `args.${i}` }));
     out.set(s.name, { env, args });
   }
@@ -185,20 +186,22 @@ function isHttp(scheme: string): boolean {
 }
 
 function imageSource(s: ComputeResource, site: ServiceSite, options: PlanOptions, evaluator: Evaluator, known: ReadonlyMap<string, string>, warnings: Diagnostic[]): ImageSource {
-  const override = options.images?.[s.name];
+  const override = own(options.images, s.name);
   if (override) return { kind: "pull", image: override };
   if (isProject(s)) return { kind: "project", projectPath: s.projectPath, repository: site.name };
   const build = buildOf(s);
   if (!build) return { kind: "pull", image: (s as { image: string }).image };
   const value = (text: string, field: string) => fillKnownParameters(evaluator.evaluate(s.name, text, { resource: s.name, field }), known);
-  const args: Record<string, Value | null> = {};
-  for (const [k, v] of Object.entries(build.args)) {
-    args[k] = v === null ? null : value(v, `build.args.${k}`);
-    if (args[k]?.secret) warnings.push({ resource: s.name, field: `build.args.${k}`, message: "a secret in a build arg stays in the image history: pass it as a build secret (WithBuildSecret) instead." });
-  }
-  const secrets: Record<string, { type: "env"; value: Value } | { type: "file"; sourcePath: string }> = {};
-  for (const [id, sec] of Object.entries(build.secrets))
-    secrets[id] = sec.type === "env" ? { type: "env", value: value(sec.value ?? "", `build.secrets.${id}.value`) } : { type: "file", sourcePath: sec.sourcePath ?? "" };
+  const args = Object.fromEntries(
+    Object.entries(build.args).map(([k, v]) => {
+      const evaluated = v === null ? null : value(v, `build.args.${k}`);
+      if (evaluated?.secret) warnings.push({ resource: s.name, field: `build.args.${k}`, message: "a secret in a build arg stays in the image history: pass it as a build secret (WithBuildSecret) instead." });
+      return [k, evaluated];
+    }),
+  );
+  const secrets = Object.fromEntries(
+    Object.entries(build.secrets).map(([id, sec]) => [id, sec.type === "env" ? { type: "env" as const, value: value(sec.value ?? "", `build.secrets.${id}.value`) } : { type: "file" as const, sourcePath: sec.sourcePath ?? "" }]),
+  );
   return { kind: "dockerfile", build, repository: site.name, args, secrets };
 }
 

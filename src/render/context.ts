@@ -1,5 +1,6 @@
 // What rendering needs beyond the plan: facts only known at deploy time (pushed images, the data
 // disk's device) or chosen by the caller (where secrets are read from).
+import { own } from "../manifest";
 import type { DeploymentPlan, ServicePlan } from "../plan";
 
 export type SecretSource =
@@ -30,5 +31,5 @@ export function defaultSecretSource(plan: DeploymentPlan): SecretSource {
 /** The image a service runs: a published one, or the one the stack builds and pushes. */
 export function imageReference(plan: DeploymentPlan, service: ServicePlan, ctx: RenderContext): string {
   if (service.image.kind === "pull") return service.image.image;
-  return ctx.builtImages?.[service.resource] ?? `${UNKNOWN_REGISTRY}/aspire-arm/${plan.stack}/${service.image.repository}:latest`;
+  return own(ctx.builtImages, service.resource) ?? `${UNKNOWN_REGISTRY}/aspire-arm/${plan.stack}/${service.image.repository}:latest`;
 }

@@ -1,0 +1,7 @@
+// Records keyed by names from a manifest or stack config: a resource may be called `constructor`
+// or `toString`, which a plain `record[name]` would answer with Object.prototype's members.
+
+/** The value of `key` when it is the record's own key. */
+export function own<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
