@@ -19,6 +19,20 @@ export const AMI_PARAMETERS = {
   al2023: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
 } as const;
 
+/** The AWS managed policy every VM role gets, for SSM Agent and Session Manager. Not
+ *  AmazonSSMManagedInstanceCore: that one also allows ssm:GetParameter(s) on every parameter of the
+ *  account, so every VM, and every container on it through IMDS, could read every other stack's
+ *  secrets. This one grants the agent's own actions (ssm:UpdateInstanceInformation, associations,
+ *  inventory; ssmmessages:* channels; ec2messages:*) and no parameter read; the VM's own
+ *  parameters come from the inline policy. Its document is vendored for the tests in
+ *  test/fixtures/iam/. */
+export const SSM_AGENT_POLICY = "AmazonSSMManagedEC2InstanceDefaultPolicy";
+
+/** The ARN of an AWS managed policy in a partition (aws, aws-us-gov, aws-cn). */
+export function awsManagedPolicyArn(partition: string, policy: string): string {
+  return `arn:${partition}:iam::aws:policy/${policy}`;
+}
+
 /** The data disk as the VM sees it: Nitro exposes EBS volumes as NVMe devices named by volume id. */
 export function ebsDevicePath(volumeId: string): string {
   return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
@@ -36,6 +50,8 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const parent = this;
     const region = aws.getRegionOutput({}, { parent }).name;
     const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
+    // ARNs are built in the provider's partition: aws, aws-us-gov (GovCloud) or aws-cn (China).
+    const partition = aws.getPartitionOutput({}, { parent }).partition;
     const network = awsNetwork(name, args.network, tags, this);
 
     // Every VM carries this group; private ports are open to it, and to nothing else.
@@ -89,7 +105,7 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const vms: Record<string, VmOutputs> = {};
     const publicIps: Record<string, pulumi.Output<string>> = {};
     for (const vm of plan.vms) {
-      const out = this.vm(name, vm, { ...args, builtImages }, { network, members, region, account, repositories, secrets, tags });
+      const out = this.vm(name, vm, { ...args, builtImages }, { network, members, partition, region, account, repositories, secrets, tags });
       new aws.route53.Record(`${name}-${vm.name}`, { zoneId: zone.zoneId, name: vmAlias(vm.name, plan.stack), type: "A", ttl: 60, records: [out.privateIp] }, { parent });
       vms[vm.name] = out;
       publicIps[vm.name] = out.publicIp;
@@ -107,6 +123,7 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     shared: {
       network: ReturnType<typeof awsNetwork>;
       members: aws.ec2.SecurityGroup;
+      partition: pulumi.Output<string>;
       region: pulumi.Output<string>;
       account: pulumi.Output<string>;
       repositories: aws.ecr.Repository[];
@@ -138,17 +155,19 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
 
     // Identity: Session Manager instead of SSH, this VM's own secrets, the stack's images.
     const role = new aws.iam.Role(id, { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }), tags }, { parent });
-    new aws.iam.RolePolicyAttachment(`${id}-ssm-core`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, { parent });
+    new aws.iam.RolePolicyAttachment(`${id}-ssm-agent`, { role: role.name, policyArn: shared.partition.apply((p) => awsManagedPolicyArn(p, SSM_AGENT_POLICY)) }, { parent });
     const prefix = secretPrefix("aws", plan.stack);
-    const policy = pulumi.all([shared.region, shared.account, ...shared.repositories.map((r) => r.arn)]).apply(([region, account, ...repoArns]) => {
+    const policy = pulumi.all([shared.partition, shared.region, shared.account, ...shared.repositories.map((r) => r.arn)]).apply(([partition, region, account, ...repoArns]) => {
       const statements: object[] = [];
       if (vm.secrets.length) {
-        statements.push({ Effect: "Allow", Action: ["ssm:GetParameter"], Resource: vm.secrets.map((p) => `arn:aws:ssm:${region}:${account}:parameter${prefix}${secretStoreName(p)}`) });
-        statements.push({ Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*", Condition: { StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` } } });
+        // Exactly this VM's parameters: not the stack's prefix, not GetParameters(ByPath).
+        statements.push({ Sid: "OwnParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: vm.secrets.map((p) => `arn:${partition}:ssm:${region}:${account}:parameter${prefix}${secretStoreName(p)}`) });
+        // SecureStrings: decrypted by SSM on the VM's behalf, never by a direct KMS call.
+        statements.push({ Sid: "DecryptThroughSsm", Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*", Condition: { StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` } } });
       }
       if (repoArns.length) {
-        statements.push({ Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" });
-        statements.push({ Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: repoArns });
+        statements.push({ Sid: "RegistryLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" });
+        statements.push({ Sid: "PullStackImages", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: repoArns });
       }
       return JSON.stringify({ Version: "2012-10-17", Statement: statements.length ? statements : [{ Effect: "Deny", Action: "ssm:GetParameter", Resource: "*" }] });
     });

@@ -1,7 +1,7 @@
 // Runs the real Pulumi program (index.ts) under Pulumi's mocks: no credentials, no Pulumi CLI, no
 // cloud calls. Every resource the program registers is recorded with its inputs, so `aspire-arm
 // plan` can print the tree `pulumi up` would create, and tests can assert on it. Cloud lookups
-// (AMI, default VPC, account) answer with labelled placeholders.
+// (AMI, default VPC, account, partition) answer with labelled placeholders.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { isArmInstanceType } from "../plan";
@@ -22,13 +22,23 @@ export interface MockRun {
   readonly secretOutputs: readonly string[];
 }
 
+/** The partition of the configured region, as the provider would report it. */
+function awsPartition(config: Record<string, string>): { partition: string; dnsSuffix: string; reverseDnsPrefix: string } {
+  const region = config["aws:region"] ?? "us-east-1";
+  if (region.startsWith("us-gov-")) return { partition: "aws-us-gov", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
+  if (region.startsWith("cn-")) return { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn", reverseDnsPrefix: "cn.com.amazonaws" };
+  return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
+}
+
 /** Placeholder answers for the data sources the components call. */
 function invoke(token: string, inputs: Record<string, unknown>, config: Record<string, string>): Record<string, unknown> {
   switch (token) {
     case "aws:index/getRegion:getRegion":
       return { name: config["aws:region"] ?? "us-east-1", region: config["aws:region"] ?? "us-east-1", id: config["aws:region"] ?? "us-east-1" };
     case "aws:index/getCallerIdentity:getCallerIdentity":
-      return { accountId: "000000000000", arn: "arn:aws:iam::000000000000:user/(mock)", userId: "(mock)" };
+      return { accountId: "000000000000", arn: `arn:${awsPartition(config).partition}:iam::000000000000:user/(mock)`, userId: "(mock)" };
+    case "aws:index/getPartition:getPartition":
+      return { ...awsPartition(config), id: awsPartition(config).partition };
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
       return { names: ["(zone-a)", "(zone-b)"], zoneIds: ["(zone-a)", "(zone-b)"] };
     case "aws:ec2/getVpc:getVpc":
@@ -60,15 +70,18 @@ function invoke(token: string, inputs: Record<string, unknown>, config: Record<s
 }
 
 /** Outputs the cloud would compute, as placeholders, so that exports and dependent inputs resolve. */
-function computed(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+function computed(type: string, name: string, inputs: Record<string, unknown>, config: Record<string, string>): Record<string, unknown> {
   const id = `(${name})`;
   switch (type) {
     case "aws:ec2/instance:Instance":
       return { publicIp: `(public ip of ${name})`, privateIp: `(private ip of ${name})`, arn: `arn:(${name})` };
     case "aws:ec2/eip:Eip":
       return { publicIp: `(elastic ip of ${name})` };
+    case "aws:iam/role:Role":
+      // The name AWS would give an unnamed role (Pulumi's auto-name has a random suffix).
+      return { name: inputs.name ?? name, arn: `arn:${awsPartition(config).partition}:iam::000000000000:role/${inputs.name ?? name}` };
     case "aws:ecr/repository:Repository":
-      return { arn: `arn:aws:ecr:(region):000000000000:repository/${inputs.name}`, repositoryUrl: `000000000000.dkr.ecr.(region).amazonaws.com/${inputs.name}` };
+      return { arn: `arn:${awsPartition(config).partition}:ecr:${config["aws:region"] ?? "us-east-1"}:000000000000:repository/${inputs.name}`, repositoryUrl: `000000000000.dkr.ecr.(region).amazonaws.com/${inputs.name}` };
     case "aws:route53/zone:Zone":
       return { zoneId: `(zone ${inputs.name})` };
     case "aws:ebs/volume:Volume":
@@ -110,7 +123,7 @@ export async function runProgramWithMocks(programPath: string, stack: string, co
       newResource: (args: pulumi.runtime.MockResourceArgs) => {
         const urn = `urn:pulumi:${stack}::aspire::${args.type}::${args.name}`;
         resources.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, urn });
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...computed(args.type, args.name, args.inputs as Record<string, unknown>) } };
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...computed(args.type, args.name, args.inputs as Record<string, unknown>, config) } };
       },
       call: (args: pulumi.runtime.MockCallArgs) => invoke(args.token, args.inputs as Record<string, unknown>, config),
     },

@@ -65,7 +65,12 @@ test("aws: the starter app on one Graviton VM, hardened, with only port 80 open"
   const policy = ofType(r, "aws:iam/rolePolicy:RolePolicy")[0].inputs.policy as string;
   assert.match(policy, /arn:aws:ssm:eu-west-1:000000000000:parameter\/aspire-arm\/test\/cache-password/);
   assert.ok(!/parameter\/aspire-arm\/test\/\*/.test(policy), "a VM reads only its own parameters");
-  assert.equal(ofType(r, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")[0].inputs.policyArn, "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
+  // Session Manager's agent only: AmazonSSMManagedInstanceCore would let the VM read every parameter
+  // of the account (test/components/aws-iam.test.ts evaluates the role's permissions).
+  assert.deepEqual(
+    ofType(r, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn),
+    ["arn:aws:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy"],
+  );
   assert.deepEqual(Object.keys(r.outputs.vms as object), ["app"]);
   assert.match(String(get(r.outputs, "vms", "app", "connect")), /^aws ssm start-session --target /);
   assert.deepEqual(r.outputs.endpoints, { "webfrontend/http": "http://(public ip of app-app)" });
