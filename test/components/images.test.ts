@@ -80,6 +80,15 @@ test("the script text holds no value: hostile names, paths and args give the sam
   assert.equal(buildScript(project(`api${evil}`, `/src/${evil}/Api.csproj`)), buildScript(project("api", "/src/Api/Api.csproj")));
 });
 
+test("paths reach the tools absolute, so a path like --output=... can never be read as an option", () => {
+  const build = { contextPath: "--output=type=local,dest=/tmp/x", dockerfilePath: "-f", args: {}, secrets: {}, buildOnly: false };
+  const c = buildCommand(service({ kind: "dockerfile", repository: "web", build, args: {}, secrets: { S: { type: "file", sourcePath: "-src" } } }), "reg.example/web:t", "reg.example");
+  assert.equal(c.environment.ASPIRE_CONTEXT, path.resolve("--output=type=local,dest=/tmp/x"));
+  assert.equal(c.environment.ASPIRE_DOCKERFILE, path.resolve("-f"));
+  assert.equal(c.environment.ASPIRE_SECRET_0, `id=S,src=${path.resolve("-src")}`);
+  assert.equal(buildCommand(service({ kind: "project", projectPath: "-Api.csproj", repository: "api" }), "reg.example/api:t", "reg.example").environment.ASPIRE_PROJECT, path.resolve("-Api.csproj"));
+});
+
 test("the tag is stable for unchanged sources, ignores build output, and changes with a source edit", () => {
   const dir = sourceTree();
   const s = service({ kind: "project", projectPath: path.join(dir, "Api/Api.csproj"), repository: "api" });
