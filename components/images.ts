@@ -69,7 +69,7 @@ function repositoryOf(s: ServicePlan): string {
 /** Explicit, so the script does not depend on @pulumi/command's default. */
 export const BUILD_INTERPRETER: readonly string[] = ["/bin/sh", "-c"];
 
-/** Exactly what the program gives @pulumi/command for a build, but the registry login and build secrets. */
+/** Exactly what the program gives @pulumi/command for a build, apart from the registry credentials and build secrets. */
 export interface BuildCommand {
   readonly interpreter: readonly string[];
   readonly create: string;
