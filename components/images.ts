@@ -9,7 +9,6 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { valueToText, type Value } from "../src/manifest";
 import type { DeploymentPlan, ServicePlan } from "../src/plan";
-import { shellQuote } from "../src/render/cloud-init";
 
 export interface ImageBuildsArgs {
   readonly plan: DeploymentPlan;
@@ -33,14 +32,18 @@ export class ImageBuilds extends pulumi.ComponentResource {
       const tag = sourceTag(s);
       const ref = pulumi.interpolate`${args.repositoryUrl(repositoryOf(s))}:${tag}`;
       const secretEnv = buildSecretEnvironment(s, args.parameters);
+      const values = pulumi.all([ref, args.registry]).apply(([r, registry]) => buildCommand(s, r, registry).environment);
       const build = new command.local.Command(
         `${name}-${s.name}`,
         {
-          create: pulumi.all([ref, args.registry]).apply(([r, registry]) => buildScript(s, r, registry)),
+          interpreter: [...BUILD_INTERPRETER],
+          create: buildScript(s),
           // A new tag means new sources or settings: build again.
           triggers: [tag],
           // A secret as a whole: the registry password and build secrets never show in previews or state in clear.
-          environment: pulumi.secret(pulumi.all([args.registryUser, args.registryPassword, secretEnv]).apply(([user, password, secrets]) => ({ REGISTRY_USER: user, REGISTRY_PASSWORD: password, ...secrets }))),
+          environment: pulumi.secret(
+            pulumi.all([values, args.registryUser, args.registryPassword, secretEnv]).apply(([v, user, password, secrets]) => ({ ...v, REGISTRY_USER: user, REGISTRY_PASSWORD: password, ...secrets })),
+          ),
           logging: "stderr",
         },
         { parent: this, additionalSecretOutputs: ["stdout"] },
@@ -56,38 +59,98 @@ function repositoryOf(s: ServicePlan): string {
   return s.image.kind === "pull" ? s.name : s.image.repository;
 }
 
-/** The shell script that logs in, checks the sources, builds for linux/arm64 and pushes. */
-export function buildScript(s: ServicePlan, ref: string, registry: string): string {
-  const login = `printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USER" --password-stdin ${shellQuote(registry)}`;
-  const [repository, tag] = [ref.slice(0, ref.lastIndexOf(":")), ref.slice(ref.lastIndexOf(":") + 1)];
-  if (s.image.kind === "project") {
-    const project = s.image.projectPath;
+// How a build runs, and why it is safe with any manifest: the script is constant text for a given
+// shape of build (project or Dockerfile, with or without a stage, how many build args and secrets),
+// and every value from the manifest or the cloud reaches it as an environment variable that it
+// only ever expands inside double quotes. So a name, path or build arg is one argument to docker or
+// dotnet, whatever characters it holds, and never shell code. The script is POSIX sh: it runs the
+// same under dash (/bin/sh on Debian and Ubuntu) and bash.
+
+/** Explicit, so the script does not depend on @pulumi/command's default. */
+export const BUILD_INTERPRETER: readonly string[] = ["/bin/sh", "-c"];
+
+/** Exactly what the program gives @pulumi/command for a build, apart from the registry credentials and build secrets. */
+export interface BuildCommand {
+  readonly interpreter: readonly string[];
+  readonly create: string;
+  /** Non-secret values; the command also gets REGISTRY_USER, REGISTRY_PASSWORD and BUILD_SECRET_<n>. */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** The command that logs in, checks the sources, builds `s` for linux/arm64 as image `ref` and pushes it. */
+export function buildCommand(s: ServicePlan, ref: string, registry: string): BuildCommand {
+  return { interpreter: BUILD_INTERPRETER, create: buildScript(s), environment: buildEnvironment(s, ref, registry) };
+}
+
+/** Logs in with the password on stdin only (never in argv, where `ps` shows it), then forgets it:
+ *  nothing after the login needs it, and a build arg taken from the environment could copy it. */
+const LOGIN = [`printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USER" --password-stdin "$ASPIRE_REGISTRY"`, "unset REGISTRY_PASSWORD"];
+
+/** The build's stdout ends with the image reference: the program waits for it before a VM uses the image. */
+const PRINT_IMAGE = `printf '%s\\n' "$ASPIRE_IMAGE"`;
+
+/** The script text: it depends on the kind of build and on counts only, never on a value. */
+export function buildScript(s: ServicePlan): string {
+  if (s.image.kind === "project")
     return [
-      "set -euo pipefail",
-      `test -e ${shellQuote(project)} || { echo "aspire-arm: ${s.resource}: project ${project} not found: put the manifest in the AppHost folder next to the sources, or set aspire:images.${s.resource}" >&2; exit 1; }`,
-      login,
+      "set -eu",
+      notFound("-e", "ASPIRE_PROJECT", "project %s not found: put the manifest in the AppHost folder next to the sources"),
+      ...LOGIN,
       // The .NET SDK builds arm64 container images without emulation.
-      `dotnet publish ${shellQuote(project)} -c Release --os linux --arch arm64 -t:PublishContainer -p:ContainerRegistry=${shellQuote(registry)} -p:ContainerRepository=${shellQuote(repository.slice(registry.length + 1))} -p:ContainerImageTag=${shellQuote(tag)}`,
-      `echo ${shellQuote(ref)}`,
+      lines('dotnet publish "$ASPIRE_PROJECT" -c Release --os linux --arch arm64 -t:PublishContainer', ['"-p:ContainerRegistry=$ASPIRE_REGISTRY"', '"-p:ContainerRepository=$ASPIRE_REPOSITORY"', '"-p:ContainerImageTag=$ASPIRE_TAG"']),
+      PRINT_IMAGE,
     ].join("\n");
-  }
   if (s.image.kind !== "dockerfile") throw new Error(`${s.resource} is not built`);
-  const b = s.image.build;
-  const flags = ["--platform linux/arm64", `-f ${shellQuote(b.dockerfilePath)}`, `-t ${shellQuote(ref)}`, "--push"];
-  if (b.stage) flags.push(`--target ${shellQuote(b.stage)}`);
-  for (const [k, v] of Object.entries(s.image.args)) flags.push(v === null ? `--build-arg ${shellQuote(k)}` : `--build-arg ${shellQuote(`${k}=${plainText(v)}`)}`);
-  for (const [id, sec] of Object.entries(s.image.secrets)) flags.push(sec.type === "env" ? `--secret ${shellQuote(`id=${id},env=${secretVariable(id)}`)}` : `--secret ${shellQuote(`id=${id},src=${sec.sourcePath}`)}`);
+  const flags = ['--platform linux/arm64 -f "$ASPIRE_DOCKERFILE" -t "$ASPIRE_IMAGE" --push'];
+  if (s.image.build.stage) flags.push('--target "$ASPIRE_STAGE"');
+  Object.keys(s.image.args).forEach((_, i) => flags.push(`--build-arg "$ASPIRE_BUILD_ARG_${i}"`));
+  Object.keys(s.image.secrets).forEach((_, i) => flags.push(`--secret "$ASPIRE_SECRET_${i}"`));
   return [
-    "set -euo pipefail",
-    `test -d ${shellQuote(b.contextPath)} || { echo "aspire-arm: ${s.resource}: build context ${b.contextPath} not found: publish the manifest next to its sources, or set aspire:images.${s.resource}" >&2; exit 1; }`,
-    login,
+    "set -eu",
+    notFound("-d", "ASPIRE_CONTEXT", "build context %s not found: publish the manifest next to its sources"),
+    ...LOGIN,
     // On an x86 machine this needs QEMU binfmt (docker run --privileged --rm tonistiigi/binfmt --install arm64).
-    `docker buildx build ${flags.join(" ")} ${shellQuote(b.contextPath)}`,
-    `echo ${shellQuote(ref)}`,
+    lines("docker buildx build", [...flags, '"$ASPIRE_CONTEXT"']),
+    PRINT_IMAGE,
   ].join("\n");
 }
 
-const secretVariable = (id: string) => `BUILD_SECRET_${id.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+/** Fails with a message naming the resource and the path, both printed as data by printf. */
+function notFound(test: "-e" | "-d", variable: string, message: string): string {
+  return `if [ ! ${test} "$${variable}" ]; then printf 'aspire-arm: %s: ${message}, or set aspire:images.%s\\n' "$ASPIRE_RESOURCE" "$${variable}" "$ASPIRE_RESOURCE" >&2; exit 1; fi`;
+}
+
+/** One command over several lines, for the deploy log. */
+function lines(head: string, args: readonly string[]): string {
+  return [head, ...args].join(" \\\n  ");
+}
+
+/** The values the script expands: everything that comes from the manifest or the cloud. */
+function buildEnvironment(s: ServicePlan, ref: string, registry: string): Record<string, string> {
+  const colon = ref.lastIndexOf(":");
+  const env: Record<string, string> = { ASPIRE_RESOURCE: s.resource, ASPIRE_REGISTRY: registry, ASPIRE_IMAGE: ref };
+  if (s.image.kind === "project")
+    // An absolute path never starts with "-", so no tool can read it as an option.
+    return { ...env, ASPIRE_PROJECT: path.resolve(s.image.projectPath), ASPIRE_REPOSITORY: ref.slice(registry.length + 1, colon), ASPIRE_TAG: ref.slice(colon + 1) };
+  if (s.image.kind !== "dockerfile") throw new Error(`${s.resource} is not built`);
+  const b = s.image.build;
+  env.ASPIRE_CONTEXT = path.resolve(b.contextPath);
+  env.ASPIRE_DOCKERFILE = path.resolve(b.dockerfilePath);
+  if (b.stage) env.ASPIRE_STAGE = b.stage;
+  // null: `--build-arg NAME`, docker takes the value from its environment.
+  Object.entries(s.image.args).forEach(([name, v], i) => (env[`ASPIRE_BUILD_ARG_${i}`] = v === null ? name : `${name}=${plainText(v)}`));
+  Object.entries(s.image.secrets).forEach(([id, sec], i) => (env[`ASPIRE_SECRET_${i}`] = secretSpec(id, sec.type === "env" ? ["env", secretVariable(i)] : ["src", path.resolve(sec.sourcePath)])));
+  return env;
+}
+
+/** The variable an env build secret's value is in: named by position, so no id reaches the script or a variable name. */
+const secretVariable = (index: number) => `BUILD_SECRET_${index}`;
+
+/** A `--secret` value. BuildKit reads it as one CSV record, so a field with a comma, quote or
+ *  line break is quoted: an id like `a,src=/etc/shadow` stays an id. */
+function secretSpec(id: string, [key, value]: [string, string]): string {
+  return [`id=${id}`, `${key}=${value}`].map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(",");
+}
 
 /** A build arg written into the command: only non-secret values (the plan warned about the others). */
 function plainText(v: Value): string {
@@ -97,10 +160,10 @@ function plainText(v: Value): string {
 /** BuildKit secrets reach the build through the command's environment, never its command line. */
 function buildSecretEnvironment(s: ServicePlan, parameters: Readonly<Record<string, pulumi.Output<string>>>): pulumi.Output<Record<string, string>> {
   if (s.image.kind !== "dockerfile") return pulumi.output({} as Record<string, string>);
-  const entries = Object.entries(s.image.secrets).flatMap(([id, sec]) => {
+  const entries = Object.values(s.image.secrets).flatMap((sec, i) => {
     if (sec.type !== "env") return [];
     const slots = sec.value.parts.filter((p) => typeof p !== "string").map((p) => (typeof p === "string" ? "" : p.parameter));
-    return [pulumi.all(slots.map((n) => parameters[n] ?? pulumi.output(""))).apply((values) => [secretVariable(id), valueToText(sec.value, (slot) => values[slots.indexOf(slot.parameter)] ?? "")] as [string, string])];
+    return [pulumi.all(slots.map((n) => parameters[n] ?? pulumi.output(""))).apply((values) => [secretVariable(i), valueToText(sec.value, (slot) => values[slots.indexOf(slot.parameter)] ?? "")] as [string, string])];
   });
   return pulumi.secret(pulumi.all(entries).apply((pairs) => Object.fromEntries(pairs)));
 }
