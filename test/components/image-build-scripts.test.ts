@@ -296,7 +296,7 @@ test("the program's build commands, run with their interpreter and environment: 
             dockerfile: names.dockerfile,
             stage: names.stage,
             args: { A: argValue, FROM_ENV: null },
-            secrets: { tok: { type: "env", value: "{tok.value}" }, "cert,src=/etc/passwd": { type: "file", source: names.cert } },
+            secrets: { tok: { type: "env", value: "{tok.value}" }, "cert.pem": { type: "file", source: names.cert } },
           },
           bindings: { http: { scheme: "http", protocol: "tcp", transport: "http", targetPort: 8080 } },
         },
@@ -328,7 +328,7 @@ test("the program's build commands, run with their interpreter and environment: 
           ];
     if (repository === "web") {
       assert.deepEqual(csvFields(environment.ASPIRE_SECRET_0), ["id=tok", "env=BUILD_SECRET_0"]);
-      assert.deepEqual(csvFields(environment.ASPIRE_SECRET_1), ["id=cert,src=/etc/passwd", `src=${abs(names.cert)}`], "the id stays an id, the source is the manifest's file");
+      assert.deepEqual(csvFields(environment.ASPIRE_SECRET_1), ["id=cert.pem", `src=${abs(names.cert)}`], "the id stays an id, the source is the manifest's file");
       assert.equal(environment.BUILD_SECRET_0, secretValue);
     }
     for (const shell of [interpreter, ["bash", "-c"]]) {
