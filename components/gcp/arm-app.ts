@@ -1,8 +1,9 @@
 // The app on Google Cloud Tau T2A / Axion C4A: per VM a Compute Engine instance (arm64 Ubuntu,
 // Shielded VM with vTPM and integrity monitoring), firewall rules on its network tags (ingress
 // only for external endpoints, private ports only from the app's own VMs, SSH only when
-// enabled), its own service account (its own secrets, the stack's Artifact Registry repository),
-// a protected data disk for named volumes, and a name in the stack's private Cloud DNS zone.
+// enabled, everything else denied above the network's own allow rules), its own service account
+// (its own secrets, the stack's Artifact Registry repository), a protected data disk for named
+// volumes, and a name in the stack's private Cloud DNS zone.
 // Secrets live in Secret Manager and the VM reads them at boot: the user data carries only their
 // names.
 import * as gcp from "@pulumi/gcp";
@@ -14,6 +15,7 @@ import { appTags, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "..
 import { publicIngress } from "../aws/arm-app";
 import { dashboardUrl, endpointUrls } from "../endpoints";
 import { ImageBuilds } from "../images";
+import { ALLOW_PRIORITY, DENY_PRIORITY } from "./firewall";
 import { appNetworkTag, gcpLabels, serviceAccountId, vmNetworkTag } from "./names";
 import { gcpLocation, gcpNetwork, type GcpNetwork } from "./network";
 
@@ -40,6 +42,8 @@ interface SharedResources {
   readonly zone: string;
   readonly region: string;
   readonly appTag: string;
+  /** The deny-all ingress rule of the app's VMs. */
+  readonly denyIngress: gcp.compute.Firewall;
   readonly registry?: gcp.artifactregistry.Repository;
   readonly secrets: ReadonlyMap<string, { secret: gcp.secretmanager.Secret; version: gcp.secretmanager.SecretVersion }>;
   readonly tags: Record<string, string>;
@@ -64,20 +68,44 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
 
     // Firewall rules select VMs by network tag: every VM carries the app's tag and its own.
     // Egress needs no rule: GCP's implied rule allows all egress (packages, images, Google APIs).
+    // Whatever allow rules the network has (the default network's default-allow-internal, -ssh,
+    // -rdp, -icmp; an existing network's own), a deny closes every other port of the app's VMs:
+    // our allow rules come before it (ALLOW_PRIORITY), the network's after it (see ./firewall.ts).
     const appTag = appNetworkTag(plan.stack);
+    const allowRules: gcp.compute.Firewall[] = [];
     if (args.ssh.enabled)
-      new gcp.compute.Firewall(
-        `${name}-ssh`,
-        {
-          network: network.network,
-          direction: "INGRESS",
-          description: `aspire-arm ${plan.stack}: SSH (aspire:ssh) and IAP TCP forwarding`,
-          allows: [{ protocol: "tcp", ports: ["22"] }],
-          sourceRanges: [...new Set([...args.ssh.cidrs, IAP_RANGE])],
-          targetTags: [appTag],
-        },
-        { parent },
+      allowRules.push(
+        new gcp.compute.Firewall(
+          `${name}-ssh`,
+          {
+            network: network.network,
+            direction: "INGRESS",
+            priority: ALLOW_PRIORITY,
+            description: `aspire-arm ${plan.stack}: SSH (aspire:ssh) and IAP TCP forwarding`,
+            allows: [{ protocol: "tcp", ports: ["22"] }],
+            sourceRanges: [...new Set([...args.ssh.cidrs, IAP_RANGE])],
+            targetTags: [appTag],
+          },
+          { parent },
+        ),
       );
+    for (const vm of plan.vms) allowRules.push(...vmFirewalls(`${name}-${vm.name}`, plan, vm, network, appTag, parent));
+    // The deny waits for the allow rules: a stack from before it gets its allow rules moved above
+    // it (priority 1000 -> 900, updated in place) before the deny would win their tie. And every
+    // instance waits for the deny: none runs a moment with only the network's rules.
+    const denyIngress = new gcp.compute.Firewall(
+      `${name}-deny-ingress`,
+      {
+        network: network.network,
+        direction: "INGRESS",
+        priority: DENY_PRIORITY,
+        description: `aspire-arm ${plan.stack}: no other ingress to the app's VMs, whatever the network's own rules allow`,
+        denies: [{ protocol: "all" }],
+        sourceRanges: ["0.0.0.0/0"],
+        targetTags: [appTag],
+      },
+      { parent, dependsOn: allowRules },
+    );
 
     // Secrets: one Secret Manager secret per parameter that a VM reads, under the stack's prefix.
     // Ids are [a-z0-9-] (safe names) and at most 11 + 50 + 1 + 50 characters, within the 255 allowed.
@@ -129,7 +157,7 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       { parent },
     );
 
-    const shared: SharedResources = { network, project, zone, region, appTag, registry, secrets, tags };
+    const shared: SharedResources = { network, project, zone, region, appTag, denyIngress, registry, secrets, tags };
     const vms: Record<string, VmOutputs> = {};
     const publicIps: Record<string, pulumi.Output<string>> = {};
     for (const vm of plan.vms) {
@@ -150,7 +178,6 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const parent = this;
     const id = `${name}-${vm.name}`;
     const labels = gcpLabels({ ...shared.tags, "aspire-arm-vm": vm.name });
-    const vmTag = vmNetworkTag(plan.stack, vm.name);
     const image = IMAGE_FAMILIES[vm.os];
     if (!image) throw new pulumi.RunError(`VM ${vm.name}: ${vm.os} has no Google Cloud image; use aspire:os ubuntu-24.04.`);
 
@@ -159,20 +186,6 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const machineType = gcp.compute
       .getMachineTypesOutput({ zone: shared.zone, filter: `name = "${vm.instanceType}"` }, { parent })
       .apply((r) => offeredMachineType(vm, shared.zone, r.machineTypes.map((m) => m.name)));
-
-    const publicRules = publicIngress(plan, vm);
-    if (publicRules.length)
-      new gcp.compute.Firewall(
-        `${id}-public`,
-        { network: shared.network.network, direction: "INGRESS", description: `aspire-arm ${plan.stack}: VM ${vm.name}: ${publicRules.map((r) => r.description).join(", ")}`, allows: allows(publicRules), sourceRanges: ["0.0.0.0/0"], targetTags: [vmTag] },
-        { parent },
-      );
-    if (vm.privatePorts.length)
-      new gcp.compute.Firewall(
-        `${id}-private`,
-        { network: shared.network.network, direction: "INGRESS", description: `aspire-arm ${plan.stack}: VM ${vm.name}: ${[...new Set(vm.privatePorts.map((p) => p.service))].join(", ")}, from the app's VMs`, allows: allows(vm.privatePorts), sourceTags: [shared.appTag], targetTags: [vmTag] },
-        { parent },
-      );
 
     // Identity: a service account of its own, reading this VM's secrets and the stack's images.
     const account = new gcp.serviceaccount.Account(id, { accountId: serviceAccountId(plan.stack, vm.name), displayName: `aspire-arm ${plan.stack} ${vm.name}`, description: `aspire-arm ${plan.stack}: VM ${vm.name}` }, { parent });
@@ -240,15 +253,16 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         // Secure Boot on T2A/C4A Ubuntu images is unverified (FACTS.md 2c): left off; vTPM and
         // integrity monitoring are on.
         shieldedInstanceConfig: { enableSecureBoot: false, enableVtpm: true, enableIntegrityMonitoring: true },
-        tags: [shared.appTag, vmTag],
+        tags: [shared.appTag, vmNetworkTag(plan.stack, vm.name)],
         labels,
         // Changing the machine type, service account or Shielded VM settings stops the VM.
         allowStoppingForUpdate: true,
       },
       {
         parent,
-        // Readable at first boot: the secrets' values and the account's grants exist before the VM.
-        dependsOn: firstBoot,
+        // Readable at first boot: the secrets' values and the account's grants exist before the VM,
+        // and so does the deny of all other ingress.
+        dependsOn: [...firstBoot, shared.denyIngress],
         // cloud-init runs user data on first boot only: a changed bootstrap needs a new instance
         // (the data disk is separate and survives it).
         replaceOnChanges: ['metadata["user-data"]'],
@@ -261,13 +275,52 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     return {
       publicIp: nic.apply((n) => n?.accessConfigs?.[0]?.natIp ?? ""),
       privateIp: nic.apply((n) => n?.networkIp ?? ""),
-      // IAP forwarding reaches port 22 only through the SSH rule, that is with aspire:ssh enabled.
       // IAP reaches port 22 only through the SSH firewall rule, which exists only with aspire:ssh.
       connect: args.ssh.enabled
         ? pulumi.interpolate`gcloud compute ssh ${instance.name} --zone ${shared.zone} --project ${shared.project} --tunnel-through-iap`
         : pulumi.interpolate`SSH is off: set aspire:ssh to {enabled: true, cidrs: [...]} (Google's IAP range is then allowed too), then: gcloud compute ssh ${instance.name} --zone ${shared.zone} --project ${shared.project} --tunnel-through-iap`,
     };
   }
+}
+
+/** The VM's allow rules: its public ports from anywhere, its private ports from the app's VMs. */
+function vmFirewalls(id: string, plan: ArmAppArgs["plan"], vm: VmPlan, network: GcpNetwork, appTag: string, parent: pulumi.Resource): gcp.compute.Firewall[] {
+  const vmTag = vmNetworkTag(plan.stack, vm.name);
+  const rules: gcp.compute.Firewall[] = [];
+  const publicRules = publicIngress(plan, vm);
+  if (publicRules.length)
+    rules.push(
+      new gcp.compute.Firewall(
+        `${id}-public`,
+        {
+          network: network.network,
+          direction: "INGRESS",
+          priority: ALLOW_PRIORITY,
+          description: `aspire-arm ${plan.stack}: VM ${vm.name}: ${publicRules.map((r) => r.description).join(", ")}`,
+          allows: allows(publicRules),
+          sourceRanges: ["0.0.0.0/0"],
+          targetTags: [vmTag],
+        },
+        { parent },
+      ),
+    );
+  if (vm.privatePorts.length)
+    rules.push(
+      new gcp.compute.Firewall(
+        `${id}-private`,
+        {
+          network: network.network,
+          direction: "INGRESS",
+          priority: ALLOW_PRIORITY,
+          description: `aspire-arm ${plan.stack}: VM ${vm.name}: ${[...new Set(vm.privatePorts.map((p) => p.service))].join(", ")}, from the app's VMs`,
+          allows: allows(vm.privatePorts),
+          sourceTags: [appTag],
+          targetTags: [vmTag],
+        },
+        { parent },
+      ),
+    );
+  return rules;
 }
 
 /** The VM's machine type when the zone offers it; a RunError saying what to change when not. */

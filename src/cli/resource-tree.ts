@@ -44,7 +44,7 @@ export function keyInputs(type: string, i: Inputs): string[] {
     case "gcp:compute/disk:Disk":
       return [...kv("type", i.type), ...kv("size", i.size)];
     case "gcp:compute/firewall:Firewall":
-      return [...kv("allow", i.allows), ...kv("from", i.sourceRanges ?? i.sourceTags), ...kv("to", i.targetTags)];
+      return [...kv("allow", i.allows), ...kv("deny", i.denies), ...kv("priority", i.priority), ...kv("from", i.sourceRanges ?? i.sourceTags), ...kv("to", i.targetTags)];
     case "gcp:secretmanager/secret:Secret":
       return kv("secretId", i.secretId);
     case "gcp:secretmanager/secretVersion:SecretVersion":

@@ -6,15 +6,19 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { GcpArmApp, GCP_DATA_DISK, IAP_RANGE, offeredMachineType } from "../../components/gcp/arm-app";
 import { appNetworkTag, fitName, gcpLabels, serviceAccountId, vmNetworkTag } from "../../components/gcp/names";
+import { ALLOW_PRIORITY, DENY_PRIORITY } from "../../components/gcp/firewall";
 import { regionOf } from "../../components/gcp/network";
 import type { ArmAppArgs } from "../../components/arm-app-args";
 import type { NetworkOptions, SshOptions } from "../../src/config/stack-config";
 import { loadManifest } from "../../src/manifest";
 import { buildPlan, type PlanOptions } from "../../src/plan";
+import { defaultNetworkRules, reach, ruleFromInputs, type FirewallRule, type Protocol, type Source } from "../support/gcp-firewall";
 import { fixturesDir, repoRoot } from "../support/paths";
 
 const STARTER = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 const POSTGRES = path.join(fixturesDir, "gcp-postgres-volume.json");
+/** web on VM front (public 80); catalog (tcp 8080) and statsd (udp 8125) on VM back, private. */
+const TWO_VMS = path.join(fixturesDir, "gcp-two-vms.json");
 const CANARIES: Record<string, string> = {
   "cache-password": "CANARY-cache-7f3a9c",
   "postgres-password": "CANARY-postgres-51d0e2",
@@ -174,8 +178,9 @@ async function deploy(
 
 const SPLIT_CACHE: Partial<PlanOptions> = { vms: { data: { resources: ["cache"] }, app: { resources: ["apiservice", "webfrontend"] } } };
 const SPLIT_POSTGRES: Partial<PlanOptions> = { vms: { db: { resources: ["postgres"] }, app: { resources: ["api"] } } };
-const publicRules = (d: Deployment) => d.of(T.firewall).filter((f) => (f.inputs.sourceRanges ?? []).includes("0.0.0.0/0"));
-const allowsPort = (f: Recorded, port: string) => (f.inputs.allows as { ports?: string[] }[]).some((a) => (a.ports ?? []).includes(port));
+/** The allow rules from anywhere (the deny-all ingress rule has that source too, and no allows). */
+const publicRules = (d: Deployment) => d.of(T.firewall).filter((f) => f.inputs.allows && (f.inputs.sourceRanges ?? []).includes("0.0.0.0/0"));
+const allowsPort = (f: Recorded, port: string) => ((f.inputs.allows ?? []) as { ports?: string[] }[]).some((a) => (a.ports ?? []).includes(port));
 
 test("the starter gets one arm64 Ubuntu T2A instance on pd-balanced, Shielded VM with vTPM and integrity monitoring", async () => {
   const d = await deploy(STARTER);
@@ -236,7 +241,7 @@ test("the starter opens only port 80 to the internet, and no SSH unless enabled"
   assert.equal(open[0].inputs.direction, "INGRESS");
   assert.equal(open[0].inputs.network, "default");
   for (const f of d.of(T.firewall)) assert.ok(!allowsPort(f, "22"), `${f.name} opens port 22`);
-  assert.equal(d.of(T.firewall).length, 1, "one VM without private ports: only its public rule");
+  assert.deepEqual(d.of(T.firewall).map((f) => f.name).sort(), ["aspire-app-public", "aspire-deny-ingress"], "one VM without private ports: its public rule and the deny");
 });
 
 test("SSH, when enabled, is open to the configured ranges and IAP only, on the app's VMs", async () => {
@@ -464,4 +469,195 @@ test("with the dashboard on, its port is public, its URL an output, and its logi
   assert.deepEqual(await value(d.app.endpoints), { "webfrontend/http": `http://${ip}` });
   assert.deepEqual(d.of(T.secret).map((s) => s.inputs.secretId).sort(), ["aspire-arm-test-aspire-dashboard-token", "aspire-arm-test-cache-password"]);
   assert.equal(d.of(T.secretIam).length, 2);
+});
+
+// --- The effective exposure: the app's rules among the network's own ---------------------------
+
+const SPLIT_TWO: Partial<PlanOptions> = { vms: { front: { resources: ["web"] }, back: { resources: ["catalog", "statsd"] } } };
+const SSH_ON: SshOptions = { enabled: true, cidrs: ["198.51.100.0/24"] };
+const INTERNET: Source = { ip: "203.0.113.9" };
+const SSH_CLIENT: Source = { ip: "198.51.100.7" };
+const IAP_CLIENT: Source = { ip: "35.235.240.17" };
+/** Another VM of the same network, not the app's: an internal address, none of the app's tags. */
+const FOREIGN_VM: Source = { ip: "10.128.0.200", tags: ["some-other-app"] };
+
+interface Probe {
+  readonly from: string;
+  readonly source: Source;
+  readonly to: string;
+  readonly protocol: Protocol;
+  readonly port?: number;
+  readonly allowed: boolean;
+}
+
+/** Every probe's verdict under the stack's firewalls plus `networkRules`, as `from -> vm proto/port: verdict (rule)` lines. */
+function exposure(d: Deployment, networkRules: readonly FirewallRule[], probes: readonly Probe[], without?: string): { lines: string[]; wrong: string[] } {
+  const rules = [...d.of(T.firewall).filter((f) => f.name !== without).map((f) => ruleFromInputs(f.name, f.inputs)), ...networkRules];
+  const lines: string[] = [];
+  const wrong: string[] = [];
+  for (const p of probes) {
+    const vm = d.one(T.instance, `aspire-${p.to}`).inputs;
+    const v = reach(rules, { network: vm.networkInterfaces[0].network, tags: vm.tags }, p.source, p.protocol, p.port);
+    const line = `${p.from} -> ${p.to} ${p.protocol}${p.port === undefined ? "" : `/${p.port}`}: ${v.allowed ? "allowed" : "denied"} (${v.rule})`;
+    lines.push(line);
+    if (v.allowed !== p.allowed) wrong.push(`${line}, expected ${p.allowed ? "allowed" : "denied"}`);
+  }
+  return { lines, wrong };
+}
+
+/** An app VM as a source: its internal address and its tags. */
+function appVm(d: Deployment, vm: string): Source {
+  const i = d.one(T.instance, `aspire-${vm}`);
+  return { ip: i.state.networkInterfaces[0].networkIp, tags: i.inputs.tags };
+}
+
+const probe = (from: string, source: Source, to: string, protocol: Protocol, port: number | undefined, allowed: boolean): Probe => ({ from, source, to, protocol, port, allowed });
+
+/** What nobody but the app's own rules may open, on every VM: SSH (unless enabled), RDP, ICMP. */
+function closedPorts(vms: readonly string[], ssh: boolean): Probe[] {
+  return vms.flatMap((vm) => [
+    probe("internet", INTERNET, vm, "tcp", 22, false),
+    probe("ssh cidr", SSH_CLIENT, vm, "tcp", 22, ssh),
+    probe("iap", IAP_CLIENT, vm, "tcp", 22, ssh),
+    probe("foreign vm", FOREIGN_VM, vm, "tcp", 22, false),
+    probe("internet", INTERNET, vm, "tcp", 3389, false),
+    probe("foreign vm", FOREIGN_VM, vm, "tcp", 3389, false),
+    probe("internet", INTERNET, vm, "icmp", undefined, false),
+    probe("foreign vm", FOREIGN_VM, vm, "icmp", undefined, false),
+  ]);
+}
+
+function starterProbes(ssh: boolean): Probe[] {
+  return [
+    probe("internet", INTERNET, "app", "tcp", 80, true),
+    // Ports of the app's services that are not published: nobody else's business either.
+    probe("foreign vm", FOREIGN_VM, "app", "tcp", 6379, false),
+    probe("foreign vm", FOREIGN_VM, "app", "tcp", 8080, false),
+    probe("internet", INTERNET, "app", "tcp", 6379, false),
+    ...closedPorts(["app"], ssh),
+  ];
+}
+
+function twoVmProbes(d: Deployment, ssh: boolean): Probe[] {
+  const front = appVm(d, "front");
+  return [
+    probe("internet", INTERNET, "front", "tcp", 80, true),
+    probe("internet", INTERNET, "back", "tcp", 80, false),
+    probe("front vm", front, "back", "tcp", 8080, true),
+    probe("front vm", front, "back", "udp", 8125, true),
+    probe("foreign vm", FOREIGN_VM, "back", "tcp", 8080, false),
+    probe("foreign vm", FOREIGN_VM, "back", "udp", 8125, false),
+    probe("internet", INTERNET, "back", "tcp", 8080, false),
+    probe("internet", INTERNET, "back", "udp", 8125, false),
+    // A private port of the back VM is not opened on the front VM.
+    probe("foreign vm", FOREIGN_VM, "front", "tcp", 8080, false),
+    ...closedPorts(["front", "back"], ssh),
+  ];
+}
+
+test("the evaluator follows GCP: lowest number wins, deny wins a tie, no match is the implied deny", () => {
+  const target = { network: "default", tags: ["t"] };
+  const allow = (name: string, priority: number): FirewallRule => ({ name, network: "default", priority, allows: [{ protocol: "tcp", ports: ["20-25"] }], sourceRanges: ["0.0.0.0/0"] });
+  const deny = (name: string, priority: number): FirewallRule => ({ name, network: "default", priority, denies: [{ protocol: "all" }], sourceRanges: ["0.0.0.0/0"], targetTags: ["t"] });
+  assert.deepEqual(reach([allow("a", 900), deny("d", 1000)], target, INTERNET, "tcp", 22), { allowed: true, rule: "a" });
+  assert.deepEqual(reach([allow("a", 1000), deny("d", 1000)], target, INTERNET, "tcp", 22), { allowed: false, rule: "d" });
+  assert.deepEqual(reach([allow("a", 65534)], target, INTERNET, "tcp", 22), { allowed: true, rule: "a" });
+  assert.deepEqual(reach([allow("a", 65534)], target, INTERNET, "tcp", 26), { allowed: false, rule: "implied deny ingress" });
+  assert.deepEqual(reach([{ ...deny("d", 0), targetTags: ["other"] }, allow("a", 1000)], target, INTERNET, "tcp", 22), { allowed: true, rule: "a" });
+  assert.deepEqual(reach([{ ...allow("a", 1000), network: "projects/p/global/networks/other" }], target, INTERNET, "tcp", 22).allowed, false);
+  // Source tags match VMs of the network, not addresses.
+  const tagged: FirewallRule = { name: "tags", network: "default", allows: [{ protocol: "udp" }], sourceTags: ["app"] };
+  assert.equal(reach([tagged], target, { ip: "10.128.0.5", tags: ["app"] }, "udp", 53).allowed, true);
+  assert.equal(reach([tagged], target, { ip: "10.128.0.5" }, "udp", 53).allowed, false);
+  // The default network as GCP creates it: everything internal, and 22, 3389 and ICMP from anywhere.
+  assert.equal(reach(defaultNetworkRules(), target, FOREIGN_VM, "tcp", 6379).rule, "default-allow-internal");
+  assert.equal(reach(defaultNetworkRules(), target, INTERNET, "tcp", 22).rule, "default-allow-ssh");
+  assert.equal(reach(defaultNetworkRules(), target, INTERNET, "tcp", 3389).rule, "default-allow-rdp");
+  assert.equal(reach(defaultNetworkRules(), target, INTERNET, "icmp").rule, "default-allow-icmp");
+  assert.equal(reach(defaultNetworkRules(), target, INTERNET, "tcp", 80).allowed, false);
+});
+
+test("every network kind gets a deny of all ingress to the app's VMs at 1000, with the app's allow rules above it at 900", async () => {
+  const kinds: [string, NetworkOptions][] = [
+    ["default", { kind: "default" }],
+    ["existing", { kind: "existing", subnetIds: [], network: "my-vpc", subnetwork: "my-subnet" }],
+    ["create", { kind: "create", cidr: "10.42.0.0/16" }],
+  ];
+  for (const [kind, network] of kinds) {
+    const d = await deploy(TWO_VMS, { plan: SPLIT_TWO, ssh: SSH_ON, network });
+    const deny = d.one(T.firewall, "aspire-deny-ingress");
+    assert.deepEqual(
+      { ...deny.inputs, network: undefined, description: undefined },
+      { network: undefined, description: undefined, direction: "INGRESS", priority: DENY_PRIORITY, denies: [{ protocol: "all" }], sourceRanges: ["0.0.0.0/0"], targetTags: [appNetworkTag("test")] },
+      kind,
+    );
+    assert.equal(DENY_PRIORITY, 1000);
+    assert.equal(ALLOW_PRIORITY, 900);
+    // On the VMs' own network, and every VM carries the tag it targets.
+    const instances = d.of(T.instance);
+    for (const i of instances) {
+      assert.equal(deny.inputs.network, i.inputs.networkInterfaces[0].network, kind);
+      assert.ok(i.inputs.tags.includes(appNetworkTag("test")), kind);
+    }
+    const allowRules = d.of(T.firewall).filter((f) => f !== deny);
+    assert.deepEqual(allowRules.map((f) => f.name).sort(), ["aspire-back-private", "aspire-front-public", "aspire-ssh"], kind);
+    for (const f of allowRules) {
+      assert.equal(f.inputs.priority, ALLOW_PRIORITY, `${kind}: ${f.name}`);
+      assert.equal(f.inputs.denies, undefined, `${kind}: ${f.name}`);
+      // The deny is created after the allow rules (an older stack's allows move to 900 first)...
+      assert.ok(deny.dependencies.some((u) => u.endsWith(`gcp:compute/firewall:Firewall::${f.name}`)), `${kind}: the deny does not wait for ${f.name}`);
+    }
+    // ...and before any instance.
+    for (const i of instances) assert.ok(i.dependencies.some((u) => u.endsWith("gcp:compute/firewall:Firewall::aspire-deny-ingress")), `${kind}: ${i.name} does not wait for the deny`);
+  }
+});
+
+test("exposure of the starter on the default network, with GCP's default rules: 80 from anywhere, nothing else; SSH only from its CIDRs and IAP when enabled", async () => {
+  for (const ssh of [false, true]) {
+    const d = await deploy(STARTER, { ssh: ssh ? SSH_ON : NO_SSH });
+    const { lines, wrong } = exposure(d, defaultNetworkRules(), starterProbes(ssh));
+    assert.deepEqual(wrong, [], `ssh ${ssh}:\n${lines.join("\n")}`);
+  }
+  // Without the deny, the default network's rules would open them (the test sees what it asserts).
+  const d = await deploy(STARTER);
+  const { wrong } = exposure(d, defaultNetworkRules(), starterProbes(false), "aspire-deny-ingress");
+  assert.deepEqual(
+    wrong.map((w) => w.replace(/,.*/, "")),
+    [
+      "foreign vm -> app tcp/6379: allowed (default-allow-internal)",
+      "foreign vm -> app tcp/8080: allowed (default-allow-internal)",
+      "internet -> app tcp/22: allowed (default-allow-ssh)",
+      "ssh cidr -> app tcp/22: allowed (default-allow-ssh)",
+      "iap -> app tcp/22: allowed (default-allow-ssh)",
+      "foreign vm -> app tcp/22: allowed (default-allow-internal)",
+      "internet -> app tcp/3389: allowed (default-allow-rdp)",
+      "foreign vm -> app tcp/3389: allowed (default-allow-internal)",
+      "internet -> app icmp: allowed (default-allow-icmp)",
+      "foreign vm -> app icmp: allowed (default-allow-internal)",
+    ],
+  );
+});
+
+test("exposure of two VMs on the default network: the private ports from the app's VMs only, nothing else but 80 on the front", async () => {
+  for (const ssh of [false, true]) {
+    const d = await deploy(TWO_VMS, { plan: SPLIT_TWO, ssh: ssh ? SSH_ON : NO_SSH });
+    const { lines, wrong } = exposure(d, defaultNetworkRules(), twoVmProbes(d, ssh));
+    assert.deepEqual(wrong, [], `ssh ${ssh}:\n${lines.join("\n")}`);
+    // The decisions come from the app's own rules, never the network's.
+    for (const line of lines) assert.match(line, /\((aspire-[a-z-]+)\)$/, line);
+  }
+});
+
+test("exposure on an existing network whose own rules allow everything at the default priority 1000", async () => {
+  const d = await deploy(TWO_VMS, { plan: SPLIT_TWO, network: { kind: "existing", subnetIds: [], network: "my-vpc", subnetwork: "my-subnet" } });
+  const broad: FirewallRule[] = [
+    { name: "allow-all-internal", network: "my-vpc", allows: [{ protocol: "all" }], sourceRanges: ["10.0.0.0/8"] },
+    { name: "allow-anything", network: "my-vpc", allows: [{ protocol: "tcp" }, { protocol: "udp" }, { protocol: "icmp" }], sourceRanges: ["0.0.0.0/0"] },
+    ...defaultNetworkRules("my-vpc"),
+  ];
+  const foreign: Source = { ip: "10.20.0.9", tags: ["some-other-app"] };
+  const probes = twoVmProbes(d, false).map((p) => (p.source === FOREIGN_VM ? { ...p, source: foreign } : p));
+  const { lines, wrong } = exposure(d, broad, probes);
+  assert.deepEqual(wrong, [], lines.join("\n"));
+  assert.ok(lines.includes("internet -> back tcp/8080: denied (aspire-deny-ingress)"), lines.join("\n"));
 });

@@ -10,6 +10,7 @@ import {
   checkAll,
   DEFAULT_POLICY_CONTEXT,
   disksEncrypted,
+  gcpIngressDefaultDeny,
   imdsv2Required,
   noOpenIngress,
   noSecretInUserData,
@@ -66,6 +67,8 @@ function gcpInstance(name: string, machineType = "t2a-standard-1", overrides: Re
       bootDisk: { autoDelete: true, initializeParams: { image: "ubuntu-os-cloud/ubuntu-2404-lts-arm64", type, size: 30, architecture: "ARM64" } },
       metadata: { "user-data": cloudConfig, "enable-oslogin": "TRUE" },
       shieldedInstanceConfig: { enableSecureBoot: false, enableVtpm: true, enableIntegrityMonitoring: true },
+      networkInterfaces: [{ network: "default", accessConfigs: [{}] }],
+      tags: ["app", name],
       ...overrides,
     },
   };
@@ -73,6 +76,10 @@ function gcpInstance(name: string, machineType = "t2a-standard-1", overrides: Re
 
 const ingressRule = (name: string, inputs: Record<string, unknown>): PolicyResource => ({ type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name, inputs: { securityGroupId: "sg-1", ...inputs } });
 const firewall = (name: string, inputs: Record<string, unknown>): PolicyResource => ({ type: "gcp:compute/firewall:Firewall", name, inputs: { network: "default", direction: "INGRESS", ...inputs } });
+
+/** The deny-all ingress rule the GCP component puts on the app's VMs (tag "app"). */
+const denyAll = (name: string, inputs: Record<string, unknown> = {}): PolicyResource =>
+  firewall(name, { priority: 1000, denies: [{ protocol: "all" }], sourceRanges: ["0.0.0.0/0"], targetTags: ["app"], ...inputs });
 
 /** A stack that follows every rule, on both clouds. */
 function compliant(): PolicyResource[] {
@@ -93,6 +100,7 @@ function compliant(): PolicyResource[] {
     firewall("web-public", { allows: [{ protocol: "tcp", ports: ["80", "443"] }], sourceRanges: ["0.0.0.0/0"], targetTags: ["web"] }),
     firewall("web-private", { allows: [{ protocol: "tcp", ports: ["5432", "6379"] }], sourceTags: ["app"], targetTags: ["web"] }),
     firewall("egress", { direction: "EGRESS", allows: [{ protocol: "all" }], destinationRanges: ["0.0.0.0/0"] }),
+    denyAll("app-deny-ingress"),
     { type: "gcp:secretmanager/secretVersion:SecretVersion", name: "app-cache-password", inputs: { secret: "projects/p/secrets/x", secretData: mockSecret("gcp-" + SECRET) } },
   ];
 }
@@ -108,7 +116,7 @@ test("a compliant stack on both clouds breaks no policy", () => {
 test("the policies are listed once each, with a description, in the order checkAll runs them", () => {
   assert.deepEqual(
     POLICIES.map((p) => p.name),
-    ["arm64-only", "imdsv2-required", "disks-encrypted", "no-open-ingress", "no-ssh-unless-enabled", "no-secret-in-user-data"],
+    ["arm64-only", "imdsv2-required", "disks-encrypted", "no-open-ingress", "no-ssh-unless-enabled", "no-secret-in-user-data", "gcp-ingress-default-deny"],
   );
   for (const p of POLICIES) assert.ok(p.description.length > 20, p.name);
   assert.deepEqual(POLICIES.filter((p) => p.usesContext).map((p) => p.name), ["no-open-ingress", "no-ssh-unless-enabled"]);
@@ -255,6 +263,42 @@ test("no-ssh-unless-enabled: SSH from 0.0.0.0/0 is caught, and with SSH off any 
   assert.equal(noSshUnlessEnabled([ingressRule("v6-world", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv6: "::/0" })], sshCtx).length, 1);
 });
 
+// --- gcp-ingress-default-deny ----------------------------------------------------------------
+
+test("gcp-ingress-default-deny: each GCP instance needs a deny-all ingress rule from 0.0.0.0/0 at 1000 or a smaller number", () => {
+  const vm = gcpInstance("web");
+  const check = (...rules: PolicyResource[]) => found(gcpIngressDefaultDeny([vm, ...rules]));
+  const caught = ["gcp-ingress-default-deny web"];
+  // Covered: by tag, by the whole network, with the default priority, by a path to the network.
+  assert.deepEqual(check(denyAll("deny")), []);
+  assert.deepEqual(check(denyAll("deny", { targetTags: undefined })), []);
+  assert.deepEqual(check(denyAll("deny", { priority: undefined })), []);
+  assert.deepEqual(check(denyAll("deny", { priority: 10, network: "projects/p/global/networks/default" })), []);
+  assert.deepEqual(check(denyAll("deny", { sourceRanges: undefined })), [], "an ingress rule without a source applies to 0.0.0.0/0");
+  // Not covered.
+  assert.deepEqual(check(), caught);
+  assert.deepEqual(check(denyAll("low", { priority: 65534 })), caught, "below the default 1000: an allow rule at 1000 would win");
+  assert.deepEqual(check(denyAll("other-tag", { targetTags: ["other"] })), caught);
+  assert.deepEqual(check(denyAll("other-net", { network: "my-vpc" })), caught);
+  assert.deepEqual(check(denyAll("off", { disabled: true })), caught);
+  assert.deepEqual(check(denyAll("egress", { direction: "EGRESS", sourceRanges: undefined, destinationRanges: ["0.0.0.0/0"] })), caught);
+  assert.deepEqual(check(denyAll("tcp-only", { denies: [{ protocol: "tcp" }] })), caught);
+  assert.deepEqual(check(denyAll("some-ports", { denies: [{ protocol: "all", ports: ["22"] }] })), caught);
+  assert.deepEqual(check(denyAll("internal", { sourceRanges: ["10.128.0.0/9"] })), caught);
+  assert.deepEqual(check(denyAll("v6", { sourceRanges: ["::/0"] })), caught);
+  assert.deepEqual(check(firewall("allow", { priority: 1000, allows: [{ protocol: "all" }], sourceRanges: ["0.0.0.0/0"], targetTags: ["app"] })), caught);
+  const [v] = gcpIngressDefaultDeny([vm, denyAll("low", { priority: 65534 })]);
+  assert.match(v.message, /at priority 1000 or a smaller number \(low has priority 65534\)/);
+  assert.match(v.message, /default-allow-internal/);
+  // AWS instances are not its business; the instance's other tag or its service account count too.
+  assert.deepEqual(gcpIngressDefaultDeny([awsInstance("aws")]), []);
+  assert.deepEqual(check(denyAll("own", { targetTags: ["web"] })), []);
+  const withAccount = gcpInstance("sa", "t2a-standard-1", { serviceAccount: { email: "vm@p.iam.gserviceaccount.com", scopes: [] } });
+  assert.deepEqual(gcpIngressDefaultDeny([withAccount, denyAll("sa", { targetTags: undefined, targetServiceAccounts: ["vm@p.iam.gserviceaccount.com"] })]), []);
+  assert.deepEqual(found(gcpIngressDefaultDeny([withAccount, denyAll("sa", { targetTags: undefined, targetServiceAccounts: ["other@p.iam.gserviceaccount.com"] })])), ["gcp-ingress-default-deny sa"]);
+  assert.deepEqual(found(checkAll([vm], ctx)), caught);
+});
+
 // --- no-secret-in-user-data ------------------------------------------------------------------
 
 const secretParam: PolicyResource = { type: "aws:ssm/parameter:Parameter", name: "app-cache-password", inputs: { name: "/aspire-arm/dev/cache-password", type: "SecureString", value: mockSecret(SECRET) } };
@@ -348,6 +392,12 @@ async function endToEnd(cloud: "aws" | "gcp", extra: Record<string, string>, ins
   // The rules did look at the instances: the same stack with an x86 type breaks arm64-only.
   const x86 = run.resources.map((r) => (r.type === instanceType ? { ...r, inputs: { ...r.inputs, [cloud === "aws" ? "instanceType" : "machineType"]: cloud === "aws" ? "t3.small" : "n2-standard-2" } } : r));
   assert.ok(checkAll(x86, ctx).some((v) => v.policy === "arm64-only"));
+  // On GCP, the deny of all other ingress is there: without it the stack breaks its policy.
+  if (cloud === "gcp") {
+    const open = run.resources.filter((r) => !(r.type === "gcp:compute/firewall:Firewall" && r.inputs.denies));
+    assert.equal(open.length, run.resources.length - 1);
+    assert.deepEqual(found(checkAll(open, ctx)), ["gcp-ingress-default-deny app-app"]);
+  }
 }
 
 test("end to end: the starter app on AWS breaks no policy, and no output holds the secret", async () => {

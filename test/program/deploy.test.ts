@@ -85,8 +85,17 @@ test("gcp: the starter app on one T2A VM with Shielded VM, OS Login and only por
   assert.equal(get(instance.inputs, "shieldedInstanceConfig", "enableVtpm"), true);
   assert.equal(get(instance.inputs, "shieldedInstanceConfig", "enableIntegrityMonitoring"), true);
   assert.equal(get(instance.inputs, "metadata", "enable-oslogin"), "TRUE");
-  const open = ofType(r, "gcp:compute/firewall:Firewall").filter((f) => (f.inputs.sourceRanges as string[] | undefined)?.includes("0.0.0.0/0"));
+  const firewalls = ofType(r, "gcp:compute/firewall:Firewall");
+  const open = firewalls.filter((f) => f.inputs.allows && (f.inputs.sourceRanges as string[] | undefined)?.includes("0.0.0.0/0"));
   assert.deepEqual(open.map((f) => f.inputs.allows), [[{ protocol: "tcp", ports: ["80"] }]]);
+  // Above a deny of everything else, whatever the default network's own rules allow.
+  assert.deepEqual(
+    firewalls.map((f) => [f.name, f.inputs.priority, f.inputs.allows ? "allow" : f.inputs.denies]),
+    [
+      ["app-app-public", 900, "allow"],
+      ["app-deny-ingress", 1000, [{ protocol: "all" }]],
+    ],
+  );
   const boot = userData(instance);
   assert.ok(!boot.includes(CANARY));
   assert.match(String(writtenFile(boot, "/etc/aspire-arm/vm.env")), /ASPIRE_SECRET_SOURCE='gcp-secret-manager'/);
