@@ -17,6 +17,7 @@ import { PlanPlacement, RecordingPlacement, endpointKey, HOST_GATEWAY, type Endp
 import { PlanError } from "./errors";
 import type { DeploymentPlan, ImageSource, ParameterPlan, PortPlan, PublicEndpoint, ServicePlan, VmPlan } from "./model";
 import { uniqueSafeNames } from "./names";
+import { nativeTextProblems } from "./native-text";
 import { DEFAULT_DATA_DISK_SIZE_GB, type PlanOptions } from "./options";
 import { fillKnownParameters, isStoredOnVm, planParameters } from "./parameters";
 import { assignVms, type AssignedVm } from "./vm-assignment";
@@ -90,6 +91,8 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
     return vmPlan(vm, servicePlans, mine, sites, targetPorts, options, parameters, [...peers].sort());
   });
 
+  const unitProblems = vms.flatMap((vm) => vm.services.flatMap(nativeTextProblems));
+  if (unitProblems.length) throw new PlanError(unitProblems);
   return { plan: { cloud: options.cloud, stack: options.stack, manifestFile: manifest.file, vms, parameters, dashboard: options.dashboard ?? false, domain: options.domain }, warnings };
 }
 

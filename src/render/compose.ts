@@ -1,6 +1,12 @@
 // The Docker Compose file of one VM: every container service, the reverse proxy and, when enabled,
 // the Aspire dashboard. Values go into `environment:` directly (YAML quoting is exact; compose
 // env_file parsing is not), secrets as `${ASPIRE_P_*}` filled from apply.sh's environment.
+//
+// Compose interpolates `$` in every string of the file, so the document is built from typed nodes
+// whose text is literal, except the values that interpolated() wrote on purpose (ComposeVariable),
+// and one pass doubles every literal `$` when the file is written. No text from the manifest can
+// become an interpolation, wherever it lands. Mounts use the long syntax: a target is a field,
+// never a `source:target` string to be split.
 import * as yaml from "js-yaml";
 import type { DeploymentPlan, ServicePlan, VmPlan } from "../plan";
 import { HOST_GATEWAY } from "../plan";
@@ -10,13 +16,46 @@ import { VOLUMES_DIR } from "./vm-paths";
 import { CADDY_IMAGE } from "./caddyfile";
 import { volumeDirName } from "./volumes";
 
-type ComposeService = Record<string, unknown>;
+/** Text that is compose syntax already (`$$` for `$`, `${ASPIRE_P_*}` for secrets). */
+export class ComposeVariable {
+  constructor(readonly text: string) {}
+}
+
+/** A leaf of the compose document: literal text, or text that is interpolated on purpose. */
+export type ComposeText = string | ComposeVariable;
+
+export type ComposeMount =
+  | { readonly type: "volume"; readonly source?: string; readonly target: string; readonly read_only?: true }
+  | { readonly type: "bind"; readonly source: string; readonly target: string; readonly read_only?: true; readonly bind: { readonly create_host_path: true } };
+
+export interface ComposeServiceNode {
+  readonly image: ComposeText;
+  readonly entrypoint?: readonly ComposeText[];
+  readonly command?: readonly ComposeText[];
+  readonly environment?: Readonly<Record<string, ComposeText>>;
+  readonly ports?: readonly string[];
+  readonly volumes?: readonly (ComposeMount | string)[];
+  readonly extra_hosts?: readonly string[];
+  readonly depends_on?: readonly string[];
+  readonly restart: "unless-stopped";
+}
+
+export interface ComposeDocument {
+  readonly services: Readonly<Record<string, ComposeServiceNode>>;
+  readonly volumes?: Readonly<Record<string, { readonly driver?: string; readonly driver_opts?: Readonly<Record<string, string>> }>>;
+}
 
 export function renderCompose(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): string | undefined {
+  const doc = composeDocument(plan, vm, ctx);
+  if (!doc) return undefined;
+  return `# Docker Compose file of VM ${vm.name}, stack ${plan.stack}. Written by aspire-arm: edits are replaced on the next deploy.\n` + yaml.dump(composeText(doc), { lineWidth: -1, noRefs: true, quotingType: '"' });
+}
+
+export function composeDocument(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): ComposeDocument | undefined {
   const containers = vm.services.filter((s) => s.runAs === "container");
   if (containers.length === 0 && !vm.proxy) return undefined;
-  const services: Record<string, ComposeService> = {};
-  const volumes: Record<string, unknown> = {};
+  const services: Record<string, ComposeServiceNode> = {};
+  const volumes: Record<string, NonNullable<ComposeDocument["volumes"]>[string]> = {};
   const nativeTargets = vm.services.some((s) => s.runAs === "native");
 
   for (const s of containers) {
@@ -39,30 +78,48 @@ export function renderCompose(plan: DeploymentPlan, vm: VmPlan, ctx: RenderConte
     volumes["caddy-data"] = {};
     volumes["caddy-config"] = {};
   }
-  const doc: Record<string, unknown> = { services };
-  if (Object.keys(volumes).length) doc.volumes = volumes;
-  return `# Docker Compose file of VM ${vm.name}, stack ${plan.stack}. Written by aspire-arm: edits are replaced on the next deploy.\n` + yaml.dump(doc, { lineWidth: -1, noRefs: true, quotingType: '"' });
+  return Object.keys(volumes).length ? { services, volumes } : { services };
 }
 
-function containerService(plan: DeploymentPlan, vm: VmPlan, s: ServicePlan, ctx: RenderContext, nativeTargets: boolean): ComposeService {
-  const out: ComposeService = { image: escapeDollar(imageReference(plan, s, ctx)) };
-  if (s.entrypoint !== undefined) out.entrypoint = [escapeDollar(s.entrypoint)];
-  // args stay an exec array, never re-quoted: `sh -c "<script>"` keeps its $VARS for the shell.
-  if (s.args.length) out.command = s.args.map(interpolated);
-  if (Object.keys(s.env).length) out.environment = Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, interpolated(v)]));
+function containerService(plan: DeploymentPlan, vm: VmPlan, s: ServicePlan, ctx: RenderContext, nativeTargets: boolean): ComposeServiceNode {
   const ports = s.ports
     .filter((p) => p.hostPort !== undefined)
     .map((p) => `${p.exposure === "local" ? "127.0.0.1:" : ""}${p.hostPort}:${p.targetPort}${p.protocol === "udp" ? "/udp" : ""}`);
-  if (ports.length) out.ports = ports;
-  const mounts = [
-    ...s.volumes.map((v) => (v.name ? `${v.name}:${v.target}${v.readOnly ? ":ro" : ""}` : v.target)),
-    ...s.bindMounts.map((b, i) => `./files/${s.name}/${i}:${b.target}${b.readOnly ? ":ro" : ""}`),
+  const readOnly = (ro: boolean) => (ro ? { read_only: true as const } : {});
+  const mounts: ComposeMount[] = [
+    ...s.volumes.map((v): ComposeMount => ({ type: "volume", ...(v.name ? { source: v.name } : {}), target: v.target, ...readOnly(v.readOnly) })),
+    // The folder is written with the app config; created empty when its source was not found.
+    ...s.bindMounts.map((b, i): ComposeMount => ({ type: "bind", source: `./files/${s.name}/${i}`, target: b.target, ...readOnly(b.readOnly), bind: { create_host_path: true } })),
   ];
-  if (mounts.length) out.volumes = mounts;
-  // Other VMs resolve through the stack's private DNS zone; only the host itself needs a name here.
-  if (nativeTargets) out.extra_hosts = [`${HOST_GATEWAY}:host-gateway`];
   const deps = s.dependsOn.filter((d) => vm.services.some((x) => x.name === d && x.runAs === "container"));
-  if (deps.length) out.depends_on = deps;
-  out.restart = "unless-stopped";
-  return out;
+  const variable = (v: Parameters<typeof interpolated>[0]) => new ComposeVariable(interpolated(v));
+  return {
+    image: imageReference(plan, s, ctx),
+    ...(s.entrypoint !== undefined ? { entrypoint: [s.entrypoint] } : {}),
+    // args stay an exec array, never re-quoted: `sh -c "<script>"` keeps its $VARS for the shell.
+    ...(s.args.length ? { command: s.args.map(variable) } : {}),
+    ...(Object.keys(s.env).length ? { environment: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, variable(v)])) } : {}),
+    ...(ports.length ? { ports } : {}),
+    ...(mounts.length ? { volumes: mounts } : {}),
+    // Other VMs resolve through the stack's private DNS zone; only the host itself needs a name here.
+    ...(nativeTargets ? { extra_hosts: [`${HOST_GATEWAY}:host-gateway`] } : {}),
+    ...(deps.length ? { depends_on: deps } : {}),
+    restart: "unless-stopped",
+  };
+}
+
+/** The document as compose reads it: literal `$` doubled everywhere, interpolations kept. Keys
+ *  are names checked by the manifest stage (services, env names, volumes), which hold no `$`. */
+function composeText(node: unknown): unknown {
+  if (node instanceof ComposeVariable) return node.text;
+  if (typeof node === "string") return escapeDollar(node);
+  if (Array.isArray(node)) return node.map(composeText);
+  if (node !== null && typeof node === "object")
+    return Object.fromEntries(
+      Object.entries(node).map(([k, v]) => {
+        if (k.includes("$")) throw new Error(`compose key ${JSON.stringify(k)} holds a $, which the manifest checks should have refused`);
+        return [k, composeText(v)];
+      }),
+    );
+  return node;
 }

@@ -1,7 +1,7 @@
 // systemd units and environment templates of .NET projects that run natively (dotnet runtime):
 // one unit, one dynamic user, one working directory and one environment file per service.
-import { PlanError, type ServicePlan, type VmPlan } from "../plan";
-import { interpolated } from "./interpolate";
+import type { ServicePlan, VmPlan } from "../plan";
+import { escapeDollar, interpolated } from "./interpolate";
 import { secretVariable } from "./secret-names";
 import { APP_UNIT, NATIVE_APPS_DIR, RENDERED_ENV_DIR } from "./vm-paths";
 
@@ -23,7 +23,8 @@ function nativeService(vm: VmPlan, s: ServicePlan): NativeServiceFiles {
   if (!s.assembly) throw new Error(`${s.name}: only .NET projects run natively`);
   const assembly = s.assembly;
   const dir = `${NATIVE_APPS_DIR}/${s.name}`;
-  const exec = [`/usr/bin/dotnet`, `${dir}/${assembly}.dll`, ...s.args.map(interpolated)].map(systemdWord).join(" ");
+  // The assembly is named after the project file, text of the manifest: `$` must not expand.
+  const exec = [`/usr/bin/dotnet`, `${dir}/${escapeDollar(assembly)}.dll`, ...s.args.map(interpolated)].map(systemdWord).join(" ");
   const deps = s.dependsOn.map((d) => {
     const other = vm.services.find((x) => x.name === d);
     return other?.runAs === "native" ? `aspire-${d}.service` : APP_UNIT;
@@ -59,9 +60,8 @@ WantedBy=multi-user.target
   for (const a of s.args) for (const p of a.parts) if (typeof p !== "string" && p.kind === "parameter") argSecrets.add(secretVariable(p.parameter, p.filters.length > 0));
   const lines = Object.entries(s.env).map(([k, v]) => {
     const text = interpolated(v);
-    // The template is one variable a line: a value with a line break cannot be written into it.
-    if (text.includes("\n"))
-      throw new PlanError([{ resource: s.resource, field: `env.${k}`, message: `the value has a line break, which a systemd environment file cannot hold: run ${s.resource} in a container (runtime docker) or remove the line break.` }]);
+    // One variable a line: the plan refused control characters in native services' values.
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(text)) throw new Error(`${s.resource} env.${k}: a control character reached a systemd environment file`);
     return `${k}=${text}`;
   });
   for (const v of argSecrets) lines.push(`${v}=\${${v}}`);
@@ -70,5 +70,6 @@ WantedBy=multi-user.target
 
 /** One ExecStart word: double-quoted, with systemd's escapes; `$$` and `${VAR}` from interpolated() are systemd syntax too. */
 function systemdWord(text: string): string {
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw new Error(`a control character reached an ExecStart word: ${JSON.stringify(text)}`);
   return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/%/g, "%%")}"`;
 }

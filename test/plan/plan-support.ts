@@ -68,7 +68,7 @@ export interface ComposeService {
   readonly command?: string[];
   readonly environment?: Record<string, string>;
   readonly ports?: string[];
-  readonly volumes?: string[];
+  readonly volumes?: (string | { readonly type: string; readonly source?: string; readonly target: string; readonly read_only?: boolean })[];
   readonly extra_hosts?: string[];
   readonly depends_on?: string[];
   readonly restart?: string;

@@ -1,0 +1,97 @@
+// Native .NET services' units (runtime dotnet): the manifest's args become exactly the process's
+// argv as systemd reads ExecStart, and nothing from the manifest can add a line (a directive) to a
+// unit or to its environment file.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { checkManifest, type Diagnostic } from "../../src/manifest";
+import { buildPlan, PlanError, type PlanOptions } from "../../src/plan";
+import { render } from "../plan/plan-support";
+
+function planOf(resources: Record<string, unknown>, options: Partial<PlanOptions> = {}) {
+  const result = checkManifest({ file: "/apps/t/aspire-manifest.json", dir: "/apps/t", document: { resources } });
+  assert.deepEqual(result.errors, []);
+  return buildPlan(result.manifest!, { cloud: "aws", stack: "dev", runtime: "dotnet", ...options }).plan;
+}
+
+function planErrors(resources: Record<string, unknown>, options: Partial<PlanOptions> = {}): Diagnostic[] {
+  try {
+    planOf(resources, options);
+  } catch (e) {
+    if (e instanceof PlanError) return [...e.diagnostics];
+    throw e;
+  }
+  assert.fail("expected a PlanError");
+}
+
+/** ExecStart as systemd splits it (systemd.service "Command lines"): words, double quotes with C
+ *  escapes, `%%` for `%`, `$$` for `$` and `${VAR}` from the environment. */
+function execStartArgv(line: string, env: Record<string, string>): string[] {
+  const words: string[] = [];
+  let i = 0;
+  while (i < line.length) {
+    if (line[i] === " ") {
+      i++;
+      continue;
+    }
+    assert.equal(line[i], '"', `every word is quoted: ${line.slice(i)}`);
+    let word = "";
+    for (i++; line[i] !== '"'; i++) {
+      assert.ok(i < line.length, "unterminated word");
+      if (line[i] === "\\") word += line[++i];
+      else word += line[i];
+    }
+    i++;
+    words.push(word);
+  }
+  return words.map((w) =>
+    w
+      .replace(/%%/g, "\u0000")
+      .replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name) => (name ? (env[name] ?? "") : "$"))
+      .replace(/\u0000/g, "%"),
+  );
+}
+
+const project = (extra: Record<string, unknown>) => ({ type: "project.v0", path: "Api/Api.csproj", bindings: { http: { scheme: "http" } }, ...extra });
+
+test("ExecStart gives the process exactly the manifest's args: quotes, backslashes, %, $ and ; stay text", () => {
+  const args = ['say "hi"', "C:\\path\\", "50%", "%n", "$HOME", "${HOME}", "$$", "a;b", "; ExecStartPre=+/bin/sh", "--urls", "{p.value}"];
+  const plan = planOf({ p: { type: "parameter.v0", value: "{p.inputs.value}", inputs: { value: { type: "string", secret: true } } }, api: project({ args }) });
+  const unit = render(plan, plan.vms[0]).appConfig.find((f) => f.path === "units/aspire-api.service")?.content ?? "";
+  const exec = unit.split("\n").filter((l) => l.startsWith("ExecStart"));
+  assert.equal(exec.length, 1, "one ExecStart and no other Exec line");
+  const argv = execStartArgv(exec[0].slice("ExecStart=".length), { ASPIRE_P_P: "s3cr$t", HOME: "/root" });
+  assert.deepEqual(argv, ["/usr/bin/dotnet", "/opt/aspire-arm/apps/api/Api.dll", ...args.slice(0, -1), "s3cr$t"]);
+});
+
+test("an assembly named with a $ is not expanded by systemd", () => {
+  const plan = planOf({ api: project({ path: "Api/$HOME.csproj" }) });
+  const unit = render(plan, plan.vms[0]).appConfig.find((f) => f.path === "units/aspire-api.service")?.content ?? "";
+  const exec = unit.split("\n").find((l) => l.startsWith("ExecStart=")) ?? "";
+  assert.deepEqual(execStartArgv(exec.slice("ExecStart=".length), { HOME: "/root" }), ["/usr/bin/dotnet", "/opt/aspire-arm/apps/api/$HOME.dll"]);
+});
+
+test("a line break, CR, tab or any control character in a native service's arg is refused, naming resource and field", () => {
+  for (const bad of ["--urls\nExecStart=+/bin/sh -c 'id'\n#", "a\rb", "a\tb", "a\u001bb", "a\u007fb"]) {
+    const errors = planErrors({ worker: project({ args: ["ok", bad] }) });
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.equal(errors[0].resource, "worker");
+    assert.equal(errors[0].field, "args.1");
+    assert.match(errors[0].message, /systemd unit line cannot hold: run worker in a container/);
+  }
+});
+
+test("env values with line breaks or CR are refused for native services; the same manifest runs in a container", () => {
+  const resources = { api: project({ env: { A: "line1\nline2", B: "cr\r", C: "tab\tok" } }) };
+  const errors = planErrors(resources);
+  assert.deepEqual(
+    errors.map((e) => `${e.resource} ${e.field}`),
+    ["api env.A", "api env.B"],
+  );
+  const docker = planOf(resources, { runtime: "docker" });
+  assert.equal(docker.vms[0].services[0].runAs, "container");
+});
+
+test("a parameter's value from stack config with a line break is refused too (it is written into the env file)", () => {
+  const errors = planErrors({ p: { type: "parameter.v0", value: "{p.inputs.value}", inputs: { value: { type: "string" } } }, api: project({ env: { P: "{p.value}" } }) }, { parameters: { p: "a\nExecStartPre=+/bin/id" } });
+  assert.deepEqual(errors.map((e) => `${e.resource} ${e.field}`), ["api env.P"]);
+});
