@@ -18,6 +18,7 @@ import { PlanError } from "./errors";
 import type { DeploymentPlan, ImageSource, ParameterPlan, PortPlan, PublicEndpoint, ServicePlan, VmPlan } from "./model";
 import { uniqueSafeNames } from "./names";
 import { nativeTextProblems } from "./native-text";
+import { secretNameCollisions } from "./secret-names";
 import { DEFAULT_DATA_DISK_SIZE_GB, type PlanOptions } from "./options";
 import { fillKnownParameters, isStoredOnVm, planParameters } from "./parameters";
 import { assignVms, type AssignedVm } from "./vm-assignment";
@@ -72,6 +73,10 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
   const dashboardVm = options.dashboard ? assignment.vms[0].name : undefined;
   const projectSites = services.filter(isProject).map((s) => sites.get(s.name) as ServiceSite);
   if (dashboardVm) parameters.push(dashboardTokenParameter);
+  // Two parameters whose secrets would share a store entry or a variable would read each other's value.
+  const collisions = secretNameCollisions(parameters.filter(isStoredOnVm).map((p) => p.name));
+  if (collisions.length)
+    throw new PlanError(collisions.map(([first, second, what]) => ({ resource: second, field: null, message: `parameters ${first} and ${second} would share the ${what}, so one would read the other's value: rename one of them in the AppHost.` })));
 
   const vms: VmPlan[] = assignment.vms.map((vm) => {
     const mine = services.filter((s) => sites.get(s.name)?.vm === vm.name);

@@ -8,3 +8,4 @@ export { isStoredOnVm } from "./parameters";
 export { DASHBOARD_TOKEN_PARAMETER } from "./dashboard";
 export { safeName, envName } from "./names";
 export { isArmInstanceType, armEquivalent, nonArmTypeMessage, gcpDiskType } from "./arm-types";
+export { secretPrefix, secretStoreName, secretVariable, secretNameCollisions } from "./secret-names";

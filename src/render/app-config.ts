@@ -4,11 +4,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { diagnostic, type Diagnostic } from "../manifest";
-import type { DeploymentPlan, VmPlan } from "../plan";
+import { secretStoreName, secretVariable, type DeploymentPlan, type VmPlan } from "../plan";
 import { renderCaddyfile } from "./caddyfile";
 import { renderCompose } from "./compose";
 import { imageReference, type RenderContext } from "./context";
-import { secretStoreName, secretVariable } from "./secret-names";
 import { renderNativeServices } from "./systemd";
 import { volumeDirName } from "./volumes";
 

@@ -3,10 +3,9 @@
 // depends only on the VM's shape (runtime, secret source, data disk), never on the app, so app
 // changes can be delivered to a running VM without touching its user data.
 import * as yaml from "js-yaml";
-import type { DeploymentPlan, VmPlan } from "../plan";
+import { secretPrefix, type DeploymentPlan, type VmPlan } from "../plan";
 import type { ConfigFile } from "./app-config";
 import type { RenderContext } from "./context";
-import { secretPrefix } from "./secret-names";
 import { APP_DIR, APP_UNIT, DATA_DIR, LIB_DIR, VM_ENV_FILE } from "./vm-paths";
 import { vmScript } from "./vm-scripts";
 

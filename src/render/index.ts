@@ -7,5 +7,5 @@ export { renderCompose } from "./compose";
 export { renderCaddyfile, CADDY_IMAGE } from "./caddyfile";
 export { renderNativeServices } from "./systemd";
 export { defaultSecretSource, imageReference, type RenderContext, type SecretSource } from "./context";
-export { secretPrefix, secretStoreName, secretVariable } from "./secret-names";
+export { secretPrefix, secretStoreName, secretVariable } from "../plan";
 export * from "./vm-paths";

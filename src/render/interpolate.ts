@@ -1,7 +1,7 @@
 // Writes a plan Value as text for files that interpolate `${VAR}` (Docker Compose, and our own
 // env templates): literal `$` doubled, secret parameters as variables the VM fills in.
 import type { Value } from "../manifest";
-import { secretVariable } from "./secret-names";
+import { secretVariable } from "../plan";
 
 export function interpolated(value: Value): string {
   return value.parts

@@ -1,8 +1,7 @@
 // systemd units and environment templates of .NET projects that run natively (dotnet runtime):
 // one unit, one dynamic user, one working directory and one environment file per service.
-import type { ServicePlan, VmPlan } from "../plan";
+import { secretVariable, type ServicePlan, type VmPlan } from "../plan";
 import { escapeDollar, interpolated } from "./interpolate";
-import { secretVariable } from "./secret-names";
 import { APP_UNIT, NATIVE_APPS_DIR, RENDERED_ENV_DIR } from "./vm-paths";
 
 export interface NativeServiceFiles {

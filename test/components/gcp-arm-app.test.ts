@@ -221,11 +221,11 @@ test("user data is the plain #cloud-config, reads secrets from Secret Manager, a
   assert.equal(metadata["ssh-keys"], undefined);
   // The value goes to Secret Manager only, under the stack's prefix.
   const secret = d.one(T.secret, "aspire-cache-password").inputs;
-  assert.equal(secret.secretId, "aspire-arm-test-cache-password");
+  assert.equal(secret.secretId, "aspire-arm-test--cache-password");
   assert.match(secret.secretId, /^[a-zA-Z0-9_-]{1,255}$/);
   assert.deepEqual(secret.replication, { auto: {} });
   const version = d.one(T.secretVersion, "aspire-cache-password").inputs;
-  assert.equal(version.secret, "projects/demo/secrets/aspire-arm-test-cache-password");
+  assert.equal(version.secret, "projects/demo/secrets/aspire-arm-test--cache-password");
   // A Pulumi secret all the way: encrypted in the state, masked in diffs.
   assert.equal(version.secretData[pulumi.runtime.specialSigKey], pulumi.runtime.specialSecretSig);
   assert.equal(version.secretData.value, CANARIES["cache-password"]);
@@ -358,7 +358,7 @@ test("the Artifact Registry repository exists for built images, and only VMs tha
 
 test("each VM's service account reads its own secrets only, and the instance waits for them", async () => {
   const d = await deploy(POSTGRES, { plan: SPLIT_POSTGRES });
-  assert.deepEqual(d.of(T.secret).map((s) => s.inputs.secretId).sort(), ["aspire-arm-test-api-key", "aspire-arm-test-postgres-password"]);
+  assert.deepEqual(d.of(T.secret).map((s) => s.inputs.secretId).sort(), ["aspire-arm-test--api-key", "aspire-arm-test--postgres-password"]);
   const member = (vm: string) => `serviceAccount:${d.one(T.account, `aspire-${vm}`).inputs.accountId}@demo.iam.gserviceaccount.com`;
   const readable = (vm: string) =>
     d
@@ -369,8 +369,8 @@ test("each VM's service account reads its own secrets only, and the instance wai
         return g.inputs.secretId;
       })
       .sort();
-  assert.deepEqual(readable("db"), ["projects/demo/secrets/aspire-arm-test-postgres-password"]);
-  assert.deepEqual(readable("app"), ["projects/demo/secrets/aspire-arm-test-api-key", "projects/demo/secrets/aspire-arm-test-postgres-password"]);
+  assert.deepEqual(readable("db"), ["projects/demo/secrets/aspire-arm-test--postgres-password"]);
+  assert.deepEqual(readable("app"), ["projects/demo/secrets/aspire-arm-test--api-key", "projects/demo/secrets/aspire-arm-test--postgres-password"]);
   assert.equal(d.of(T.secretIam).length, 3);
   const accountIds = d.of(T.account).map((a) => a.inputs.accountId);
   assert.equal(new Set(accountIds).size, 2);
@@ -467,7 +467,7 @@ test("with the dashboard on, its port is public, its URL an output, and its logi
   const ip = d.one(T.instance, "aspire-app").state.networkInterfaces[0].accessConfigs[0].natIp;
   assert.equal(await value(d.app.dashboardUrl as pulumi.Output<string>), `http://${ip}:18888`);
   assert.deepEqual(await value(d.app.endpoints), { "webfrontend/http": `http://${ip}` });
-  assert.deepEqual(d.of(T.secret).map((s) => s.inputs.secretId).sort(), ["aspire-arm-test-aspire-dashboard-token", "aspire-arm-test-cache-password"]);
+  assert.deepEqual(d.of(T.secret).map((s) => s.inputs.secretId).sort(), ["aspire-arm-test--aspire-dashboard-token", "aspire-arm-test--cache-password"]);
   assert.equal(d.of(T.secretIam).length, 2);
 });
 

@@ -92,11 +92,11 @@ test("the user data holds only secret names: secrets.list lines `name VAR` per V
 test("on gcp the store prefix is the stack's secret id prefix", () => {
   const plan = planFile(manifestFile, { cloud: "gcp", stack: "prod", parameters: { region: "eu-west-1" } });
   const files = writeFilesOf(render(plan, vmOf(plan, "app")).cloudConfig);
-  assert.match(files.get("/etc/aspire-arm/vm.env") ?? "", /^ASPIRE_SECRET_PREFIX='aspire-arm-prod-'$/m);
+  assert.match(files.get("/etc/aspire-arm/vm.env") ?? "", /^ASPIRE_SECRET_PREFIX='aspire-arm-prod--'$/m);
   assert.equal(files.get("/etc/aspire-arm/app/secrets.list"), `${SECRETS_HEADER}api-key ASPIRE_P_API_KEY\ndb-password ASPIRE_P_DB_PASSWORD\n`);
 });
 
-test("secret env values in compose are ${ASPIRE_P_...} references, the uri-encoded one as ..._URI", () => {
+test("secret env values in compose are ${ASPIRE_P_...} references, the uri-encoded one as ...__URI", () => {
   const plan = planFile(manifestFile, { parameters: { "api-key": CANARY, region: "eu-west-1" } });
   const text = appFiles(plan, "app").get("compose.yaml") as string;
   assert.deepEqual(composeSchemaErrors(text), []);
@@ -104,7 +104,7 @@ test("secret env values in compose are ${ASPIRE_P_...} references, the uri-encod
   const api = composeService(compose, "api").environment ?? {};
   assert.equal(api.ExternalApi__Key, "${ASPIRE_P_API_KEY}");
   assert.equal(api.ConnectionStrings__postgres, "Host=postgres;Port=5432;Username=postgres;Password=${ASPIRE_P_DB_PASSWORD}");
-  assert.equal(api.POSTGRES_URI, "postgresql://postgres:${ASPIRE_P_DB_PASSWORD_URI}@postgres:5432");
+  assert.equal(api.POSTGRES_URI, "postgresql://postgres:${ASPIRE_P_DB_PASSWORD__URI}@postgres:5432");
   assert.equal(composeService(compose, "postgres").environment?.POSTGRES_PASSWORD, "${ASPIRE_P_DB_PASSWORD}");
   // Every value that carries a secret is marked secret in the plan.
   const env = findService(plan, "api").env;

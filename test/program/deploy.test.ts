@@ -99,7 +99,7 @@ test("gcp: the starter app on one T2A VM with Shielded VM, OS Login and only por
   const boot = userData(instance);
   assert.ok(!boot.includes(CANARY));
   assert.match(String(writtenFile(boot, "/etc/aspire-arm/vm.env")), /ASPIRE_SECRET_SOURCE='gcp-secret-manager'/);
-  assert.deepEqual(ofType(r, "gcp:secretmanager/secret:Secret").map((s) => s.inputs.secretId), ["aspire-arm-test-cache-password"]);
+  assert.deepEqual(ofType(r, "gcp:secretmanager/secret:Secret").map((s) => s.inputs.secretId), ["aspire-arm-test--cache-password"]);
 });
 
 test("c4a machine types boot from hyperdisk-balanced", async () => {

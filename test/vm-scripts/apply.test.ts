@@ -184,7 +184,7 @@ function suite(script: string): void {
     assert.deepEqual(calls(r, "docker"), [`docker compose -p aspire -f ${p.app}/compose.yaml up -d --remove-orphans`]);
     const env = readEnv0(path.join(p.fakeState, "docker-env"));
     assert.equal(env.ASPIRE_P_CACHE_PASSWORD, SECRET);
-    assert.equal(env.ASPIRE_P_CACHE_PASSWORD_URI, encodeURIComponent(SECRET).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()));
+    assert.equal(env.ASPIRE_P_CACHE_PASSWORD__URI, encodeURIComponent(SECRET).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()));
     // Exported for compose only: systemctl (run later by the same script) does not see them.
     const systemctlEnv = readEnv0(path.join(p.fakeState, "systemctl-env"));
     assert.ok(!Object.keys(systemctlEnv).some((k) => k.startsWith("ASPIRE_P_")));

@@ -131,16 +131,16 @@ const NON_STDLIB_IMPORTS = [
 ].join("\n");
 
 function suite(script: string): void {
-  test("file source: a nasty value survives `set -a; . secrets.env` exactly, and _URI is percent-encoded", (t) => {
+  test("file source: a nasty value survives `set -a; . secrets.env` exactly, and __URI is percent-encoded", (t) => {
     const s = fileSetup(t, { "cache-password": NASTY, plain: "a b/c!'()*~", accents: "é€" }, "# store-name variable\n\ncache-password ASPIRE_P_CACHE_PASSWORD\nplain ASPIRE_P_PLAIN\n  accents   ASPIRE_P_ACCENTS  \n");
     const r = runSync(script, ["--vm-env", s.vmEnv, "--list", s.listFile, "--out", s.out]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(sourced(s.out, "ASPIRE_P_CACHE_PASSWORD"), NASTY);
     assert.equal(sourced(s.out, "ASPIRE_P_PLAIN"), "a b/c!'()*~");
     // Uri.EscapeDataString: only A-Z a-z 0-9 - . _ ~ stay as they are.
-    assert.equal(sourced(s.out, "ASPIRE_P_PLAIN_URI"), "a%20b%2Fc%21%27%28%29%2A~");
-    assert.equal(sourced(s.out, "ASPIRE_P_ACCENTS_URI"), "%C3%A9%E2%82%AC");
-    const uri = sourced(s.out, "ASPIRE_P_CACHE_PASSWORD_URI");
+    assert.equal(sourced(s.out, "ASPIRE_P_PLAIN__URI"), "a%20b%2Fc%21%27%28%29%2A~");
+    assert.equal(sourced(s.out, "ASPIRE_P_ACCENTS__URI"), "%C3%A9%E2%82%AC");
+    const uri = sourced(s.out, "ASPIRE_P_CACHE_PASSWORD__URI");
     assert.match(uri, /^[A-Za-z0-9\-._~%]+$/);
     assert.equal(decodeURIComponent(uri), NASTY);
     // Sourcing ran nothing: `$(id)` and backticks stayed text.
@@ -195,7 +195,7 @@ function suite(script: string): void {
     assert.equal(fs.readFileSync(s.out, "utf8").split("\n").filter((l) => l && !l.startsWith("#")).length, 0);
   });
 
-  test("templates: ${VAR} and ${VAR_URI} filled, $$ is $, the rest verbatim, systemd-quoted, 0600; stale files removed", (t) => {
+  test("templates: ${VAR} and ${VAR__URI} filled, $$ is $, the rest verbatim, systemd-quoted, 0600; stale files removed", (t) => {
     const s = fileSetup(t, { "cache-password": NASTY }, "cache-password ASPIRE_P_CACHE_PASSWORD\n");
     const templates = path.join(s.dir, "env");
     const rendered = path.join(s.dir, "run", "aspire-arm", "env");
@@ -204,7 +204,7 @@ function suite(script: string): void {
       path.join(templates, "api.env.in"),
       [
         "ConnectionStrings__cache=cache:6379,password=${ASPIRE_P_CACHE_PASSWORD}",
-        "CACHE_URL=redis://:${ASPIRE_P_CACHE_PASSWORD_URI}@cache:6379",
+        "CACHE_URL=redis://:${ASPIRE_P_CACHE_PASSWORD__URI}@cache:6379",
         "PRICE=$$5 and $$$$ and ${ASPIRE_P_CACHE_PASSWORD}$$",
         'QUOTES=say "hi" `now` \\ back',
         "ASPNETCORE_URLS=http://+:8080",
@@ -314,9 +314,9 @@ function suite(script: string): void {
   });
 
   test("gcp-secret-manager: metadata token and project id, then versions/latest:access per secret", async (t) => {
-    const server = await fakeGcp(t, { "aspire-arm-dev-cache-password": NASTY });
+    const server = await fakeGcp(t, { "aspire-arm-dev--cache-password": NASTY });
     const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, { ASPIRE_SECRET_SOURCE: "gcp-secret-manager", ASPIRE_SECRET_PREFIX: "aspire-arm-dev-", ASPIRE_GCP_PROJECT: "" });
+    const vmEnv = writeVmEnv(dir, { ASPIRE_SECRET_SOURCE: "gcp-secret-manager", ASPIRE_SECRET_PREFIX: "aspire-arm-dev--", ASPIRE_GCP_PROJECT: "" });
     const list = path.join(dir, "secrets.list");
     fs.writeFileSync(list, "cache-password ASPIRE_P_CACHE_PASSWORD\n");
     const out = path.join(dir, "secrets.env");
@@ -324,21 +324,21 @@ function suite(script: string): void {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(sourced(out, "ASPIRE_P_CACHE_PASSWORD"), NASTY);
     assert.ok(server.seen.some((s) => s.url === "/computeMetadata/v1/project/project-id"));
-    assert.ok(server.seen.some((s) => s.url === "/v1/projects/my-proj/secrets/aspire-arm-dev-cache-password/versions/latest:access"));
+    assert.ok(server.seen.some((s) => s.url === "/v1/projects/my-proj/secrets/aspire-arm-dev--cache-password/versions/latest:access"));
     assert.ok(!(r.stdout + r.stderr).includes(NASTY));
   });
 
   test("gcp-secret-manager: ASPIRE_GCP_PROJECT wins over the metadata server; a missing secret names it", async (t) => {
-    const server = await fakeGcp(t, { "aspire-arm-dev-present": "PRESENT-VALUE" });
+    const server = await fakeGcp(t, { "aspire-arm-dev--present": "PRESENT-VALUE" });
     const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, { ASPIRE_SECRET_SOURCE: "gcp-secret-manager", ASPIRE_SECRET_PREFIX: "aspire-arm-dev-", ASPIRE_GCP_PROJECT: "other-proj" });
+    const vmEnv = writeVmEnv(dir, { ASPIRE_SECRET_SOURCE: "gcp-secret-manager", ASPIRE_SECRET_PREFIX: "aspire-arm-dev--", ASPIRE_GCP_PROJECT: "other-proj" });
     const list = path.join(dir, "secrets.list");
     fs.writeFileSync(list, "present ASPIRE_P_PRESENT\n");
     const out = path.join(dir, "secrets.env");
     const r = await runAsync(script, ["--vm-env", vmEnv, "--list", list, "--out", out], { ASPIRE_GCE_METADATA_URL: server.base, ASPIRE_SECRETMANAGER_URL: server.base });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /'present' not found in gcp-secret-manager/);
-    assert.match(r.stderr, /aspire-arm-dev-present/);
+    assert.match(r.stderr, /aspire-arm-dev--present/);
     assert.match(r.stderr, /other-proj/);
     assert.ok(!server.seen.some((s) => s.url.endsWith("/project/project-id")));
     assert.ok(!(r.stdout + r.stderr).includes("PRESENT-VALUE"));
@@ -383,7 +383,7 @@ function suite(script: string): void {
   test("--registry-password with gcp-secret-manager: the service account's access token, and no project lookup", async (t) => {
     const server = await fakeGcp(t, {});
     const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, { ASPIRE_SECRET_SOURCE: "gcp-secret-manager", ASPIRE_SECRET_PREFIX: "aspire-arm-dev-", ASPIRE_GCP_PROJECT: "", ASPIRE_REGISTRY: "us-central1-docker.pkg.dev" });
+    const vmEnv = writeVmEnv(dir, { ASPIRE_SECRET_SOURCE: "gcp-secret-manager", ASPIRE_SECRET_PREFIX: "aspire-arm-dev--", ASPIRE_GCP_PROJECT: "", ASPIRE_REGISTRY: "us-central1-docker.pkg.dev" });
     const r = await runAsync(script, ["--vm-env", vmEnv, "--registry-password"], { ASPIRE_GCE_METADATA_URL: server.base, ASPIRE_SECRETMANAGER_URL: server.base });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, GCP_TOKEN);

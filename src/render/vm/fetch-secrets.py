@@ -9,10 +9,10 @@
 #   comes from ASPIRE_SECRET_SOURCE (vm.env): aws-ssm (SSM Parameter Store, with the instance role),
 #   gcp-secret-manager (with the VM's service account), file (a JSON object {STORENAME: value}; the
 #   emulated-VM tests' stand-in) or none, under the name ASPIRE_SECRET_PREFIX + STORENAME.
-# --out: `VARNAME='value'` and `VARNAME_URI='percent-encoded value'` lines for `set -a; . FILE`;
+# --out: `VARNAME='value'` and `VARNAME__URI='percent-encoded value'` lines for `set -a; . FILE`;
 #   mode 0600, replaced atomically (a failed run leaves the previous file as it was).
 # --templates/--rendered: DIR/NAME.env.in -> RENDERED/NAME.env, systemd EnvironmentFile= files of
-#   native services: in `KEY=TEXT` lines, `${VARNAME}` (or its _URI form) is a secret, `$$` is `$`.
+#   native services: in `KEY=TEXT` lines, `${VARNAME}` (or its __URI form) is a secret, `$$` is `$`.
 #   Files in RENDERED without a template are removed.
 # --registry-password: prints only the container registry password on stdout: the password of an
 #   ECR authorization token (aws-ssm) or the service account's access token (gcp-secret-manager).
@@ -272,7 +272,7 @@ def main():
             if "\0" in value:
                 raise Failure(f"secret {store_name!r} has a NUL character, which no environment can hold")
             variables[variable] = value
-            variables[variable + "_URI"] = quote(value)
+            variables[variable + "__URI"] = quote(value)
         # All rendered before anything is written, so that a template error changes nothing.
         names = sorted(os.listdir(args.templates)) if args.rendered and os.path.isdir(args.templates) else []
         texts = {n[:-3]: render(os.path.join(args.templates, n), variables) for n in names if n.endswith(".env.in") and n != ".env.in"}
