@@ -106,6 +106,9 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
       case "--instance-type":
         flags["aspire:instanceType"] = value(i++, a);
         break;
+      case "--source-root":
+        flags["aspire:sourceRoot"] = value(i++, a);
+        break;
       default:
         if (a.startsWith("-")) throw new UsageError(`plan: unknown option ${a}. ${USAGE}`);
         if (manifest !== undefined) throw new UsageError(`plan: one manifest at a time (got ${manifest} and ${a}). ${USAGE}`);
@@ -123,6 +126,8 @@ const OFFLINE_LOCATION: Record<string, string> = { "aws:region": "us-east-1", "g
 
 export async function planCommand(argv: readonly string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
   const args = parsePlanArgs(argv);
+  // Before anything runs: a folder plan may not write into fails now, not after the mock run.
+  const previousOut = args.out === undefined ? undefined : outFolderState(args.out);
   const stackFile = readStackFile(process.cwd(), args.stack);
   const raw: Record<string, unknown> = { ...OFFLINE_LOCATION, ...stackFile.config, ...args.flags };
   if (raw["aspire:manifest"] === undefined) throw new UsageError(`plan: give the manifest to plan (or set aspire:manifest in Pulumi.${args.stack}.yaml). ${USAGE}`);
@@ -134,7 +139,7 @@ export async function planCommand(argv: readonly string[], out: (text: string) =
   const secretSource: SecretSource = args.secretFile ? { kind: "file", path: args.secretFile } : defaultSecretSource(plan);
   const ctx = { secretSource, dotnetChannel: config.dotnetChannel };
   const warnings: Diagnostic[] = [...configWarnings, ...manifestWarnings, ...planWarnings];
-  const rendered = plan.vms.map((vm) => renderVm(plan, vm, ctx, warnings));
+  const rendered = plan.vms.map((vm) => renderVm(plan, vm, ctx));
   const problems = rendered.map((r) => userDataProblem(plan, r)).filter((d): d is Diagnostic => d !== undefined);
 
   // The real program under Pulumi's mocks: the resources `pulumi up` would create.
@@ -144,7 +149,7 @@ export async function planCommand(argv: readonly string[], out: (text: string) =
   // Pulumi's SDK is loaded only for the mock run (it takes about a second to load).
   const run = problems.length || args.noResources ? undefined : await (await import("./mock-program")).runProgramWithMocks(programPath(), args.stack, mockConfig, [...secretKeys(raw), ...Object.keys(unset)]);
 
-  if (args.out) writeOut(args.out, rendered);
+  if (args.out && previousOut) writeOut(args.out, previousOut, rendered);
   out(args.json ? JSON.stringify({ ...planJson(plan, rendered, warnings, problems), resources: run?.resources.map(summary) }, null, 2) + "\n" : planText(config.manifest, plan, rendered, warnings, problems, args.out, run));
   if (problems.length) {
     for (const p of problems) err(`aspire-arm: ${formatDiagnostic(p)}\n`);
@@ -158,16 +163,42 @@ function programPath(): string {
   return path.resolve(__dirname, "../../index.js");
 }
 
-function writeOut(dir: string, rendered: readonly RenderedVm[]): void {
+/** Left in every --out folder: it lists the VM folders plan wrote, the only ones it replaces. */
+const OUT_MARKER = ".aspire-arm-plan";
+
+/** The VM folders a previous plan wrote in `dir`; a usage error for a folder plan did not write. */
+function outFolderState(dir: string): { vmFolders: string[] } {
+  let entries: string[];
+  try {
+    if (!fs.statSync(dir).isDirectory()) throw new UsageError(`plan: --out ${dir} is not a folder.`);
+    entries = fs.readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { vmFolders: [] };
+    throw e;
+  }
+  if (entries.length === 0) return { vmFolders: [] };
+  if (!entries.includes(OUT_MARKER))
+    throw new UsageError(`plan: --out ${dir} is not empty and was not written by aspire-arm plan (no ${OUT_MARKER} in it), so nothing in it is replaced: give a new or empty folder.`);
+  const listed = fs.readFileSync(path.join(dir, OUT_MARKER), "utf8").split("\n");
+  // VM names are safe names: a line that is not one (.., a path) is never a folder to remove.
+  return { vmFolders: listed.filter((l) => /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(l)) };
+}
+
+function writeOut(dir: string, previous: { vmFolders: string[] }, rendered: readonly RenderedVm[]): void {
+  // Only the folders the previous plan listed are replaced; anything else of that name is kept and refused.
+  for (const vm of previous.vmFolders) fs.rmSync(path.join(dir, vm), { recursive: true, force: true });
+  for (const r of rendered)
+    if (fs.lstatSync(path.join(dir, r.vm.name), { throwIfNoEntry: false })) throw new UsageError(`plan: --out ${dir} already has ${r.vm.name}, which plan did not write: remove it or give another folder.`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, OUT_MARKER), rendered.map((r) => `${r.vm.name}\n`).join(""));
   for (const r of rendered) {
     const vmDir = path.join(dir, r.vm.name);
-    fs.rmSync(vmDir, { recursive: true, force: true });
     fs.mkdirSync(vmDir, { recursive: true });
     fs.writeFileSync(path.join(vmDir, "user-data"), r.cloudConfig);
     for (const f of r.appConfig) {
       const file = path.join(vmDir, f.path);
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, f.content, { mode: parseInt(f.permissions, 8) });
+      fs.writeFileSync(file, f.encoding === "base64" ? Buffer.from(f.content, "base64") : f.content, { mode: parseInt(f.permissions, 8) });
     }
   }
 }

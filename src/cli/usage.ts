@@ -29,7 +29,10 @@ plan options:
   --image RESOURCE=IMAGE  run IMAGE for RESOURCE instead of its manifest image or build (repeatable)
   --domain NAME           serve external endpoints with automatic HTTPS under NAME
   --dashboard             run the Aspire dashboard on the VM and send telemetry to it
-  --out DIR               write DIR/<vm>/user-data and the app config (compose.yaml, Caddyfile, units)
+  --source-root DIR       the folder every file the manifest names must stay in (default: the folder
+                          above the manifest's, Aspire's <solution>/<App>.AppHost layout)
+  --out DIR               write DIR/<vm>/user-data and the app config (compose.yaml, Caddyfile, units);
+                          DIR is new, empty, or one that plan wrote before (it keeps a .aspire-arm-plan file)
   --json                  print the plan as JSON
   --secret-file PATH      render VMs that read secrets from a JSON file at PATH on the VM (emulated-VM tests)
   --no-resources          skip the resource list (running the Pulumi program under mocks takes seconds)

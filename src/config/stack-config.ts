@@ -1,7 +1,7 @@
 // Reads the stack's configuration (the `aspire:*` keys, plus the providers' region/zone) into
 // deployment options. Pure: the Pulumi program passes `pulumi.runtime.allConfig()`, the CLI the
 // `config:` block of Pulumi.<stack>.yaml. Every problem names the key and shows a valid example.
-import { diagnostic, type Diagnostic } from "../manifest";
+import { diagnostic, imageReferenceProblem, setOwn, type Diagnostic } from "../manifest";
 import type { Cloud, OsImage, PlanOptions, Runtime, VmOptions } from "../plan";
 
 export const NS = "aspire";
@@ -42,7 +42,7 @@ export interface DeployConfig {
   readonly configuredParameters: readonly string[];
 }
 
-const KNOWN = new Set(["cloud", "manifest", "vms", "vmPerService", "instanceType", "diskSizeGb", "runtime", "os", "domain", "dashboard", "ssh", "parameters", "images", "network", "elasticIp", "protectData", "dotnetChannel"]);
+const KNOWN = new Set(["cloud", "manifest", "vms", "vmPerService", "instanceType", "diskSizeGb", "runtime", "os", "domain", "dashboard", "ssh", "parameters", "images", "network", "elasticIp", "protectData", "dotnetChannel", "sourceRoot"]);
 
 export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors: Diagnostic[]; warnings: Diagnostic[] } {
   const errors: Diagnostic[] = [];
@@ -88,6 +88,12 @@ export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors:
 
   const vms = readVms(get("vms"), fail);
   const images = stringRecord(get("images"), "images", fail, "pulumi config set --path 'aspire:images.apiservice' registry.example.com/apiservice:1.0");
+  // Written into compose files and native.list like the manifest's own images: the same rule.
+  for (const [resource, image] of Object.entries(images ?? {})) {
+    const problem = imageReferenceProblem(image);
+    if (problem) fail(`images.${resource}`, `${problem} Example: pulumi config set --path 'aspire:images.${resource}' registry.example.com/${resource.toLowerCase()}:1.0`);
+  }
+  const sourceRoot = str(get("sourceRoot"), "sourceRoot", fail, "pulumi config set aspire:sourceRoot ../my-solution");
   const { values: parameters, configured } = readParameters(raw, fail);
   const ssh = readSsh(get("ssh"), fail);
   const network = readNetwork(get("network"), cloud, fail);
@@ -111,6 +117,7 @@ export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors:
         dashboard: bool(get("dashboard"), "dashboard", fail),
         images,
         parameters,
+        sourceRoot,
       },
       ssh,
       network,
@@ -185,12 +192,13 @@ function stringRecord(v: unknown, k: string, fail: Fail, example: string): Recor
     fail(k, `must be an object of names to strings. Example: ${example}`);
     return undefined;
   }
-  const out: Record<string, string> = {};
+  const out: [string, string][] = [];
   for (const [name, value] of Object.entries(v as Record<string, unknown>)) {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") out[name] = String(value);
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") out.push([name, String(value)]);
     else fail(`${k}.${name}`, `must be a string. Example: ${example}`);
   }
-  return out;
+  // Own keys, whatever they are called (`__proto__` included).
+  return Object.fromEntries(out);
 }
 
 const VM_EXAMPLE = `pulumi config set --path 'aspire:vms.data[0]' cache   (or in Pulumi.<stack>.yaml: aspire:vms: {data: [cache], app: {resources: [apiservice, webfrontend], instanceType: t4g.medium}})`;
@@ -205,7 +213,7 @@ function readVms(v: unknown, fail: Fail): Record<string, VmOptions> | undefined 
   for (const [name, body] of Object.entries(v as Record<string, unknown>)) {
     const k = `vms.${name}`;
     if (Array.isArray(body)) {
-      out[name] = { resources: body.map(String) };
+      setOwn(out, name, { resources: body.map(String) });
       continue;
     }
     if (typeof body !== "object" || body === null) {
@@ -216,13 +224,13 @@ function readVms(v: unknown, fail: Fail): Record<string, VmOptions> | undefined 
     const resources = Array.isArray(b.resources) ? b.resources.map(String) : [];
     if (!Array.isArray(b.resources)) fail(`${k}.resources`, `must be a list of resource names. Example: ${VM_EXAMPLE}`);
     for (const field of Object.keys(b)) if (!["resources", "instanceType", "diskSizeGb", "runtime", "os"].includes(field)) fail(`${k}.${field}`, `unknown VM setting (use resources, instanceType, diskSizeGb, runtime, os).`);
-    out[name] = {
+    setOwn(out, name, {
       resources,
       instanceType: str(b.instanceType, `${k}.instanceType`, fail, "t4g.medium"),
       diskSizeGb: int(b.diskSizeGb, `${k}.diskSizeGb`, fail),
       runtime: oneOf<Runtime>(b.runtime, ["docker", "dotnet"], `${k}.runtime`, fail),
       os: oneOf<OsImage>(b.os, ["ubuntu-24.04", "al2023"], `${k}.os`, fail),
-    };
+    });
   }
   return out;
 }
@@ -235,7 +243,7 @@ function readParameters(raw: RawConfig, fail: Fail): { values: Record<string, st
   const put = (name: string, v: unknown) => {
     configured.push(name);
     if (v === SECRET_SET) return;
-    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") values[name] = String(v);
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") setOwn(values, name, String(v));
     else fail(`parameters.${name}`, "must be a string. Example: pulumi config set aspire:parameters.NAME VALUE");
   };
   const obj = decode(raw[`${NS}:parameters`]);

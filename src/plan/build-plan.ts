@@ -19,6 +19,7 @@ import type { DeploymentPlan, ImageSource, ParameterPlan, PortPlan, PublicEndpoi
 import { uniqueSafeNames } from "./names";
 import { nativeTextProblems } from "./native-text";
 import { secretNameCollisions } from "./secret-names";
+import { bindMountSource, buildInputProblems, sourceRoot } from "./sources";
 import { DEFAULT_DATA_DISK_SIZE_GB, type PlanOptions } from "./options";
 import { fillKnownParameters, isStoredOnVm, planParameters } from "./parameters";
 import { assignVms, type AssignedVm } from "./vm-assignment";
@@ -78,6 +79,9 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
   if (collisions.length)
     throw new PlanError(collisions.map(([first, second, what]) => ({ resource: second, field: null, message: `parameters ${first} and ${second} would share the ${what}, so one would read the other's value: rename one of them in the AppHost.` })));
 
+  // Files on the deployer: the builds' inputs and bind mounts, inside the app's source root only.
+  const root = sourceRoot(manifest.dir, options.sourceRoot);
+  const sourceErrors: Diagnostic[] = [];
   const vms: VmPlan[] = assignment.vms.map((vm) => {
     const mine = services.filter((s) => sites.get(s.name)?.vm === vm.name);
     const servicePlans = mine.map((s) => {
@@ -87,7 +91,15 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
       const env = Object.fromEntries(Object.entries({ ...e.env, ...otel }).map(([k, v]) => [k, fillKnownParameters(v, known)]));
       const deps = [...new Set(uses.filter((u) => u.from === s.name && sites.get(u.target)?.vm === vm.name).map((u) => (sites.get(u.target) as ServiceSite).name))];
       const image = imageSource(s, site, options, finalEvaluator, known, warnings);
-      return servicePlan(s, site, image, env, e.args.map((a) => fillKnownParameters(a, known)), deps, targetPorts, hostPorts, outside, wide);
+      if (image.kind !== "pull") sourceErrors.push(...buildInputProblems(root, manifest.dir, s));
+      const bindMounts = (s.kind === "container.v0" || s.kind === "container.v1" ? s.bindMounts : []).map((b, i) => ({
+        sourcePath: b.sourcePath,
+        target: b.target,
+        readOnly: b.readOnly,
+        source: bindMountSource(root, b.source, b.sourcePath, s.name, `bindMounts.${i}.source`, sourceErrors, warnings),
+      }));
+      const planned: ServicePlan = { ...servicePlan(s, site, image, env, e.args.map((a) => fillKnownParameters(a, known)), deps, targetPorts, hostPorts, outside, wide), bindMounts };
+      return planned;
     });
     if (vm.name === dashboardVm) servicePlans.push(dashboardService(otlpReachedFromOutside(vm.name, projectSites)));
     const peers = new Set(uses.filter((u) => sites.get(u.from)?.vm === vm.name).map((u) => (sites.get(u.target) as ServiceSite).vm));
@@ -97,7 +109,7 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
   });
 
   const unitProblems = vms.flatMap((vm) => vm.services.flatMap(nativeTextProblems));
-  if (unitProblems.length) throw new PlanError(unitProblems);
+  if (unitProblems.length || sourceErrors.length) throw new PlanError([...sourceErrors, ...unitProblems]);
   return { plan: { cloud: options.cloud, stack: options.stack, manifestFile: manifest.file, vms, parameters, dashboard: options.dashboard ?? false, domain: options.domain }, warnings };
 }
 
@@ -224,7 +236,7 @@ function servicePlan(
   hostPorts: ReadonlyMap<string, number>,
   outside: ReadonlySet<string>,
   wide: ReadonlySet<string>,
-): ServicePlan {
+): Omit<ServicePlan, "bindMounts"> {
   const ports: PortPlan[] = Object.values(s.bindings).map((b) => {
     const k = endpointKey(s.name, b.name);
     const hostPort = site.runAs === "native" ? undefined : hostPorts.get(k);
@@ -244,7 +256,6 @@ function servicePlan(
     env,
     ports,
     volumes: container?.volumes ?? [],
-    bindMounts: container?.bindMounts.map((b) => ({ sourcePath: b.sourcePath, target: b.target, readOnly: b.readOnly })) ?? [],
     dependsOn,
   };
 }

@@ -3,6 +3,7 @@
 // into resources.
 import type { Build, GenerateOptions, Value } from "../manifest";
 import type { Cloud, OsImage, Runtime } from "./options";
+import type { BindMountSource } from "./sources";
 
 /** Where a service's image comes from. */
 export type ImageSource =
@@ -58,8 +59,9 @@ export interface ServicePlan {
   readonly env: Readonly<Record<string, Value>>;
   readonly ports: readonly PortPlan[];
   readonly volumes: readonly VolumePlan[];
-  /** Bind mounts of files from the developer's machine (copied with the app config). */
-  readonly bindMounts: readonly { readonly sourcePath: string; readonly target: string; readonly readOnly: boolean }[];
+  /** Bind mounts of files from the developer's machine (copied with the app config): the files,
+   *  checked to be inside the app's source root, found by metadata only. */
+  readonly bindMounts: readonly { readonly sourcePath: string; readonly target: string; readonly readOnly: boolean; readonly source: BindMountSource }[];
   /** Services (plan names) on the same VM this one references: start order. */
   readonly dependsOn: readonly string[];
 }

@@ -38,6 +38,9 @@ export interface PlanOptions {
   readonly dashboard?: boolean;
   /** Image to run per resource: overrides a container's image, or names the pushed image of a project or build. */
   readonly images?: Readonly<Record<string, string>>;
+  /** The folder every file the manifest names must stay in (aspire:sourceRoot); default: the
+   *  folder above the manifest's (Aspire's <solution>/<App>.AppHost layout). */
+  readonly sourceRoot?: string;
   /** Values of non-secret parameters known now (stack config or `--set`). */
   readonly parameters?: Readonly<Record<string, string>>;
 }

@@ -2,9 +2,7 @@
 // config, units, env templates, the images of native apps, the names of the secrets to fetch). It lives in
 // /etc/aspire-arm/app and is applied by apply.sh; the bootstrap never looks inside it.
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { diagnostic, type Diagnostic } from "../manifest";
-import { secretStoreName, secretVariable, type DeploymentPlan, type VmPlan } from "../plan";
+import { secretStoreName, secretVariable, type DeploymentPlan, type ServicePlan, type VmPlan } from "../plan";
 import { renderCaddyfile } from "./caddyfile";
 import { renderCompose } from "./compose";
 import { imageReference, type RenderContext } from "./context";
@@ -17,12 +15,11 @@ export interface ConfigFile {
   readonly content: string;
   /** Octal permissions, as cloud-init writes them. */
   readonly permissions: string;
+  /** base64 for a file that is not UTF-8 text (a bind-mounted binary), which travels byte-exact. */
+  readonly encoding?: "base64";
 }
 
-/** Bind-mount sources are copied with the app config; past this size they belong in an image. */
-export const MAX_BIND_MOUNT_BYTES = 256 * 1024;
-
-export function renderAppConfig(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext, warnings: Diagnostic[] = []): ConfigFile[] {
+export function renderAppConfig(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): ConfigFile[] {
   const files: ConfigFile[] = [];
   const add = (p: string, content: string | undefined, permissions = "0644") => {
     if (content !== undefined) files.push({ path: p, content, permissions });
@@ -40,30 +37,20 @@ export function renderAppConfig(plan: DeploymentPlan, vm: VmPlan, ctx: RenderCon
   if (vm.secrets.length)
     add("secrets.list", "# store-name variable: fetched by fetch-secrets.py at boot and on every apply\n" + vm.secrets.map((p) => `${secretStoreName(p)} ${secretVariable(p)}\n`).join(""));
   if (vm.namedVolumes.length) add("volumes.list", vm.namedVolumes.map((v) => `${volumeDirName(v)}\n`).join(""));
-  for (const s of vm.services) s.bindMounts.forEach((b, i) => files.push(...bindMountFiles(`files/${s.name}/${i}`, b.sourcePath, s.resource, i, warnings)));
+  for (const s of vm.services) s.bindMounts.forEach((b, i) => files.push(...bindMountFiles(`files/${s.name}/${i}`, b.source)));
   return files;
 }
 
-function bindMountFiles(dest: string, source: string, resource: string, index: number, warnings: Diagnostic[]): ConfigFile[] {
-  const field = `bindMounts.${index}.source`;
-  if (!fs.existsSync(source)) {
-    warnings.push(diagnostic(resource, field, `bind mount source ${source} does not exist here, so the VM gets an empty folder. Publish the manifest next to its source tree, or bake the files into an image.`));
-    return [];
-  }
-  const out: ConfigFile[] = [];
-  let total = 0;
-  const walk = (from: string, to: string) => {
-    const stat = fs.statSync(from);
-    if (stat.isDirectory()) for (const entry of fs.readdirSync(from).sort()) walk(path.join(from, entry), `${to}/${entry}`);
-    else if (stat.isFile()) {
-      total += stat.size;
-      out.push({ path: to, content: fs.readFileSync(from, "utf8"), permissions: stat.mode & 0o111 ? "0755" : "0644" });
-    }
-  };
-  walk(source, dest);
-  if (total > MAX_BIND_MOUNT_BYTES) {
-    warnings.push(diagnostic(resource, field, `bind mount source ${source} holds ${total} bytes, more than the ${MAX_BIND_MOUNT_BYTES} copied with the app config: bake these files into an image instead.`));
-    return [];
-  }
-  return out;
+/** The files of a bind mount the plan found (inside the source root, sizes bounded), read now.
+ *  UTF-8 text is written as text; anything else as base64, so every byte arrives as it is. */
+function bindMountFiles(dest: string, source: ServicePlan["bindMounts"][number]["source"]): ConfigFile[] {
+  if (source.kind === "missing") return [];
+  return source.files.map((f) => {
+    const bytes = fs.readFileSync(f.source);
+    // The plan measured it: a file that grew since then is not copied past the plan's bound.
+    if (bytes.length !== f.bytes) throw new Error(`${f.source} changed while the plan was made (${f.bytes} bytes, now ${bytes.length}): run the deployment again.`);
+    const text = bytes.toString("utf8");
+    const exact = Buffer.from(text, "utf8").equals(bytes);
+    return { path: f.path ? `${dest}/${f.path}` : dest, content: exact ? text : bytes.toString("base64"), permissions: f.executable ? "0755" : "0644", ...(exact ? {} : { encoding: "base64" as const }) };
+  });
 }

@@ -14,6 +14,8 @@ interface WriteFile {
   content: string;
   permissions: string;
   owner?: string;
+  /** cloud-init's write_files encoding: b64 for binary files, which YAML text cannot hold exactly. */
+  encoding?: "b64";
 }
 
 /** The VM's own settings, sourced by the scripts. Values are single-quoted shell words. */
@@ -73,7 +75,7 @@ export function renderBootstrapFiles(plan: DeploymentPlan, vm: VmPlan, ctx: Rend
 export function renderCloudConfig(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext, appConfig: readonly ConfigFile[] = []): string {
   const writeFiles = [
     ...renderBootstrapFiles(plan, vm, ctx),
-    ...appConfig.map((f) => ({ path: `${APP_DIR}/${f.path}`, content: f.content, permissions: f.permissions })),
+    ...appConfig.map((f): WriteFile => ({ path: `${APP_DIR}/${f.path}`, content: f.content, permissions: f.permissions, ...(f.encoding === "base64" ? { encoding: "b64" } : {}) })),
   ];
   const doc = {
     write_files: writeFiles,

@@ -20,8 +20,8 @@ export interface RenderedVm {
   readonly userDataEncoding: "gzip" | "plain";
 }
 
-export function renderVm(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext, warnings: Diagnostic[] = []): RenderedVm {
-  const appConfig = renderAppConfig(plan, vm, ctx, warnings);
+export function renderVm(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): RenderedVm {
+  const appConfig = renderAppConfig(plan, vm, ctx);
   const cloudConfig = renderCloudConfig(plan, vm, ctx, appConfig);
   const plain = Buffer.from(cloudConfig, "utf8");
   // gzip level 9 and mtime 0 (Node's default header has none): the same input gives the same bytes, so no spurious diffs.

@@ -73,7 +73,8 @@ test("--out with the docker runtime writes DIR/app/user-data (#cloud-config), co
   const dir = tempDir("out-docker");
   const r = await cli("plan", starterManifest, "--out", dir);
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(filesUnder(dir), ["app/Caddyfile", "app/compose.yaml", "app/secrets.list", "app/user-data"]);
+  assert.deepEqual(filesUnder(dir), [".aspire-arm-plan", "app/Caddyfile", "app/compose.yaml", "app/secrets.list", "app/user-data"]);
+  assert.equal(fs.readFileSync(path.join(dir, ".aspire-arm-plan"), "utf8"), "app\n", "the marker lists the VM folders plan wrote");
   const userData = fs.readFileSync(path.join(dir, "app/user-data"), "utf8");
   assert.ok(userData.startsWith("#cloud-config\n"), userData.slice(0, 80));
   // The user data carries the same app config as the folder.
@@ -88,7 +89,7 @@ test("--out with split VMs writes one folder per VM", async () => {
   const dir = tempDir("out-split");
   const r = await cli("plan", starterManifest, "--vm", "data=cache", "--vm", "app=apiservice,webfrontend", "--out", dir);
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(filesUnder(dir), ["app/Caddyfile", "app/compose.yaml", "app/secrets.list", "app/user-data", "data/compose.yaml", "data/secrets.list", "data/user-data"]);
+  assert.deepEqual(filesUnder(dir), [".aspire-arm-plan", "app/Caddyfile", "app/compose.yaml", "app/secrets.list", "app/user-data", "data/compose.yaml", "data/secrets.list", "data/user-data"]);
   for (const vm of ["app", "data"]) assert.ok(fs.readFileSync(path.join(dir, vm, "user-data"), "utf8").startsWith("#cloud-config\n"), vm);
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -98,6 +99,7 @@ test("--out with --runtime dotnet writes a systemd unit and an env template per 
   const r = await cli("plan", starterManifest, "--runtime", "dotnet", "--out", dir);
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(filesUnder(dir), [
+    ".aspire-arm-plan",
     "app/Caddyfile",
     "app/compose.yaml",
     "app/env/apiservice.env.in",
@@ -132,7 +134,7 @@ test("--out replaces a VM's folder: units of an earlier dotnet plan do not survi
   assert.equal((await cli("plan", starterManifest, "--runtime", "dotnet", "--out", dir)).code, 0);
   assert.ok(fs.existsSync(path.join(dir, "app/units")));
   assert.equal((await cli("plan", starterManifest, "--out", dir)).code, 0);
-  assert.deepEqual(filesUnder(dir), ["app/Caddyfile", "app/compose.yaml", "app/secrets.list", "app/user-data"]);
+  assert.deepEqual(filesUnder(dir), [".aspire-arm-plan", "app/Caddyfile", "app/compose.yaml", "app/secrets.list", "app/user-data"]);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

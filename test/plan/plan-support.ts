@@ -5,8 +5,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { loadManifest, type Value } from "../../src/manifest";
-import { buildPlan, type DeploymentPlan, type PlanOptions, type ServicePlan, type VmPlan } from "../../src/plan";
+import { loadManifest, type Diagnostic, type Value } from "../../src/manifest";
+import { buildPlan, PlanError, type DeploymentPlan, type PlanOptions, type ServicePlan, type VmPlan } from "../../src/plan";
 import { defaultSecretSource, renderVm, type RenderedVm } from "../../src/render";
 import { interpolated } from "../../src/render/interpolate";
 import { fixturesDir, repoRoot } from "../support/paths";
@@ -138,4 +138,15 @@ export function writeFilesOf(cloudConfig: string): Map<string, string> {
   const doc = yaml.load(cloudConfig) as { write_files?: { path: string; content: string }[] };
   assert.ok(Array.isArray(doc.write_files), "user data has no write_files");
   return new Map(doc.write_files.map((f) => [f.path, f.content]));
+}
+
+/** The diagnostics of the PlanError that `run` must throw. */
+export function planErrorsOf(run: () => unknown): Diagnostic[] {
+  try {
+    run();
+  } catch (e) {
+    if (e instanceof PlanError) return [...e.diagnostics];
+    throw e;
+  }
+  assert.fail("expected a PlanError");
 }

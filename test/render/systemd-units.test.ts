@@ -4,8 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkManifest, type Diagnostic } from "../../src/manifest";
-import { buildPlan, PlanError, type PlanOptions } from "../../src/plan";
-import { render } from "../plan/plan-support";
+import { buildPlan, type PlanOptions } from "../../src/plan";
+import { planErrorsOf, render } from "../plan/plan-support";
 
 function planOf(resources: Record<string, unknown>, options: Partial<PlanOptions> = {}) {
   const result = checkManifest({ file: "/apps/t/aspire-manifest.json", dir: "/apps/t", document: { resources } });
@@ -13,15 +13,7 @@ function planOf(resources: Record<string, unknown>, options: Partial<PlanOptions
   return buildPlan(result.manifest!, { cloud: "aws", stack: "dev", runtime: "dotnet", ...options }).plan;
 }
 
-function planErrors(resources: Record<string, unknown>, options: Partial<PlanOptions> = {}): Diagnostic[] {
-  try {
-    planOf(resources, options);
-  } catch (e) {
-    if (e instanceof PlanError) return [...e.diagnostics];
-    throw e;
-  }
-  assert.fail("expected a PlanError");
-}
+const planErrors = (resources: Record<string, unknown>, options: Partial<PlanOptions> = {}): Diagnostic[] => planErrorsOf(() => planOf(resources, options));
 
 /** ExecStart as systemd splits it (systemd.service "Command lines"): words, double quotes with C
  *  escapes, `%%` for `%`, `$$` for `$` and `${VAR}` from the environment. */
