@@ -89,6 +89,8 @@ function parseKind(type: Resource["kind"], name: string, r: FieldReader, dir: st
     case "project.v0":
     case "project.v1": {
       const p = sourcePath(r, "path");
+      if (r.has("path") && !PROJECT_FILE.test(p.replace(/\\/g, "/")))
+        r.error("path", `project path ${quoted(p)} does not name a project file (NAME.csproj, .fsproj, .vbproj, or a file-based app NAME.cs).`);
       return { kind: type, name, path: p, projectPath: resolve(dir, p), ...computeFields(r, type) };
     }
     case "dockerfile.v0": {
@@ -193,6 +195,9 @@ function sourcePath(r: FieldReader, key: string): string {
   if (hasControl(p)) r.error(key, `path ${quoted(p)} has a control character: no file of the app has one in its name.`);
   return p;
 }
+
+/** What `dotnet publish` builds: a project file, or a C# file-based app (Aspire 13). */
+const PROJECT_FILE = /(^|\/)[^/.][^/]*\.(csproj|fsproj|vbproj|cs)$/i;
 
 const buildArgNameProblem = (name: string) => envNameProblem("build arg", name);
 

@@ -43,6 +43,7 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
   if (errors.length) throw new PlanError(errors);
 
   const services = [...manifest.resources.values()].filter(runsAsService);
+  if (services.length === 0) warnings.push({ resource: null, field: "resources", message: "the manifest runs no service (no project, container or Dockerfile build): its VM runs nothing of the app." });
   const names = uniqueSafeNames(services.map((s) => s.name), ["caddy", "aspire-dashboard"]);
   const vmByName = new Map(assignment.vms.map((v) => [v.name, v]));
   const sites = new Map<string, ServiceSite>();
@@ -250,7 +251,8 @@ function servicePlan(
     kind: s.kind,
     runAs: site.runAs,
     image,
-    assembly: isProject(s) ? path.basename(s.path.replace(/\\/g, "/")).replace(/\.(csproj|cs)$/i, "") : undefined,
+    // The assembly is named after the project file (MSBuild's default AssemblyName).
+    assembly: isProject(s) ? path.basename(s.path.replace(/\\/g, "/")).replace(/\.[^.]+$/, "") : undefined,
     entrypoint: container?.entrypoint,
     args,
     env,

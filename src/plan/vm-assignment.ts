@@ -68,7 +68,7 @@ export function assignVms(manifest: Manifest, options: PlanOptions, errors: Diag
       vmOf.set(s, vms[0].name);
       warnings.push(diagnostic(s, null, `no VM group names ${s}: it runs on ${vms[0].name}, the first VM.`));
     }
-  } else if (options.vmPerService) {
+  } else if (options.vmPerService && services.length > 0) {
     const names = new Set<string>();
     for (const s of services) {
       let name = safeName(s);
