@@ -10,7 +10,7 @@ import { formatDiagnostic } from "../../src/manifest";
 import { renderVm, secretPrefix, secretStoreName, userDataProblem } from "../../src/render";
 import { appTags, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "../arm-app-args";
 import { dashboardUrl, endpointUrls } from "../endpoints";
-import { ec2Description } from "./names";
+import { ec2Description, ecrRepositoryName } from "./names";
 import { awsNetwork } from "./network";
 import { ImageBuilds } from "../images";
 
@@ -78,7 +78,7 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         repo,
         new aws.ecr.Repository(
           `${name}-${repo}`,
-          { name: `aspire-arm/${plan.stack}/${repo}`, imageTagMutability: "MUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "AES256" }], forceDelete: true, tags },
+          { name: ecrRepositoryName(plan.stack, repo), imageTagMutability: "MUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "AES256" }], forceDelete: true, tags },
           { parent },
         ),
       ]),

@@ -9,7 +9,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { diagnostic, formatDiagnostic } from "../../src/manifest";
-import { gcpDiskType, isStoredOnVm, privateZone, safeName, vmAlias, type VmPlan } from "../../src/plan";
+import { gcpDiskType, isStoredOnVm, privateZone, stackSegment, vmAlias, type VmPlan } from "../../src/plan";
 import { renderVm, secretPrefix, secretStoreName, USER_DATA_LIMIT, userDataProblem } from "../../src/render";
 import { appTags, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "../arm-app-args";
 import { publicIngress } from "../aws/arm-app";
@@ -124,7 +124,7 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     // One Artifact Registry repository for the images the stack builds (a Docker repository holds many images).
     const builds = plan.vms.some((vm) => vm.services.some((s) => s.image.kind !== "pull"));
     const registry = builds
-      ? new gcp.artifactregistry.Repository(`${name}-images`, { repositoryId: `aspire-arm-${safeName(plan.stack)}`, format: "DOCKER", location: region, description: `aspire-arm ${plan.stack}: built images`, labels }, { parent })
+      ? new gcp.artifactregistry.Repository(`${name}-images`, { repositoryId: `aspire-arm-${stackSegment(plan.stack)}`, format: "DOCKER", location: region, description: `aspire-arm ${plan.stack}: built images`, labels }, { parent })
       : undefined;
 
     // Build and push them (linux/arm64) from the machine running `pulumi up`, logged in with its own Google credentials.

@@ -6,5 +6,5 @@ export { PlanError } from "./errors";
 export { vmAlias, privateZone, HOST_GATEWAY } from "./addressing";
 export { isStoredOnVm } from "./parameters";
 export { DASHBOARD_TOKEN_PARAMETER } from "./dashboard";
-export { safeName, envName } from "./names";
+export { safeName, envName, fitName, stackSegment } from "./names";
 export { isArmInstanceType, armEquivalent, nonArmTypeMessage, gcpDiskType } from "./arm-types";
