@@ -16,7 +16,7 @@ import { publicIngress } from "../aws/arm-app";
 import { dashboardUrl, endpointUrls } from "../endpoints";
 import { ImageBuilds } from "../images";
 import { ALLOW_PRIORITY, DENY_PRIORITY } from "./firewall";
-import { appNetworkTag, gcpLabels, serviceAccountId, vmNetworkTag } from "./names";
+import { appNetworkTag, fitText, gcpLabels, serviceAccountId, vmNetworkTag } from "./names";
 import { gcpLocation, gcpNetwork, type GcpNetwork } from "./network";
 
 /** The arm64 image family of each OS GCP can run (FACTS.md 2c). Amazon Linux exists only on AWS:
@@ -188,7 +188,12 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       .apply((r) => offeredMachineType(vm, shared.zone, r.machineTypes.map((m) => m.name)));
 
     // Identity: a service account of its own, reading this VM's secrets and the stack's images.
-    const account = new gcp.serviceaccount.Account(id, { accountId: serviceAccountId(plan.stack, vm.name), displayName: `aspire-arm ${plan.stack} ${vm.name}`, description: `aspire-arm ${plan.stack}: VM ${vm.name}` }, { parent });
+    // Display name and description within IAM's 100 and 256 bytes, whatever the stack name's length.
+    const account = new gcp.serviceaccount.Account(
+      id,
+      { accountId: serviceAccountId(plan.stack, vm.name), displayName: fitText(`aspire-arm ${plan.stack} ${vm.name}`, 100), description: fitText(`aspire-arm ${plan.stack}: VM ${vm.name}`, 256) },
+      { parent },
+    );
     const firstBoot: pulumi.Resource[] = []; // what the VM reads as it boots
     for (const p of vm.secrets) {
       const s = shared.secrets.get(p);

@@ -24,6 +24,17 @@ export function serviceAccountId(stack: string, vm: string): string {
   return fitName(`aspire-${stackSegment(stack)}--${safeName(vm)}`, 30);
 }
 
+/** Free text cut to `maxBytes` UTF-8 bytes, with "..." when cut: the service account's display
+ *  name takes at most 100 bytes and its description 256
+ *  (https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts), and a stack
+ *  name alone can be 100 characters. */
+export function fitText(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let cut = text;
+  while (Buffer.byteLength(`${cut}...`) > maxBytes) cut = cut.slice(0, -1);
+  return `${cut}...`;
+}
+
 /** Tags as GCP labels: keys start with a lower-case letter, keys and values are lower-case
  *  letters, digits, `-` and `_`, at most 63 characters. */
 export function gcpLabels(tags: Readonly<Record<string, string>>): Record<string, string> {
