@@ -54,3 +54,7 @@ export const MIN_BOOT_DISK_GB = 10;
 export const MAX_BOOT_DISK_GB: Readonly<Record<Cloud, number>> = { aws: 16384, gcp: 65536 };
 export const DEFAULT_DATA_DISK_SIZE_GB = 20;
 export const DEFAULT_VM_NAME = "app";
+/** The longest VM name. Pulumi names each VM's resources after it and GCP takes names of at most
+ *  63 characters: the longest, a firewall rule auto-named "app-<vm>-private-<7 hex>", fits with
+ *  a VM name of 43; 40 leaves room. */
+export const MAX_VM_NAME_LENGTH = 40;

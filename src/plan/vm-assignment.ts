@@ -1,7 +1,7 @@
 // Which VM each service runs on. Default: the whole app on one VM (the cheapest shape, and the
 // learning path's). Options can group services onto named VMs or give each service its own.
 import { diagnostic, runsAsService, type Diagnostic, type Manifest } from "../manifest";
-import { DEFAULT_DISK_SIZE_GB, DEFAULT_INSTANCE_TYPE, DEFAULT_VM_NAME, MAX_BOOT_DISK_GB, MIN_BOOT_DISK_GB, type OsImage, type PlanOptions, type Runtime } from "./options";
+import { DEFAULT_DISK_SIZE_GB, DEFAULT_INSTANCE_TYPE, DEFAULT_VM_NAME, MAX_BOOT_DISK_GB, MAX_VM_NAME_LENGTH, MIN_BOOT_DISK_GB, type OsImage, type PlanOptions, type Runtime } from "./options";
 import { safeName } from "./names";
 import { nonArmTypeMessage } from "./arm-types";
 
@@ -37,6 +37,10 @@ export function assignVms(manifest: Manifest, options: PlanOptions, errors: Diag
   if (options.vms && Object.keys(options.vms).length > 0) {
     for (const [name, vm] of Object.entries(options.vms)) {
       if (safeName(name) !== name) errors.push(diagnostic(null, `vms.${name}`, `VM name "${name}" must be lower-case letters, digits and dashes (for example "${safeName(name)}").`));
+      else if (name.length > MAX_VM_NAME_LENGTH)
+        errors.push(
+          diagnostic(null, `vms.${name}`, `VM name "${name}" is ${name.length} characters: at most ${MAX_VM_NAME_LENGTH} (the VM's cloud resources are named after it, and GCP takes names of at most 63 characters), for example "${shortVmName(name)}".`),
+        );
       vms.push({
         name,
         instanceType: vm.instanceType ?? defaults.instanceType,
@@ -71,8 +75,8 @@ export function assignVms(manifest: Manifest, options: PlanOptions, errors: Diag
   } else if (options.vmPerService) {
     const names = new Set<string>();
     for (const s of services) {
-      let name = safeName(s);
-      for (let i = 2; names.has(name); i++) name = `${safeName(s)}-${i}`;
+      let name = shortVmName(safeName(s));
+      for (let i = 2; names.has(name); i++) name = shortVmName(safeName(s), `-${i}`);
       names.add(name);
       vms.push({ name, ...defaults, resources: [] });
       vmOf.set(s, name);
@@ -109,4 +113,9 @@ function bootDiskProblem(cloud: PlanOptions["cloud"], gb: number): string | unde
     return `a boot disk of ${gb} GB is too small: at least ${MIN_BOOT_DISK_GB} GB (the Ubuntu 24.04 arm64 image on Google Cloud is ${MIN_BOOT_DISK_GB} GB, and a boot disk may not be smaller than its image; the OS, Docker and the app's images need room beyond it).`;
   if (gb > MAX_BOOT_DISK_GB[cloud]) return `a boot disk of ${gb} GB is larger than ${cloud === "aws" ? "a gp3 volume can be" : "a Google Cloud disk can be"}: at most ${MAX_BOOT_DISK_GB[cloud]} GB.`;
   return undefined;
+}
+
+/** A safe name within MAX_VM_NAME_LENGTH characters, `suffix` included. */
+function shortVmName(safe: string, suffix = ""): string {
+  return `${safe.slice(0, MAX_VM_NAME_LENGTH - suffix.length).replace(/-+$/, "")}${suffix}`;
 }
