@@ -793,6 +793,9 @@ const ANY_RULES: InputRule[] = [
 
 export const RULES: readonly InputRule[] = [...AWS_RULES, ...GCP_RULES, ...ANY_RULES];
 
+const RULES_BY_TYPE = new Map<string, InputRule[]>();
+for (const r of RULES) RULES_BY_TYPE.set(r.type, [...(RULES_BY_TYPE.get(r.type) ?? []), r]);
+
 /** How many rules apply to each cloud (rules of "any" types count for both). */
 export function ruleCount(cloud: Cloud): number {
   return RULES.filter((r) => [cloud, "any"].includes(RESOURCE_TYPES[r.type]?.cloud ?? "")).length;
@@ -851,8 +854,7 @@ export function checkResources(resources: readonly RecordedResource[], ctx: Omit
       violations.push({ ...at, input: "(type)", value: r.type, rule: "every resource type the program registers is in the rules table", source: "test/support/cloud-rules.ts" });
       continue;
     }
-    for (const rule of RULES) {
-      if (rule.type !== r.type) continue;
+    for (const rule of RULES_BY_TYPE.get(r.type) ?? []) {
       const targets = rule.input === "<physical name>" ? [{ path: rule.input, value: physicalName(r) }] : select(r.inputs, rule.input);
       for (const { path, value } of targets) {
         if (value === undefined && !rule.required) continue;
