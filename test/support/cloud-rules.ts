@@ -311,7 +311,7 @@ function tagRules(type: string, input = "tags"): InputRule {
     input,
     rule: "AWS tags: at most 50; keys 1-128 and values 0-256 characters of letters, digits, spaces and _ . : / = + - @; keys not starting with aws:",
     source: DOC.awsTags,
-    checked: "read",
+    checked: "knowledge",
     ok: awsTags,
   };
 }
@@ -322,7 +322,7 @@ function labelRule(type: string, input: string): InputRule {
     input,
     rule: "GCP labels: at most 64; keys start with a lower-case letter, keys and values up to 63 lower-case letters (international allowed), digits, _ and -",
     source: DOC.gcpLabels,
-    checked: "read",
+    checked: "knowledge",
     ok: gcpLabels,
   };
 }
@@ -480,18 +480,18 @@ const AWS_RULES: InputRule[] = [
     input: "assumeRolePolicy",
     rule: "trust policy at most 2,048 characters (default quota), of tab, LF, CR and U+0020-U+00FF",
     source: DOC.iamQuotas,
-    checked: "read",
+    checked: "knowledge",
     ok: (v) => str(v) && v.replace(/\s/g, "").length <= 2048 && /^[\t\n\r\u0020-\u00ff]*$/.test(v),
     required: true,
   },
   tagRules("aws:iam/role:Role"),
-  autoNameRule("aws:iam/rolePolicy:RolePolicy", "inline policy name: 1-128 characters of [\\w+=,.@-]", DOC.iamPutRolePolicy, all(len(128, 1), matches(IAM_NAME))),
+  autoNameRule("aws:iam/rolePolicy:RolePolicy", "inline policy name: 1-128 characters of [\\w+=,.@-]", DOC.iamPutRolePolicy, all(len(128, 1), matches(IAM_NAME)), "knowledge"),
   {
     type: "aws:iam/rolePolicy:RolePolicy",
     input: "policy",
     rule: "a role's inline policies at most 10,240 characters in all, white space not counted; only tab, LF, CR and U+0020-U+00FF",
     source: DOC.iamQuotas,
-    checked: "read",
+    checked: "knowledge",
     ok: (v, r, ctx) => {
       if (!str(v)) return false;
       if (!/^[\t\n\r\u0020-\u00ff]*$/.test(v)) return "characters outside U+0020-U+00FF";
@@ -533,7 +533,7 @@ const AWS_RULES: InputRule[] = [
     },
     required: true,
   },
-  { type: "aws:ssm/parameter:Parameter", input: "type", rule: "String, StringList or SecureString", source: DOC.ssmPutParameter, checked: "read", ok: oneOf("String", "StringList", "SecureString"), required: true },
+  { type: "aws:ssm/parameter:Parameter", input: "type", rule: "String, StringList or SecureString", source: DOC.ssmPutParameter, checked: "knowledge", ok: oneOf("String", "StringList", "SecureString"), required: true },
   { type: "aws:ssm/parameter:Parameter", input: "description", rule: "description at most 1,024 characters", source: DOC.ssmPutParameter, checked: "knowledge", ok: len(1024) },
   {
     type: "aws:ssm/parameter:Parameter",
@@ -551,7 +551,7 @@ const AWS_RULES: InputRule[] = [
     input: "name",
     rule: "repository name: 2-256 characters matching (?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)* (lower case only)",
     source: DOC.ecrCreate,
-    checked: "read",
+    checked: "knowledge",
     ok: all(len(256, 2), matches(ECR_NAME)),
     required: true,
   },
@@ -648,7 +648,7 @@ const GCP_RULES: InputRule[] = [
 
   // Firewall
   gcpAutoName("gcp:compute/firewall:Firewall", "firewall rule"),
-  { type: "gcp:compute/firewall:Firewall", input: "priority", rule: "priority 0 to 65535", source: DOC.gcpFirewall, checked: "read", ok: (v) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65535 },
+  { type: "gcp:compute/firewall:Firewall", input: "priority", rule: "priority 0 to 65535", source: DOC.gcpFirewall, checked: "knowledge", ok: (v) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65535 },
   { type: "gcp:compute/firewall:Firewall", input: "direction", rule: "INGRESS or EGRESS", source: DOC.gcpFirewall, checked: "knowledge", ok: oneOf("INGRESS", "EGRESS") },
   { type: "gcp:compute/firewall:Firewall", input: "targetTags", rule: "network tags: RFC 1035, 1-63 characters", source: `${DOC.gcpFirewall}; ${DOC.gcpNetworkTags}`, checked: "knowledge", ok: networkTags },
   { type: "gcp:compute/firewall:Firewall", input: "sourceTags", rule: "network tags: RFC 1035, 1-63 characters", source: `${DOC.gcpFirewall}; ${DOC.gcpNetworkTags}`, checked: "knowledge", ok: networkTags },
