@@ -10,6 +10,7 @@ import { formatDiagnostic } from "../../src/manifest";
 import { renderVm, secretPrefix, secretStoreName, userDataProblem } from "../../src/render";
 import { appTags, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "../arm-app-args";
 import { dashboardUrl, endpointUrls } from "../endpoints";
+import { ec2Description, ecrRepositoryName } from "./names";
 import { awsNetwork } from "./network";
 import { ImageBuilds } from "../images";
 
@@ -55,7 +56,7 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const network = awsNetwork(name, args.network, tags, this);
 
     // Every VM carries this group; private ports are open to it, and to nothing else.
-    const members = new aws.ec2.SecurityGroup(`${name}-members`, { vpcId: network.vpcId, description: `aspire-arm ${plan.stack}: the app's own VMs`, tags }, { parent });
+    const members = new aws.ec2.SecurityGroup(`${name}-members`, { vpcId: network.vpcId, description: ec2Description(`aspire-arm ${plan.stack}: every VM of the app`), tags }, { parent });
 
     // Secrets: one SecureString per parameter that a VM reads, under the stack's prefix.
     const prefix = secretPrefix("aws", plan.stack);
@@ -77,7 +78,7 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         repo,
         new aws.ecr.Repository(
           `${name}-${repo}`,
-          { name: `aspire-arm/${plan.stack}/${repo}`, imageTagMutability: "MUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "AES256" }], forceDelete: true, tags },
+          { name: ecrRepositoryName(plan.stack, repo), imageTagMutability: "MUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "AES256" }], forceDelete: true, tags },
           { parent },
         ),
       ]),
@@ -143,15 +144,24 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       return vm.instanceType;
     });
 
-    const sg = new aws.ec2.SecurityGroup(id, { vpcId: shared.network.vpcId, description: `aspire-arm ${plan.stack}: VM ${vm.name}`, tags }, { parent });
+    // Descriptions go through ec2Description: EC2 refuses the request for one character outside its set.
+    const sg = new aws.ec2.SecurityGroup(id, { vpcId: shared.network.vpcId, description: ec2Description(`aspire-arm ${plan.stack}: VM ${vm.name}`), tags }, { parent });
     // Pulumi removes AWS's default allow-all egress: without this, nothing could be installed or pulled.
-    new aws.vpc.SecurityGroupEgressRule(`${id}-egress`, { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "packages, images, cloud APIs" }, { parent });
+    new aws.vpc.SecurityGroupEgressRule(`${id}-egress`, { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: ec2Description("packages, images, cloud APIs") }, { parent });
     for (const rule of publicIngress(plan, vm))
-      new aws.vpc.SecurityGroupIngressRule(`${id}-public-${rule.protocol}-${rule.port}`, { securityGroupId: sg.id, ipProtocol: rule.protocol, fromPort: rule.port, toPort: rule.port, cidrIpv4: "0.0.0.0/0", description: rule.description }, { parent });
+      new aws.vpc.SecurityGroupIngressRule(
+        `${id}-public-${rule.protocol}-${rule.port}`,
+        { securityGroupId: sg.id, ipProtocol: rule.protocol, fromPort: rule.port, toPort: rule.port, cidrIpv4: "0.0.0.0/0", description: ec2Description(rule.description) },
+        { parent },
+      );
     for (const p of uniquePorts(vm.privatePorts))
-      new aws.vpc.SecurityGroupIngressRule(`${id}-private-${p.protocol}-${p.port}`, { securityGroupId: sg.id, ipProtocol: p.protocol, fromPort: p.port, toPort: p.port, referencedSecurityGroupId: shared.members.id, description: `${p.service}, from the app's VMs` }, { parent });
+      new aws.vpc.SecurityGroupIngressRule(
+        `${id}-private-${p.protocol}-${p.port}`,
+        { securityGroupId: sg.id, ipProtocol: p.protocol, fromPort: p.port, toPort: p.port, referencedSecurityGroupId: shared.members.id, description: ec2Description(`${p.service}, from every VM of the app`) },
+        { parent },
+      );
     if (args.ssh.enabled)
-      args.ssh.cidrs.forEach((cidr, i) => new aws.vpc.SecurityGroupIngressRule(`${id}-ssh-${i}`, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: cidr, description: "SSH (aspire:ssh)" }, { parent }));
+      args.ssh.cidrs.forEach((cidr, i) => new aws.vpc.SecurityGroupIngressRule(`${id}-ssh-${i}`, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: cidr, description: ec2Description("SSH (aspire:ssh)") }, { parent }));
 
     // Identity: Session Manager instead of SSH, this VM's own secrets, the stack's images.
     const role = new aws.iam.Role(id, { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }), tags }, { parent });

@@ -9,14 +9,14 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { diagnostic, formatDiagnostic } from "../../src/manifest";
-import { gcpDiskType, isStoredOnVm, privateZone, safeName, vmAlias, type VmPlan } from "../../src/plan";
+import { gcpDiskType, isStoredOnVm, privateZone, stackSegment, vmAlias, type VmPlan } from "../../src/plan";
 import { renderVm, secretPrefix, secretStoreName, USER_DATA_LIMIT, userDataProblem } from "../../src/render";
 import { appTags, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "../arm-app-args";
 import { publicIngress } from "../aws/arm-app";
 import { dashboardUrl, endpointUrls } from "../endpoints";
 import { ImageBuilds } from "../images";
 import { ALLOW_PRIORITY, DENY_PRIORITY } from "./firewall";
-import { appNetworkTag, gcpLabels, serviceAccountId, vmNetworkTag } from "./names";
+import { appNetworkTag, fitText, gcpLabels, serviceAccountId, vmNetworkTag } from "./names";
 import { gcpLocation, gcpNetwork, type GcpNetwork } from "./network";
 
 /** The arm64 image family of each OS GCP can run (FACTS.md 2c). Amazon Linux exists only on AWS:
@@ -124,7 +124,7 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     // One Artifact Registry repository for the images the stack builds (a Docker repository holds many images).
     const builds = plan.vms.some((vm) => vm.services.some((s) => s.image.kind !== "pull"));
     const registry = builds
-      ? new gcp.artifactregistry.Repository(`${name}-images`, { repositoryId: `aspire-arm-${safeName(plan.stack)}`, format: "DOCKER", location: region, description: `aspire-arm ${plan.stack}: built images`, labels }, { parent })
+      ? new gcp.artifactregistry.Repository(`${name}-images`, { repositoryId: `aspire-arm-${stackSegment(plan.stack)}`, format: "DOCKER", location: region, description: `aspire-arm ${plan.stack}: built images`, labels }, { parent })
       : undefined;
 
     // Build and push them (linux/arm64) from the machine running `pulumi up`, logged in with its own Google credentials.
@@ -188,7 +188,12 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       .apply((r) => offeredMachineType(vm, shared.zone, r.machineTypes.map((m) => m.name)));
 
     // Identity: a service account of its own, reading this VM's secrets and the stack's images.
-    const account = new gcp.serviceaccount.Account(id, { accountId: serviceAccountId(plan.stack, vm.name), displayName: `aspire-arm ${plan.stack} ${vm.name}`, description: `aspire-arm ${plan.stack}: VM ${vm.name}` }, { parent });
+    // Display name and description within IAM's 100 and 256 bytes, whatever the stack name's length.
+    const account = new gcp.serviceaccount.Account(
+      id,
+      { accountId: serviceAccountId(plan.stack, vm.name), displayName: fitText(`aspire-arm ${plan.stack} ${vm.name}`, 100), description: fitText(`aspire-arm ${plan.stack}: VM ${vm.name}`, 256) },
+      { parent },
+    );
     const firstBoot: pulumi.Resource[] = []; // what the VM reads as it boots
     for (const p of vm.secrets) {
       const s = shared.secrets.get(p);

@@ -1,20 +1,13 @@
 // GCP names that the component chooses itself: network tags, service account ids, labels. Each
 // has its own rules (RFC 1035 labels of at most 63 or 30 characters, label keys and values), and
 // each must stay unique between stacks that share a project and a network.
-import { createHash } from "node:crypto";
-import { safeName } from "../../src/plan";
+import { fitName, safeName, stackSegment } from "../../src/plan";
 
-/** `base` when it fits in `max` characters, else its head and a hash of the whole: still unique,
- *  still a lower-case RFC 1035 label when `base` is one. */
-export function fitName(base: string, max: number): string {
-  if (base.length <= max) return base;
-  const hash = createHash("sha256").update(base).digest("hex").slice(0, 6);
-  return `${base.slice(0, max - hash.length - 1).replace(/-+$/, "")}-${hash}`;
-}
+export { fitName };
 
 /** The network tag every VM of the stack carries: private ports are open to it, and to nothing else. */
 export function appNetworkTag(stack: string): string {
-  return fitName(`aspire-arm-${safeName(stack)}`, 63);
+  return fitName(`aspire-arm-${stackSegment(stack)}`, 63);
 }
 
 /** The network tag of one VM, the target of its own firewall rules. The double dash keeps it
@@ -23,12 +16,23 @@ export function appNetworkTag(stack: string): string {
  *  and stack `a-b`'s app tag would be VM `b` of stack `a`'s, so one stack's rules would open
  *  ports on another's VMs in a shared network. */
 export function vmNetworkTag(stack: string, vm: string): string {
-  return fitName(`aspire-arm-${safeName(stack)}--${safeName(vm)}`, 63);
+  return fitName(`aspire-arm-${stackSegment(stack)}--${safeName(vm)}`, 63);
 }
 
 /** The VM's service account id: 6 to 30 characters, [a-z][-a-z0-9]*[a-z0-9], unique per project. */
 export function serviceAccountId(stack: string, vm: string): string {
-  return fitName(`aspire-${safeName(stack)}--${safeName(vm)}`, 30);
+  return fitName(`aspire-${stackSegment(stack)}--${safeName(vm)}`, 30);
+}
+
+/** Free text cut to `maxBytes` UTF-8 bytes, with "..." when cut: the service account's display
+ *  name takes at most 100 bytes and its description 256
+ *  (https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts), and a stack
+ *  name alone can be 100 characters. */
+export function fitText(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let cut = text;
+  while (Buffer.byteLength(`${cut}...`) > maxBytes) cut = cut.slice(0, -1);
+  return `${cut}...`;
 }
 
 /** Tags as GCP labels: keys start with a lower-case letter, keys and values are lower-case

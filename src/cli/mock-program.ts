@@ -30,8 +30,9 @@ function awsPartition(config: Record<string, string>): { partition: string; dnsS
   return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
 }
 
-/** Placeholder answers for the data sources the components call. */
-function invoke(token: string, inputs: Record<string, unknown>, config: Record<string, string>): Record<string, unknown> {
+/** Placeholder answers for the data sources the components call. Exported for the tests' rules
+ *  table (test/support/cloud-rules.ts), which asks the same answers what a zone offers. */
+export function invoke(token: string, inputs: Record<string, unknown>, config: Record<string, string>): Record<string, unknown> {
   switch (token) {
     case "aws:index/getRegion:getRegion":
       return { name: config["aws:region"] ?? "us-east-1", region: config["aws:region"] ?? "us-east-1", id: config["aws:region"] ?? "us-east-1" };

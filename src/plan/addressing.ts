@@ -9,14 +9,14 @@
 // use: the VM alias when any client is outside its Docker network, the container name otherwise.
 // https endpoints of .NET projects are plain HTTP inside the app: TLS ends at the VM's proxy.
 import { defaultTargetPort, isProject, type Binding, type ComputeResource, type EndpointAddress, type Placement } from "../manifest";
-import { safeName } from "./names";
+import { stackSegment } from "./names";
 
 export const HOST_GATEWAY = "host.docker.internal";
 
 /** The private DNS zone of a stack (a Route 53 private hosted zone / Cloud DNS private zone):
  *  one per stack, so stacks sharing a network never clash. */
 export function privateZone(stack: string): string {
-  return `${safeName(stack)}.aspire.internal`;
+  return `${stackSegment(stack)}.aspire.internal`;
 }
 
 /** The name under which the other VMs of the app reach VM `vm`: an A record of the stack's

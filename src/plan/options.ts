@@ -48,5 +48,16 @@ export interface PlanOptions {
 /** Defaults of the learning path: the cheapest Arm instance on each cloud. */
 export const DEFAULT_INSTANCE_TYPE: Readonly<Record<Cloud, string>> = { aws: "t4g.small", gcp: "t2a-standard-1" };
 export const DEFAULT_DISK_SIZE_GB = 20;
+/** The smallest boot disk: the size of the largest boot image, Ubuntu 24.04 arm64 on Google Cloud
+ *  (diskSizeGb 10; a boot disk may not be smaller than its image). The AWS AMIs' root snapshots
+ *  are 8 GiB, but one minimum for both clouds keeps a stack portable. */
+export const MIN_BOOT_DISK_GB = 10;
+/** The largest boot disk: gp3 volumes go up to 16,384 GiB, Persistent Disk and Hyperdisk Balanced
+ *  to 65,536 GB. */
+export const MAX_BOOT_DISK_GB: Readonly<Record<Cloud, number>> = { aws: 16384, gcp: 65536 };
 export const DEFAULT_DATA_DISK_SIZE_GB = 20;
 export const DEFAULT_VM_NAME = "app";
+/** The longest VM name. Pulumi names each VM's resources after it and GCP takes names of at most
+ *  63 characters: the longest, a firewall rule auto-named "app-<vm>-private-<7 hex>", fits with
+ *  a VM name of 43; 40 leaves room. */
+export const MAX_VM_NAME_LENGTH = 40;

@@ -3,13 +3,15 @@
 // name must identify one parameter of one stack: the plan refuses two parameters with one name
 // (secretNameCollisions), and the stack part ends where a separator no safe name holds begins.
 import type { Cloud } from "./options";
-import { envName, safeName } from "./names";
+import { envName, stackSegment } from "./names";
 
 /** Prefix of every secret of a stack: an SSM parameter path on AWS (`/` ends the stack part), a
- *  secret id prefix on GCP, where `--` ends it: safe names never hold `--`, so stack `a` with
- *  parameter `b-c` and stack `a-b` with parameter `c` get different ids. */
+ *  secret id prefix on GCP, where `--` ends it: stack segments never hold `--`, so stack `a` with
+ *  parameter `b-c` and stack `a-b` with parameter `c` get different ids. The stack segment is
+ *  distinct for every two stacks (`Prod` and `prod` included): a parameter name is unique in a
+ *  region, a secret id in a project. */
 export function secretPrefix(cloud: Cloud, stack: string): string {
-  return cloud === "aws" ? `/aspire-arm/${safeName(stack)}/` : `aspire-arm-${safeName(stack)}--`;
+  return cloud === "aws" ? `/aspire-arm/${stackSegment(stack)}/` : `aspire-arm-${stackSegment(stack)}--`;
 }
 
 /** The parameter's name in the store, after the prefix: its name in lower case (Aspire's names are
