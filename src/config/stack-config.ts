@@ -267,8 +267,10 @@ function readSsh(v: unknown, fail: Fail): SshOptions {
   const cidrs = Array.isArray(s.cidrs) ? s.cidrs.map(String) : [];
   for (const c of cidrs) if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c)) fail("ssh.cidrs", `${c} is not an IPv4 CIDR. Example: 203.0.113.7/32`);
   if (enabled && cidrs.length === 0) fail("ssh.cidrs", "SSH is enabled but no source range is given: list the addresses allowed to connect, such as [203.0.113.7/32] (SSH is never opened to the whole internet by default).");
-  const publicKey = typeof s.publicKey === "string" ? s.publicKey : undefined;
-  if (publicKey !== undefined && !/^(ssh-(ed25519|rsa)|ecdsa-sha2-\S+) \S+/.test(publicKey)) fail("ssh.publicKey", "must be an OpenSSH public key (ssh-ed25519 AAAA... or ssh-rsa AAAA...).");
+  const publicKey = typeof s.publicKey === "string" ? s.publicKey.trim() : undefined;
+  // One line: GCP's ssh-keys metadata is a key a line, so a line break would add a key of its own.
+  if (publicKey !== undefined && !/^(ssh-(ed25519|rsa)|ecdsa-sha2-[a-z0-9-]+) [A-Za-z0-9+/]+={0,3}( [^\u0000-\u001f\u007f]*)?$/.test(publicKey))
+    fail("ssh.publicKey", "must be one OpenSSH public key on one line (ssh-ed25519 AAAA... [comment], or ssh-rsa AAAA...).");
   return { enabled, cidrs, publicKey };
 }
 

@@ -210,3 +210,10 @@ test("stack config: aspire:sourceRoot reaches the plan; aspire:images values fol
   );
   assert.match(bad.errors[0].message, /is not an image reference Docker can pull/);
 });
+
+test("stack config: aspire:ssh.publicKey is one key on one line (GCP's ssh-keys metadata is a key a line)", () => {
+  const ssh = (publicKey: string) => readStackConfig({ "aws:region": "us-east-1", "aspire:ssh": JSON.stringify({ enabled: true, cidrs: ["203.0.113.7/32"], publicKey }) }).errors.map((e) => e.field);
+  assert.deepEqual(ssh("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE me@host"), []);
+  assert.deepEqual(ssh("ssh-ed25519 AAAAC3Nza\nroot:ssh-rsa AAAAB3Nza attacker"), ["aspire:ssh.publicKey"]);
+  assert.deepEqual(ssh("ssh-ed25519 AAAAC3Nza me\rroot:ssh-rsa AAAAB3Nza"), ["aspire:ssh.publicKey"]);
+});
