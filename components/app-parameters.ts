@@ -5,7 +5,8 @@
 //
 // Generated passwords use the special characters of Aspire's own generator, which can stand in a
 // URL's user info or a `key=value;` connection string as they are: @pulumi/random's default set
-// (`!@#$%&*()-_=+[]{}<>:?`) breaks `http://user:{password}@host` about 3 times in 4. Stacks
+// (`!@#$%&*()-_=+[]{}<>:?`): about 3 passwords in 4 of 22 characters hold # ? [ ] or %, and
+// more than half make `http://user:{password}@host` fail to parse or lose its host. Stacks
 // deployed before this change keep their passwords: see passwordOptions.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";

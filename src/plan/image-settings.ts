@@ -63,9 +63,10 @@ export const IMAGE_REQUIREMENTS: readonly ImageRequirement[] = [
         value: "xforwarded",
         unlessSet: ["KC_PROXY_HEADERS", "--proxy-headers", "KC_PROXY", "--proxy"],
         behindProxyOnly: true,
-        // Caddy (2.5 and later) sets X-Forwarded-For/-Proto/-Host and overwrites what clients send
-        // (https://caddyserver.com/docs/caddyfile/directives/reverse_proxy#defaults), which the
-        // guide requires before parsing them.
+        // Caddy 2.5 and later sets X-Forwarded-For, -Proto and -Host and no longer trusts the ones
+        // clients send unless trusted_proxies says so (Caddy 2.5.0 release notes; reverse_proxy
+        // directive, https://caddyserver.com/docs/caddyfile/directives/reverse_proxy; our
+        // Caddyfile sets no trusted_proxies), which the guide requires before parsing them.
         why: "its external endpoint is served by the VM's proxy, Caddy, which sets X-Forwarded-For, -Proto and -Host and overwrites what clients send",
       },
       {
