@@ -6,7 +6,7 @@ import { formatDiagnostic, loadManifest, type Diagnostic, type Value } from "../
 import { readStackConfig } from "../config/stack-config";
 import { asRuntimeConfig, readStackFile, secretKeys } from "../config/stack-file";
 import { buildPlan, isStoredOnVm, PlanError, type DeploymentPlan } from "../plan";
-import { defaultSecretSource, renderVm, userDataProblem, USER_DATA_LIMIT, type RenderedVm, type SecretSource } from "../render";
+import { defaultSecretSource, renderVm, restartPolicy, userDataProblem, USER_DATA_LIMIT, type RenderedVm, type SecretSource } from "../render";
 import { interpolated } from "../render/interpolate";
 import type { MockRun, RecordedResource } from "./mock-program";
 import { resourceSummary, resourceTree } from "./resource-tree";
@@ -226,6 +226,7 @@ function planJson(plan: DeploymentPlan, rendered: readonly RenderedVm[], warning
         env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, show(v)])),
         args: s.args.map(show),
         dependsOn: s.dependsOn,
+        ...(s.runAs === "container" ? { restart: restartPolicy(s) } : {}),
       })),
       publicEndpoints: vm.publicEndpoints,
       privatePorts: vm.privatePorts,
@@ -249,7 +250,9 @@ function planText(file: string, plan: DeploymentPlan, rendered: readonly Rendere
     for (const s of vm.services) {
       const image = s.image.kind === "pull" ? s.image.image : s.image.kind === "project" ? `.NET project, built for linux/arm64` : `Dockerfile, built for linux/arm64`;
       const ports = s.ports.map((p) => `${p.binding} ${p.targetPort}${p.hostPort !== undefined ? `->host ${p.hostPort}` : ""}${p.exposure !== "none" ? ` (${p.exposure})` : ""}`).join(", ");
-      lines.push(`  ${s.name}: ${s.runAs === "native" ? "native (systemd)" : "container"}, ${image}${ports ? `; ${ports}` : ""}${s.dependsOn.length ? `; after ${s.dependsOn.join(", ")}` : ""}`);
+      // A container with no endpoint may be a one-shot (restart: on-failure): say when it runs again.
+      const oneShot = s.runAs === "container" && restartPolicy(s) === "on-failure" ? "; no endpoint: restarted only after a failure, run again at each boot and app update" : "";
+      lines.push(`  ${s.name}: ${s.runAs === "native" ? "native (systemd)" : "container"}, ${image}${ports ? `; ${ports}` : ""}${s.dependsOn.length ? `; after ${s.dependsOn.join(", ")}` : ""}${oneShot}`);
     }
     for (const e of vm.publicEndpoints) lines.push(`  public: ${e.scheme}://${e.hostName ?? "<public address>"}:${e.port} -> ${e.service} (${e.binding})`);
     if (vm.secrets.length) lines.push(`  secrets read at boot: ${vm.secrets.join(", ")}`);

@@ -259,6 +259,10 @@ function parseDefault(input: FieldReader): ParameterDefault | undefined {
     };
     if (!generate.lower && !generate.upper && !generate.numeric && !generate.special)
       g.error(null, "a generated value needs at least one allowed character class (lower, upper, numeric or special).");
+    // Aspire's PasswordGenerator refuses this ("'minUpper' must be 0 if 'upper' is disabled");
+    // @pulumi/random would silently put characters of the disabled class in the password.
+    for (const [cls, min] of [["lower", "minLower"], ["upper", "minUpper"], ["numeric", "minNumeric"], ["special", "minSpecial"]] as const)
+      if (!generate[cls] && generate[min] > 0) g.error(min, `${min} must be 0 when ${cls} is false (Aspire refuses to generate such a value).`);
     return { kind: "generate", generate };
   }
   if (d.has("value")) {

@@ -22,6 +22,7 @@ import { secretNameCollisions } from "./secret-names";
 import { bindMountSource, buildInputProblems, sourceRoot } from "./sources";
 import { DEFAULT_DATA_DISK_SIZE_GB, type PlanOptions } from "./options";
 import { fillKnownParameters, isStoredOnVm, planParameters } from "./parameters";
+import { withImageSettings } from "./image-settings";
 import { assignVms, type AssignedVm } from "./vm-assignment";
 import { DASHBOARD_NAME, DASHBOARD_UI_PORT, dashboardService, dashboardTokenParameter, otelEnv, otlpReachedFromOutside } from "./dashboard";
 
@@ -100,7 +101,8 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
         source: bindMountSource(root, b.source, b.sourcePath, s.name, `bindMounts.${i}.source`, sourceErrors, warnings),
       }));
       const planned: ServicePlan = { ...servicePlan(s, site, image, env, e.args.map((a) => fillKnownParameters(a, known)), deps, targetPorts, hostPorts, outside, wide), bindMounts };
-      return planned;
+      const behindProxy = Object.values(s.bindings).some((b) => b.external && isHttp(b.scheme));
+      return { ...planned, env: withImageSettings({ resource: s.name, image: image.kind === "pull" ? image.image : undefined, args: planned.args, env: planned.env, behindProxy }, warnings) };
     });
     if (vm.name === dashboardVm) servicePlans.push(dashboardService(otlpReachedFromOutside(vm.name, projectSites)));
     const peers = new Set(uses.filter((u) => sites.get(u.from)?.vm === vm.name).map((u) => (sites.get(u.target) as ServiceSite).vm));

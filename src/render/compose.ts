@@ -2,6 +2,9 @@
 // the Aspire dashboard. Values go into `environment:` directly (YAML quoting is exact; compose
 // env_file parsing is not), secrets as `${ASPIRE_P_*}` filled from apply.sh's environment.
 //
+// Restart policies differ by what a service is (restartPolicy below): servers come back after a
+// crash, a Docker restart and a reboot; one-shot containers (migrations, seeders) stay done.
+//
 // Compose interpolates `$` in every string of the file, so the document is built from typed nodes
 // whose text is literal, except the values that interpolated() wrote on purpose (ComposeVariable),
 // and one pass doubles every literal `$` when the file is written. No text from the manifest can
@@ -37,7 +40,28 @@ export interface ComposeServiceNode {
   readonly volumes?: readonly (ComposeMount | string)[];
   readonly extra_hosts?: readonly string[];
   readonly depends_on?: readonly string[];
-  readonly restart: "unless-stopped";
+  readonly restart: RestartPolicy;
+}
+
+export type RestartPolicy = "unless-stopped" | "on-failure";
+
+/** The restart policy of a service's container.
+ *  - With at least one binding (a server: something connects to it), `unless-stopped`: Docker
+ *    restarts it whatever its exit code, and starts it again when the daemon starts (a reboot),
+ *    unless someone stopped it by hand.
+ *  - With no binding (nothing can connect to it: a migration, a seeder, a queue worker),
+ *    `on-failure`: restarted after a non-zero exit (a crash, a database not ready yet), left
+ *    stopped after exit 0. Docker does not start these when the daemon starts ("It doesn't restart
+ *    the container if the daemon restarts", https://docs.docker.com/engine/containers/start-containers-automatically/),
+ *    but apply.sh runs `docker compose up -d` at every boot (aspire-arm-app.service) and every
+ *    time a deploy changes the app config, and `up` starts every container of the project that is
+ *    not running (docker/compose pkg/compose/convergence.go, startService): so a one-shot runs once
+ *    per boot or app update, as it runs once per AppHost start under Aspire, and a worker comes
+ *    back after a reboot. What this does not cover: a restart of the Docker daemon alone (a package
+ *    upgrade) leaves such a worker stopped until the next boot or app update.
+ *  `unless-stopped` for everything re-ran one-shots forever: each exit 0 was followed by a restart. */
+export function restartPolicy(s: ServicePlan): RestartPolicy {
+  return s.ports.length > 0 ? "unless-stopped" : "on-failure";
 }
 
 export interface ComposeDocument {
@@ -104,7 +128,7 @@ function containerService(plan: DeploymentPlan, vm: VmPlan, s: ServicePlan, ctx:
     // Other VMs resolve through the stack's private DNS zone; only the host itself needs a name here.
     ...(nativeTargets ? { extra_hosts: [`${HOST_GATEWAY}:host-gateway`] } : {}),
     ...(deps.length ? { depends_on: deps } : {}),
-    restart: "unless-stopped",
+    restart: restartPolicy(s),
   };
 }
 

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { AppParameters, randomPasswordArgs } from "../../components/app-parameters";
+import { AppParameters, ASPIRE_PASSWORD_SPECIALS, randomPasswordArgs } from "../../components/app-parameters";
 import { loadManifest } from "../../src/manifest";
 import { buildPlan, type ParameterPlan } from "../../src/plan";
 
@@ -57,8 +57,18 @@ function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
 const API_KEY_CONFIG = { "aspire:parameters.api-key": "key-from-config" };
 const API_KEY_SECRET = ["aspire:parameters.api-key"];
 
+/** Resource options each resource was registered with, by name. The mock monitor does not see
+ *  options, so a transformation on the component (which its children inherit) records them. */
+let registeredOptions = new Map<string, pulumi.ResourceOptions>();
+
 function build(parameters: readonly ParameterPlan[] = planParameters()): AppParameters {
-  return new AppParameters("params", { parameters, config: new pulumi.Config("aspire") });
+  const seen = new Map<string, pulumi.ResourceOptions>();
+  registeredOptions = seen;
+  const record: pulumi.ResourceTransformation = (args) => {
+    seen.set(args.name, args.opts);
+    return undefined;
+  };
+  return new AppParameters("params", { parameters, config: new pulumi.Config("aspire") }, { transformations: [record] });
 }
 
 /** Builds the component and waits until every value has resolved (so every resource is registered). */
@@ -189,6 +199,79 @@ test(
   },
 );
 
+// ---- the characters of generated passwords, and stacks deployed before they changed -------------
+
+test("Aspire's special characters (dotnet/aspire PasswordGenerator.SpecialChars): none ends a URL's user info or authority, none is an escape or a connection string separator", () => {
+  assert.equal(ASPIRE_PASSWORD_SPECIALS, "-_.{}~()*+!");
+  for (const c of ":/?#[]@%;=$&,'\"` <>^\\|") assert.ok(!ASPIRE_PASSWORD_SPECIALS.includes(c), `${c} is in the set`);
+});
+
+test("every RandomPassword is asked for Aspire's special characters, whatever its generate options", async () => {
+  await useMocks(API_KEY_CONFIG, API_KEY_SECRET);
+  await buildAndSettle();
+  const passwords = registered.filter((r) => r.type === RANDOM_PASSWORD);
+  assert.equal(passwords.length, 2);
+  for (const p of passwords) assert.equal(p.inputs.overrideSpecial, ASPIRE_PASSWORD_SPECIALS, p.name);
+  // No other input than the generate options and overrideSpecial: the set the next test relies on.
+  for (const p of passwords) assert.deepEqual(Object.keys(p.inputs).sort(), [...passwordFields, "overrideSpecial"].sort(), p.name);
+});
+
+test("every RandomPassword ignores changes to overrideSpecial, and stays a child of the component", async () => {
+  await useMocks(API_KEY_CONFIG, API_KEY_SECRET);
+  const { params } = await buildAndSettle();
+  for (const name of ["params-cache-password", "params-pg-password"]) {
+    const opts = registeredOptions.get(name);
+    assert.ok(opts, `no options recorded for ${name}`);
+    assert.deepEqual(opts.ignoreChanges, ["overrideSpecial"], name);
+    assert.equal(opts.parent, params, name);
+  }
+});
+
+/** The inputs Pulumi diffs when a resource has state: for each ignoreChanges path the value from
+ *  the state's inputs, or no value when the state has none (the engine's processIgnoreChanges,
+ *  pkg/resource/deploy/step_generator.go, `path.Reset(oldInputs, news)`; the ignoreChanges page:
+ *  "using the old value from the state instead of the value provided by the Pulumi program"). */
+function inputsPulumiDiffs(news: Record<string, unknown>, olds: Record<string, unknown>, ignoreChanges: readonly string[]): Record<string, unknown> {
+  const out = { ...news };
+  for (const key of ignoreChanges) {
+    if (Object.hasOwn(olds, key)) out[key] = olds[key];
+    else delete out[key];
+  }
+  return out;
+}
+
+test("a stack whose passwords were generated before overrideSpecial was set sees no change, so it keeps its passwords", async () => {
+  // What the previous version of this program registered for the fixture (no overrideSpecial):
+  // the stack's state holds these inputs.
+  const stateInputs: Record<string, Record<string, unknown>> = {
+    "params-cache-password": { length: 22, lower: true, upper: true, numeric: true, special: false, minLower: 0, minUpper: 0, minNumeric: 0, minSpecial: 0 },
+    "params-pg-password": { length: 12, lower: true, upper: false, numeric: true, special: true, minLower: 5, minUpper: 0, minNumeric: 4, minSpecial: 3 },
+  };
+  await useMocks(API_KEY_CONFIG, API_KEY_SECRET);
+  await buildAndSettle();
+  for (const r of registered.filter((x) => x.type === RANDOM_PASSWORD)) {
+    const olds = stateInputs[r.name];
+    assert.ok(olds, `unexpected password ${r.name}`);
+    const ignored = registeredOptions.get(r.name)?.ignoreChanges ?? [];
+    // Without ignoreChanges the program's inputs differ from the state's (a replacement)...
+    assert.notDeepEqual(r.inputs, olds);
+    // ...with it, the inputs Pulumi compares are the state's: no diff, no replacement.
+    assert.deepEqual(inputsPulumiDiffs(r.inputs, olds, ignored), olds, r.name);
+  }
+});
+
+test("a new password (no state) is created with Aspire's special characters: ignoreChanges plays no part in a create", async () => {
+  await useMocks(API_KEY_CONFIG, API_KEY_SECRET);
+  await buildAndSettle();
+  const pg = registered.find((r) => r.name === "params-pg-password");
+  assert.ok(pg);
+  // The program's inputs are what the provider's Create receives.
+  assert.equal(pg.inputs.overrideSpecial, ASPIRE_PASSWORD_SPECIALS);
+  assert.equal(pg.inputs.minSpecial, 3);
+});
+
+// The two tests that make the constructor throw stay last: the component they leave half-registered
+// talks to the mock monitor after they end, and would land in a later test's mocks.
 test("a secret parameter with no value and no default throws a RunError naming `pulumi config set --secret aspire:parameters.NAME`", async () => {
   await useMocks();
   assert.throws(

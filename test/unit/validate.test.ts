@@ -278,3 +278,12 @@ test("loadManifest throws a ManifestError carrying every error of a rejected man
   assert.deepEqual(caught.diagnostics.map((d) => d.resource), ["storage", "blobs", "api", "web"]);
   assert.match(caught.message, /rejected-azure-chain\.json: storage \(type\): unsupported type azure\.bicep\.v0/);
 });
+
+test("generate options: a min* count for a character class that is switched off is refused, as Aspire's generator refuses it", () => {
+  const param = (generate: Record<string, unknown>) => ({ type: "parameter.v0", value: "{p.inputs.value}", inputs: { value: { type: "string", secret: true, default: { generate } } } });
+  const bad = onlyError(check({ p: param({ minLength: 12, upper: false, minUpper: 2 }) }), "p");
+  assert.equal(bad.field, "inputs.value.default.generate.minUpper");
+  assert.match(bad.message, /minUpper must be 0 when upper is false/);
+  assert.deepEqual(errorsOf(check({ p: param({ minLength: 12, special: false, minSpecial: 0, minLower: 3 }) }), "p"), []);
+  assert.equal(errorsOf(check({ p: param({ lower: false, upper: false, numeric: false, special: false }) }), "p").length, 1);
+});
