@@ -53,7 +53,8 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
     // ARNs are built in the provider's partition: aws, aws-us-gov (GovCloud) or aws-cn (China).
     const partition = aws.getPartitionOutput({}, { parent }).partition;
-    const network = awsNetwork(name, args.network, tags, this);
+    // One zone for every VM: the first that offers all their instance types (./network.ts).
+    const network = awsNetwork(name, args.network, tags, this, plan.vms.map((vm) => vm.instanceType));
 
     // Every VM carries this group; private ports are open to it, and to nothing else.
     const members = new aws.ec2.SecurityGroup(`${name}-members`, { vpcId: network.vpcId, description: ec2Description(`aspire-arm ${plan.stack}: every VM of the app`), tags }, { parent });

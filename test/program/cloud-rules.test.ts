@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { invoke, runProgramWithMocks, type RecordedResource } from "../../src/cli/mock-program";
+import { defaultSubnetId, invoke, mockAwsZones, runProgramWithMocks, type RecordedResource } from "../../src/cli/mock-program";
 import { checkAcrossStacks, checkResources, formatViolation, RESOURCE_TYPES, RULES, ruleCount, type Violation } from "../support/cloud-rules";
 import { corpusDir, deployableCorpus, fixturesDir, repoRoot, SHARED_MISSING } from "../support/paths";
 
@@ -69,6 +69,20 @@ test("the rules catch GCP boot disks below the image size, Persistent Disk on C4
 
   const unknown = checkResources([recorded("aws:s3/bucket:Bucket", "logs", {})]);
   assert.equal(unknown[0]?.input, "(type)");
+});
+
+test("the rules catch what the program did before it asked EC2's offer: t4g.small in the lowest default subnet of us-east-1, in us-east-1e", () => {
+  const config = { "aspire:cloud": "aws", "aws:region": "us-east-1" };
+  const lowest = mockAwsZones("us-east-1").map(defaultSubnetId).sort()[0];
+  const instance = recorded("aws:ec2/instance:Instance", "app-app", { instanceType: "t4g.small", subnetId: lowest, ami: "ami-0abc" });
+  const volume = recorded("aws:ebs/volume:Volume", "app-app-data", { availabilityZone: "us-east-1e", size: 10, type: "gp3", encrypted: true });
+  const attachment = recorded("aws:ec2/volumeAttachment:VolumeAttachment", "app-app-data", { deviceName: "/dev/sdf", volumeId: "app-app-data-id", instanceId: "app-app-id" });
+  const violations = checkResources([instance, volume, attachment], { invoke: (token, inputs) => invoke(token, inputs, config) });
+  const v = find(violations, "aws:ec2/instance:Instance", "instanceType");
+  assert.equal(v?.detail, "not offered in us-east-1e", violations.map(formatViolation).join("\n"));
+  assert.equal(v?.source, "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceTypeOfferings.html");
+  // The volume is where the instance is (the wrong zone for both): that rule holds.
+  assert.equal(violations.length, 1, violations.map(formatViolation).join("\n"));
 });
 
 test("the cross-stack check finds names two stacks of one account would both claim", () => {
