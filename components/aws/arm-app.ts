@@ -220,9 +220,10 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         userDataReplaceOnChange: true,
         keyName: keyPair?.keyName,
         metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2 },
-        rootBlockDevice: { volumeType: "gp3", volumeSize: vm.diskSizeGb, encrypted: true, deleteOnTermination: true },
+        // The root volume's tags are its own: volumeTags would also tag the attached data volume,
+        // and fight its own tags (aws.ebs.Volume) on every update (the provider's note on volumeTags).
+        rootBlockDevice: { volumeType: "gp3", volumeSize: vm.diskSizeGb, encrypted: true, deleteOnTermination: true, tags: { ...tags, Name: `${plan.stack}-${vm.name}-root` } },
         tags: { ...tags, Name: `${plan.stack}-${vm.name}` },
-        volumeTags: tags,
       },
       { parent, dependsOn: shared.secrets },
     );

@@ -85,6 +85,18 @@ test("the rules catch what the program did before it asked EC2's offer: t4g.smal
   assert.equal(violations.length, 1, violations.map(formatViolation).join("\n"));
 });
 
+test("the rules catch volumeTags on an instance whose data volume has tags of its own (as the program had)", () => {
+  const tags = { "aspire-arm-stack": "dev", "managed-by": "aspire-arm" };
+  const resources = (volumeTags?: Record<string, string>) => [
+    recorded("aws:ec2/instance:Instance", "app-app", { instanceType: "t4g.small", tags, ...(volumeTags ? { volumeTags } : {}) }),
+    recorded("aws:ebs/volume:Volume", "app-app-data", { availabilityZone: "us-east-1a", size: 10, tags: { ...tags, Name: "dev-app-data" } }),
+    recorded("aws:ec2/volumeAttachment:VolumeAttachment", "app-app-data", { deviceName: "/dev/sdf", volumeId: "app-app-data-id", instanceId: "app-app-id" }),
+  ];
+  const v = find(checkResources(resources(tags)), "aws:ec2/instance:Instance", "volumeTags");
+  assert.match(String(v?.source), /pulumi\.com\/registry\/packages\/aws\/api-docs\/ec2\/instance/);
+  assert.deepEqual(checkResources(resources()), []);
+});
+
 test("the cross-stack check finds names two stacks of one account would both claim", () => {
   const param = (stack: string) => recorded("aws:ssm/parameter:Parameter", "app-db-password", { name: "/aspire-arm/prod/db-password", type: "SecureString" }, stack);
   const [v] = checkAcrossStacks([param("Prod")], [param("prod")]);

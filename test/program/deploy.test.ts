@@ -45,7 +45,13 @@ test("aws: the starter app on one Graviton VM, hardened, with only port 80 open"
   assert.equal(instance.inputs.instanceType, "t4g.small");
   assert.match(String(instance.inputs.ami), /ubuntu\/server\/24\.04\/stable\/current\/arm64/);
   assert.deepEqual(instance.inputs.metadataOptions, { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2 });
-  assert.deepEqual(instance.inputs.rootBlockDevice, { volumeType: "gp3", volumeSize: 20, encrypted: true, deleteOnTermination: true });
+  assert.deepEqual(instance.inputs.rootBlockDevice, {
+    volumeType: "gp3",
+    volumeSize: 20,
+    encrypted: true,
+    deleteOnTermination: true,
+    tags: { "aspire-arm-stack": "test", "managed-by": "aspire-arm", "aspire-arm-vm": "app", Name: "test-app-root" },
+  });
   const ingress = ofType(r, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((x) => `${x.inputs.ipProtocol}/${x.inputs.fromPort} from ${x.inputs.cidrIpv4 ?? "app"}`);
   assert.deepEqual(ingress, ["tcp/80 from 0.0.0.0/0"]);
   assert.equal(ofType(r, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").length, 1);
@@ -155,6 +161,16 @@ test("six corpus apps on both clouds: Arm instances, protected data disks for na
       if (cloud === AWS) for (const d of disks) assert.equal(d.inputs.encrypted, true);
     }
   }
+});
+
+test("aws: the data volume's tags are its own; the instance tags its root volume only (no volumeTags, which would fight them)", async () => {
+  const r = await run({ ...AWS, "aspire:manifest": path.join(repoRoot, "test/fixtures/volume-app.json") });
+  const [instance] = ofType(r, "aws:ec2/instance:Instance");
+  const [volume] = ofType(r, "aws:ebs/volume:Volume");
+  assert.equal(ofType(r, "aws:ec2/volumeAttachment:VolumeAttachment")[0]?.inputs.volumeId, `${volume.name}-id`);
+  assert.ok(!("volumeTags" in instance.inputs), `volumeTags: ${JSON.stringify(instance.inputs.volumeTags)}`);
+  assert.equal(get(instance.inputs, "rootBlockDevice", "tags", "Name"), "test-app-root");
+  assert.deepEqual(volume.inputs.tags, { "aspire-arm-stack": "test", "managed-by": "aspire-arm", "aspire-arm-vm": "app", Name: "test-app-data" });
 });
 
 test("changing the instance family replaces the VM but not its data disk", async () => {

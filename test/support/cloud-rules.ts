@@ -65,6 +65,7 @@ const DOC = {
   ec2KeyPair: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportKeyPair.html",
   ec2Offerings: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceTypeOfferings.html",
   ec2RootVolume: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/RootDeviceStorage.html",
+  pulumiInstanceVolumeTags: "https://www.pulumi.com/registry/packages/aws/api-docs/ec2/instance/#volumetags_nodejs (Do not use volumeTags if you plan to manage block device tags outside the aws.ec2.Instance configuration)",
   ec2DeviceNames: "https://docs.aws.amazon.com/ebs/latest/userguide/device_naming.html",
   ebsAttach: "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-attaching-volume.html",
   ebsVolumeTypes: "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html",
@@ -429,7 +430,18 @@ const AWS_RULES: InputRule[] = [
     ok: (v) => typeof v === "number" && v >= 1 && v <= 64,
   },
   tagRules("aws:ec2/instance:Instance"),
-  tagRules("aws:ec2/instance:Instance", "volumeTags"),
+  tagRules("aws:ec2/instance:Instance", "rootBlockDevice.tags"),
+  {
+    type: "aws:ec2/instance:Instance",
+    input: "volumeTags",
+    rule: "no volumeTags on an instance whose volumes are also tagged elsewhere (an aws.ebs.Volume attached with aws.ec2.VolumeAttachment): the two fight on every update",
+    source: DOC.pulumiInstanceVolumeTags,
+    checked: "read",
+    ok: (v, r, ctx) => {
+      const attached = ctx.resources.some((a) => a.type === "aws:ec2/volumeAttachment:VolumeAttachment" && a.inputs.instanceId === `${r.name}-id`);
+      return v === undefined || !attached || "set while a data volume with its own tags is attached";
+    },
+  },
 
   // Key pair, Elastic IP, volumes
   autoNameRule("aws:ec2/keyPair:KeyPair", "key pair name: up to 255 ASCII characters", DOC.ec2KeyPair, all(len(255, 1), matches(/^[\x20-\x7e]+$/)), "knowledge"),
