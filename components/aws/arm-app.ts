@@ -225,7 +225,16 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         rootBlockDevice: { volumeType: "gp3", volumeSize: vm.diskSizeGb, encrypted: true, deleteOnTermination: true, tags: { ...tags, Name: `${plan.stack}-${vm.name}-root` } },
         tags: { ...tags, Name: `${plan.stack}-${vm.name}` },
       },
-      { parent, dependsOn: shared.secrets },
+      {
+        parent,
+        dependsOn: shared.secrets,
+        // With a data disk, a replacement goes old instance first: its attachment is deleted (the
+        // old instance stopped, so its containers stop and the disk is unmounted cleanly, then the
+        // disk detached), the old instance terminated, then the new one created and the disk
+        // attached to it right away. Created first, the new instance's bootstrap would wait for the
+        // disk (300 s at most) through the old instance's stop, which has no upper bound.
+        deleteBeforeReplace: dataDisk !== undefined,
+      },
     );
     if (dataDisk)
       new aws.ec2.VolumeAttachment(`${id}-data`, { deviceName: "/dev/sdf", volumeId: dataDisk.id, instanceId: instance.id, stopInstanceBeforeDetaching: true }, { parent, deleteBeforeReplace: true });

@@ -173,6 +173,21 @@ test("aws: the data volume's tags are its own; the instance tags its root volume
   assert.deepEqual(volume.inputs.tags, { "aspire-arm-stack": "test", "managed-by": "aspire-arm", "aspire-arm-vm": "app", Name: "test-app-data" });
 });
 
+test("aws: with a data disk, a replaced VM goes first (stopped, disk detached, terminated) and the new one gets the disk at once; without one, the new VM comes first", async () => {
+  const r = await run({ ...AWS, "aspire:manifest": path.join(repoRoot, "test/fixtures/volume-app.json"), "aspire:vms": JSON.stringify({ db: ["postgres"], web: ["api"] }) });
+  const instance = (name: string) => ofType(r, "aws:ec2/instance:Instance").find((i) => i.name === name) as RecordedResource;
+  assert.equal(instance("app-db").options?.deleteBeforeReplace, true);
+  // No disk to hand over: create-before-delete keeps the web VM serving until its successor runs.
+  assert.equal(instance("app-web").options?.deleteBeforeReplace, false);
+  const [attachment] = ofType(r, "aws:ec2/volumeAttachment:VolumeAttachment");
+  assert.equal(attachment.inputs.instanceId, "app-db-id");
+  assert.equal(attachment.inputs.stopInstanceBeforeDetaching, true);
+  assert.equal(attachment.options?.deleteBeforeReplace, true);
+  // The disk itself is never replaced with the VM, and survives a destroy.
+  const [volume] = ofType(r, "aws:ebs/volume:Volume");
+  assert.deepEqual([volume.options?.protect, volume.options?.retainOnDelete], [true, true]);
+});
+
 test("changing the instance family replaces the VM but not its data disk", async () => {
   const manifest = path.join(repoRoot, "test/fixtures/volume-app.json");
   const disk = async (cloud: Record<string, string>, type: string, diskType: string) => {
