@@ -190,7 +190,7 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       ? new aws.ebs.Volume(`${id}-data`, { availabilityZone: shared.network.availabilityZone, size: vm.dataDiskGb, type: "gp3", encrypted: true, tags: { ...tags, Name: `${plan.stack}-${vm.name}-data` } }, { parent, protect: args.protectData, retainOnDelete: args.protectData })
       : undefined;
 
-    const ami = aws.ssm.getParameterOutput({ name: AMI_PARAMETERS[vm.os] }, { parent }).insecureValue;
+    const ami = pinnedImage(id, vm, aws.ssm.getParameterOutput({ name: AMI_PARAMETERS[vm.os] }, { parent }).insecureValue, args.imageUpgrade ?? false, parent);
     const userDataBase64 = pulumi.all([shared.region, shared.account, dataDisk?.id ?? "", pulumi.output(args.builtImages ?? {})]).apply(([region, account, volumeId, builtImages]) => {
       const rendered = renderVm(plan, vm, {
         secretSource: { kind: "aws-ssm", region },
@@ -246,6 +246,21 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       connect: pulumi.interpolate`aws ssm start-session --target ${instance.id} --region ${shared.region}`,
     };
   }
+}
+
+/**
+ * The AMI a VM runs: the one the SSM "current" parameter named when the VM was first created,
+ * kept in the stack's state by a Stash (https://www.pulumi.com/docs/iac/concepts/stash/: its
+ * output keeps the value it was created with while its input follows the parameter). `ami` forces
+ * a replacement, and without an Elastic IP a new public address, so a new AMI behind the parameter
+ * must not replace every VM on the next deploy. The stash is replaced, and the VM with it, when
+ * the VM's OS changes (aspire:os) or while aspire:imageUpgrade is true and the parameter names
+ * another AMI (replacementTrigger: the engine replaces the resource when the trigger differs
+ * from the last recorded one).
+ */
+export function pinnedImage(id: string, vm: Pick<VmPlan, "os">, current: pulumi.Output<string>, upgrade: boolean, parent: pulumi.Resource): pulumi.Output<string> {
+  const pin = new pulumi.Stash(`${id}-image`, { input: current }, { parent, replacementTrigger: upgrade ? { os: vm.os, image: current } : { os: vm.os } });
+  return pin.output as pulumi.Output<string>;
 }
 
 /** Public ingress of a VM: its external endpoints' ports, and 80 beside 443 for ACME challenges. */

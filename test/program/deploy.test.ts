@@ -188,6 +188,31 @@ test("aws: with a data disk, a replaced VM goes first (stopped, disk detached, t
   assert.deepEqual([volume.options?.protect, volume.options?.retainOnDelete], [true, true]);
 });
 
+test("aws: each VM's AMI is pinned in a Stash, re-resolved only when its OS changes or aspire:imageUpgrade asks", async () => {
+  const stashOf = (r: MockRun, vm: string) => ofType(r, "pulumi:index:Stash").find((x) => x.name === `app-${vm}-image`) as RecordedResource;
+  const vms = JSON.stringify({ db: { resources: ["postgres"], os: "al2023" }, web: ["api"] });
+  const r = await run({ ...AWS, "aspire:manifest": path.join(repoRoot, "test/fixtures/volume-app.json"), "aspire:vms": vms });
+  for (const [vm, parameter] of [
+    ["db", "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"],
+    ["web", "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id"],
+  ] as const) {
+    const stash = stashOf(r, vm);
+    const instance = ofType(r, "aws:ec2/instance:Instance").find((i) => i.name === `app-${vm}`) as RecordedResource;
+    // The stash takes the AMI the SSM parameter names now; the instance takes the stash's output
+    // (under the mocks, a creation: the same value), and depends on it.
+    assert.equal(stash.inputs.input, `ami-(${parameter})`);
+    assert.equal(instance.inputs.ami, `ami-(${parameter})`);
+    assert.ok(instance.options?.dependencies.includes(stash.urn.replace("::pulumi:index:Stash::", "::aspire-arm:aws:ArmApp$pulumi:index:Stash::")), JSON.stringify(instance.options?.dependencies));
+    // The engine replaces a stash when its trigger differs from the last recorded one: the OS only,
+    // so a new AMI behind the parameter changes nothing...
+    assert.deepEqual(stash.options?.replacementTrigger, { os: vm === "db" ? "al2023" : "ubuntu-24.04" });
+    assert.deepEqual(instance.options?.ignoreChanges, []);
+  }
+  // ...until aspire:imageUpgrade puts the current AMI into the trigger.
+  const upgrade = await run({ ...AWS, "aspire:manifest": starter, "aspire:imageUpgrade": "true" });
+  assert.deepEqual(stashOf(upgrade, "app").options?.replacementTrigger, { os: "ubuntu-24.04", image: "ami-(/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id)" });
+});
+
 test("changing the instance family replaces the VM but not its data disk", async () => {
   const manifest = path.join(repoRoot, "test/fixtures/volume-app.json");
   const disk = async (cloud: Record<string, string>, type: string, diskType: string) => {

@@ -65,6 +65,8 @@ const DOC = {
   ec2KeyPair: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportKeyPair.html",
   ec2Offerings: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceTypeOfferings.html",
   ec2RootVolume: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/RootDeviceStorage.html",
+  ec2Image: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Image.html",
+  pulumiStash: "https://www.pulumi.com/docs/iac/concepts/stash/",
   pulumiInstanceVolumeTags: "https://www.pulumi.com/registry/packages/aws/api-docs/ec2/instance/#volumetags_nodejs (Do not use volumeTags if you plan to manage block device tags outside the aws.ec2.Instance configuration)",
   ec2DeviceNames: "https://docs.aws.amazon.com/ebs/latest/userguide/device_naming.html",
   ebsAttach: "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-attaching-volume.html",
@@ -163,6 +165,7 @@ export const RESOURCE_TYPES: Readonly<Record<string, TypeEntry>> = {
   "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": { cloud: "gcp", what: "repository IAM member" },
   "gcp:dns/managedZone:ManagedZone": { cloud: "gcp", what: "Cloud DNS private zone", autoNamed: { property: "name" } },
   "gcp:dns/recordSet:RecordSet": { cloud: "gcp", what: "Cloud DNS record set" },
+  "pulumi:index:Stash": { cloud: "aws", what: "the AMI a VM was created from, kept in the stack's state (Pulumi built-in, no cloud call)" },
   "random:index/randomPassword:RandomPassword": { cloud: "any", what: "generated parameter value" },
   "command:local:Command": { cloud: "any", what: "image build and push on the deploying machine" },
 };
@@ -591,6 +594,16 @@ const AWS_RULES: InputRule[] = [
     required: true,
   },
   { type: "aws:route53/record:Record", input: "ttl", rule: "TTL 0 to 2,147,483,647 seconds", source: DOC.r53Record, checked: "knowledge", ok: (v) => typeof v === "number" && v >= 0 && v <= 2147483647 },
+  // The pinned AMI (components/aws/arm-app.ts pinnedImage): what the instance's `ami` becomes.
+  {
+    type: "pulumi:index:Stash",
+    input: "input",
+    rule: "an AMI id: ami- and 8 or 17 lower-case hex digits (the mock's labelled placeholder ami-(<parameter>) passes)",
+    source: `${DOC.ec2Image}; ${DOC.pulumiStash}`,
+    checked: "knowledge",
+    ok: matches(/^ami-([0-9a-f]{8}|[0-9a-f]{17}|\(.+\))$/),
+    required: true,
+  },
   { type: "aws:route53/record:Record", input: "type", rule: "a record type Route 53 supports", source: DOC.r53Record, checked: "knowledge", ok: oneOf("A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV", "TXT") },
 ];
 
