@@ -64,6 +64,19 @@ test("the rules catch GCP boot disks below the image size, Persistent Disk on C4
   assert.deepEqual(checkResources([firewall("x".repeat(43))]), []);
   assert.ok(find(checkResources([firewall("x".repeat(44))]), "gcp:compute/firewall:Firewall", "<physical name>"));
 
+  // A data disk in another zone than its instance.
+  const withDisk = (diskZone: string) => [
+    recorded("gcp:compute/disk:Disk", "app-app-data", { zone: diskZone, type: "pd-balanced", size: 10 }),
+    recorded("gcp:compute/instance:Instance", "app-app", {
+      machineType: "t2a-standard-1",
+      zone: "us-central1-a",
+      bootDisk: { initializeParams: { image: "ubuntu-os-cloud/ubuntu-2404-lts-arm64", type: "pd-balanced", size: 20 } },
+      attachedDisks: [{ source: "(app-app-data)", deviceName: "data", mode: "READ_WRITE" }],
+    }),
+  ];
+  assert.match(String(find(checkResources(withDisk("us-central1-b")), "gcp:compute/disk:Disk", "zone")?.detail), /disk in us-central1-b, instance app-app in us-central1-a/);
+  assert.equal(find(checkResources(withDisk("us-central1-a")), "gcp:compute/disk:Disk", "zone"), undefined);
+
   const account = recorded("gcp:serviceaccount/account:Account", "app-app", { accountId: "aspire-prod--app", displayName: `aspire-arm ${"S".repeat(100)} app` });
   assert.ok(find(checkResources([account]), "gcp:serviceaccount/account:Account", "displayName"));
 

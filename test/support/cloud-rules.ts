@@ -110,6 +110,10 @@ const DOC = {
   gcpDnsRecord: "https://cloud.google.com/dns/docs/reference/rest/v1/resourceRecordSets",
   gcpSubnet: "https://cloud.google.com/vpc/docs/subnets#valid-ranges",
   gcpIamMember: "https://cloud.google.com/iam/docs/principal-identifiers",
+  gcpAttachDisk: "https://cloud.google.com/compute/docs/disks/add-persistent-disk (a zonal disk is attached to a VM in the same zone)",
+  gcpServiceUsage: "https://cloud.google.com/service-usage/docs/reference/rest/v1/services",
+  pulumiGcpService: "https://www.pulumi.com/registry/packages/gcp/api-docs/projects/service/",
+  tfGoogleDisableOnDestroy: "https://github.com/hashicorp/terraform-provider-google/issues/18058",
   randomPassword: "https://www.pulumi.com/registry/packages/random/api-docs/randompassword/",
   commandLocal: "https://www.pulumi.com/registry/packages/command/api-docs/local/command/",
   dockerReference: "https://docs.docker.com/reference/cli/docker/image/tag/#description",
@@ -165,6 +169,7 @@ export const RESOURCE_TYPES: Readonly<Record<string, TypeEntry>> = {
   "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": { cloud: "gcp", what: "repository IAM member" },
   "gcp:dns/managedZone:ManagedZone": { cloud: "gcp", what: "Cloud DNS private zone", autoNamed: { property: "name" } },
   "gcp:dns/recordSet:RecordSet": { cloud: "gcp", what: "Cloud DNS record set" },
+  "gcp:projects/service:Service": { cloud: "gcp", what: "an enabled API of the project (Service Usage)" },
   "pulumi:index:Stash": { cloud: "aws", what: "the AMI a VM was created from, kept in the stack's state (Pulumi built-in, no cloud call)" },
   "random:index/randomPassword:RandomPassword": { cloud: "any", what: "generated parameter value" },
   "command:local:Command": { cloud: "any", what: "image build and push on the deploying machine" },
@@ -698,6 +703,18 @@ const GCP_RULES: InputRule[] = [
     },
     required: true,
   },
+  {
+    type: "gcp:compute/disk:Disk",
+    input: "zone",
+    rule: "a zonal disk attaches only to an instance in its own zone",
+    source: DOC.gcpAttachDisk,
+    checked: "knowledge",
+    ok: (v, r, ctx) => {
+      const instance = ctx.resources.find((i) => i.type === "gcp:compute/instance:Instance" && ((i.inputs.attachedDisks as { source?: unknown }[] | undefined) ?? []).some((d) => d.source === `(${r.name})`));
+      return !instance || v === instance.inputs.zone || `disk in ${String(v)}, instance ${instance.name} in ${String(instance.inputs.zone)}`;
+    },
+    required: true,
+  },
   { type: "gcp:compute/disk:Disk", input: "size", rule: "1 to 65,536 GB (Hyperdisk Balanced: at least 4 GB)", source: DOC.gcpArmDisks, checked: "knowledge", ok: (v) => typeof v === "number" && v >= 4 && v <= 65536 },
   labelRule("gcp:compute/disk:Disk", "labels"),
   gcpAutoName("gcp:compute/network:Network", "network"),
@@ -756,6 +773,25 @@ const GCP_RULES: InputRule[] = [
       const zones = ctx.resources.filter((z) => z.type === "gcp:dns/managedZone:ManagedZone").map((z) => String(z.inputs.dnsName));
       return zones.length === 0 || zones.some((z) => String(v).endsWith(`.${z}`)) || `outside ${zones.join(", ")}`;
     },
+    required: true,
+  },
+  // Enabled APIs
+  {
+    type: "gcp:projects/service:Service",
+    input: "service",
+    rule: "a service name: <api>.googleapis.com",
+    source: DOC.gcpServiceUsage,
+    checked: "knowledge",
+    ok: matches(/^[a-z][a-z0-9-]*\.googleapis\.com$/),
+    required: true,
+  },
+  {
+    type: "gcp:projects/service:Service",
+    input: "disableOnDestroy",
+    rule: "false: destroying one stack must not disable an API other stacks or tools of the project use",
+    source: `${DOC.pulumiGcpService}; ${DOC.tfGoogleDisableOnDestroy}`,
+    checked: "read",
+    ok: oneOf(false),
     required: true,
   },
   { type: "gcp:dns/recordSet:RecordSet", input: "ttl", rule: "TTL in seconds, not negative", source: DOC.gcpDnsRecord, checked: "knowledge", ok: (v) => typeof v === "number" && v >= 0 },
