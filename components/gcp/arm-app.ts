@@ -264,13 +264,17 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         zone: shared.zone,
         bootDisk: { autoDelete: true, initializeParams: { image, type: gcpDiskType(vm.instanceType), size: vm.diskSizeGb, architecture: "ARM64", labels } },
         attachedDisks: dataDisk ? [{ source: dataDisk.selfLink, deviceName: DATA_DEVICE_NAME, mode: "READ_WRITE" }] : [],
-        // One access config without an address: an ephemeral public IP. nicType stays unset (GCP's
-        // default for the machine type): gVNIC suits C4A, T2A's support was not confirmed.
+        // One access config without an address: an ephemeral public IP. nicType stays unset: GCP
+        // picks the type the series and the image support (gVNIC on the Arm series). The provider
+        // marks nic_type ForceNew, so setting it now would replace every existing VM.
         networkInterfaces: [{ network: shared.network.network, subnetwork: shared.network.subnetwork, accessConfigs: [{}] }],
         metadata,
         serviceAccount: { email: account.email, scopes: ["cloud-platform"] },
-        // Secure Boot on T2A/C4A Ubuntu images is unverified (FACTS.md 2c): left off; vTPM and
-        // integrity monitoring are on.
+        // vTPM and integrity monitoring on, Secure Boot off: the Compute API's own defaults for a
+        // Shielded VM image (https://cloud.google.com/compute/docs/reference/rest/v1/instances,
+        // ShieldedInstanceConfig). Secure Boot on the Arm series is unverified here, and a public
+        // report has a Debian arm64 VM not booting with it
+        // (terraform-google-modules/terraform-google-bastion-host#156).
         shieldedInstanceConfig: { enableSecureBoot: false, enableVtpm: true, enableIntegrityMonitoring: true },
         tags: [shared.appTag, vmNetworkTag(plan.stack, vm.name)],
         labels,
