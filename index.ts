@@ -42,6 +42,7 @@ const appArgs = {
   protectData: config.protectData,
   dotnetChannel: config.dotnetChannel,
   elasticIp: config.elasticIp,
+  imageUpgrade: config.imageUpgrade,
 };
 // Only the chosen cloud's SDK is loaded: each takes seconds to load, and a stack uses one.
 const app: ArmAppOutputs =

@@ -16,6 +16,8 @@ export interface ArmAppArgs {
   readonly dotnetChannel: string;
   /** AWS: give each VM an Elastic IP, so its public address survives replacement. */
   readonly elasticIp?: boolean;
+  /** AWS: move the VMs to the current image instead of the one they were created from. */
+  readonly imageUpgrade?: boolean;
 }
 
 export interface VmOutputs {

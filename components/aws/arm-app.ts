@@ -53,7 +53,8 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
     // ARNs are built in the provider's partition: aws, aws-us-gov (GovCloud) or aws-cn (China).
     const partition = aws.getPartitionOutput({}, { parent }).partition;
-    const network = awsNetwork(name, args.network, tags, this);
+    // One zone for every VM: the first that offers all their instance types (./network.ts).
+    const network = awsNetwork(name, args.network, tags, this, plan.vms.map((vm) => vm.instanceType));
 
     // Every VM carries this group; private ports are open to it, and to nothing else.
     const members = new aws.ec2.SecurityGroup(`${name}-members`, { vpcId: network.vpcId, description: ec2Description(`aspire-arm ${plan.stack}: every VM of the app`), tags }, { parent });
@@ -189,7 +190,7 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       ? new aws.ebs.Volume(`${id}-data`, { availabilityZone: shared.network.availabilityZone, size: vm.dataDiskGb, type: "gp3", encrypted: true, tags: { ...tags, Name: `${plan.stack}-${vm.name}-data` } }, { parent, protect: args.protectData, retainOnDelete: args.protectData })
       : undefined;
 
-    const ami = aws.ssm.getParameterOutput({ name: AMI_PARAMETERS[vm.os] }, { parent }).insecureValue;
+    const ami = pinnedImage(id, vm, aws.ssm.getParameterOutput({ name: AMI_PARAMETERS[vm.os] }, { parent }).insecureValue, args.imageUpgrade ?? false, parent);
     const userDataBase64 = pulumi.all([shared.region, shared.account, dataDisk?.id ?? "", pulumi.output(args.builtImages ?? {})]).apply(([region, account, volumeId, builtImages]) => {
       const rendered = renderVm(plan, vm, {
         secretSource: { kind: "aws-ssm", region },
@@ -219,11 +220,21 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         userDataReplaceOnChange: true,
         keyName: keyPair?.keyName,
         metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2 },
-        rootBlockDevice: { volumeType: "gp3", volumeSize: vm.diskSizeGb, encrypted: true, deleteOnTermination: true },
+        // The root volume's tags are its own: volumeTags would also tag the attached data volume,
+        // and fight its own tags (aws.ebs.Volume) on every update (the provider's note on volumeTags).
+        rootBlockDevice: { volumeType: "gp3", volumeSize: vm.diskSizeGb, encrypted: true, deleteOnTermination: true, tags: { ...tags, Name: `${plan.stack}-${vm.name}-root` } },
         tags: { ...tags, Name: `${plan.stack}-${vm.name}` },
-        volumeTags: tags,
       },
-      { parent, dependsOn: shared.secrets },
+      {
+        parent,
+        dependsOn: shared.secrets,
+        // With a data disk, a replacement goes old instance first: its attachment is deleted (the
+        // old instance stopped, so its containers stop and the disk is unmounted cleanly, then the
+        // disk detached), the old instance terminated, then the new one created and the disk
+        // attached to it right away. Created first, the new instance's bootstrap would wait for the
+        // disk (300 s at most) through the old instance's stop, which has no upper bound.
+        deleteBeforeReplace: dataDisk !== undefined,
+      },
     );
     if (dataDisk)
       new aws.ec2.VolumeAttachment(`${id}-data`, { deviceName: "/dev/sdf", volumeId: dataDisk.id, instanceId: instance.id, stopInstanceBeforeDetaching: true }, { parent, deleteBeforeReplace: true });
@@ -235,6 +246,21 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       connect: pulumi.interpolate`aws ssm start-session --target ${instance.id} --region ${shared.region}`,
     };
   }
+}
+
+/**
+ * The AMI a VM runs: the one the SSM "current" parameter named when the VM was first created,
+ * kept in the stack's state by a Stash (https://www.pulumi.com/docs/iac/concepts/stash/: its
+ * output keeps the value it was created with while its input follows the parameter). `ami` forces
+ * a replacement, and without an Elastic IP a new public address, so a new AMI behind the parameter
+ * must not replace every VM on the next deploy. The stash is replaced, and the VM with it, when
+ * the VM's OS changes (aspire:os) or while aspire:imageUpgrade is true and the parameter names
+ * another AMI (replacementTrigger: the engine replaces the resource when the trigger differs
+ * from the last recorded one).
+ */
+export function pinnedImage(id: string, vm: Pick<VmPlan, "os">, current: pulumi.Output<string>, upgrade: boolean, parent: pulumi.Resource): pulumi.Output<string> {
+  const pin = new pulumi.Stash(`${id}-image`, { input: current }, { parent, replacementTrigger: upgrade ? { os: vm.os, image: current } : { os: vm.os } });
+  return pin.output as pulumi.Output<string>;
 }
 
 /** Public ingress of a VM: its external endpoints' ports, and 80 beside 443 for ACME challenges. */

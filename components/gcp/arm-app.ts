@@ -15,6 +15,7 @@ import { appTags, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "..
 import { publicIngress } from "../aws/arm-app";
 import { dashboardUrl, endpointUrls } from "../endpoints";
 import { ImageBuilds } from "../images";
+import { enableApis, neededApis } from "./apis";
 import { ALLOW_PRIORITY, DENY_PRIORITY } from "./firewall";
 import { appNetworkTag, fitText, gcpLabels, serviceAccountId, vmNetworkTag } from "./names";
 import { gcpLocation, gcpNetwork, type GcpNetwork } from "./network";
@@ -47,6 +48,8 @@ interface SharedResources {
   readonly registry?: gcp.artifactregistry.Repository;
   readonly secrets: ReadonlyMap<string, { secret: gcp.secretmanager.Secret; version: gcp.secretmanager.SecretVersion }>;
   readonly tags: Record<string, string>;
+  /** The enabled APIs each kind of resource waits for (./apis.ts). */
+  readonly apis: { readonly compute: pulumi.Resource[]; readonly iam: pulumi.Resource[]; readonly secretmanager: pulumi.Resource[]; readonly artifactregistry: pulumi.Resource[] };
 }
 
 export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs {
@@ -64,7 +67,16 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const parent = this;
     const { zone, region } = gcpLocation();
     const project = gcp.organizations.getClientConfigOutput({ parent }).project;
-    const network = gcpNetwork(name, args.network, project, region, this);
+
+    // The APIs the stack calls, enabled first: a fresh project has none of them on (./apis.ts).
+    const prefix = secretPrefix("gcp", plan.stack);
+    const stored = plan.parameters.filter(isStoredOnVm).filter((p) => plan.vms.some((vm) => vm.secrets.includes(p.name)));
+    const builds = plan.vms.some((vm) => vm.services.some((s) => s.image.kind !== "pull"));
+    const enabled = enableApis(name, neededApis({ secrets: stored.length > 0, builtImages: builds }), project, this);
+    const after = (...apis: (keyof typeof enabled)[]) => apis.flatMap((a) => (enabled[a] ? [enabled[a] as pulumi.Resource] : []));
+    const apis = { compute: after("compute"), iam: after("iam"), secretmanager: after("secretmanager"), artifactregistry: after("artifactregistry") };
+
+    const network = gcpNetwork(name, args.network, project, region, this, apis.compute);
 
     // Firewall rules select VMs by network tag: every VM carries the app's tag and its own.
     // Egress needs no rule: GCP's implied rule allows all egress (packages, images, Google APIs).
@@ -86,10 +98,10 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
             sourceRanges: [...new Set([...args.ssh.cidrs, IAP_RANGE])],
             targetTags: [appTag],
           },
-          { parent },
+          { parent, dependsOn: apis.compute },
         ),
       );
-    for (const vm of plan.vms) allowRules.push(...vmFirewalls(`${name}-${vm.name}`, plan, vm, network, appTag, parent));
+    for (const vm of plan.vms) allowRules.push(...vmFirewalls(`${name}-${vm.name}`, plan, vm, network, appTag, parent, apis.compute));
     // The deny waits for the allow rules: a stack from before it gets its allow rules moved above
     // it (priority 1000 -> 900, updated in place) before the deny would win their tie. And every
     // instance waits for the deny: none runs a moment with only the network's rules.
@@ -104,27 +116,28 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         sourceRanges: ["0.0.0.0/0"],
         targetTags: [appTag],
       },
-      { parent, dependsOn: allowRules },
+      { parent, dependsOn: [...allowRules, ...apis.compute] },
     );
 
     // Secrets: one Secret Manager secret per parameter that a VM reads, under the stack's prefix.
     // Ids are [a-z0-9-] (safe names) and at most 11 + 50 + 1 + 50 characters, within the 255 allowed.
-    const prefix = secretPrefix("gcp", plan.stack);
-    const stored = plan.parameters.filter(isStoredOnVm).filter((p) => plan.vms.some((vm) => vm.secrets.includes(p.name)));
     const secrets = new Map<string, { secret: gcp.secretmanager.Secret; version: gcp.secretmanager.SecretVersion }>();
     for (const p of stored) {
       const value = args.parameters[p.name];
       if (value === undefined) throw new pulumi.RunError(`parameter ${p.name} has no value: run \`pulumi config set --secret aspire:parameters.${p.name} VALUE\`.`);
       const id = `${name}-${secretStoreName(p.name)}`;
-      const secret = new gcp.secretmanager.Secret(id, { secretId: `${prefix}${secretStoreName(p.name)}`, replication: { auto: {} }, labels }, { parent });
+      const secret = new gcp.secretmanager.Secret(id, { secretId: `${prefix}${secretStoreName(p.name)}`, replication: { auto: {} }, labels }, { parent, dependsOn: apis.secretmanager });
       const version = new gcp.secretmanager.SecretVersion(id, { secret: secret.id, secretData: value }, { parent });
       secrets.set(p.name, { secret, version });
     }
 
     // One Artifact Registry repository for the images the stack builds (a Docker repository holds many images).
-    const builds = plan.vms.some((vm) => vm.services.some((s) => s.image.kind !== "pull"));
     const registry = builds
-      ? new gcp.artifactregistry.Repository(`${name}-images`, { repositoryId: `aspire-arm-${stackSegment(plan.stack)}`, format: "DOCKER", location: region, description: `aspire-arm ${plan.stack}: built images`, labels }, { parent })
+      ? new gcp.artifactregistry.Repository(
+          `${name}-images`,
+          { repositoryId: `aspire-arm-${stackSegment(plan.stack)}`, format: "DOCKER", location: region, description: `aspire-arm ${plan.stack}: built images`, labels },
+          { parent, dependsOn: apis.artifactregistry },
+        )
       : undefined;
 
     // Build and push them (linux/arm64) from the machine running `pulumi up`, logged in with its own Google credentials.
@@ -154,10 +167,11 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         forceDestroy: true,
         labels,
       },
-      { parent },
+      // Binding the network needs Compute Engine's (the default network exists once that API is on).
+      { parent, dependsOn: [...after("dns"), ...apis.compute] },
     );
 
-    const shared: SharedResources = { network, project, zone, region, appTag, denyIngress, registry, secrets, tags };
+    const shared: SharedResources = { network, project, zone, region, appTag, denyIngress, registry, secrets, tags, apis };
     const vms: Record<string, VmOutputs> = {};
     const publicIps: Record<string, pulumi.Output<string>> = {};
     for (const vm of plan.vms) {
@@ -184,7 +198,7 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     // Arm only: the series was checked by the plan; Compute Engine confirms the zone offers it
     // (T2A runs in few zones) before anything of the VM exists.
     const machineType = gcp.compute
-      .getMachineTypesOutput({ zone: shared.zone, filter: `name = "${vm.instanceType}"` }, { parent })
+      .getMachineTypesOutput({ zone: shared.zone, filter: `name = "${vm.instanceType}"` }, { parent, dependsOn: shared.apis.compute })
       .apply((r) => offeredMachineType(vm, shared.zone, r.machineTypes.map((m) => m.name)));
 
     // Identity: a service account of its own, reading this VM's secrets and the stack's images.
@@ -192,7 +206,7 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const account = new gcp.serviceaccount.Account(
       id,
       { accountId: serviceAccountId(plan.stack, vm.name), displayName: fitText(`aspire-arm ${plan.stack} ${vm.name}`, 100), description: fitText(`aspire-arm ${plan.stack}: VM ${vm.name}`, 256) },
-      { parent },
+      { parent, dependsOn: shared.apis.iam },
     );
     const firstBoot: pulumi.Resource[] = []; // what the VM reads as it boots
     for (const p of vm.secrets) {
@@ -214,7 +228,7 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     // nothing of the instance, so resizing the VM keeps it; moving between T2A and C4A changes its
     // type (Persistent Disk / Hyperdisk), which protectData stops Pulumi from doing by replacement.
     const dataDisk = vm.dataDiskGb
-      ? new gcp.compute.Disk(`${id}-data`, { zone: shared.zone, type: gcpDiskType(vm.instanceType), size: vm.dataDiskGb, labels }, { parent, protect: args.protectData, retainOnDelete: args.protectData })
+      ? new gcp.compute.Disk(`${id}-data`, { zone: shared.zone, type: gcpDiskType(vm.instanceType), size: vm.dataDiskGb, labels }, { parent, protect: args.protectData, retainOnDelete: args.protectData, dependsOn: shared.apis.compute })
       : undefined;
 
     const sshKey = args.ssh.enabled && args.ssh.publicKey ? args.ssh.publicKey.trim() : undefined;
@@ -250,13 +264,17 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         zone: shared.zone,
         bootDisk: { autoDelete: true, initializeParams: { image, type: gcpDiskType(vm.instanceType), size: vm.diskSizeGb, architecture: "ARM64", labels } },
         attachedDisks: dataDisk ? [{ source: dataDisk.selfLink, deviceName: DATA_DEVICE_NAME, mode: "READ_WRITE" }] : [],
-        // One access config without an address: an ephemeral public IP. nicType stays unset (GCP's
-        // default for the machine type): gVNIC suits C4A, T2A's support was not confirmed.
+        // One access config without an address: an ephemeral public IP. nicType stays unset: GCP
+        // picks the type the series and the image support (gVNIC on the Arm series). The provider
+        // marks nic_type ForceNew, so setting it now would replace every existing VM.
         networkInterfaces: [{ network: shared.network.network, subnetwork: shared.network.subnetwork, accessConfigs: [{}] }],
         metadata,
         serviceAccount: { email: account.email, scopes: ["cloud-platform"] },
-        // Secure Boot on T2A/C4A Ubuntu images is unverified (FACTS.md 2c): left off; vTPM and
-        // integrity monitoring are on.
+        // vTPM and integrity monitoring on, Secure Boot off: the Compute API's own defaults for a
+        // Shielded VM image (https://cloud.google.com/compute/docs/reference/rest/v1/instances,
+        // ShieldedInstanceConfig). Secure Boot on the Arm series is unverified here, and a public
+        // report has a Debian arm64 VM not booting with it
+        // (terraform-google-modules/terraform-google-bastion-host#156).
         shieldedInstanceConfig: { enableSecureBoot: false, enableVtpm: true, enableIntegrityMonitoring: true },
         tags: [shared.appTag, vmNetworkTag(plan.stack, vm.name)],
         labels,
@@ -267,7 +285,7 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         parent,
         // Readable at first boot: the secrets' values and the account's grants exist before the VM,
         // and so does the deny of all other ingress.
-        dependsOn: [...firstBoot, shared.denyIngress],
+        dependsOn: [...firstBoot, shared.denyIngress, ...shared.apis.compute],
         // cloud-init runs user data on first boot only: a changed bootstrap needs a new instance
         // (the data disk is separate and survives it).
         replaceOnChanges: ['metadata["user-data"]'],
@@ -289,7 +307,7 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
 }
 
 /** The VM's allow rules: its public ports from anywhere, its private ports from the app's VMs. */
-function vmFirewalls(id: string, plan: ArmAppArgs["plan"], vm: VmPlan, network: GcpNetwork, appTag: string, parent: pulumi.Resource): gcp.compute.Firewall[] {
+function vmFirewalls(id: string, plan: ArmAppArgs["plan"], vm: VmPlan, network: GcpNetwork, appTag: string, parent: pulumi.Resource, computeApi: pulumi.Resource[]): gcp.compute.Firewall[] {
   const vmTag = vmNetworkTag(plan.stack, vm.name);
   const rules: gcp.compute.Firewall[] = [];
   const publicRules = publicIngress(plan, vm);
@@ -306,7 +324,7 @@ function vmFirewalls(id: string, plan: ArmAppArgs["plan"], vm: VmPlan, network: 
           sourceRanges: ["0.0.0.0/0"],
           targetTags: [vmTag],
         },
-        { parent },
+        { parent, dependsOn: computeApi },
       ),
     );
   if (vm.privatePorts.length)
@@ -322,7 +340,7 @@ function vmFirewalls(id: string, plan: ArmAppArgs["plan"], vm: VmPlan, network: 
           sourceTags: [appTag],
           targetTags: [vmTag],
         },
-        { parent },
+        { parent, dependsOn: computeApi },
       ),
     );
   return rules;

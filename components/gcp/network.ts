@@ -24,9 +24,10 @@ export function regionOf(zone: string): string {
   return zone.replace(/-[a-z]$/, "");
 }
 
-export function gcpNetwork(name: string, options: NetworkOptions, project: pulumi.Output<string>, region: string, parent: pulumi.Resource): GcpNetwork {
+/** `computeApi`: the enabled Compute Engine API, which a created network waits for (./apis.ts). */
+export function gcpNetwork(name: string, options: NetworkOptions, project: pulumi.Output<string>, region: string, parent: pulumi.Resource, computeApi: pulumi.Resource[] = []): GcpNetwork {
   if (options.kind === "create") {
-    const network = new gcp.compute.Network(`${name}-vpc`, { autoCreateSubnetworks: false, description: "aspire-arm: the network of an app's VMs" }, { parent });
+    const network = new gcp.compute.Network(`${name}-vpc`, { autoCreateSubnetworks: false, description: "aspire-arm: the network of an app's VMs" }, { parent, dependsOn: computeApi });
     const subnetwork = new gcp.compute.Subnetwork(`${name}-subnet`, { network: network.id, region, ipCidrRange: options.cidr }, { parent });
     return { network: network.selfLink, subnetwork: subnetwork.selfLink, networkUrl: network.id };
   }

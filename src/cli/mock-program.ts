@@ -1,7 +1,9 @@
 // Runs the real Pulumi program (index.ts) under Pulumi's mocks: no credentials, no Pulumi CLI, no
-// cloud calls. Every resource the program registers is recorded with its inputs, so `aspire-arm
-// plan` can print the tree `pulumi up` would create, and tests can assert on it. Cloud lookups
-// (AMI, default VPC, account, partition) answer with labelled placeholders.
+// cloud calls. Every resource the program registers is recorded with its inputs (and the options
+// the engine would get), so `aspire-arm plan` can print the tree `pulumi up` would create, and
+// tests can assert on it. Cloud lookups (AMI, account, partition) answer with labelled
+// placeholders; the AWS zones, default subnets and instance type offerings answer as a small but
+// realistic region would (see mockAwsZones, mockAwsOffers).
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { isArmInstanceType } from "../plan";
@@ -12,6 +14,20 @@ export interface RecordedResource {
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly parent?: string;
   readonly urn: string;
+  /** The resource options as the engine receives them (absent for resources recorded by hand). */
+  readonly options?: RecordedOptions;
+}
+
+export interface RecordedOptions {
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  readonly deleteBeforeReplace: boolean;
+  readonly ignoreChanges: readonly string[];
+  readonly replaceOnChanges: readonly string[];
+  /** URNs of the resources it depends on (dependsOn and the inputs' resources). */
+  readonly dependencies: readonly string[];
+  /** The replacementTrigger value, as the engine would compare it with the last recorded one. */
+  readonly replacementTrigger?: unknown;
 }
 
 export interface MockRun {
@@ -20,6 +36,63 @@ export interface MockRun {
   readonly outputs: Readonly<Record<string, unknown>>;
   /** Names of the stack outputs that are Pulumi secrets. */
   readonly secretOutputs: readonly string[];
+}
+
+const awsRegion = (config: Record<string, string>) => config["aws:region"] ?? "us-east-1";
+
+/** The mock region's availability zones: us-east-1a to -1f as in us-east-1, a to c elsewhere. */
+export function mockAwsZones(region: string): string[] {
+  return [...(region === "us-east-1" ? "abcdef" : "abc")].map((l) => `${region}${l}`);
+}
+
+/** The default VPC's default subnet in a zone. The ids do not sort in zone order: the lowest,
+ *  the subnet the program once took without asking, is in the last zone (us-east-1e's, which
+ *  offers no t4g). */
+export function defaultSubnetId(zone: string): string {
+  const letter = zone.slice(-1);
+  const rank = { e: 1, c: 2, b: 3, a: 4, d: 5, f: 6 }[letter] ?? 9;
+  return `subnet-0${rank}-default-${letter}`;
+}
+
+/** A subnet's zone: the default subnets' own; a subnet id ending in -<letter> (subnet-0abc-e) is in
+ *  that zone of the region; any other is in the region's first zone. */
+export function mockSubnetZone(region: string, subnetId: string): string {
+  const letter = /-([a-f])$/.exec(subnetId)?.[1];
+  return letter && mockAwsZones(region).includes(`${region}${letter}`) ? `${region}${letter}` : mockAwsZones(region)[0];
+}
+
+/**
+ * Whether a mock zone offers an instance type, after the shape of the real offer: us-east-1e
+ * (use1-az3) offers no Graviton type newer than the 6g families (no t4g, no 7g or 8g); Graviton5
+ * (m9g) is in zones a and b only, and x8g in zones c and d only, so the two together fit no zone.
+ * Every other type is in every zone.
+ */
+export function mockAwsOffers(region: string, zone: string, type: string): boolean {
+  const letter = zone.slice(-1);
+  const family = type.split(".")[0];
+  if (!isArmInstanceType("aws", type)) return true;
+  if (/^m9g/.test(family)) return "ab".includes(letter);
+  if (/^x8g/.test(family)) return "cd".includes(letter);
+  if (region === "us-east-1" && letter === "e") return /^(a1|[a-z]+6g[a-z]*)$/.test(family);
+  return true;
+}
+
+/** DescribeInstanceTypeOfferings by availability zone, with its location and instance-type filters:
+ *  parallel lists of types and zones, as the provider returns them. */
+function mockAwsOfferings(region: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  const filters = (inputs.filters as { name: string; values: string[] }[] | undefined) ?? [];
+  const values = (name: string) => filters.find((f) => f.name === name)?.values;
+  const types = values("instance-type") ?? [];
+  const zones = (values("location") ?? mockAwsZones(region)).filter((z) => mockAwsZones(region).includes(z));
+  const pairs = zones.flatMap((zone) => types.filter((t) => mockAwsOffers(region, zone, t)).map((t) => ({ zone, t })));
+  return {
+    id: region,
+    region,
+    locationType: inputs.locationType,
+    instanceTypes: pairs.map((p) => p.t),
+    locations: pairs.map((p) => p.zone),
+    locationTypes: pairs.map(() => "availability-zone"),
+  };
 }
 
 /** The partition of the configured region, as the provider would report it. */
@@ -40,14 +113,21 @@ export function invoke(token: string, inputs: Record<string, unknown>, config: R
       return { accountId: "000000000000", arn: `arn:${awsPartition(config).partition}:iam::000000000000:user/(mock)`, userId: "(mock)" };
     case "aws:index/getPartition:getPartition":
       return { ...awsPartition(config), id: awsPartition(config).partition };
-    case "aws:index/getAvailabilityZones:getAvailabilityZones":
-      return { names: ["(zone-a)", "(zone-b)"], zoneIds: ["(zone-a)", "(zone-b)"] };
+    case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+      const zones = mockAwsZones(awsRegion(config));
+      return { names: zones, zoneIds: zones.map((z) => `(id of ${z})`), state: inputs.state };
+    }
     case "aws:ec2/getVpc:getVpc":
-      return { id: "vpc-(default)", cidrBlock: "172.31.0.0/16" };
+      // DNS support and hostnames are on in a default VPC; a VPC id containing "nodns" has them off.
+      return { id: inputs.id ?? "vpc-(default)", cidrBlock: "172.31.0.0/16", enableDnsSupport: !String(inputs.id ?? "").includes("nodns"), enableDnsHostnames: !String(inputs.id ?? "").includes("nodns") };
     case "aws:ec2/getSubnets:getSubnets":
-      return { ids: ["subnet-(default-b)", "subnet-(default-a)"] };
-    case "aws:ec2/getSubnet:getSubnet":
-      return { id: inputs.id, availabilityZone: "(zone of the subnet)", vpcId: "vpc-(default)" };
+      return { ids: mockAwsZones(awsRegion(config)).map(defaultSubnetId) };
+    case "aws:ec2/getSubnet:getSubnet": {
+      const id = String(inputs.id);
+      return { id, availabilityZone: mockSubnetZone(awsRegion(config), id), vpcId: "vpc-(default)", defaultForAz: id.includes("-default-") };
+    }
+    case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings":
+      return mockAwsOfferings(awsRegion(config), inputs);
     case "aws:ec2/getInstanceType:getInstanceType": {
       const type = String(inputs.instanceType);
       return { instanceType: type, supportedArchitectures: isArmInstanceType("aws", type) ? ["arm64"] : ["x86_64"] };
@@ -89,6 +169,9 @@ function computed(type: string, name: string, inputs: Record<string, unknown>, c
       return { arn: `arn:(${name})` };
     case "aws:ec2/keyPair:KeyPair":
       return { keyName: name };
+    case "pulumi:index:Stash":
+      // The engine keeps the value the stash was created with; a mock run is always a creation.
+      return { output: inputs.input };
     case "random:index/randomPassword:RandomPassword":
       return { result: `(generated by ${name})` };
     case "gcp:compute/instance:Instance": {
@@ -119,11 +202,12 @@ function computed(type: string, name: string, inputs: Record<string, unknown>, c
  */
 export async function runProgramWithMocks(programPath: string, stack: string, config: Record<string, string>, secretKeys: readonly string[] = []): Promise<MockRun> {
   const resources: RecordedResource[] = [];
+  const options = new Map<string, RecordedOptions>();
   await pulumi.runtime.setMocks(
     {
       newResource: (args: pulumi.runtime.MockResourceArgs) => {
         const urn = `urn:pulumi:${stack}::aspire::${args.type}::${args.name}`;
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, urn });
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, urn, options: options.get(`${args.type}::${args.name}`) });
         return { id: `${args.name}-id`, state: { ...args.inputs, ...computed(args.type, args.name, args.inputs as Record<string, unknown>, config) } };
       },
       call: (args: pulumi.runtime.MockCallArgs) => invoke(args.token, args.inputs as Record<string, unknown>, config),
@@ -131,13 +215,21 @@ export async function runProgramWithMocks(programPath: string, stack: string, co
     "aspire",
     stack,
   );
+  recordOptions(options);
   pulumi.runtime.setAllConfig(config, [...secretKeys]);
   // An error thrown inside an apply (a RunError of a component) surfaces as an unhandled
-  // rejection: catch it and fail the run with it, as `pulumi up` would.
+  // rejection (once per registration that waits for it): catch them and fail the run with the
+  // first, as `pulumi up` would.
   let failure: unknown;
+  let rejections = 0;
   const onRejection = (e: unknown) => {
     failure ??= e;
+    rejections++;
   };
+  // While the program runs, its rejections are its own failure, reported by this function's
+  // promise: no other listener (a test runner's) takes them for a failure of its own.
+  const others = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
   process.on("unhandledRejection", onRejection);
   try {
     const resolved = require.resolve(path.resolve(programPath));
@@ -149,16 +241,57 @@ export async function runProgramWithMocks(programPath: string, stack: string, co
       if (pulumi.Output.isInstance(v) && (await pulumi.isSecret(v))) secretOutputs.push(k);
       outputs[k] = await settle(v);
     }
-    // Registrations finish asynchronously: wait until no new resource arrives.
-    for (let seen = -1; seen !== resources.length; ) {
-      seen = resources.length;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await quiet();
     if (failure) throw failure;
     return { resources, outputs, secretOutputs };
+  } catch (e) {
+    // A failed output fails every registration that waits for it, one after another: let them all
+    // arrive here rather than in whatever runs next.
+    await quiet();
+    throw e;
   } finally {
     process.off("unhandledRejection", onRejection);
+    for (const listener of others) process.on("unhandledRejection", listener);
   }
+
+  /** Registrations (and the failures of those that wait for a failed output) finish
+   *  asynchronously: wait until neither a new resource nor a new failure arrives. */
+  async function quiet(): Promise<void> {
+    for (let seen = ""; seen !== `${resources.length}/${rejections}`; ) {
+      seen = `${resources.length}/${rejections}`;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+/** Records the options of every registration, as the engine would receive them, by the request the
+ *  SDK sends to the (mock) monitor: the mocks' newResource sees the inputs only. */
+function recordOptions(into: Map<string, RecordedOptions>): void {
+  type Request = {
+    getType(): string;
+    getName(): string;
+    getProtect(): boolean;
+    getRetainondelete(): boolean;
+    getDeletebeforereplace(): boolean;
+    getIgnorechangesList(): string[];
+    getReplaceonchangesList(): string[];
+    getDependenciesList(): string[];
+    getReplacementTrigger?(): { toJavaScript(): unknown } | undefined;
+  };
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: Request, callback: unknown) => unknown };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    into.set(`${req.getType()}::${req.getName()}`, {
+      protect: req.getProtect(),
+      retainOnDelete: req.getRetainondelete(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      ignoreChanges: req.getIgnorechangesList(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+      dependencies: req.getDependenciesList(),
+      replacementTrigger: req.getReplacementTrigger?.()?.toJavaScript(),
+    });
+    return register(req, callback);
+  };
 }
 
 /** Resolves Outputs (deeply, in objects and arrays) to plain values; unknowns become undefined. */

@@ -35,6 +35,8 @@ export interface DeployConfig {
   readonly ssh: SshOptions;
   readonly network: NetworkOptions;
   readonly elasticIp: boolean;
+  /** AWS: move every VM to the image the SSM parameter names now (replacing those on an older one). */
+  readonly imageUpgrade: boolean;
   /** Protect data disks from `pulumi destroy` and deletion (default true). */
   readonly protectData: boolean;
   readonly dotnetChannel: string;
@@ -42,7 +44,7 @@ export interface DeployConfig {
   readonly configuredParameters: readonly string[];
 }
 
-const KNOWN = new Set(["cloud", "manifest", "vms", "vmPerService", "instanceType", "diskSizeGb", "runtime", "os", "domain", "dashboard", "ssh", "parameters", "images", "network", "elasticIp", "protectData", "dotnetChannel", "sourceRoot"]);
+const KNOWN = new Set(["cloud", "manifest", "vms", "vmPerService", "instanceType", "diskSizeGb", "runtime", "os", "domain", "dashboard", "ssh", "parameters", "images", "network", "elasticIp", "imageUpgrade", "protectData", "dotnetChannel", "sourceRoot"]);
 
 export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors: Diagnostic[]; warnings: Diagnostic[] } {
   const errors: Diagnostic[] = [];
@@ -122,6 +124,7 @@ export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors:
       ssh,
       network,
       elasticIp: bool(get("elasticIp"), "elasticIp", fail) ?? false,
+      imageUpgrade: bool(get("imageUpgrade"), "imageUpgrade", fail) ?? false,
       protectData: bool(get("protectData"), "protectData", fail) ?? true,
       dotnetChannel: str(get("dotnetChannel"), "dotnetChannel", fail, "pulumi config set aspire:dotnetChannel 8.0") ?? "8.0",
       configuredParameters: configured,

@@ -275,6 +275,86 @@ test("C4A takes Hyperdisk Balanced, for the boot disk and the data disk", async 
   assert.equal(pg.one(T.disk, "aspire-app-data").inputs.type, "hyperdisk-balanced");
 });
 
+/** Whether a resource waits for the gcp.projects.Service that enables `api` (its URN ends with the service's name). */
+const waitsFor = (r: Recorded, api: string) => r.dependencies.some((u) => u.endsWith(`gcp:projects/service:Service::aspire-api-${api}`));
+
+test("a fresh project works: the APIs the stack calls are enabled first, never disabled on destroy, and each resource waits for its own", async () => {
+  const d = await deploy(POSTGRES, { network: { kind: "create", cidr: "10.42.0.0/16" } });
+  const services = d.of("gcp:projects/service:Service");
+  assert.deepEqual(
+    services.map((x) => [x.name, x.inputs.service, x.inputs.project, x.inputs.disableOnDestroy]),
+    [
+      ["aspire-api-compute", "compute.googleapis.com", "demo", false],
+      ["aspire-api-iam", "iam.googleapis.com", "demo", false],
+      ["aspire-api-dns", "dns.googleapis.com", "demo", false],
+      ["aspire-api-secretmanager", "secretmanager.googleapis.com", "demo", false],
+      ["aspire-api-artifactregistry", "artifactregistry.googleapis.com", "demo", false],
+    ],
+  );
+  const needs: Record<string, string[]> = {
+    [T.network]: ["compute"],
+    [T.firewall]: ["compute"],
+    [T.disk]: ["compute"],
+    [T.instance]: ["compute"],
+    [T.account]: ["iam"],
+    [T.secret]: ["secretmanager"],
+    [T.repository]: ["artifactregistry"],
+    [T.zone]: ["dns", "compute"],
+  };
+  for (const [type, apis] of Object.entries(needs)) {
+    assert.ok(d.of(type).length > 0, `no ${type} to check`);
+    for (const r of d.of(type)) for (const api of apis) assert.ok(waitsFor(r, api), `${type} ${r.name} does not wait for the ${api} API: ${r.dependencies.join(", ")}`);
+  }
+  // The rest reach the API through a resource that waits for it (a version through its secret,
+  // a record through its zone, a subnetwork through its network, IAM bindings through both ends).
+  for (const r of d.of(T.secretVersion)) assert.ok(r.dependencies.some((u) => u.includes("secretmanager/secret:Secret::")));
+  for (const r of d.of(T.record)) assert.ok(r.dependencies.some((u) => u.includes("dns/managedZone:ManagedZone::")));
+  for (const r of d.of(T.subnetwork)) assert.ok(r.dependencies.some((u) => u.includes("compute/network:Network::")));
+});
+
+test("Secret Manager and Artifact Registry are enabled only for an app with secrets or built images", async () => {
+  const d = await deploy(TWO_VMS);
+  assert.equal(d.of(T.secret).length + d.of(T.repository).length, 0);
+  assert.deepEqual(
+    d.of("gcp:projects/service:Service").map((x) => x.inputs.service),
+    ["compute.googleapis.com", "iam.googleapis.com", "dns.googleapis.com"],
+  );
+});
+
+/**
+ * The Google provider's check of a boot disk's image against the config (hashicorp/terraform-provider-google,
+ * google/services/compute/resource_compute_disk.go, DiskImageDiffSuppress with diskImageFamilyEquals and
+ * suppressCanonicalFamilyDiff, and image.go's canonicalUbuntuLtsImage), for the `{project}/{family}` form
+ * the component uses: the state holds the image the disk was made from, and a family in the config
+ * matches it when the image belongs to the family. `image` is ForceNew, so without this match every
+ * new image in the family would replace the VM. Ported for the parts a `{project}/{family}` of
+ * ubuntu-os-cloud reaches.
+ */
+function familyMatchesImage(config: string, stateImage: string): boolean {
+  const [project, family] = config.split("/");
+  const m = /^https:\/\/www\.googleapis\.com\/compute\/[a-z0-9]+\/projects\/([^/]+)\/global\/images\/([-_a-zA-Z0-9]+)$/.exec(stateImage);
+  if (!m || m[1] !== project) return false;
+  const image = m[2];
+  if (image === family) return true;
+  if (!image.includes("-arm64") && image.includes(family.replace(/-amd64$/, ""))) return image.includes("-amd64") ? family.endsWith("-amd64") : !family.endsWith("-amd64");
+  if (image.includes(family.replace(/-arm64$/, ""))) return image.includes("-arm64") ? family.endsWith("-arm64") : !family.endsWith("-arm64");
+  const parts = /^ubuntu-(minimal-)?([0-9]+)(?:.*(arm64))?.*$/.exec(image);
+  return !!parts && family === (parts[3] ? `ubuntu-${parts[1] ?? ""}${parts[2]}-lts-${parts[3]}` : `ubuntu-${parts[1] ?? ""}${parts[2]}-lts`);
+}
+
+test("the boot image is a family: a newer image in it leaves the VM alone (the provider matches family and image), another OS does not", async () => {
+  const d = await deploy(STARTER);
+  const image = d.one(T.instance, "aspire-app").inputs.bootDisk.initializeParams.image as string;
+  assert.equal(image, "ubuntu-os-cloud/ubuntu-2404-lts-arm64");
+  const link = (name: string) => `https://www.googleapis.com/compute/v1/projects/ubuntu-os-cloud/global/images/${name}`;
+  // Today's and tomorrow's images of the family: no diff, no replacement.
+  assert.equal(familyMatchesImage(image, link("ubuntu-2404-noble-arm64-v20250130")), true);
+  assert.equal(familyMatchesImage(image, link("ubuntu-2404-noble-arm64-v20271231")), true);
+  // Another family's image is a real change: the x86 image, or the next LTS.
+  assert.equal(familyMatchesImage(image, link("ubuntu-2404-noble-amd64-v20250130")), false);
+  assert.equal(familyMatchesImage(image, link("ubuntu-2604-resolute-arm64-v20260430")), false);
+});
+
 test("the machine type is checked against the zone's offer, with a RunError naming the VM and the zone", async () => {
   const d = await deploy(STARTER, { plan: { instanceType: "t2a-standard-2" } });
   assert.deepEqual(d.invokes.filter((i) => i.token === "gcp:compute/getMachineTypes:getMachineTypes").map((i) => i.inputs), [{ zone: "us-central1-a", filter: 'name = "t2a-standard-2"' }]);

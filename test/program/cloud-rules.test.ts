@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { invoke, runProgramWithMocks, type RecordedResource } from "../../src/cli/mock-program";
+import { defaultSubnetId, invoke, mockAwsZones, runProgramWithMocks, type RecordedResource } from "../../src/cli/mock-program";
 import { checkAcrossStacks, checkResources, formatViolation, RESOURCE_TYPES, RULES, ruleCount, type Violation } from "../support/cloud-rules";
 import { corpusDir, deployableCorpus, fixturesDir, repoRoot, SHARED_MISSING } from "../support/paths";
 
@@ -64,11 +64,50 @@ test("the rules catch GCP boot disks below the image size, Persistent Disk on C4
   assert.deepEqual(checkResources([firewall("x".repeat(43))]), []);
   assert.ok(find(checkResources([firewall("x".repeat(44))]), "gcp:compute/firewall:Firewall", "<physical name>"));
 
+  // A data disk in another zone than its instance.
+  const withDisk = (diskZone: string) => [
+    recorded("gcp:compute/disk:Disk", "app-app-data", { zone: diskZone, type: "pd-balanced", size: 10 }),
+    recorded("gcp:compute/instance:Instance", "app-app", {
+      machineType: "t2a-standard-1",
+      zone: "us-central1-a",
+      bootDisk: { initializeParams: { image: "ubuntu-os-cloud/ubuntu-2404-lts-arm64", type: "pd-balanced", size: 20 } },
+      attachedDisks: [{ source: "(app-app-data)", deviceName: "data", mode: "READ_WRITE" }],
+    }),
+  ];
+  assert.match(String(find(checkResources(withDisk("us-central1-b")), "gcp:compute/disk:Disk", "zone")?.detail), /disk in us-central1-b, instance app-app in us-central1-a/);
+  assert.equal(find(checkResources(withDisk("us-central1-a")), "gcp:compute/disk:Disk", "zone"), undefined);
+
   const account = recorded("gcp:serviceaccount/account:Account", "app-app", { accountId: "aspire-prod--app", displayName: `aspire-arm ${"S".repeat(100)} app` });
   assert.ok(find(checkResources([account]), "gcp:serviceaccount/account:Account", "displayName"));
 
   const unknown = checkResources([recorded("aws:s3/bucket:Bucket", "logs", {})]);
   assert.equal(unknown[0]?.input, "(type)");
+});
+
+test("the rules catch what the program did before it asked EC2's offer: t4g.small in the lowest default subnet of us-east-1, in us-east-1e", () => {
+  const config = { "aspire:cloud": "aws", "aws:region": "us-east-1" };
+  const lowest = mockAwsZones("us-east-1").map(defaultSubnetId).sort()[0];
+  const instance = recorded("aws:ec2/instance:Instance", "app-app", { instanceType: "t4g.small", subnetId: lowest, ami: "ami-0abc" });
+  const volume = recorded("aws:ebs/volume:Volume", "app-app-data", { availabilityZone: "us-east-1e", size: 10, type: "gp3", encrypted: true });
+  const attachment = recorded("aws:ec2/volumeAttachment:VolumeAttachment", "app-app-data", { deviceName: "/dev/sdf", volumeId: "app-app-data-id", instanceId: "app-app-id" });
+  const violations = checkResources([instance, volume, attachment], { invoke: (token, inputs) => invoke(token, inputs, config) });
+  const v = find(violations, "aws:ec2/instance:Instance", "instanceType");
+  assert.equal(v?.detail, "not offered in us-east-1e", violations.map(formatViolation).join("\n"));
+  assert.equal(v?.source, "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceTypeOfferings.html");
+  // The volume is where the instance is (the wrong zone for both): that rule holds.
+  assert.equal(violations.length, 1, violations.map(formatViolation).join("\n"));
+});
+
+test("the rules catch volumeTags on an instance whose data volume has tags of its own (as the program had)", () => {
+  const tags = { "aspire-arm-stack": "dev", "managed-by": "aspire-arm" };
+  const resources = (volumeTags?: Record<string, string>) => [
+    recorded("aws:ec2/instance:Instance", "app-app", { instanceType: "t4g.small", tags, ...(volumeTags ? { volumeTags } : {}) }),
+    recorded("aws:ebs/volume:Volume", "app-app-data", { availabilityZone: "us-east-1a", size: 10, tags: { ...tags, Name: "dev-app-data" } }),
+    recorded("aws:ec2/volumeAttachment:VolumeAttachment", "app-app-data", { deviceName: "/dev/sdf", volumeId: "app-app-data-id", instanceId: "app-app-id" }),
+  ];
+  const v = find(checkResources(resources(tags)), "aws:ec2/instance:Instance", "volumeTags");
+  assert.match(String(v?.source), /pulumi\.com\/registry\/packages\/aws\/api-docs\/ec2\/instance/);
+  assert.deepEqual(checkResources(resources()), []);
 });
 
 test("the cross-stack check finds names two stacks of one account would both claim", () => {

@@ -45,7 +45,13 @@ test("aws: the starter app on one Graviton VM, hardened, with only port 80 open"
   assert.equal(instance.inputs.instanceType, "t4g.small");
   assert.match(String(instance.inputs.ami), /ubuntu\/server\/24\.04\/stable\/current\/arm64/);
   assert.deepEqual(instance.inputs.metadataOptions, { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2 });
-  assert.deepEqual(instance.inputs.rootBlockDevice, { volumeType: "gp3", volumeSize: 20, encrypted: true, deleteOnTermination: true });
+  assert.deepEqual(instance.inputs.rootBlockDevice, {
+    volumeType: "gp3",
+    volumeSize: 20,
+    encrypted: true,
+    deleteOnTermination: true,
+    tags: { "aspire-arm-stack": "test", "managed-by": "aspire-arm", "aspire-arm-vm": "app", Name: "test-app-root" },
+  });
   const ingress = ofType(r, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((x) => `${x.inputs.ipProtocol}/${x.inputs.fromPort} from ${x.inputs.cidrIpv4 ?? "app"}`);
   assert.deepEqual(ingress, ["tcp/80 from 0.0.0.0/0"]);
   assert.equal(ofType(r, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").length, 1);
@@ -155,6 +161,56 @@ test("six corpus apps on both clouds: Arm instances, protected data disks for na
       if (cloud === AWS) for (const d of disks) assert.equal(d.inputs.encrypted, true);
     }
   }
+});
+
+test("aws: the data volume's tags are its own; the instance tags its root volume only (no volumeTags, which would fight them)", async () => {
+  const r = await run({ ...AWS, "aspire:manifest": path.join(repoRoot, "test/fixtures/volume-app.json") });
+  const [instance] = ofType(r, "aws:ec2/instance:Instance");
+  const [volume] = ofType(r, "aws:ebs/volume:Volume");
+  assert.equal(ofType(r, "aws:ec2/volumeAttachment:VolumeAttachment")[0]?.inputs.volumeId, `${volume.name}-id`);
+  assert.ok(!("volumeTags" in instance.inputs), `volumeTags: ${JSON.stringify(instance.inputs.volumeTags)}`);
+  assert.equal(get(instance.inputs, "rootBlockDevice", "tags", "Name"), "test-app-root");
+  assert.deepEqual(volume.inputs.tags, { "aspire-arm-stack": "test", "managed-by": "aspire-arm", "aspire-arm-vm": "app", Name: "test-app-data" });
+});
+
+test("aws: with a data disk, a replaced VM goes first (stopped, disk detached, terminated) and the new one gets the disk at once; without one, the new VM comes first", async () => {
+  const r = await run({ ...AWS, "aspire:manifest": path.join(repoRoot, "test/fixtures/volume-app.json"), "aspire:vms": JSON.stringify({ db: ["postgres"], web: ["api"] }) });
+  const instance = (name: string) => ofType(r, "aws:ec2/instance:Instance").find((i) => i.name === name) as RecordedResource;
+  assert.equal(instance("app-db").options?.deleteBeforeReplace, true);
+  // No disk to hand over: create-before-delete keeps the web VM serving until its successor runs.
+  assert.equal(instance("app-web").options?.deleteBeforeReplace, false);
+  const [attachment] = ofType(r, "aws:ec2/volumeAttachment:VolumeAttachment");
+  assert.equal(attachment.inputs.instanceId, "app-db-id");
+  assert.equal(attachment.inputs.stopInstanceBeforeDetaching, true);
+  assert.equal(attachment.options?.deleteBeforeReplace, true);
+  // The disk itself is never replaced with the VM, and survives a destroy.
+  const [volume] = ofType(r, "aws:ebs/volume:Volume");
+  assert.deepEqual([volume.options?.protect, volume.options?.retainOnDelete], [true, true]);
+});
+
+test("aws: each VM's AMI is pinned in a Stash, re-resolved only when its OS changes or aspire:imageUpgrade asks", async () => {
+  const stashOf = (r: MockRun, vm: string) => ofType(r, "pulumi:index:Stash").find((x) => x.name === `app-${vm}-image`) as RecordedResource;
+  const vms = JSON.stringify({ db: { resources: ["postgres"], os: "al2023" }, web: ["api"] });
+  const r = await run({ ...AWS, "aspire:manifest": path.join(repoRoot, "test/fixtures/volume-app.json"), "aspire:vms": vms });
+  for (const [vm, parameter] of [
+    ["db", "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"],
+    ["web", "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id"],
+  ] as const) {
+    const stash = stashOf(r, vm);
+    const instance = ofType(r, "aws:ec2/instance:Instance").find((i) => i.name === `app-${vm}`) as RecordedResource;
+    // The stash takes the AMI the SSM parameter names now; the instance takes the stash's output
+    // (under the mocks, a creation: the same value), and depends on it.
+    assert.equal(stash.inputs.input, `ami-(${parameter})`);
+    assert.equal(instance.inputs.ami, `ami-(${parameter})`);
+    assert.ok(instance.options?.dependencies.includes(stash.urn.replace("::pulumi:index:Stash::", "::aspire-arm:aws:ArmApp$pulumi:index:Stash::")), JSON.stringify(instance.options?.dependencies));
+    // The engine replaces a stash when its trigger differs from the last recorded one: the OS only,
+    // so a new AMI behind the parameter changes nothing...
+    assert.deepEqual(stash.options?.replacementTrigger, { os: vm === "db" ? "al2023" : "ubuntu-24.04" });
+    assert.deepEqual(instance.options?.ignoreChanges, []);
+  }
+  // ...until aspire:imageUpgrade puts the current AMI into the trigger.
+  const upgrade = await run({ ...AWS, "aspire:manifest": starter, "aspire:imageUpgrade": "true" });
+  assert.deepEqual(stashOf(upgrade, "app").options?.replacementTrigger, { os: "ubuntu-24.04", image: "ami-(/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id)" });
 });
 
 test("changing the instance family replaces the VM but not its data disk", async () => {

@@ -65,6 +65,9 @@ const DOC = {
   ec2KeyPair: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportKeyPair.html",
   ec2Offerings: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceTypeOfferings.html",
   ec2RootVolume: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/RootDeviceStorage.html",
+  ec2Image: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Image.html",
+  pulumiStash: "https://www.pulumi.com/docs/iac/concepts/stash/",
+  pulumiInstanceVolumeTags: "https://www.pulumi.com/registry/packages/aws/api-docs/ec2/instance/#volumetags_nodejs (Do not use volumeTags if you plan to manage block device tags outside the aws.ec2.Instance configuration)",
   ec2DeviceNames: "https://docs.aws.amazon.com/ebs/latest/userguide/device_naming.html",
   ebsAttach: "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-attaching-volume.html",
   ebsVolumeTypes: "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html",
@@ -107,6 +110,10 @@ const DOC = {
   gcpDnsRecord: "https://cloud.google.com/dns/docs/reference/rest/v1/resourceRecordSets",
   gcpSubnet: "https://cloud.google.com/vpc/docs/subnets#valid-ranges",
   gcpIamMember: "https://cloud.google.com/iam/docs/principal-identifiers",
+  gcpAttachDisk: "https://cloud.google.com/compute/docs/disks/add-persistent-disk (a zonal disk is attached to a VM in the same zone)",
+  gcpServiceUsage: "https://cloud.google.com/service-usage/docs/reference/rest/v1/services",
+  pulumiGcpService: "https://www.pulumi.com/registry/packages/gcp/api-docs/projects/service/",
+  tfGoogleDisableOnDestroy: "https://github.com/hashicorp/terraform-provider-google/issues/18058",
   randomPassword: "https://www.pulumi.com/registry/packages/random/api-docs/randompassword/",
   commandLocal: "https://www.pulumi.com/registry/packages/command/api-docs/local/command/",
   dockerReference: "https://docs.docker.com/reference/cli/docker/image/tag/#description",
@@ -162,6 +169,8 @@ export const RESOURCE_TYPES: Readonly<Record<string, TypeEntry>> = {
   "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": { cloud: "gcp", what: "repository IAM member" },
   "gcp:dns/managedZone:ManagedZone": { cloud: "gcp", what: "Cloud DNS private zone", autoNamed: { property: "name" } },
   "gcp:dns/recordSet:RecordSet": { cloud: "gcp", what: "Cloud DNS record set" },
+  "gcp:projects/service:Service": { cloud: "gcp", what: "an enabled API of the project (Service Usage)" },
+  "pulumi:index:Stash": { cloud: "aws", what: "the AMI a VM was created from, kept in the stack's state (Pulumi built-in, no cloud call)" },
   "random:index/randomPassword:RandomPassword": { cloud: "any", what: "generated parameter value" },
   "command:local:Command": { cloud: "any", what: "image build and push on the deploying machine" },
 };
@@ -429,7 +438,18 @@ const AWS_RULES: InputRule[] = [
     ok: (v) => typeof v === "number" && v >= 1 && v <= 64,
   },
   tagRules("aws:ec2/instance:Instance"),
-  tagRules("aws:ec2/instance:Instance", "volumeTags"),
+  tagRules("aws:ec2/instance:Instance", "rootBlockDevice.tags"),
+  {
+    type: "aws:ec2/instance:Instance",
+    input: "volumeTags",
+    rule: "no volumeTags on an instance whose volumes are also tagged elsewhere (an aws.ebs.Volume attached with aws.ec2.VolumeAttachment): the two fight on every update",
+    source: DOC.pulumiInstanceVolumeTags,
+    checked: "read",
+    ok: (v, r, ctx) => {
+      const attached = ctx.resources.some((a) => a.type === "aws:ec2/volumeAttachment:VolumeAttachment" && a.inputs.instanceId === `${r.name}-id`);
+      return v === undefined || !attached || "set while a data volume with its own tags is attached";
+    },
+  },
 
   // Key pair, Elastic IP, volumes
   autoNameRule("aws:ec2/keyPair:KeyPair", "key pair name: up to 255 ASCII characters", DOC.ec2KeyPair, all(len(255, 1), matches(/^[\x20-\x7e]+$/)), "knowledge"),
@@ -579,6 +599,16 @@ const AWS_RULES: InputRule[] = [
     required: true,
   },
   { type: "aws:route53/record:Record", input: "ttl", rule: "TTL 0 to 2,147,483,647 seconds", source: DOC.r53Record, checked: "knowledge", ok: (v) => typeof v === "number" && v >= 0 && v <= 2147483647 },
+  // The pinned AMI (components/aws/arm-app.ts pinnedImage): what the instance's `ami` becomes.
+  {
+    type: "pulumi:index:Stash",
+    input: "input",
+    rule: "an AMI id: ami- and 8 or 17 lower-case hex digits (the mock's labelled placeholder ami-(<parameter>) passes)",
+    source: `${DOC.ec2Image}; ${DOC.pulumiStash}`,
+    checked: "knowledge",
+    ok: matches(/^ami-([0-9a-f]{8}|[0-9a-f]{17}|\(.+\))$/),
+    required: true,
+  },
   { type: "aws:route53/record:Record", input: "type", rule: "a record type Route 53 supports", source: DOC.r53Record, checked: "knowledge", ok: oneOf("A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV", "TXT") },
 ];
 
@@ -673,6 +703,18 @@ const GCP_RULES: InputRule[] = [
     },
     required: true,
   },
+  {
+    type: "gcp:compute/disk:Disk",
+    input: "zone",
+    rule: "a zonal disk attaches only to an instance in its own zone",
+    source: DOC.gcpAttachDisk,
+    checked: "knowledge",
+    ok: (v, r, ctx) => {
+      const instance = ctx.resources.find((i) => i.type === "gcp:compute/instance:Instance" && ((i.inputs.attachedDisks as { source?: unknown }[] | undefined) ?? []).some((d) => d.source === `(${r.name})`));
+      return !instance || v === instance.inputs.zone || `disk in ${String(v)}, instance ${instance.name} in ${String(instance.inputs.zone)}`;
+    },
+    required: true,
+  },
   { type: "gcp:compute/disk:Disk", input: "size", rule: "1 to 65,536 GB (Hyperdisk Balanced: at least 4 GB)", source: DOC.gcpArmDisks, checked: "knowledge", ok: (v) => typeof v === "number" && v >= 4 && v <= 65536 },
   labelRule("gcp:compute/disk:Disk", "labels"),
   gcpAutoName("gcp:compute/network:Network", "network"),
@@ -731,6 +773,25 @@ const GCP_RULES: InputRule[] = [
       const zones = ctx.resources.filter((z) => z.type === "gcp:dns/managedZone:ManagedZone").map((z) => String(z.inputs.dnsName));
       return zones.length === 0 || zones.some((z) => String(v).endsWith(`.${z}`)) || `outside ${zones.join(", ")}`;
     },
+    required: true,
+  },
+  // Enabled APIs
+  {
+    type: "gcp:projects/service:Service",
+    input: "service",
+    rule: "a service name: <api>.googleapis.com",
+    source: DOC.gcpServiceUsage,
+    checked: "knowledge",
+    ok: matches(/^[a-z][a-z0-9-]*\.googleapis\.com$/),
+    required: true,
+  },
+  {
+    type: "gcp:projects/service:Service",
+    input: "disableOnDestroy",
+    rule: "false: destroying one stack must not disable an API other stacks or tools of the project use",
+    source: `${DOC.pulumiGcpService}; ${DOC.tfGoogleDisableOnDestroy}`,
+    checked: "read",
+    ok: oneOf(false),
     required: true,
   },
   { type: "gcp:dns/recordSet:RecordSet", input: "ttl", rule: "TTL in seconds, not negative", source: DOC.gcpDnsRecord, checked: "knowledge", ok: (v) => typeof v === "number" && v >= 0 },

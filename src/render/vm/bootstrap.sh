@@ -91,6 +91,11 @@ setup_data_disk() {
     0) log "data disk $device already has a filesystem; keeping it" ;;
     2)
       log "formatting blank data disk $device (ext4, label aspire-data)"
+      # e2fsprogs: in Ubuntu's and Debian's base system; installed where an image lacks it.
+      if ! command -v mkfs.ext4 >/dev/null 2>&1; then
+        detect_os
+        if [ "$FAMILY" = amzn ]; then dnf install -y e2fsprogs; else apt_install e2fsprogs; fi
+      fi
       mkfs.ext4 -q -L aspire-data "$device"
       ;;
     *) die "blkid -p $device exited with $rc; not touching the data disk" ;;
