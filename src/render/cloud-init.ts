@@ -67,6 +67,8 @@ export function renderBootstrapFiles(plan: DeploymentPlan, vm: VmPlan, ctx: Rend
     { path: `${LIB_DIR}/bootstrap.sh`, content: vmScript("bootstrap.sh"), permissions: "0755" },
     { path: `${LIB_DIR}/apply.sh`, content: vmScript("apply.sh"), permissions: "0755" },
     { path: `${LIB_DIR}/fetch-secrets.py`, content: vmScript("fetch-secrets.py"), permissions: "0755" },
+    // The ExecStart wrapper of native services, which only VMs of the dotnet runtime run.
+    ...(vm.runtime === "dotnet" ? [{ path: `${LIB_DIR}/exec-env.py`, content: vmScript("exec-env.py"), permissions: "0755" }] : []),
     { path: `/etc/systemd/system/${APP_UNIT}`, content: APP_UNIT_TEXT, permissions: "0644" },
   ];
 }

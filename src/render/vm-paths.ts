@@ -3,6 +3,8 @@ export const ETC_DIR = "/etc/aspire-arm";
 export const VM_ENV_FILE = `${ETC_DIR}/vm.env`;
 export const APP_DIR = `${ETC_DIR}/app`;
 export const LIB_DIR = "/usr/local/lib/aspire-arm";
+/** The ExecStart wrapper of native services (vm/exec-env.py). */
+export const EXEC_ENV = `${LIB_DIR}/exec-env.py`;
 export const DATA_DIR = "/var/lib/aspire-arm/data";
 export const VOLUMES_DIR = `${DATA_DIR}/volumes`;
 export const NATIVE_APPS_DIR = "/opt/aspire-arm/apps";

@@ -72,7 +72,7 @@ test("starter with runtime dotnet and an image override: native.list lists the o
   assert.equal(files.get("native.list"), `apiservice ${images.apiservice}\nwebfrontend ${BUILT.webfrontend}\n`);
   assert.equal(composeImages({ images }, BUILT).apiservice, images.apiservice, "the compose file would run the override too");
   const unit = files.get("units/aspire-apiservice.service") ?? "";
-  assert.ok(unit.includes('ExecStart="/usr/bin/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"'), unit);
+  assert.ok(unit.includes('exec-env.py "/usr/bin/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"\n'), unit);
 });
 
 test("aspire-arm plan --runtime dotnet --image: native.list in the app config folder and in the user data", async () => {

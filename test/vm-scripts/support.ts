@@ -74,6 +74,18 @@ export function calls(r: ScriptResult, command: string): string[] {
   return r.log.filter((l) => l === command || l.startsWith(command + " "));
 }
 
+/** The entries of a NUL-terminated file (/proc/PID/cmdline, /proc/PID/environ, `env -0`). */
+export function readNul(file: string): string[] {
+  const text = fs.readFileSync(file, "utf8");
+  if (text !== "" && !text.endsWith("\0")) throw new Error(`${file} does not end with a NUL`);
+  return text === "" ? [] : text.slice(0, -1).split("\0");
+}
+
+/** KEY=VALUE entries of a NUL-terminated file, by key. */
+export function environOf(file: string): Record<string, string> {
+  return Object.fromEntries(readNul(file).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
 // --- fake cloud servers ------------------------------------------------------------------------
 
 export interface Seen {
