@@ -10,7 +10,7 @@
 // same file, and `$$` is `$`.
 import { secretVariable, type ServicePlan, type VmPlan } from "../plan";
 import { escapeDollar, interpolated } from "./interpolate";
-import { APP_UNIT, EXEC_ENV, NATIVE_APPS_DIR, RENDERED_ENV_DIR } from "./vm-paths";
+import { APP_UNIT, DOTNET_DIR, EXEC_ENV, NATIVE_APPS_DIR, RENDERED_ENV_DIR } from "./vm-paths";
 
 export interface NativeServiceFiles {
   /** File name under units/. */
@@ -31,7 +31,8 @@ function nativeService(vm: VmPlan, s: ServicePlan): NativeServiceFiles {
   const assembly = s.assembly;
   const dir = `${NATIVE_APPS_DIR}/${s.name}`;
   // The assembly is named after the project file, text of the manifest: `$` must not expand.
-  const exec = [`/usr/bin/dotnet`, `${dir}/${escapeDollar(assembly)}.dll`, ...s.args.map(interpolated)].map(systemdWord).join(" ");
+  // The host of the runtimes apply.sh installs (dotnet-runtimes.py), whatever else provides /usr/bin/dotnet.
+  const exec = [`${DOTNET_DIR}/dotnet`, `${dir}/${escapeDollar(assembly)}.dll`, ...s.args.map(interpolated)].map(systemdWord).join(" ");
   // -I -S: no PYTHON* variables, user site or site module in the wrapper.
   const execStart = `:/usr/bin/python3 -I -S ${EXEC_ENV} ${exec}`;
   const deps = s.dependsOn.map((d) => {

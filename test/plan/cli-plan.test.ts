@@ -114,9 +114,9 @@ test("--out with --runtime dotnet writes a systemd unit and an env template per 
   assert.ok(api.includes("DynamicUser=yes"), api.join("\n"));
   assert.ok(api.includes("WorkingDirectory=/opt/aspire-arm/apps/apiservice"), api.join("\n"));
   assert.ok(api.includes("LoadCredential=env:/run/aspire-arm/env/apiservice.env"), api.join("\n"));
-  assert.ok(api.includes('ExecStart=:/usr/bin/python3 -I -S /usr/local/lib/aspire-arm/exec-env.py "/usr/bin/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"'), api.join("\n"));
+  assert.ok(api.includes('ExecStart=:/usr/bin/python3 -I -S /usr/local/lib/aspire-arm/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"'), api.join("\n"));
   const web = fs.readFileSync(path.join(dir, "app/units/aspire-webfrontend.service"), "utf8").split("\n");
-  assert.ok(web.includes('ExecStart=:/usr/bin/python3 -I -S /usr/local/lib/aspire-arm/exec-env.py "/usr/bin/dotnet" "/opt/aspire-arm/apps/webfrontend/NetAspire.Arm.Web.dll"'), web.join("\n"));
+  assert.ok(web.includes('ExecStart=:/usr/bin/python3 -I -S /usr/local/lib/aspire-arm/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/webfrontend/NetAspire.Arm.Web.dll"'), web.join("\n"));
   // After the containers (the cache, through the app unit) and the API it calls.
   assert.ok(web.includes("After=network-online.target aspire-arm-app.service aspire-apiservice.service"), web.join("\n"));
   const env = fs.readFileSync(path.join(dir, "app/env/webfrontend.env.in"), "utf8").split("\n");

@@ -72,7 +72,7 @@ test("starter with runtime dotnet and an image override: native.list lists the o
   assert.equal(files.get("native.list"), `apiservice ${images.apiservice}\nwebfrontend ${BUILT.webfrontend}\n`);
   assert.equal(composeImages({ images }, BUILT).apiservice, images.apiservice, "the compose file would run the override too");
   const unit = files.get("units/aspire-apiservice.service") ?? "";
-  assert.ok(unit.includes('exec-env.py "/usr/bin/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"\n'), unit);
+  assert.ok(unit.includes('exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"\n'), unit);
 });
 
 test("aspire-arm plan --runtime dotnet --image: native.list in the app config folder and in the user data", async () => {
@@ -124,4 +124,18 @@ test("runtime dotnet: the user data passes `cloud-init schema --config-file` and
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("runtime dotnet: vm.env carries the fallback channel (10.0 unless set); the runtimes' installer and the ExecStart wrapper are written on dotnet VMs only", () => {
+  const plan = planFile(starterManifest, { runtime: "dotnet" });
+  assert.equal(vmEnvOf(plan, "app", ctxOf(plan, BUILT)).ASPIRE_DOTNET_CHANNEL, "'10.0'");
+  assert.equal(vmEnvOf(plan, "app", { ...ctxOf(plan, BUILT), dotnetChannel: "8.0" }).ASPIRE_DOTNET_CHANNEL, "'8.0'");
+  const written = writeFilesOf(renderVm(plan, vmOf(plan, "app"), ctxOf(plan, BUILT)).cloudConfig);
+  for (const script of ["dotnet-runtimes.py", "exec-env.py"]) assert.ok(written.get(`/usr/local/lib/aspire-arm/${script}`)?.startsWith("#!/usr/bin/env python3\n"), script);
+  // The units run the host of the runtimes dotnet-runtimes.py installs.
+  assert.match(written.get("/etc/aspire-arm/app/units/aspire-apiservice.service") ?? "", /exec-env\.py "\/usr\/share\/dotnet\/dotnet" /);
+
+  const docker = planFile(starterManifest);
+  const dockerFiles = writeFilesOf(renderVm(docker, vmOf(docker, "app"), ctxOf(docker)).cloudConfig);
+  for (const script of ["dotnet-runtimes.py", "exec-env.py"]) assert.ok(!dockerFiles.has(`/usr/local/lib/aspire-arm/${script}`), script);
 });

@@ -69,14 +69,14 @@ test("ExecStart gives the process exactly the manifest's args: quotes, backslash
   const exec = unit.split("\n").filter((l) => l.startsWith("ExecStart"));
   assert.equal(exec.length, 1, "one ExecStart and no other Exec line");
   const argv = execStartArgv(exec[0].slice("ExecStart=".length), { ASPIRE_P_P: "s3cr$t", HOME: "/root" });
-  assert.deepEqual(argv, ["/usr/bin/dotnet", "/opt/aspire-arm/apps/api/Api.dll", ...args.slice(0, -1), "s3cr$t"]);
+  assert.deepEqual(argv, ["/usr/share/dotnet/dotnet", "/opt/aspire-arm/apps/api/Api.dll", ...args.slice(0, -1), "s3cr$t"]);
 });
 
 test("an assembly named with a $ is not expanded by systemd", () => {
   const plan = planOf({ api: project({ path: "Api/$HOME.csproj" }) });
   const unit = render(plan, plan.vms[0]).appConfig.find((f) => f.path === "units/aspire-api.service")?.content ?? "";
   const exec = unit.split("\n").find((l) => l.startsWith("ExecStart=")) ?? "";
-  assert.deepEqual(execStartArgv(exec.slice("ExecStart=".length), { HOME: "/root" }), ["/usr/bin/dotnet", "/opt/aspire-arm/apps/api/$HOME.dll"]);
+  assert.deepEqual(execStartArgv(exec.slice("ExecStart=".length), { HOME: "/root" }), ["/usr/share/dotnet/dotnet", "/opt/aspire-arm/apps/api/$HOME.dll"]);
 });
 
 test("a line break, CR, tab or any control character in a native service's arg is refused, naming resource and field", () => {
