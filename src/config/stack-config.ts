@@ -2,7 +2,7 @@
 // deployment options. Pure: the Pulumi program passes `pulumi.runtime.allConfig()`, the CLI the
 // `config:` block of Pulumi.<stack>.yaml. Every problem names the key and shows a valid example.
 import { diagnostic, imageReferenceProblem, setOwn, type Diagnostic } from "../manifest";
-import type { Cloud, OsImage, PlanOptions, Runtime, VmOptions } from "../plan";
+import { DEFAULT_DOTNET_CHANNEL, DOTNET_CHANNELS, DOTNET_END_OF_SUPPORT, type Cloud, type DotnetChannel, type OsImage, type PlanOptions, type Runtime, type VmOptions } from "../plan";
 
 export const NS = "aspire";
 export const DEFAULT_MANIFEST = "manifests/aspire-starter/aspire-manifest.json";
@@ -39,7 +39,8 @@ export interface DeployConfig {
   readonly imageUpgrade: boolean;
   /** Protect data disks from `pulumi destroy` and deletion (default true). */
   readonly protectData: boolean;
-  readonly dotnetChannel: string;
+  /** The .NET channel installed for a native app whose published files name no runtime (see DOTNET_CHANNELS). */
+  readonly dotnetChannel: DotnetChannel;
   /** Parameters given a value in config, secret ones included (their values are not kept here). */
   readonly configuredParameters: readonly string[];
 }
@@ -126,12 +127,27 @@ export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors:
       elasticIp: bool(get("elasticIp"), "elasticIp", fail) ?? false,
       imageUpgrade: bool(get("imageUpgrade"), "imageUpgrade", fail) ?? false,
       protectData: bool(get("protectData"), "protectData", fail) ?? true,
-      dotnetChannel: str(get("dotnetChannel"), "dotnetChannel", fail, "pulumi config set aspire:dotnetChannel 8.0") ?? "8.0",
+      dotnetChannel: readDotnetChannel(get("dotnetChannel"), fail, warnings),
       configuredParameters: configured,
     },
     errors,
     warnings,
   };
+}
+
+/** `aspire:dotnetChannel`: 8.0, 9.0 or 10.0 (a YAML number such as 10.0 or 8 too). */
+function readDotnetChannel(v: unknown, fail: Fail, warnings: Diagnostic[]): DotnetChannel {
+  if (v === undefined || v === null || v === "") return DEFAULT_DOTNET_CHANNEL;
+  const text = typeof v === "number" && Number.isFinite(v) ? (Number.isInteger(v) ? `${v}.0` : String(v)) : v;
+  const what = `the .NET runtime installed for a native app whose published files name none (every other app gets the one its *.runtimeconfig.json names)`;
+  if (!(DOTNET_CHANNELS as readonly unknown[]).includes(text)) {
+    fail("dotnetChannel", `must be one of ${DOTNET_CHANNELS.join(", ")}, not ${JSON.stringify(v)}: ${what}. Example: pulumi config set aspire:dotnetChannel ${DEFAULT_DOTNET_CHANNEL}`);
+    return DEFAULT_DOTNET_CHANNEL;
+  }
+  const channel = text as DotnetChannel;
+  if (channel !== DEFAULT_DOTNET_CHANNEL)
+    warnings.push(diagnostic(null, `${NS}:dotnetChannel`, `.NET ${channel} left support on ${DOTNET_END_OF_SUPPORT[channel]}; it is ${what}. ${DEFAULT_DOTNET_CHANNEL} (LTS) is supported until ${DOTNET_END_OF_SUPPORT[DEFAULT_DOTNET_CHANNEL]}: pulumi config set aspire:dotnetChannel ${DEFAULT_DOTNET_CHANNEL}`));
+  return channel;
 }
 
 /** A secret in a stack file (`{secure: ...}`): set, value unknown here. */

@@ -24,6 +24,7 @@ import { DEFAULT_DATA_DISK_SIZE_GB, type PlanOptions } from "./options";
 import { fillKnownParameters, isStoredOnVm, planParameters } from "./parameters";
 import { withImageSettings } from "./image-settings";
 import { assignVms, type AssignedVm } from "./vm-assignment";
+import { listenPorts, withListenUrls } from "./kestrel";
 import { DASHBOARD_NAME, DASHBOARD_UI_PORT, dashboardService, dashboardTokenParameter, otelEnv, otlpReachedFromOutside } from "./dashboard";
 
 export interface PlanResult {
@@ -65,6 +66,7 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
   const proxyVms = new Set(services.filter((s) => Object.values(s.bindings).some((b) => b.external && isHttp(b.scheme))).map((s) => sites.get(s.name)?.vm));
   if (options.dashboard) proxyVms.add(assignment.vms[0].name);
   const hostPorts = planHostPorts(services, sites, targetPorts, outside, assignment.vms, proxyVms);
+  const nativeWide = nativeReachedWide(uses, sites, services, outside);
 
   // Second pass: the real addresses.
   const placement = new PlanPlacement(options.stack, sites, targetPorts, hostPorts, outside);
@@ -90,7 +92,11 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
       const site = sites.get(s.name) as ServiceSite;
       const e = evaluated.get(s.name) as { env: Record<string, Value>; args: Value[] };
       const otel = dashboardVm && isProject(s) ? otelEnv(s.name, site, dashboardVm, options.stack) : {};
-      const env = Object.fromEntries(Object.entries({ ...e.env, ...otel }).map(([k, v]) => [k, fillKnownParameters(v, known)]));
+      let env = Object.fromEntries(Object.entries({ ...e.env, ...otel }).map(([k, v]) => [k, fillKnownParameters(v, known)]));
+      if (site.runAs === "native") {
+        const ports = listenPorts(s, (b) => targetPorts.get(endpointKey(s.name, b.name)) ?? defaultTargetPort(s, b), (b) => nativeWide.has(endpointKey(s.name, b.name)));
+        env = withListenUrls(s.name, env, ports, warnings);
+      }
       const deps = [...new Set(uses.filter((u) => u.from === s.name && sites.get(u.target)?.vm === vm.name).map((u) => (sites.get(u.target) as ServiceSite).name))];
       const image = imageSource(s, site, options, finalEvaluator, known, warnings);
       if (image.kind !== "pull") sourceErrors.push(...buildInputProblems(root, manifest.dir, s));
@@ -173,6 +179,17 @@ function publishedWide(uses: readonly EndpointUse[], sites: ReadonlyMap<string, 
   const out = new Set<string>(selfUses.map((u) => endpointKey(u.target, u.binding)));
   for (const u of uses) if (sites.get(u.from)?.vm !== sites.get(u.target)?.vm) out.add(endpointKey(u.target, u.binding));
   for (const s of services) for (const b of Object.values(s.bindings)) if (b.external && !isHttp(b.scheme)) out.add(endpointKey(s.name, b.name));
+  return out;
+}
+
+/** Endpoints of native processes that a client reaches from outside the VM's loopback: another VM,
+ *  a container on the same VM (through host.docker.internal), or the proxy (external http). The
+ *  others serve only native processes of the same VM. See kestrel.ts. */
+function nativeReachedWide(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServiceSite>, services: readonly ComputeResource[], outside: ReadonlySet<string>): Set<string> {
+  const out = new Set<string>();
+  for (const k of outside) if (sites.get(k.split("\u0000")[0])?.runAs === "native") out.add(k);
+  for (const u of uses) if (sites.get(u.target)?.runAs === "native" && sites.get(u.from)?.runAs === "container") out.add(endpointKey(u.target, u.binding));
+  for (const s of services) if (sites.get(s.name)?.runAs === "native") for (const b of Object.values(s.bindings)) if (b.external && isHttp(b.scheme)) out.add(endpointKey(s.name, b.name));
   return out;
 }
 

@@ -55,7 +55,9 @@ export interface ServicePlan {
   readonly entrypoint?: string;
   /** Exactly the manifest's args, evaluated. */
   readonly args: readonly Value[];
-  /** Exactly the manifest's env, evaluated (plus OTEL_* when the dashboard is on). */
+  /** Exactly the manifest's env, evaluated (plus OTEL_* when the dashboard is on, and for native
+   *  projects the ASPNETCORE_URLS of their planned ports unless the manifest's own setting
+   *  already listens there: see kestrel.ts). */
   readonly env: Readonly<Record<string, Value>>;
   readonly ports: readonly PortPlan[];
   readonly volumes: readonly VolumePlan[];

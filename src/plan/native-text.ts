@@ -19,6 +19,6 @@ export function nativeTextProblems(s: ServicePlan): Diagnostic[] {
     if (CONTROL.test(literal(a))) problems.push(diagnostic(s.resource, `args.${i}`, `the argument has a line break or another control character, which a systemd unit line cannot hold: ${fix}`));
   });
   for (const [k, v] of Object.entries(s.env))
-    if (CONTROL.test(literal(v).replace(/\t/g, ""))) problems.push(diagnostic(s.resource, `env.${k}`, `the value has a line break or another control character, which a systemd environment file cannot hold: ${fix}`));
+    if (CONTROL.test(literal(v).replace(/\t/g, ""))) problems.push(diagnostic(s.resource, `env.${k}`, `the value has a line break or another control character, which a line of the service's environment template cannot hold: ${fix}`));
   return problems;
 }

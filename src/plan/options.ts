@@ -45,6 +45,15 @@ export interface PlanOptions {
   readonly parameters?: Readonly<Record<string, string>>;
 }
 
+/** The .NET channels `aspire:dotnetChannel` takes: the runtime installed for a native app whose
+ *  published files name none (no *.runtimeconfig.json). Every other app gets the channel its own
+ *  runtimeconfig.json names (src/render/vm/dotnet-runtimes.py). */
+export const DOTNET_CHANNELS = ["8.0", "9.0", "10.0"] as const;
+export type DotnetChannel = (typeof DOTNET_CHANNELS)[number];
+/** 10.0 (LTS, supported to 2028-11-14): .NET 8 (LTS) and 9 (STS) left support on 2026-11-10. */
+export const DEFAULT_DOTNET_CHANNEL: DotnetChannel = "10.0";
+export const DOTNET_END_OF_SUPPORT: Readonly<Record<DotnetChannel, string>> = { "8.0": "2026-11-10", "9.0": "2026-11-10", "10.0": "2028-11-14" };
+
 /** Defaults of the learning path: the cheapest Arm instance on each cloud. */
 export const DEFAULT_INSTANCE_TYPE: Readonly<Record<Cloud, string>> = { aws: "t4g.small", gcp: "t2a-standard-1" };
 export const DEFAULT_DISK_SIZE_GB = 20;

@@ -3,7 +3,7 @@
 // depends only on the VM's shape (runtime, secret source, data disk), never on the app, so app
 // changes can be delivered to a running VM without touching its user data.
 import * as yaml from "js-yaml";
-import { secretPrefix, type DeploymentPlan, type VmPlan } from "../plan";
+import { DEFAULT_DOTNET_CHANNEL, secretPrefix, type DeploymentPlan, type VmPlan } from "../plan";
 import type { ConfigFile } from "./app-config";
 import type { RenderContext } from "./context";
 import { APP_DIR, APP_UNIT, DATA_DIR, LIB_DIR, VM_ENV_FILE } from "./vm-paths";
@@ -29,7 +29,8 @@ export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext
     ["ASPIRE_STACK", plan.stack],
     ["ASPIRE_RUNTIME", vm.runtime],
     ["ASPIRE_NEEDS_DOCKER", needsDocker ? "1" : "0"],
-    ["ASPIRE_DOTNET_CHANNEL", ctx.dotnetChannel ?? "8.0"],
+    // The fallback channel of dotnet-runtimes.py (apply.sh), for an app with no runtimeconfig.json.
+    ["ASPIRE_DOTNET_CHANNEL", ctx.dotnetChannel ?? DEFAULT_DOTNET_CHANNEL],
     ["ASPIRE_SECRET_SOURCE", source.kind],
     ["ASPIRE_SECRET_PREFIX", secretPrefix(plan.cloud, plan.stack)],
     ["ASPIRE_AWS_REGION", source.kind === "aws-ssm" ? source.region : ""],
@@ -67,6 +68,10 @@ export function renderBootstrapFiles(plan: DeploymentPlan, vm: VmPlan, ctx: Rend
     { path: `${LIB_DIR}/bootstrap.sh`, content: vmScript("bootstrap.sh"), permissions: "0755" },
     { path: `${LIB_DIR}/apply.sh`, content: vmScript("apply.sh"), permissions: "0755" },
     { path: `${LIB_DIR}/fetch-secrets.py`, content: vmScript("fetch-secrets.py"), permissions: "0755" },
+    // The runtimes' installer and the ExecStart wrapper of native services: VMs of the dotnet runtime only.
+    ...(vm.runtime === "dotnet"
+      ? (["dotnet-runtimes.py", "exec-env.py"] as const).map((name) => ({ path: `${LIB_DIR}/${name}`, content: vmScript(name), permissions: "0755" }))
+      : []),
     { path: `/etc/systemd/system/${APP_UNIT}`, content: APP_UNIT_TEXT, permissions: "0644" },
   ];
 }

@@ -3,9 +3,13 @@ export const ETC_DIR = "/etc/aspire-arm";
 export const VM_ENV_FILE = `${ETC_DIR}/vm.env`;
 export const APP_DIR = `${ETC_DIR}/app`;
 export const LIB_DIR = "/usr/local/lib/aspire-arm";
+/** The ExecStart wrapper of native services (vm/exec-env.py). */
+export const EXEC_ENV = `${LIB_DIR}/exec-env.py`;
 export const DATA_DIR = "/var/lib/aspire-arm/data";
 export const VOLUMES_DIR = `${DATA_DIR}/volumes`;
 export const NATIVE_APPS_DIR = "/opt/aspire-arm/apps";
+/** Where dotnet-runtimes.py installs the .NET runtimes (Microsoft's builds) the native apps need. */
+export const DOTNET_DIR = "/usr/share/dotnet";
 export const RENDERED_ENV_DIR = "/run/aspire-arm/env";
 export const APP_UNIT = "aspire-arm-app.service";
 export const COMPOSE_PROJECT = "aspire";

@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-export const VM_SCRIPTS = ["bootstrap.sh", "apply.sh", "fetch-secrets.py"] as const;
+export const VM_SCRIPTS = ["bootstrap.sh", "apply.sh", "fetch-secrets.py", "exec-env.py", "dotnet-runtimes.py"] as const;
 export type VmScript = (typeof VM_SCRIPTS)[number];
 
 let root: string | undefined;

@@ -113,10 +113,10 @@ test("--out with --runtime dotnet writes a systemd unit and an env template per 
   const api = fs.readFileSync(path.join(dir, "app/units/aspire-apiservice.service"), "utf8").split("\n");
   assert.ok(api.includes("DynamicUser=yes"), api.join("\n"));
   assert.ok(api.includes("WorkingDirectory=/opt/aspire-arm/apps/apiservice"), api.join("\n"));
-  assert.ok(api.includes("EnvironmentFile=/run/aspire-arm/env/apiservice.env"), api.join("\n"));
-  assert.ok(api.includes('ExecStart="/usr/bin/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"'), api.join("\n"));
+  assert.ok(api.includes("LoadCredential=env:/run/aspire-arm/env/apiservice.env"), api.join("\n"));
+  assert.ok(api.includes('ExecStart=:/usr/bin/python3 -I -S /usr/local/lib/aspire-arm/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"'), api.join("\n"));
   const web = fs.readFileSync(path.join(dir, "app/units/aspire-webfrontend.service"), "utf8").split("\n");
-  assert.ok(web.includes('ExecStart="/usr/bin/dotnet" "/opt/aspire-arm/apps/webfrontend/NetAspire.Arm.Web.dll"'), web.join("\n"));
+  assert.ok(web.includes('ExecStart=:/usr/bin/python3 -I -S /usr/local/lib/aspire-arm/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/webfrontend/NetAspire.Arm.Web.dll"'), web.join("\n"));
   // After the containers (the cache, through the app unit) and the API it calls.
   assert.ok(web.includes("After=network-online.target aspire-arm-app.service aspire-apiservice.service"), web.join("\n"));
   const env = fs.readFileSync(path.join(dir, "app/env/webfrontend.env.in"), "utf8").split("\n");
@@ -126,6 +126,8 @@ test("--out with --runtime dotnet writes a systemd unit and an env template per 
   assert.match(fs.readFileSync(path.join(dir, "app/compose.yaml"), "utf8"), /\n {2}cache:\n/);
   const written = writeFilesOf(fs.readFileSync(path.join(dir, "app/user-data"), "utf8"));
   assert.equal(written.get("/etc/aspire-arm/app/units/aspire-apiservice.service"), api.join("\n"));
+  // The units' ExecStart wrapper is written beside the other scripts.
+  assert.ok(written.get("/usr/local/lib/aspire-arm/exec-env.py")?.startsWith("#!/usr/bin/env python3\n"));
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import type { DeploymentPlan, PlanOptions } from "../../src/plan";
 import { defaultSecretSource, imageReference, renderVm, renderVmEnv, type RenderContext } from "../../src/render";
+import { readStackConfig } from "../../src/config/stack-config";
 import { cli } from "./cli-support";
 import { composeService, parseCompose, planFile, starterManifest, tempDir, vmOf, writeFilesOf } from "./plan-support";
 
@@ -72,7 +73,7 @@ test("starter with runtime dotnet and an image override: native.list lists the o
   assert.equal(files.get("native.list"), `apiservice ${images.apiservice}\nwebfrontend ${BUILT.webfrontend}\n`);
   assert.equal(composeImages({ images }, BUILT).apiservice, images.apiservice, "the compose file would run the override too");
   const unit = files.get("units/aspire-apiservice.service") ?? "";
-  assert.ok(unit.includes('ExecStart="/usr/bin/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"'), unit);
+  assert.ok(unit.includes('exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"\n'), unit);
 });
 
 test("aspire-arm plan --runtime dotnet --image: native.list in the app config folder and in the user data", async () => {
@@ -124,4 +125,42 @@ test("runtime dotnet: the user data passes `cloud-init schema --config-file` and
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("aspire:dotnetChannel: 8.0, 9.0 or 10.0 (default 10.0, LTS); 8.0 and 9.0 with a warning that they left support; anything else an error naming the key", () => {
+  const base = { "aws:region": "us-east-1" };
+  const none = readStackConfig(base);
+  assert.equal(none.config.dotnetChannel, "10.0");
+  assert.deepEqual(none.warnings, []);
+  for (const [value, channel] of [["10.0", "10.0"], [10, "10.0"], ["9.0", "9.0"], [8, "8.0"], ["8.0", "8.0"]] as const) {
+    const r = readStackConfig({ ...base, "aspire:dotnetChannel": value });
+    assert.deepEqual(r.errors, [], String(value));
+    assert.equal(r.config.dotnetChannel, channel);
+    const warnings = r.warnings.filter((w) => w.field === "aspire:dotnetChannel");
+    if (channel === "10.0") assert.deepEqual(warnings, []);
+    else {
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0].message, new RegExp(`^\\.NET ${channel.replace(".", "\\.")} left support on 2026-11-10; .*pulumi config set aspire:dotnetChannel 10\\.0$`));
+    }
+  }
+  for (const bad of ["7.0", "11.0", "latest", "10", true, { channel: "10.0" }]) {
+    const r = readStackConfig({ ...base, "aspire:dotnetChannel": bad });
+    assert.equal(r.errors.length, 1, JSON.stringify(bad));
+    assert.equal(r.errors[0].field, "aspire:dotnetChannel");
+    assert.match(r.errors[0].message, /^must be one of 8\.0, 9\.0, 10\.0, not .*: the \.NET runtime installed for a native app whose published files name none .*Example: pulumi config set aspire:dotnetChannel 10\.0$/);
+  }
+});
+
+test("runtime dotnet: vm.env carries the fallback channel (10.0 unless set); the runtimes' installer and the ExecStart wrapper are written on dotnet VMs only", () => {
+  const plan = planFile(starterManifest, { runtime: "dotnet" });
+  assert.equal(vmEnvOf(plan, "app", ctxOf(plan, BUILT)).ASPIRE_DOTNET_CHANNEL, "'10.0'");
+  assert.equal(vmEnvOf(plan, "app", { ...ctxOf(plan, BUILT), dotnetChannel: "8.0" }).ASPIRE_DOTNET_CHANNEL, "'8.0'");
+  const written = writeFilesOf(renderVm(plan, vmOf(plan, "app"), ctxOf(plan, BUILT)).cloudConfig);
+  for (const script of ["dotnet-runtimes.py", "exec-env.py"]) assert.ok(written.get(`/usr/local/lib/aspire-arm/${script}`)?.startsWith("#!/usr/bin/env python3\n"), script);
+  // The units run the host of the runtimes dotnet-runtimes.py installs.
+  assert.match(written.get("/etc/aspire-arm/app/units/aspire-apiservice.service") ?? "", /exec-env\.py "\/usr\/share\/dotnet\/dotnet" /);
+
+  const docker = planFile(starterManifest);
+  const dockerFiles = writeFilesOf(renderVm(docker, vmOf(docker, "app"), ctxOf(docker)).cloudConfig);
+  for (const script of ["dotnet-runtimes.py", "exec-env.py"]) assert.ok(!dockerFiles.has(`/usr/local/lib/aspire-arm/${script}`), script);
 });

@@ -121,3 +121,20 @@ test("gzipped AWS user data of every deployable corpus app on one VM fits in 16 
   assert.deepEqual(over, []);
   console.log(`largest gzipped AWS user data: ${largest.userDataBytes} bytes (${largest.file})`);
 });
+
+test("gzipped AWS user data of every deployable corpus app on one VM with runtime dotnet (units, env templates, the runtimes' installer and exec-env.py) fits in 16 KB", { skip: files ? false : SHARED_MISSING }, () => {
+  let largest = { file: "", bytes: 0 };
+  const over: string[] = [];
+  for (const file of files ?? []) {
+    const { manifest } = loadManifest(file);
+    const params = [...manifest.resources.values()].filter((r) => r.kind === "parameter.v0").map((r) => r.name);
+    const { plan } = buildPlan(manifest, { cloud: "aws", stack: "ci", runtime: "dotnet", parameters: Object.fromEntries(params.map((p) => [p, `value-of-${p}`])) });
+    for (const vm of plan.vms) {
+      const bytes = renderVm(plan, vm, { secretSource: defaultSecretSource(plan) }).userData.length;
+      if (bytes > largest.bytes) largest = { file: path.basename(file), bytes };
+      if (bytes > USER_DATA_LIMIT.aws) over.push(`${path.basename(file)}: ${bytes} bytes`);
+    }
+  }
+  assert.deepEqual(over, []);
+  console.log(`largest gzipped AWS user data with runtime dotnet: ${largest.bytes} bytes (${largest.file})`);
+});

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { calls, ECR_PASSWORD, fakeAws, fakeGcp, GCP_TOKEN, installFakes, readCalls, scriptDirs, vmEnvText, type After, type ScriptResult } from "./support";
+import { calls, ECR_PASSWORD, fakeAws, fakeDotnetFeed, fakeGcp, GCP_TOKEN, installFakes, readCalls, runtimeConfig, scriptDirs, vmEnvText, type After, type ScriptResult } from "./support";
 
 const SECRET = `p@ss 'w0rd' "$HOME" \`id\` $(id) back\\slash\nline2 🔑`;
 
@@ -62,6 +62,9 @@ interface Options {
   readonly secrets?: Record<string, string>;
   /** vm.env settings over the defaults (file secret source, no registry). */
   readonly vm?: Record<string, string>;
+  /** ASP.NET Core runtimes already in the install folder (default 10.0.4: the fallback channel
+   *  of the apps without a runtimeconfig.json, so that nothing is downloaded). */
+  readonly runtimes?: readonly string[];
 }
 
 function setup(t: After, script: string, o: Options = {}) {
@@ -81,9 +84,11 @@ function setup(t: After, script: string, o: Options = {}) {
     secrets: path.join(dir, "secrets.json"),
     apps: path.join(dir, "opt", "apps"),
     images: path.join(dir, "images"),
+    dotnet: path.join(dir, "usr-share-dotnet"),
   };
   for (const d of [p.bin, p.fakeState, p.etc, p.systemd]) fs.mkdirSync(d, { recursive: true });
   installFakes(p.bin, FAKES);
+  for (const v of o.runtimes ?? ["10.0.4"]) fs.mkdirSync(path.join(p.dotnet, "shared", "Microsoft.AspNetCore.App", v), { recursive: true });
   fs.writeFileSync(p.secrets, JSON.stringify(o.secrets ?? { "cache-password": SECRET }));
   const vm = { ASPIRE_VM: "web", ASPIRE_RUNTIME: "docker", ASPIRE_NEEDS_DOCKER: "1", ASPIRE_SECRET_SOURCE: "file", ASPIRE_SECRET_PREFIX: "", ASPIRE_SECRET_FILE: p.secrets, ASPIRE_DATA_DISK: "", ASPIRE_DATA_DIR: p.data, ...o.vm };
   fs.writeFileSync(path.join(p.etc, "vm.env"), vmEnvText(vm));
@@ -106,6 +111,7 @@ function setup(t: After, script: string, o: Options = {}) {
     ASPIRE_STATE: p.state,
     ASPIRE_SYSTEMD_DIR: p.systemd,
     ASPIRE_APPS_DIR: p.apps,
+    ASPIRE_DOTNET_DIR: p.dotnet,
     FAKE_IMAGES: p.images,
     ASPIRE_RETRY_DELAY: "0.01",
     ...extra,
@@ -195,7 +201,7 @@ function suite(script: string): void {
     assert.equal(fs.statSync(p.run).mode & 0o777, 0o700);
     assert.equal(fs.statSync(path.join(p.run, "secrets.env")).mode & 0o777, 0o600);
     assert.equal(fs.statSync(path.join(p.run, "env", "api.env")).mode & 0o777, 0o600);
-    assert.match(fs.readFileSync(path.join(p.run, "env", "worker.env"), "utf8"), /^PRICE="\\\$5"$/m);
+    assert.equal(fs.readFileSync(path.join(p.run, "env", "worker.env"), "utf8"), "PRICE=$5\0");
   });
 
   test("apply: named volume folders exist on the data disk before compose runs", (t) => {
@@ -464,6 +470,36 @@ function suite(script: string): void {
     }
     assert.ok(fs.existsSync(path.join(p.dir, "opt", "victim")));
     assert.ok(!fs.existsSync(p.apps));
+  });
+
+  test("apply: the .NET runtimes the extracted apps' runtimeconfig.json files name are installed before their units restart, once", async (t) => {
+    const server = await fakeDotnetFeed(t, [{ channel: "8.0", version: "8.0.22" }, { channel: "10.0", version: "10.0.4" }]);
+    const { p, deploy, runAsync, image } = setup(t, script, { runtimes: [], vm: { ASPIRE_DOTNET_CHANNEL: "10.0" } });
+    image(API_V1, { "app/Api.dll": "api", "app/Api.runtimeconfig.json": runtimeConfig([["Microsoft.AspNetCore.App", "8.0.0"]], true) });
+    image(WORKER, { "app/Worker.dll": "worker" });
+    deploy({ "native.list": `api ${API_V1}\nworker ${WORKER}\n`, "units/aspire-api.service": unit("api"), "units/aspire-worker.service": unit("worker") });
+    const r = await runAsync({ ASPIRE_DOTNET_RELEASES: server.releasesUrl });
+    assert.equal(r.code, 0, r.stderr);
+    // api's runtimeconfig.json names 8.0; worker has none: the fallback channel of vm.env.
+    assert.deepEqual(fs.readdirSync(path.join(p.dotnet, "shared", "Microsoft.AspNetCore.App")).sort(), ["10.0.4", "8.0.22"]);
+    assert.deepEqual(server.seen.map((x) => x.url).filter((u) => u.endsWith(".tar.gz")), ["/files/8.0.22/aspnetcore-runtime-linux-arm64.tar.gz", "/files/10.0.4/aspnetcore-runtime-linux-arm64.tar.gz"]);
+    assert.match(r.stderr, /worker: no \*\.runtimeconfig\.json; installing the fallback channel 10\.0/);
+    assert.ok(r.log.includes("systemctl restart --no-block aspire-api.service"));
+
+    const again = await runAsync({ ASPIRE_DOTNET_RELEASES: server.releasesUrl });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(server.seen.length, 4, "installed: nothing fetched again");
+  });
+
+  test("apply: a runtime that cannot be installed stops before the units change", async (t) => {
+    const server = await fakeDotnetFeed(t, [{ channel: "10.0", version: "10.0.4", badHash: true }]);
+    const { deploy, runAsync, image } = setup(t, script, { runtimes: [] });
+    image(API_V1, { "app/Api.dll": "api", "app/Api.runtimeconfig.json": runtimeConfig([["Microsoft.AspNetCore.App", "10.0.0"]]) });
+    deploy({ "native.list": `api ${API_V1}\n`, "units/aspire-api.service": unit("api") });
+    const r = await runAsync({ ASPIRE_DOTNET_RELEASES: server.releasesUrl });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /SHA-512 does not match/);
+    assert.deepEqual(calls(r, "systemctl"), []);
   });
 
   test("apply: an app whose line left native.list is removed with its record, after its unit", (t) => {

@@ -19,21 +19,27 @@ const FAKES: Record<string, string> = {
   case "$a" in
     docker.io) touch "$FAKE_STATE/docker" ;;
     docker-compose-v2) touch "$FAKE_STATE/compose" ;;
-    aspnetcore-runtime-*) touch "$FAKE_STATE/aspnetcore-\${a#aspnetcore-runtime-}" ;;
+    libicu[0-9]*) touch "$FAKE_STATE/icu" ;;
   esac
 done`,
-  dnf: `for a in "$@"; do [ "$a" = docker ] && touch "$FAKE_STATE/docker"; done; exit 0`,
+  "apt-cache": `[ "$1 $2" = "pkgnames libicu" ] || exit 1
+[ -n "\${FAKE_NO_ICU_PACKAGE:-}" ] || printf '%s\\n' libicu-dev libicu74 libicu74-dbg libicu70`,
+  ldconfig: `[ "$1" = -p ] || exit 0
+echo "1234 libs found in cache \\\`/etc/ld.so.cache'"
+echo "	libz.so.1 (libc6,AArch64) => /lib/aarch64-linux-gnu/libz.so.1"
+if [ -e "$FAKE_STATE/icu" ]; then echo "	libicuuc.so.74 (libc6,AArch64) => /lib/aarch64-linux-gnu/libicuuc.so.74"; fi
+for i in $(seq 1 2000); do echo "	libpadding$i.so (libc6,AArch64) => /lib/libpadding$i.so"; done`,
+  dnf: `for a in "$@"; do
+  case "$a" in
+    docker) touch "$FAKE_STATE/docker" ;;
+    libicu) touch "$FAKE_STATE/icu" ;;
+  esac
+done`,
   docker: `if [ "$1 $2" = "compose version" ]; then
   [ -e "$FAKE_STATE/docker" ] || exit 127
   if [ -e "$FAKE_STATE/compose" ] || [ -x "$ASPIRE_COMPOSE_PLUGIN_DIR/docker-compose" ]; then echo "Docker Compose version v2.29.7" >&2; exit 0; fi
   echo "docker: 'compose' is not a docker command." >&2; exit 1
 fi`,
-  dotnet: `[ "$1" = --list-runtimes ] || exit 0
-echo "Microsoft.NETCore.App 8.0.11 [/usr/lib/dotnet/shared/Microsoft.NETCore.App]"
-for f in "$FAKE_STATE"/aspnetcore-*; do
-  [ -e "$f" ] && echo "Microsoft.AspNetCore.App \${f##*/aspnetcore-}.3 [/usr/lib/dotnet/shared/Microsoft.AspNetCore.App]"
-done
-exit 0`,
   systemctl: `case "$*" in *"\${FAKE_FAIL_UNIT:-no such unit}"*) exit 1 ;; esac; exit 0`,
   blkid: `dev="\${!#}"
 [ -e "$dev" ] || exit 2
@@ -48,10 +54,7 @@ exit 0`,
 if [ -n "\${FAKE_DISK_APPEARS:-}" ] && [ "$n" -ge 2 ]; then : >"$FAKE_DISK_APPEARS"; fi`,
   curl: `out= url=
 while [ $# -gt 0 ]; do case "$1" in -o) out="$2"; shift 2 ;; -*) shift ;; *) url="$1"; shift ;; esac; done
-case "$url" in
-  *dotnet-install.sh) printf '%s\\n' 'echo "dotnet-install.sh $*" >>"$FAKE_LOG"; touch "$FAKE_STATE/aspnetcore-8.0"' >"$out" ;;
-  *) printf 'fake download of %s\\n' "$url" >"$out" ;;
-esac`,
+printf 'fake download of %s\\n' "$url" >"$out"`,
 };
 
 /** Logs its stdin (the `HASH  FILE` line) and accepts it: the fake download cannot match the real hash. */
@@ -69,7 +72,7 @@ const OS_RELEASE: Record<string, string> = {
 interface Options {
   readonly os?: string;
   readonly vm?: Record<string, string>;
-  /** Installed already: docker, compose, aspnetcore-8.0, ... */
+  /** Installed already: docker, compose, icu */
   readonly state?: readonly string[];
   readonly fakeSha256sum?: boolean;
 }
@@ -87,8 +90,6 @@ function setup(t: After, script: string, o: Options = {}) {
     fstab: path.join(dir, "fstab"),
     data: path.join(dir, "data"),
     plugins: path.join(dir, "cli-plugins"),
-    dotnetDir: path.join(dir, "dotnet"),
-    dotnetLink: path.join(dir, "usr-bin-dotnet"),
     disk: path.join(dir, "disk.img"),
     systemd: path.join(dir, "systemd"),
   };
@@ -102,7 +103,7 @@ function setup(t: After, script: string, o: Options = {}) {
     ASPIRE_VM: "web",
     ASPIRE_RUNTIME: "docker",
     ASPIRE_NEEDS_DOCKER: "1",
-    ASPIRE_DOTNET_CHANNEL: "8.0",
+    ASPIRE_DOTNET_CHANNEL: "10.0",
     ASPIRE_SECRET_SOURCE: "none",
     ASPIRE_SECRET_PREFIX: "",
     ASPIRE_DATA_DISK: "",
@@ -125,8 +126,6 @@ function setup(t: After, script: string, o: Options = {}) {
         ASPIRE_FSTAB: p.fstab,
         ASPIRE_SYSTEMD_DIR: p.systemd,
         ASPIRE_COMPOSE_PLUGIN_DIR: p.plugins,
-        ASPIRE_DOTNET_DIR: p.dotnetDir,
-        ASPIRE_DOTNET_LINK: p.dotnetLink,
         ...env,
       },
     });
@@ -216,37 +215,50 @@ function suite(script: string): void {
     assert.ok(!r.log.includes("systemctl enable --now aspire-arm-app.service"));
   });
 
-  test("dotnet VM on Ubuntu without the runtime: apt-get install aspnetcore-runtime-8.0, and no docker when not needed", (t) => {
-    // 9.0 is there, but the channel is 8.0.
-    const { run } = setup(t, script, { os: "ubuntu", vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" }, state: ["aspnetcore-9.0"] });
+  test("dotnet VM on Ubuntu without ICU: the release's libicuNN from apt (the runtimes are apply.sh's), and no docker when not needed", (t) => {
+    const { run } = setup(t, script, { os: "ubuntu", vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" } });
     const r = run();
     assert.equal(r.code, 0, r.stderr);
     const installs = calls(r, "apt-get").filter((l) => / install /.test(l));
-    assert.deepEqual(installs.map((l) => l.replace(/^apt-get .*install -y( -q)? /, "")), ["aspnetcore-runtime-8.0"]);
+    assert.deepEqual(installs.map((l) => l.replace(/^apt-get .*install -y( -q)? /, "")), ["libicu74"]);
+    const update = r.log.findIndex((l) => l.startsWith("apt-get") && / update/.test(l));
+    assert.ok(update >= 0 && update < r.log.indexOf("apt-cache pkgnames libicu"), "apt-get update before looking the package up");
     assert.deepEqual(calls(r, "docker"), []);
+    assert.deepEqual(calls(r, "curl"), [], "no runtime download here");
     assert.ok(!r.log.some((l) => l.includes("docker.service")));
+    assertAppStarted(r);
+
+    const again = run();
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(calls(again, "apt-get").filter((l) => / install /.test(l)).length, 1, "second run installs nothing");
+  });
+
+  test("dotnet VM on Amazon Linux 2023 without ICU: dnf install -y libicu", (t) => {
+    const { run } = setup(t, script, { os: "amzn", vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" } });
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(calls(r, "dnf"), ["dnf install -y libicu"]);
+    assert.deepEqual(calls(r, "apt-get"), []);
     assertAppStarted(r);
   });
 
-  test("dotnet VM with the runtime of its channel: nothing installed", (t) => {
-    const { run } = setup(t, script, { os: "ubuntu", vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "1" }, state: ["aspnetcore-8.0", "docker", "compose"] });
+  test("dotnet VM with ICU (a long ldconfig cache, read whole under pipefail): nothing installed", (t) => {
+    const { run } = setup(t, script, { os: "ubuntu", vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "1" }, state: ["icu", "docker", "compose"] });
     const r = run();
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(calls(r, "apt-get"), []);
-    assert.ok(calls(r, "dotnet").includes("dotnet --list-runtimes"));
+    assert.ok(calls(r, "ldconfig").includes("ldconfig -p"));
+    assert.match(r.stdout, /ICU already installed/);
     assert.ok(r.log.includes("systemctl enable --now docker.service"), "NEEDS_DOCKER=1 still enables docker");
     assertAppStarted(r);
   });
 
-  test("dotnet VM on Amazon Linux: dotnet-install.sh for arm64 into the install dir, linked as dotnet", (t) => {
-    const { p, run } = setup(t, script, { os: "amzn", vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" } });
-    const r = run();
-    assert.equal(r.code, 0, r.stderr);
-    assert.ok(calls(r, "curl").some((l) => l.endsWith(" https://dot.net/v1/dotnet-install.sh")));
-    assert.ok(r.log.includes(`dotnet-install.sh --channel 8.0 --runtime aspnetcore --architecture arm64 --install-dir ${p.dotnetDir} --no-path`), r.log.join("\n"));
-    assert.equal(fs.readlinkSync(p.dotnetLink), path.join(p.dotnetDir, "dotnet"));
-    assert.deepEqual(calls(r, "dnf"), []);
-    assertAppStarted(r);
+  test("dotnet VM whose apt sources have no libicuNN: a clear error, the app unit not started", (t) => {
+    const { run } = setup(t, script, { os: "ubuntu", vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" } });
+    const r = run({ FAKE_NO_ICU_PACKAGE: "1" });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no libicuNN package in the apt sources/);
+    assert.ok(!r.log.includes("systemctl enable --now aspire-arm-app.service"));
   });
 
   test("blank data disk: formatted once (ext4, label aspire-data), mounted, one fstab line by UUID", (t) => {

@@ -7,7 +7,7 @@ import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AWS_KEY, AWS_TOKEN, ECR_PASSWORD, ECR_TARGET, expectedSignature, fakeAws, fakeGcp, GCP_TOKEN, scriptDirs, vmEnvText, type After } from "./support";
+import { AWS_KEY, AWS_TOKEN, ECR_PASSWORD, ECR_TARGET, environOf, expectedSignature, fakeAws, fakeGcp, GCP_TOKEN, scriptDirs, vmEnvText, type After } from "./support";
 
 /** A value that breaks naive quoting in shells, systemd and URLs alike. */
 const NASTY = `it's "quoted" $HOME \`id\` $(id) back\\slash \\n  two  spaces\ttab\nsecond line ünïcødé 🔑 ;|&<>*?[]{}~# end `;
@@ -57,42 +57,6 @@ function sourced(file: string, name: string): string {
   const r = spawnSync("bash", ["-c", `set -a; . "$1"; printf %s "\${${name}}"`, "_", file], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout;
-}
-
-/** Values of a systemd EnvironmentFile, parsed like systemd's env-file.c does (the subset our
- *  renderer writes: comments, blank lines and KEY="double-quoted" values). */
-function systemdEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let i = 0;
-  while (i < text.length) {
-    if (text[i] === "\n" || text[i] === " " || text[i] === "\t") {
-      i++;
-      continue;
-    }
-    if (text[i] === "#" || text[i] === ";") {
-      while (i < text.length && text[i] !== "\n") i++;
-      continue;
-    }
-    const eq = text.indexOf("=", i);
-    const key = text.slice(i, eq).trim();
-    i = eq + 1;
-    assert.equal(text[i], '"', `value of ${key} is double-quoted`);
-    i++;
-    let value = "";
-    for (;;) {
-      const c = text[i++];
-      assert.ok(c !== undefined, `unterminated value of ${key}`);
-      if (c === '"') break;
-      if (c === "\\") {
-        const n = text[i++];
-        if ('"\\`$'.includes(n)) value += n;
-        else if (n !== "\n") value += "\\" + n; // systemd keeps other escapes as they are
-      } else value += c;
-    }
-    while (i < text.length && text[i] !== "\n") i++;
-    out[key] = value;
-  }
-  return out;
 }
 
 function fileSetup(t: After, secrets: Record<string, unknown>, list: string) {
@@ -195,7 +159,7 @@ function suite(script: string): void {
     assert.equal(fs.readFileSync(s.out, "utf8").split("\n").filter((l) => l && !l.startsWith("#")).length, 0);
   });
 
-  test("templates: ${VAR} and ${VAR__URI} filled, $$ is $, the rest verbatim, systemd-quoted, 0600; stale files removed", (t) => {
+  test("templates: ${VAR} and ${VAR__URI} filled, $$ is $, the rest verbatim, NUL-terminated entries of any manifest name, 0600; stale files removed", (t) => {
     const s = fileSetup(t, { "cache-password": NASTY }, "cache-password ASPIRE_P_CACHE_PASSWORD\n");
     const templates = path.join(s.dir, "env");
     const rendered = path.join(s.dir, "run", "aspire-arm", "env");
@@ -208,6 +172,10 @@ function suite(script: string): void {
         "PRICE=$$5 and $$$$ and ${ASPIRE_P_CACHE_PASSWORD}$$",
         'QUOTES=say "hi" `now` \\ back',
         "ASPNETCORE_URLS=http://+:8080",
+        "services__stock-api__http__0=http://localhost:8081",
+        "discovery.type=single-node",
+        "Logging:LogLevel:Default=Debug",
+        "EMPTY=",
         "",
       ].join("\n"),
     );
@@ -220,16 +188,33 @@ function suite(script: string): void {
     assert.deepEqual(fs.readdirSync(rendered).sort(), ["api.env", "worker.env"]);
     const api = path.join(rendered, "api.env");
     assert.equal(fs.statSync(api).mode & 0o777, 0o600);
-    const values = systemdEnvFile(fs.readFileSync(api, "utf8"));
-    assert.deepEqual(values, {
+    assert.deepEqual(environOf(api), {
       ConnectionStrings__cache: `cache:6379,password=${NASTY}`,
       CACHE_URL: `redis://:${encodeURIComponent(NASTY).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase())}@cache:6379`,
       PRICE: `$5 and $$ and ${NASTY}$`,
       QUOTES: 'say "hi" `now` \\ back',
       ASPNETCORE_URLS: "http://+:8080",
+      "services__stock-api__http__0": "http://localhost:8081",
+      "discovery.type": "single-node",
+      "Logging:LogLevel:Default": "Debug",
+      EMPTY: "",
     });
-    assert.deepEqual(systemdEnvFile(fs.readFileSync(path.join(rendered, "worker.env"), "utf8")), { LITERAL: "plain" });
+    assert.equal(fs.readFileSync(path.join(rendered, "worker.env"), "utf8"), "LITERAL=plain\0");
     assert.ok(!(r.stdout + r.stderr).includes("second line"));
+  });
+
+  test("templates: a line that is not KEY=VALUE with a manifest env name is an error naming the line, and nothing is replaced", (t) => {
+    const s = fileSetup(t, { a: "x" }, "a ASPIRE_P_A\n");
+    const templates = path.join(s.dir, "env");
+    const rendered = path.join(s.dir, "rendered");
+    fs.mkdirSync(templates);
+    for (const bad of ["bad name=1", " LEADING=1", "9X=1", "NO_EQUALS"]) {
+      fs.writeFileSync(path.join(templates, "api.env.in"), `GOOD=1\n${bad}\n`);
+      const r = runSync(script, ["--vm-env", s.vmEnv, "--list", s.listFile, "--out", s.out, "--templates", templates, "--rendered", rendered]);
+      assert.equal(r.code, 1, bad);
+      assert.match(r.stderr, /api\.env\.in:2: expected KEY=VALUE/, bad);
+      assert.ok(!fs.existsSync(path.join(rendered, "api.env")));
+    }
   });
 
   test("templates: a placeholder that is not a fetched secret is an error naming it, and nothing is replaced", (t) => {

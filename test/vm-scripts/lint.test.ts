@@ -31,11 +31,12 @@ for (const [label, vmDir] of [
       }
     });
 
-    test("fetch-secrets.py compiles and has a python3 shebang", () => {
-      const file = path.join(vmDir, "fetch-secrets.py");
-      assert.ok(fs.readFileSync(file, "utf8").startsWith("#!/usr/bin/env python3\n"));
-      const r = spawnSync("python3", ["-c", "import sys; compile(open(sys.argv[1], encoding='utf-8').read(), sys.argv[1], 'exec')", file], { encoding: "utf8" });
-      assert.equal(r.status, 0, r.stderr);
+    test("fetch-secrets.py and exec-env.py compile and have a python3 shebang", () => {
+      for (const file of ["fetch-secrets.py", "exec-env.py"].map((f) => path.join(vmDir, f))) {
+        assert.ok(fs.readFileSync(file, "utf8").startsWith("#!/usr/bin/env python3\n"));
+        const r = spawnSync("python3", ["-c", "import sys; compile(open(sys.argv[1], encoding='utf-8').read(), sys.argv[1], 'exec')", file], { encoding: "utf8" });
+        assert.equal(r.status, 0, r.stderr);
+      }
     });
   });
 }

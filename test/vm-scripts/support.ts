@@ -3,6 +3,7 @@
 // The behaviour suites run against the scripts as they are in src/render/vm and as the renderer
 // embeds them (compactScript), written to a temp folder. ASPIRE_VM_SCRIPT_DIR=<folder> runs them
 // against that folder only.
+import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -72,6 +73,18 @@ export function readCalls(logFile: string): string[] {
 /** The recorded calls of one command, with their arguments. */
 export function calls(r: ScriptResult, command: string): string[] {
   return r.log.filter((l) => l === command || l.startsWith(command + " "));
+}
+
+/** The entries of a NUL-terminated file (/proc/PID/cmdline, /proc/PID/environ, `env -0`). */
+export function readNul(file: string): string[] {
+  const text = fs.readFileSync(file, "utf8");
+  if (text !== "" && !text.endsWith("\0")) throw new Error(`${file} does not end with a NUL`);
+  return text === "" ? [] : text.slice(0, -1).split("\0");
+}
+
+/** KEY=VALUE entries of a NUL-terminated file, by key. */
+export function environOf(file: string): Record<string, string> {
+  return Object.fromEntries(readNul(file).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 }
 
 // --- fake cloud servers ------------------------------------------------------------------------
@@ -186,4 +199,78 @@ export async function fakeGcp(t: After, secrets: Record<string, string>) {
     }
     reply(res, 404, "", "text/plain");
   });
+}
+
+// --- a fake of Microsoft's .NET release metadata and downloads ------------------------------------
+
+/** A release of the fake feed: the runtime version, and the host/fxr version it carries. */
+export interface FakeRelease {
+  readonly channel: string;
+  readonly version: string;
+  /** Serve a tarball whose SHA-512 is not the one the metadata gives. */
+  readonly badHash?: boolean;
+}
+
+/** The ASP.NET Core runtime tarball of a release, laid out like Microsoft's: the dotnet host,
+ *  host/fxr/V, shared/Microsoft.NETCore.App/V and shared/Microsoft.AspNetCore.App/V. */
+export function fakeRuntimeTarball(version: string): Buffer {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aspire-fake-runtime-"));
+  try {
+    const put = (rel: string, content: string, mode = 0o644) => {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), content, { mode });
+    };
+    put("dotnet", `#!/bin/sh\necho "host ${version}"\n`, 0o755);
+    put(`host/fxr/${version}/libhostfxr.so`, `hostfxr ${version}`);
+    put(`shared/Microsoft.NETCore.App/${version}/System.Private.CoreLib.dll`, `corelib ${version}`);
+    put(`shared/Microsoft.AspNetCore.App/${version}/Microsoft.AspNetCore.dll`, `aspnetcore ${version}`);
+    put("LICENSE.txt", "MIT");
+    const r = spawnSync("tar", ["-czf", "-", "-C", dir, "."], { maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
+    return r.stdout;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** releases.json per channel (only the fields dotnet-runtimes.py reads, plus decoys: other RIDs,
+ *  the composite runtime, an older release) and the tarballs, on one server. */
+export async function fakeDotnetFeed(t: After, releases: readonly FakeRelease[]) {
+  const tarballs = new Map<string, Buffer>();
+  const server = await serve(t, (req, res) => {
+    const meta = /^\/release-metadata\/([^/]+)\/releases\.json$/.exec(req.url);
+    if (meta) {
+      const release = releases.find((r) => r.channel === meta[1]);
+      if (!release) return reply(res, 404, "<Error><Code>BlobNotFound</Code></Error>", "application/xml");
+      const file = (name: string, rid: string, body: Buffer | undefined) => {
+        const url = `${server.base}/files/${release.version}/${name}`;
+        if (body) tarballs.set(new URL(url).pathname, body);
+        const hash = crypto.createHash("sha512").update(release.badHash ? "something else" : (body ?? name)).digest("hex");
+        return { name, rid, url, hash: hash.toUpperCase() };
+      };
+      const tarball = fakeRuntimeTarball(release.version);
+      const files = [file("aspnetcore-runtime-linux-x64.tar.gz", "linux-x64", undefined), file("aspnetcore-runtime-composite-linux-arm64.tar.gz", "linux-arm64", undefined), file("aspnetcore-runtime-linux-arm64.tar.gz", "linux-arm64", tarball)];
+      return reply(res, 200, {
+        "channel-version": release.channel,
+        "latest-release": release.version,
+        releases: [
+          { "release-version": release.version, "aspnetcore-runtime": { version: release.version, files } },
+          { "release-version": `${release.channel}.0`, "aspnetcore-runtime": { version: `${release.channel}.0`, files: [] } },
+        ],
+      });
+    }
+    const body = tarballs.get(req.url);
+    if (body) {
+      res.writeHead(200, { "Content-Type": "application/gzip" });
+      return res.end(body);
+    }
+    reply(res, 404, "", "text/plain");
+  });
+  return { ...server, releasesUrl: `${server.base}/release-metadata/{channel}/releases.json` };
+}
+
+/** A published app's runtimeconfig.json. */
+export function runtimeConfig(frameworks: readonly [string, string][], single = false): string {
+  const list = frameworks.map(([name, version]) => ({ name, version }));
+  return JSON.stringify({ runtimeOptions: { tfm: "net10.0", ...(single ? { framework: list[0] } : { frameworks: list }), configProperties: { "System.GC.Server": true } } }, null, 2);
 }

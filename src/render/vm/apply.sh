@@ -10,7 +10,8 @@
 #   4. native .NET apps: each line `<service> <image>` of native.list is the published app in /app
 #      of a container image (dotnet publish -t:PublishContainer); it is copied out into
 #      apps/<service> when the image recorded in native/<service>.image differs or the folder is
-#      missing;
+#      missing; then dotnet-runtimes.py installs the .NET runtimes their runtimeconfig.json files
+#      name (aspire:dotnetChannel for an app without one) into /usr/share/dotnet, where missing;
 #   5. native .NET services: units/*.service installed, enabled and restarted; units a previous
 #      apply installed and the app config no longer has are stopped and removed, then the apps
 #      whose line left native.list.
@@ -19,7 +20,7 @@
 # password only docker login's stdin; nothing here prints them.
 # Test hooks: ASPIRE_ETC (/etc/aspire-arm), ASPIRE_RUN (/run/aspire-arm), ASPIRE_STATE
 # (/var/lib/aspire-arm), ASPIRE_SYSTEMD_DIR (/etc/systemd/system), ASPIRE_APPS_DIR
-# (/opt/aspire-arm/apps).
+# (/opt/aspire-arm/apps), ASPIRE_DOTNET_DIR (/usr/share/dotnet).
 set -euo pipefail
 shopt -s nullglob
 
@@ -28,12 +29,14 @@ RUN="${ASPIRE_RUN:-/run/aspire-arm}"
 STATE="${ASPIRE_STATE:-/var/lib/aspire-arm}"
 SYSTEMD_DIR="${ASPIRE_SYSTEMD_DIR:-/etc/systemd/system}"
 APPS="${ASPIRE_APPS_DIR:-/opt/aspire-arm/apps}"
+DOTNET_DIR="${ASPIRE_DOTNET_DIR:-/usr/share/dotnet}"
 VM_ENV="$ETC/vm.env"
 APP="$ETC/app"
 SECRETS_ENV="$RUN/secrets.env"
 UNITS_RECORD="$STATE/units.installed"
 COMPOSE_RECORD="$STATE/compose.applied"
 FETCH_SECRETS="$(dirname "$0")/fetch-secrets.py"
+DOTNET_RUNTIMES="$(dirname "$0")/dotnet-runtimes.py"
 
 log() { printf 'aspire-arm: %s\n' "$*"; }
 die() { printf 'aspire-arm: error: %s\n' "$*" >&2; exit 1; }
@@ -123,6 +126,11 @@ if [ -f "$APP/native.list" ]; then
     rm -rf "$dir.old"
     printf '%s\n' "$image" >"$record"
   done 3<"$APP/native.list"
+fi
+# The runtimes the apps were built for, before their units start. Nothing is fetched when they are
+# installed already; a failure stops here (the app unit retries), with the units as they were.
+if [ "${#native[@]}" -gt 0 ]; then
+  python3 "$DOTNET_RUNTIMES" --install-dir "$DOTNET_DIR" --fallback "${ASPIRE_DOTNET_CHANNEL:-10.0}" "${native[@]/#/$APPS/}"
 fi
 
 # 5. Native services.

@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # aspire-arm bootstrap: run once as root by cloud-init (runcmd) on every VM of the app. Mounts the
 # data disk (formatting it only if blank), installs Docker and the compose plugin when the VM runs
-# containers, the ASP.NET Core runtime when it runs .NET services natively, then starts
-# aspire-arm-app.service (apply.sh).
+# containers, ICU when it runs .NET services natively (apply.sh installs the .NET runtimes the apps
+# name, once it has them), then starts aspire-arm-app.service (apply.sh).
 # Idempotent: the same user data runs on fresh cloud VMs and on the emulated test VM (Docker
 # preinstalled, no network), so every install is skipped when what it provides is already there.
 # Settings come from /etc/aspire-arm/vm.env. Commands are looked up on PATH: tests put fakes first.
 # Test hooks: ASPIRE_ETC (/etc/aspire-arm), ASPIRE_OS_RELEASE (/etc/os-release), ASPIRE_FSTAB
 # (/etc/fstab), ASPIRE_SYSTEMD_DIR (/etc/systemd/system), ASPIRE_DISK_TIMEOUT (300 s), ASPIRE_COMPOSE_PLUGIN_DIR
-# (/usr/local/lib/docker/cli-plugins), ASPIRE_DOTNET_DIR (/usr/share/dotnet), ASPIRE_DOTNET_LINK
-# (/usr/bin/dotnet).
+# (/usr/local/lib/docker/cli-plugins).
 set -euo pipefail
 
 ETC="${ASPIRE_ETC:-/etc/aspire-arm}"
@@ -22,7 +21,6 @@ DISK_TIMEOUT="${ASPIRE_DISK_TIMEOUT:-300}"
 COMPOSE_URL=https://github.com/docker/compose/releases/download/v2.29.7/docker-compose-linux-aarch64
 COMPOSE_SHA256=6e9fbd5daa20dca5d7d89145081ae8155d68ef2928b497d9f85b54fe0f9dbb2c
 PLUGIN_DIR="${ASPIRE_COMPOSE_PLUGIN_DIR:-/usr/local/lib/docker/cli-plugins}"
-DOTNET_DIR="${ASPIRE_DOTNET_DIR:-/usr/share/dotnet}"
 
 log() { printf 'aspire-arm: %s\n' "$*"; }
 die() { printf 'aspire-arm: error: %s\n' "$*" >&2; exit 1; }
@@ -33,7 +31,7 @@ trap 'rm -rf "$WORK"' EXIT
 [ -r "$ETC/vm.env" ] || die "$ETC/vm.env is missing; cloud-init writes it before this script runs"
 # shellcheck source=/dev/null # written on the VM by cloud-init; not in the repository
 . "$ETC/vm.env"
-: "${ASPIRE_RUNTIME:=docker}" "${ASPIRE_NEEDS_DOCKER:=0}" "${ASPIRE_DOTNET_CHANNEL:=8.0}" "${ASPIRE_DATA_DISK:=}" "${ASPIRE_DATA_DIR:=/var/lib/aspire-arm/data}"
+: "${ASPIRE_RUNTIME:=docker}" "${ASPIRE_NEEDS_DOCKER:=0}" "${ASPIRE_DATA_DISK:=}" "${ASPIRE_DATA_DIR:=/var/lib/aspire-arm/data}"
 
 # Sets FAMILY from os-release: ubuntu (and its derivatives), debian, or amzn (which also stands
 # for the other dnf-based distributions).
@@ -49,13 +47,17 @@ detect_os() {
   esac
 }
 
-apt_install() {
+apt_update() {
   export DEBIAN_FRONTEND=noninteractive
   # The lock timeout: unattended-upgrades often holds the lock during the first minutes of boot.
   if [ -z "${APT_UPDATED:-}" ]; then
     apt-get -o DPkg::Lock::Timeout=300 update -q
     APT_UPDATED=1
   fi
+}
+
+apt_install() {
+  apt_update
   apt-get -o DPkg::Lock::Timeout=300 install -y -q "$@"
 }
 
@@ -154,30 +156,33 @@ setup_docker() {
   systemctl enable --now docker.service
 }
 
-has_aspnetcore() {
-  # `dotnet --list-runtimes` lines: Microsoft.AspNetCore.App 8.0.11 [/usr/lib/dotnet/shared/...]
-  command -v dotnet >/dev/null 2>&1 && [[ "$(dotnet --list-runtimes 2>/dev/null)" == *"Microsoft.AspNetCore.App $ASPIRE_DOTNET_CHANNEL."* ]]
+has_icu() {
+  # Not grep -q: ldconfig would die of SIGPIPE, which pipefail reports as a failure.
+  ldconfig -p | grep 'libicuuc\.so' >/dev/null
 }
 
+# .NET's globalization needs ICU, which Amazon Linux 2023 lacks (its other libraries are in every
+# image: Microsoft's dependency lists for Ubuntu and RHEL-like distributions). The runtimes
+# themselves come later: apply.sh installs the ones the apps' runtimeconfig.json files name.
 setup_dotnet() {
   [ "$ASPIRE_RUNTIME" = dotnet ] || return 0
-  if has_aspnetcore; then
-    log "ASP.NET Core runtime $ASPIRE_DOTNET_CHANNEL already installed"
+  if has_icu; then
+    log "ICU already installed"
     return
   fi
   detect_os
-  log "installing ASP.NET Core runtime $ASPIRE_DOTNET_CHANNEL ($FAMILY)"
-  if [ "$FAMILY" = ubuntu ]; then
-    # Ubuntu's own archive builds arm64 packages; Microsoft's apt feed is x64-only.
-    apt_install "aspnetcore-runtime-$ASPIRE_DOTNET_CHANNEL"
+  log "installing ICU for .NET ($FAMILY)"
+  if [ "$FAMILY" = amzn ]; then
+    dnf install -y libicu
   else
-    download https://dot.net/v1/dotnet-install.sh "$WORK/dotnet-install.sh"
-    # arm64: aspire-arm only creates Arm VMs (Graviton, Tau T2A, Axion).
-    bash "$WORK/dotnet-install.sh" --channel "$ASPIRE_DOTNET_CHANNEL" --runtime aspnetcore --architecture arm64 --install-dir "$DOTNET_DIR" --no-path
-    # The units run /usr/bin/dotnet, as on Ubuntu where the package provides it.
-    ln -sfn "$DOTNET_DIR/dotnet" "${ASPIRE_DOTNET_LINK:-/usr/bin/dotnet}"
+    # libicu74 on Ubuntu 24.04, libicu72 on Debian 12: the release's one libicuNN.
+    apt_update
+    local icu
+    icu="$(apt-cache pkgnames libicu | grep -E '^libicu[0-9]+$' | sort -V | tail -n 1 || true)"
+    [ -n "$icu" ] || die "no libicuNN package in the apt sources"
+    apt_install "$icu"
   fi
-  has_aspnetcore || die "ASP.NET Core runtime $ASPIRE_DOTNET_CHANNEL is still missing after installing it"
+  has_icu || die "ICU is still missing after installing it"
 }
 
 log "bootstrap: runtime=$ASPIRE_RUNTIME docker=$ASPIRE_NEEDS_DOCKER data-disk=${ASPIRE_DATA_DISK:-none}"

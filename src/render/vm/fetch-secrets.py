@@ -11,9 +11,10 @@
 #   emulated-VM tests' stand-in) or none, under the name ASPIRE_SECRET_PREFIX + STORENAME.
 # --out: `VARNAME='value'` and `VARNAME__URI='percent-encoded value'` lines for `set -a; . FILE`;
 #   mode 0600, replaced atomically (a failed run leaves the previous file as it was).
-# --templates/--rendered: DIR/NAME.env.in -> RENDERED/NAME.env, systemd EnvironmentFile= files of
-#   native services: in `KEY=TEXT` lines, `${VARNAME}` (or its __URI form) is a secret, `$$` is `$`.
-#   Files in RENDERED without a template are removed.
+# --templates/--rendered: DIR/NAME.env.in -> RENDERED/NAME.env, the environment of native services,
+#   which their units pass to exec-env.py: in `KEY=TEXT` lines, `${VARNAME}` (or its __URI form) is a
+#   secret, `$$` is `$`; written as NUL-terminated KEY=VALUE entries (as /proc/PID/environ), which
+#   hold any name and any value but NUL. Files in RENDERED without a template are removed.
 # --registry-password: prints only the container registry password on stdout: the password of an
 #   ECR authorization token (aws-ssm) or the service account's access token (gcp-secret-manager).
 #
@@ -29,6 +30,8 @@ import urllib.error, urllib.parse, urllib.request
 ATTEMPTS = 6
 RETRY = (429, 500, 502, 503, 504)
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+# The env names the manifest stage accepts (identifiers.ts), which exec-env.py accepts too.
+ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]*\Z")
 PLACEHOLDER_RE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -212,21 +215,18 @@ def write_atomically(path, text):
 
 
 def render(path, variables):
-    """The EnvironmentFile of a template: values double-quoted for systemd's parser, where a
-    backslash escapes \\ " ` $ and a newline stays as it is."""
-    out = "# Rendered by aspire-arm fetch-secrets.py; holds secrets.\n"
+    """The environment file of a template: NUL-terminated KEY=VALUE entries."""
+    out = ""
     for n, line in enumerate(read(path).split("\n"), 1):
         key, eq, template = line.partition("=")
-        key = key.strip()
         if not line.strip() or line.lstrip()[0] in "#;":
             continue
-        if not eq or not key or re.search(r"[\s\"'\\]", key):
-            raise Failure(f"{path}:{n}: expected KEY=VALUE")
+        if not eq or not ENV_NAME_RE.match(key):
+            raise Failure(f"{path}:{n}: expected KEY=VALUE, KEY of letters, digits and _ . : -")
         for name in PLACEHOLDER_RE.findall(template):
             if name and name not in variables:
                 raise Failure(f"{path}:{n}: ${{{name}}} is not a fetched secret (is it in secrets.list?)")
-        value = PLACEHOLDER_RE.sub(lambda m: variables[m[1]] if m[1] else "$", template)
-        out += key + '="' + re.sub(r'([\\"`$])', r"\\\1", value) + '"\n'
+        out += key + "=" + PLACEHOLDER_RE.sub(lambda m: variables[m[1]] if m[1] else "$", template) + "\0"
     return out
 
 
