@@ -7,8 +7,9 @@
 // (an Output not resolved during a preview) arrives as undefined; see each policy for what that means.
 import * as zlib from "node:zlib";
 import { isArmInstanceType } from "../src/plan/arm-types";
-import { DENY_PRIORITY } from "./gcp/firewall";
+import { DENY_PRIORITY, IAP_RANGE } from "./gcp/firewall";
 import type { DeploymentPlan } from "../src/plan/model";
+import { stackPublicPorts, type PublicPort } from "./arm-app";
 
 export interface PolicyResource {
   readonly type: string;
@@ -16,10 +17,7 @@ export interface PolicyResource {
   readonly inputs: Readonly<Record<string, unknown>>;
 }
 
-export interface PublicPort {
-  readonly port: number;
-  readonly protocol: "tcp" | "udp";
-}
+export type { PublicPort };
 
 export interface PolicyContext {
   readonly sshEnabled: boolean;
@@ -59,8 +57,9 @@ export const DEFAULT_POLICY_CONTEXT: PolicyContext = {
   ],
 };
 
-/** Google's IAP TCP-forwarding range (`gcloud compute ssh --tunnel-through-iap`). */
-export const GCP_IAP_RANGE = "35.235.240.0/20";
+/** Google's IAP TCP-forwarding range (`gcloud compute ssh --tunnel-through-iap`), which the GCP
+ *  component opens to port 22 beside the SSH CIDRs. */
+export const GCP_IAP_RANGE = IAP_RANGE;
 
 export const TYPES = {
   awsInstance: "aws:ec2/instance:Instance",
@@ -74,14 +73,10 @@ export const TYPES = {
   gcpSecretVersion: "gcp:secretmanager/secretVersion:SecretVersion",
 } as const;
 
-/** The context of a stack: its public ports (every VM's public endpoints, plus 80 for ACME when a
- *  domain is set and a proxy runs, as the cloud components open them) and its SSH settings. */
+/** The context of a stack: its public ports (what the cloud components open: publicIngress in
+ *  components/arm-app.ts, for every VM) and its SSH settings. */
 export function policyContextFromPlan(plan: DeploymentPlan, ssh: { readonly enabled: boolean; readonly cidrs: readonly string[] }): PolicyContext {
-  const ports = new Map<string, PublicPort>();
-  const add = (p: PublicPort) => ports.set(`${p.protocol}/${p.port}`, p);
-  for (const vm of plan.vms) for (const e of vm.publicEndpoints) add({ port: e.port, protocol: e.scheme === "udp" ? "udp" : "tcp" });
-  if (plan.domain && plan.vms.some((vm) => vm.proxy)) add({ port: 80, protocol: "tcp" });
-  return { sshEnabled: ssh.enabled, sshCidrs: [...ssh.cidrs], publicPorts: [...ports.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol)) };
+  return { sshEnabled: ssh.enabled, sshCidrs: [...ssh.cidrs], publicPorts: stackPublicPorts(plan) };
 }
 
 // ---------------------------------------------------------------------------------------------
