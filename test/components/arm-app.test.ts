@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { dashboardEndpoint, dashboardUrlOf, endpointUrl, publicIngress, stackPublicPorts, storedSecrets, vmUserData, type PublicPort } from "../../components/arm-app";
-import { policyContextFromPlan } from "../../components/policies";
+import { policyContextFromPlan } from "../../policies";
 import { readStackConfig } from "../../src/config/stack-config";
 import { formatDiagnostic, loadManifest } from "../../src/manifest";
 import { buildPlan, type DeploymentPlan, type PublicEndpoint } from "../../src/plan";

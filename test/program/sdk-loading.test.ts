@@ -1,6 +1,7 @@
 // Only the chosen cloud's SDK is loaded (index.ts requires one component; each SDK takes about a
 // second to load): a GCP stack never loads @pulumi/aws, an AWS stack never loads @pulumi/gcp.
-// Each run is a fresh node process, so that nothing another test loaded counts.
+// The policies load none (the policy pack brings its own). Each run is a fresh node process, so
+// that nothing another test loaded counts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -36,4 +37,9 @@ test("an AWS stack loads @pulumi/aws and never @pulumi/gcp", () => {
   const loaded = sdksOfRun({ "aspire:cloud": "aws", "aws:region": "us-east-1" });
   assert.ok(loaded.includes("aws"), loaded.join(", "));
   assert.ok(!loaded.includes("gcp"), `@pulumi/gcp was loaded: ${loaded.join(", ")}`);
+});
+
+test("the policies (and the cloud-neutral components/arm-app.ts they use) load no @pulumi package: the pack runs them beside its own", () => {
+  const policies = path.join(repoRoot, "dist/policies/index.js");
+  assert.deepEqual(loadedPulumiPackages(`require(${JSON.stringify(policies)}).checkAll([]);`), []);
 });
