@@ -1,5 +1,6 @@
 // The ingress rules of both clouds in one shape, for the policies that read them: AWS's
 // SecurityGroupIngressRule, the inline and legacy security group rules, and GCP's firewalls.
+import { cidrContains, parseCidr, type Cidr } from "../src/config/cidr";
 import { arr, num, rec, str, strs, TYPES, type PolicyResource } from "./resources";
 
 type Ports = { readonly from: number; readonly to: number } | "all" | undefined;
@@ -110,63 +111,27 @@ export function describe(g: Ingress): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CIDRs
+// Sources, read by src/config/cidr.ts. Around them white space is allowed; a bare address is its
+// own block (/32, /128).
 
-interface Cidr {
-  readonly v6: boolean;
-  readonly addr: bigint;
-  readonly prefix: number;
-}
-
-function parseIpv4(s: string): bigint | undefined {
-  const parts = s.split(".");
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
-  return parts.reduce((a, p) => (a << 8n) | BigInt(Number(p)), 0n);
-}
-
-function parseIpv6(s: string): bigint | undefined {
-  let text = s;
-  // An embedded IPv4 address (::ffff:192.0.2.1) stands for the last two groups.
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const n = parseIpv4(v4[1]);
-    if (n === undefined) return undefined;
-    text = `${text.slice(0, -v4[1].length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
-  }
-  const halves = text.split("::");
-  if (halves.length > 2) return undefined;
-  const groups = (h: string) => (h === "" ? [] : h.split(":"));
-  const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
-  if ([...head, ...tail].some((g) => !/^[0-9a-f]{1,4}$/i.test(g))) return undefined;
-  const fill = 8 - head.length - tail.length;
-  if (halves.length === 2 ? fill < 1 : fill !== 0) return undefined;
-  return [...head, ...Array<string>(fill).fill("0"), ...tail].reduce((a, g) => (a << 16n) | BigInt(parseInt(g, 16)), 0n);
-}
-
-function parseCidr(s: string): Cidr | undefined {
-  const [ip, len, extra] = s.trim().split("/");
-  if (extra !== undefined) return undefined;
-  const v6 = ip.includes(":");
-  const addr = v6 ? parseIpv6(ip) : parseIpv4(ip);
-  const bits = v6 ? 128 : 32;
-  const prefix = len === undefined ? bits : /^\d+$/.test(len) ? Number(len) : NaN;
-  if (addr === undefined || !(prefix >= 0 && prefix <= bits)) return undefined;
-  return { v6, addr, prefix };
-}
+const source = (text: string): Cidr | undefined => parseCidr(text.trim(), { bareAddress: true });
 
 /** 0.0.0.0/0, ::/0 (or any /0): the whole internet. */
 export function isWorld(cidr: string): boolean {
-  const c = parseCidr(cidr);
-  return c ? c.prefix === 0 : /^\s*(0\.0\.0\.0|::)\/0\s*$/.test(cidr);
+  return source(cidr)?.prefix === 0;
+}
+
+/** The whole internet, or a source that is not a CIDR but ends in /0 (00.0.0.0/0): a rule that
+ *  opens to it is read as open to everything, in case the cloud reads it so. (A deny from it is
+ *  not read as a deny of everything: isWorld.) */
+export function mayBeWorld(cidr: string): boolean {
+  return isWorld(cidr) || (source(cidr) === undefined && /\/\s*0+\s*$/.test(cidr));
 }
 
 /** Whether `inner` lies within `outer` (same family). Unparsable ones match only themselves. */
 export function cidrWithin(inner: string, outer: string): boolean {
-  const a = parseCidr(inner);
-  const b = parseCidr(outer);
+  const a = source(inner);
+  const b = source(outer);
   if (!a || !b) return inner.trim() === outer.trim();
-  if (a.v6 !== b.v6 || a.prefix < b.prefix) return false;
-  const shift = BigInt((a.v6 ? 128 : 32) - b.prefix);
-  return a.addr >> shift === b.addr >> shift;
+  return cidrContains(b, a);
 }

@@ -1,6 +1,6 @@
 // no-open-ingress: nothing is open to the whole internet but the app's public ports.
 import type { PolicyContext } from "./context";
-import { describe, ingressRules, isWorld } from "./ingress";
+import { describe, ingressRules, mayBeWorld } from "./ingress";
 import { prepare, violation, type PolicyResource, type Violation } from "./resources";
 
 export const NO_OPEN_INGRESS = "no-open-ingress";
@@ -12,7 +12,7 @@ export function noOpenIngress(resources: readonly PolicyResource[], ctx: PolicyC
   const allowed = new Set(ctx.publicPorts.map((p) => `${p.protocol}/${p.port}`));
   const list = ctx.publicPorts.length ? ctx.publicPorts.map((p) => `${p.protocol}/${p.port}`).join(", ") : "none";
   for (const g of ingressRules(prepare(resources))) {
-    const world = g.cidrs.filter(isWorld);
+    const world = g.cidrs.filter(mayBeWorld);
     if (!world.length) continue;
     const p = g.ports;
     const ok = (g.protocol === "tcp" || g.protocol === "udp") && p !== undefined && p !== "all" && p.from === p.to && allowed.has(`${g.protocol}/${p.from}`);
