@@ -2,7 +2,7 @@
 // and in components/, at the edge; everything before it (src/) is pure and runs offline too.
 import * as pulumi from "@pulumi/pulumi";
 import { AppParameters } from "./components/app-parameters";
-import type { ArmAppOutputs } from "./components/arm-app-args";
+import type { ArmAppOutputs } from "./components/arm-app";
 import type { AwsArmApp } from "./components/aws/arm-app";
 import type { GcpArmApp } from "./components/gcp/arm-app";
 import { readStackConfig } from "./src/config/stack-config";

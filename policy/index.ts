@@ -1,8 +1,8 @@
-// The aspire-arm policy pack: the security policies of components/policies.ts as mandatory stack
+// The aspire-arm policy pack: the security policies of policies/ (a file each) as mandatory stack
 // policies, for `pulumi preview --policy-pack policy` (see README.md). The checks themselves are
 // plain functions shared with the project's tests; this file only adapts Pulumi's policy API.
 import { PolicyPack, type PolicyConfigSchema, type StackValidationPolicy } from "@pulumi/policy";
-import { DEFAULT_POLICY_CONTEXT, POLICIES, type PolicyContext, type PolicyResource } from "../components/policies";
+import { DEFAULT_POLICY_CONTEXT, POLICIES, type PolicyContext, type PolicyResource } from "../policies";
 
 /** The pack's config of a context policy: `--policy-pack-config` JSON, per policy name. */
 const contextSchema: PolicyConfigSchema = {

@@ -5,10 +5,10 @@
 // that the VM reads at boot: the user data carries only their names.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { isStoredOnVm, privateZone, vmAlias, type DeploymentPlan, type VmPlan } from "../../src/plan";
+import { privateZone, vmAlias, type VmPlan } from "../../src/plan";
 import { formatDiagnostic } from "../../src/manifest";
-import { renderVm, secretPrefix, secretStoreName, userDataProblem } from "../../src/render";
-import { appTags, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "../arm-app-args";
+import { secretPrefix, secretStoreName } from "../../src/render";
+import { appTags, publicIngress, storedSecrets, vmUserData, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "../arm-app";
 import { dashboardUrl, endpointUrls } from "../endpoints";
 import { ec2Description, ecrRepositoryName } from "./names";
 import { awsNetwork } from "./network";
@@ -61,8 +61,7 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
 
     // Secrets: one SecureString per parameter that a VM reads, under the stack's prefix.
     const prefix = secretPrefix("aws", plan.stack);
-    const stored = plan.parameters.filter(isStoredOnVm).filter((p) => plan.vms.some((vm) => vm.secrets.includes(p.name)));
-    const secrets = stored.map(
+    const secrets = storedSecrets(plan).map(
       (p) =>
         new aws.ssm.Parameter(
           `${name}-${secretStoreName(p.name)}`,
@@ -192,16 +191,15 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
 
     const ami = pinnedImage(id, vm, aws.ssm.getParameterOutput({ name: AMI_PARAMETERS[vm.os] }, { parent }).insecureValue, args.imageUpgrade ?? false, parent);
     const userDataBase64 = pulumi.all([shared.region, shared.account, dataDisk?.id ?? "", pulumi.output(args.builtImages ?? {})]).apply(([region, account, volumeId, builtImages]) => {
-      const rendered = renderVm(plan, vm, {
+      const userData = vmUserData(plan, vm, {
         secretSource: { kind: "aws-ssm", region },
         registry: `${account}.dkr.ecr.${region}.amazonaws.com`,
         dataDisks: volumeId ? { [vm.name]: ebsDevicePath(volumeId) } : {},
         builtImages: builtImages as Record<string, string>,
         dotnetChannel: args.dotnetChannel,
       });
-      const problem = userDataProblem(plan, rendered);
-      if (problem) throw new pulumi.RunError(formatDiagnostic(problem));
-      return rendered.userData.toString("base64");
+      if (userData.problem) throw new pulumi.RunError(formatDiagnostic(userData.problem));
+      return userData.text;
     });
 
     const keyPair = args.ssh.enabled && args.ssh.publicKey ? new aws.ec2.KeyPair(id, { publicKey: args.ssh.publicKey, tags }, { parent }) : undefined;
@@ -261,17 +259,6 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
 export function pinnedImage(id: string, vm: Pick<VmPlan, "os">, current: pulumi.Output<string>, upgrade: boolean, parent: pulumi.Resource): pulumi.Output<string> {
   const pin = new pulumi.Stash(`${id}-image`, { input: current }, { parent, replacementTrigger: upgrade ? { os: vm.os, image: current } : { os: vm.os } });
   return pin.output as pulumi.Output<string>;
-}
-
-/** Public ingress of a VM: its external endpoints' ports, and 80 beside 443 for ACME challenges. */
-export function publicIngress(plan: DeploymentPlan, vm: VmPlan): { port: number; protocol: "tcp" | "udp"; description: string }[] {
-  const rules = new Map<string, { port: number; protocol: "tcp" | "udp"; description: string }>();
-  for (const e of vm.publicEndpoints) {
-    const protocol = e.scheme === "udp" ? "udp" : "tcp";
-    rules.set(`${protocol}/${e.port}`, { port: e.port, protocol, description: `${e.service} ${e.binding}` });
-  }
-  if (plan.domain && vm.proxy && !rules.has("tcp/80")) rules.set("tcp/80", { port: 80, protocol: "tcp", description: "HTTP, redirects and ACME challenges" });
-  return [...rules.values()].sort((a, b) => a.port - b.port);
 }
 
 function uniquePorts<T extends { port: number; protocol: string }>(ports: readonly T[]): T[] {

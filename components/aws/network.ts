@@ -6,6 +6,7 @@
 // deploy failing at the instance, after the data volume was created in that zone.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { networkAddress, parseCidr } from "../../src/config/cidr";
 import type { NetworkOptions } from "../../src/config/stack-config";
 
 export interface AwsNetwork {
@@ -112,9 +113,10 @@ function checkedVpc(vpc: pulumi.Output<aws.ec2.GetVpcResult>): pulumi.Output<str
   });
 }
 
-/** The first /24 of a /16 (or larger) block: 10.42.0.0/16 -> 10.42.0.0/24. */
-function cidrSubnet(cidr: string): string {
-  const [base] = cidr.split("/");
-  const o = base.split(".");
-  return `${o[0]}.${o[1]}.${o[2]}.0/24`;
+/** The first /24 of a /16 (or larger) block: 10.42.0.0/16 -> 10.42.0.0/24 (the /24 its address
+ *  falls in; the stack config takes only IPv4 blocks without host bits). */
+export function cidrSubnet(cidr: string): string {
+  const block = parseCidr(cidr);
+  if (block?.family !== 4) throw new pulumi.RunError(`aspire:network: ${cidr} is not an IPv4 CIDR.`);
+  return `${networkAddress({ ...block, prefix: 24 })}/24`;
 }

@@ -8,15 +8,14 @@
 // names.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { diagnostic, formatDiagnostic } from "../../src/manifest";
-import { gcpDiskType, isStoredOnVm, privateZone, stackSegment, vmAlias, type VmPlan } from "../../src/plan";
-import { renderVm, secretPrefix, secretStoreName, USER_DATA_LIMIT, userDataProblem } from "../../src/render";
-import { appTags, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "../arm-app-args";
-import { publicIngress } from "../aws/arm-app";
+import { formatDiagnostic } from "../../src/manifest";
+import { gcpDiskType, privateZone, stackSegment, vmAlias, type VmPlan } from "../../src/plan";
+import { secretPrefix, secretStoreName } from "../../src/render";
+import { appTags, publicIngress, storedSecrets, vmUserData, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "../arm-app";
 import { dashboardUrl, endpointUrls } from "../endpoints";
 import { ImageBuilds } from "../images";
 import { enableApis, neededApis } from "./apis";
-import { ALLOW_PRIORITY, DENY_PRIORITY } from "./firewall";
+import { ALLOW_PRIORITY, DENY_PRIORITY, IAP_RANGE } from "./firewall";
 import { appNetworkTag, fitText, gcpLabels, serviceAccountId, vmNetworkTag } from "./names";
 import { gcpLocation, gcpNetwork, type GcpNetwork } from "./network";
 
@@ -26,8 +25,7 @@ export const IMAGE_FAMILIES: Readonly<Record<string, string>> = {
   "ubuntu-24.04": "ubuntu-os-cloud/ubuntu-2404-lts-arm64",
 };
 
-/** Google's range for IAP TCP forwarding: `gcloud compute ssh --tunnel-through-iap` comes from it. */
-export const IAP_RANGE = "35.235.240.0/20";
+export { IAP_RANGE };
 
 /** The data disk's device name, and so its path on the VM (the guest environment's udev rules
  *  name attached disks `google-<device name>`). */
@@ -70,7 +68,7 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
 
     // The APIs the stack calls, enabled first: a fresh project has none of them on (./apis.ts).
     const prefix = secretPrefix("gcp", plan.stack);
-    const stored = plan.parameters.filter(isStoredOnVm).filter((p) => plan.vms.some((vm) => vm.secrets.includes(p.name)));
+    const stored = storedSecrets(plan);
     const builds = plan.vms.some((vm) => vm.services.some((s) => s.image.kind !== "pull"));
     const enabled = enableApis(name, neededApis({ secrets: stored.length > 0, builtImages: builds }), project, this);
     const after = (...apis: (keyof typeof enabled)[]) => apis.flatMap((a) => (enabled[a] ? [enabled[a] as pulumi.Resource] : []));
@@ -233,24 +231,17 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
 
     const sshKey = args.ssh.enabled && args.ssh.publicKey ? args.ssh.publicKey.trim() : undefined;
     const metadata = pulumi.all([shared.project, pulumi.output(args.builtImages ?? {})]).apply(([project, builtImages]) => {
-      const rendered = renderVm(plan, vm, {
+      const sent = vmUserData(plan, vm, {
         secretSource: { kind: "gcp-secret-manager", project },
         dataDisks: dataDisk ? { [vm.name]: GCP_DATA_DISK } : {},
         builtImages: builtImages as Record<string, string>,
         registry: shared.registry ? `${shared.region}-docker.pkg.dev` : undefined,
         dotnetChannel: args.dotnetChannel,
       });
-      const problem = userDataProblem(plan, rendered);
-      if (problem) throw new pulumi.RunError(formatDiagnostic(problem));
+      if (sent.problem) throw new pulumi.RunError(formatDiagnostic(sent.problem));
       // cloud-init's GCE datasource reads `user-data`, base64-decoding it when `user-data-encoding`
       // says so; it then recognises gzip by itself.
-      const userData: Record<string, string> =
-        rendered.userDataEncoding === "plain" ? { "user-data": rendered.cloudConfig } : { "user-data": rendered.userData.toString("base64"), "user-data-encoding": "base64" };
-      const size = Buffer.byteLength(userData["user-data"]);
-      if (size > USER_DATA_LIMIT.gcp)
-        throw new pulumi.RunError(
-          formatDiagnostic(diagnostic(null, `vms.${vm.name}`, `the user data of VM ${vm.name} is ${size} bytes gzipped and base64-encoded and the GCP limit is ${USER_DATA_LIMIT.gcp}: split the app across more VMs (aspire:vms), or move large bind-mount files into images.`)),
-        );
+      const userData: Record<string, string> = sent.encoding === "plain" ? { "user-data": sent.text } : { "user-data": sent.text, "user-data-encoding": "base64" };
       // OS Login (IAM-managed SSH, what `gcloud compute ssh` uses) ignores keys in metadata: with a
       // key of its own the VM takes that key, for that user, and no project-wide key.
       const access: Record<string, string> = sshKey ? { "enable-oslogin": "FALSE", "ssh-keys": `${SSH_USER}:${sshKey}`, "block-project-ssh-keys": "TRUE" } : { "enable-oslogin": "TRUE" };

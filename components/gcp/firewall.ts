@@ -1,5 +1,5 @@
-// Where the app's firewall rules sit among the other rules of the network. No Pulumi here: the
-// policies (components/policies.ts) read these numbers too.
+// Where the app's firewall rules sit among the other rules of the network, and the range IAP
+// connects from. No Pulumi here: the policies read these numbers too.
 //
 // GCP applies, to each packet, the matching VPC firewall rule of highest precedence: the one with
 // the lowest priority number (0 to 65535, 1000 when not given); between a deny and an allow of the
@@ -30,3 +30,6 @@ export const ALLOW_PRIORITY = 900;
 /** The deny-all ingress rule of the app's VMs: the default priority, where deny wins the tie with
  *  any allow at 1000, and far above the default network's rules (65534). */
 export const DENY_PRIORITY = 1000;
+
+/** Google's range for IAP TCP forwarding: `gcloud compute ssh --tunnel-through-iap` comes from it. */
+export const IAP_RANGE = "35.235.240.0/20";

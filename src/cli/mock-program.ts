@@ -12,6 +12,8 @@ export interface RecordedResource {
   readonly type: string;
   readonly name: string;
   readonly inputs: Readonly<Record<string, unknown>>;
+  /** The parent's URN as the mock monitor names it (its own parent's type only, not the whole
+   *  chain the engine writes); absent for a resource without a parent. */
   readonly parent?: string;
   readonly urn: string;
   /** The resource options as the engine receives them (absent for resources recorded by hand). */
@@ -202,12 +204,13 @@ function computed(type: string, name: string, inputs: Record<string, unknown>, c
  */
 export async function runProgramWithMocks(programPath: string, stack: string, config: Record<string, string>, secretKeys: readonly string[] = []): Promise<MockRun> {
   const resources: RecordedResource[] = [];
-  const options = new Map<string, RecordedOptions>();
+  const options = new Map<string, { options: RecordedOptions; parent: string }>();
   await pulumi.runtime.setMocks(
     {
       newResource: (args: pulumi.runtime.MockResourceArgs) => {
         const urn = `urn:pulumi:${stack}::aspire::${args.type}::${args.name}`;
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, urn, options: options.get(`${args.type}::${args.name}`) });
+        const registered = options.get(`${args.type}::${args.name}`);
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, urn, options: registered?.options, ...(registered?.parent ? { parent: registered.parent } : {}) });
         return { id: `${args.name}-id`, state: { ...args.inputs, ...computed(args.type, args.name, args.inputs as Record<string, unknown>, config) } };
       },
       call: (args: pulumi.runtime.MockCallArgs) => invoke(args.token, args.inputs as Record<string, unknown>, config),
@@ -264,12 +267,13 @@ export async function runProgramWithMocks(programPath: string, stack: string, co
   }
 }
 
-/** Records the options of every registration, as the engine would receive them, by the request the
- *  SDK sends to the (mock) monitor: the mocks' newResource sees the inputs only. */
-function recordOptions(into: Map<string, RecordedOptions>): void {
+/** Records the options and the parent of every registration, as the engine would receive them, by
+ *  the request the SDK sends to the (mock) monitor: the mocks' newResource sees the inputs only. */
+function recordOptions(into: Map<string, { options: RecordedOptions; parent: string }>): void {
   type Request = {
     getType(): string;
     getName(): string;
+    getParent(): string;
     getProtect(): boolean;
     getRetainondelete(): boolean;
     getDeletebeforereplace(): boolean;
@@ -282,13 +286,16 @@ function recordOptions(into: Map<string, RecordedOptions>): void {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     into.set(`${req.getType()}::${req.getName()}`, {
-      protect: req.getProtect(),
-      retainOnDelete: req.getRetainondelete(),
-      deleteBeforeReplace: req.getDeletebeforereplace(),
-      ignoreChanges: req.getIgnorechangesList(),
-      replaceOnChanges: req.getReplaceonchangesList(),
-      dependencies: req.getDependenciesList(),
-      replacementTrigger: req.getReplacementTrigger?.()?.toJavaScript(),
+      options: {
+        protect: req.getProtect(),
+        retainOnDelete: req.getRetainondelete(),
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        ignoreChanges: req.getIgnorechangesList(),
+        replaceOnChanges: req.getReplaceonchangesList(),
+        dependencies: req.getDependenciesList(),
+        replacementTrigger: req.getReplacementTrigger?.()?.toJavaScript(),
+      },
+      parent: req.getParent(),
     });
     return register(req, callback);
   };

@@ -2,6 +2,7 @@
 // deployment options. Pure: the Pulumi program passes `pulumi.runtime.allConfig()`, the CLI the
 // `config:` block of Pulumi.<stack>.yaml. Every problem names the key and shows a valid example.
 import { diagnostic, imageReferenceProblem, setOwn, type Diagnostic } from "../manifest";
+import { ipv4CidrProblem } from "./cidr";
 import { DEFAULT_DOTNET_CHANNEL, DOTNET_CHANNELS, DOTNET_END_OF_SUPPORT, type Cloud, type DotnetChannel, type OsImage, type PlanOptions, type Runtime, type VmOptions } from "../plan";
 
 export const NS = "aspire";
@@ -284,7 +285,10 @@ function readSsh(v: unknown, fail: Fail): SshOptions {
   const s = v as Record<string, unknown>;
   const enabled = s.enabled === true || s.enabled === "true";
   const cidrs = Array.isArray(s.cidrs) ? s.cidrs.map(String) : [];
-  for (const c of cidrs) if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c)) fail("ssh.cidrs", `${c} is not an IPv4 CIDR. Example: 203.0.113.7/32`);
+  for (const c of cidrs) {
+    const problem = ipv4CidrProblem(c);
+    if (problem) fail("ssh.cidrs", `${problem}. Example: 203.0.113.7/32`);
+  }
   if (enabled && cidrs.length === 0) fail("ssh.cidrs", "SSH is enabled but no source range is given: list the addresses allowed to connect, such as [203.0.113.7/32] (SSH is never opened to the whole internet by default).");
   const publicKey = typeof s.publicKey === "string" ? s.publicKey.trim() : undefined;
   // One line: GCP's ssh-keys metadata is a key a line, so a line break would add a key of its own.
@@ -302,7 +306,12 @@ function readNetwork(v: unknown, cloud: Cloud, fail: Fail): NetworkOptions {
     return { kind: "default" };
   }
   const n = v as Record<string, unknown>;
-  if (n.create === true) return { kind: "create", cidr: typeof n.cidr === "string" ? n.cidr : "10.42.0.0/16" };
+  if (n.create === true) {
+    const cidr = typeof n.cidr === "string" ? n.cidr : "10.42.0.0/16";
+    const problem = ipv4CidrProblem(cidr);
+    if (problem) fail("network.cidr", `${problem}. Example: aspire:network: {create: true, cidr: 10.42.0.0/16}`);
+    return { kind: "create", cidr };
+  }
   const subnetIds = Array.isArray(n.subnetIds) ? n.subnetIds.map(String) : [];
   if (cloud === "aws" && (typeof n.vpcId !== "string" || subnetIds.length === 0)) fail("network", `needs vpcId and subnetIds. Example: ${example}`);
   if (cloud === "gcp" && typeof n.network !== "string") fail("network", `needs network. Example: ${example}`);

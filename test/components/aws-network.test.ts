@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { chooseZone, vpcDnsProblem } from "../../components/aws/network";
+import { chooseZone, cidrSubnet, vpcDnsProblem } from "../../components/aws/network";
 import { defaultSubnetId, mockAwsOffers, mockAwsZones, runProgramWithMocks, type MockRun, type RecordedResource } from "../../src/cli/mock-program";
 import { fixturesDir, repoRoot } from "../support/paths";
 
@@ -111,4 +111,13 @@ test("a VPC without DNS support or DNS hostnames fails with the commands that tu
   assert.equal(vpcDnsProblem({ id: "vpc-1", enableDnsSupport: true, enableDnsHostnames: true }), undefined);
   assert.match(String(vpcDnsProblem({ id: "vpc-1", enableDnsSupport: true, enableDnsHostnames: false })), /vpc-1 has enableDnsHostnames off.*--enable-dns-hostnames/);
   await rejectsWith({ ...US_EAST_1, "aspire:network": JSON.stringify({ vpcId: "vpc-0nodns", subnetIds: ["subnet-0aaa-a"] }) }, /VPC vpc-0nodns has enableDnsSupport and enableDnsHostnames off/);
+});
+
+test("cidrSubnet: the created VPC's subnet is the /24 its block starts with", () => {
+  assert.equal(cidrSubnet("10.42.0.0/16"), "10.42.0.0/24");
+  assert.equal(cidrSubnet("10.0.0.0/8"), "10.0.0.0/24");
+  assert.equal(cidrSubnet("172.16.32.0/20"), "172.16.32.0/24");
+  assert.equal(cidrSubnet("192.168.7.0/24"), "192.168.7.0/24");
+  assert.throws(() => cidrSubnet("999.1.1.1/99"), /aspire:network: 999\.1\.1\.1\/99 is not an IPv4 CIDR/);
+  assert.throws(() => cidrSubnet("2001:db8::/48"), /not an IPv4 CIDR/);
 });

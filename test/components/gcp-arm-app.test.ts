@@ -8,7 +8,7 @@ import { GcpArmApp, GCP_DATA_DISK, IAP_RANGE, offeredMachineType } from "../../c
 import { appNetworkTag, fitName, gcpLabels, serviceAccountId, vmNetworkTag } from "../../components/gcp/names";
 import { ALLOW_PRIORITY, DENY_PRIORITY } from "../../components/gcp/firewall";
 import { regionOf } from "../../components/gcp/network";
-import type { ArmAppArgs } from "../../components/arm-app-args";
+import type { ArmAppArgs } from "../../components/arm-app";
 import type { NetworkOptions, SshOptions } from "../../src/config/stack-config";
 import { loadManifest } from "../../src/manifest";
 import { buildPlan, type PlanOptions } from "../../src/plan";

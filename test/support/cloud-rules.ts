@@ -10,6 +10,7 @@
 // checkAcrossStacks() over two runs in one account/project. A resource type missing from the table
 // is itself a violation: a new type cannot slip past the table.
 import type { RecordedResource } from "../../src/cli/mock-program";
+import { parseCidr } from "../../src/config/cidr";
 
 export type Cloud = "aws" | "gcp";
 
@@ -216,10 +217,9 @@ function dnsName(v: unknown, trailingDot: "required" | "optional"): boolean | st
 
 function cidr(v: unknown, minPrefix = 0, maxPrefix = 32): boolean | string {
   if (!str(v)) return false;
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
-  if (!m || m.slice(1, 5).some((o) => Number(o) > 255)) return "not an IPv4 CIDR";
-  const prefix = Number(m[5]);
-  return prefix >= minPrefix && prefix <= maxPrefix ? true : `prefix /${prefix} outside /${minPrefix} to /${maxPrefix}`;
+  const c = parseCidr(v);
+  if (c?.family !== 4) return "not an IPv4 CIDR";
+  return c.prefix >= minPrefix && c.prefix <= maxPrefix ? true : `prefix /${c.prefix} outside /${minPrefix} to /${maxPrefix}`;
 }
 
 function awsTags(v: unknown): boolean | string {

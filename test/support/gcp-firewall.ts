@@ -5,6 +5,7 @@
 // https://cloud.google.com/compute/docs/reference/latest/firewalls; "VPC firewall rules",
 // https://cloud.google.com/vpc/docs/firewalls.) Left out: egress rules (the implied allow egress
 // stands), service-account sources and targets, IPv6, hierarchical and network firewall policies.
+import { cidrContains, parseCidr } from "../../src/config/cidr";
 
 export interface FirewallRule {
   readonly name: string;
@@ -108,15 +109,11 @@ function networkName(n: string): string {
   return n.slice(n.lastIndexOf("/") + 1);
 }
 
-function ipv4(ip: string): number {
-  const parts = ip.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`not an IPv4 address: ${ip}`);
-  return parts.reduce((a, x) => a * 256 + x, 0);
-}
-
+/** Whether the address is in the range (read by src/config/cidr.ts, as the program reads them). */
 export function inCidr(ip: string, cidr: string): boolean {
-  const [base, len = "32"] = cidr.split("/");
-  const bits = Number(len);
-  const size = 2 ** (32 - bits);
-  return Math.floor(ipv4(ip) / size) === Math.floor(ipv4(base) / size);
+  const address = parseCidr(ip, { bareAddress: true });
+  const range = parseCidr(cidr, { bareAddress: true });
+  if (!address || address.prefix !== (address.family === 4 ? 32 : 128)) throw new Error(`not an address: ${ip}`);
+  if (!range) throw new Error(`not a CIDR: ${cidr}`);
+  return cidrContains(range, address);
 }
