@@ -432,7 +432,7 @@ function printFigures(image: string): void {
     "  Redis check passing (probed from inside the guest every 2 s); on (d)'s data VM, which has no proxy,",
     "  Redis' container running (the app VM's figure is the one that shows Redis reached across VMs).",
     "- **(d)**: the two VMs are emulated at the same time on the same 2 cores, so each boots slower than a",
-    "  single VM does.",
+    "  single VM does; its host load counts both emulators (above 4, other work shared the cores).",
     "- **ready (host)**: when the guest's probe had written its results, on the host's clock, from the kernel's",
     "  first console line.",
     "- **host load**: the host's 1-minute load average then; above 2, other work shared the 2 cores with the",
