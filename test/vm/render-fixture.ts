@@ -15,10 +15,13 @@ export interface FixtureOptions {
   images: Record<string, string>;
   /** The data disk's device on the VM, e.g. /dev/vdb (applies to every VM with named volumes). */
   dataDisk?: string;
+  /** The placement, as `aspire-arm plan --vm data=cache --vm app=apiservice,webfrontend` sets it
+   *  (aspire:vms); default one VM, "app". */
+  vms?: Record<string, string[]>;
 }
 
 export function renderFixture(o: FixtureOptions): RenderedVm[] {
-  const { config, errors } = readStackConfig({ "aws:region": "us-east-1", "aspire:cloud": "aws", "aspire:manifest": o.manifest, "aspire:images": o.images });
+  const { config, errors } = readStackConfig({ "aws:region": "us-east-1", "aspire:cloud": "aws", "aspire:manifest": o.manifest, "aspire:images": o.images, ...(o.vms ? { "aspire:vms": o.vms } : {}) });
   if (errors.length) throw new PlanError(errors);
   const { manifest } = loadManifest(config.manifest);
   const { plan } = buildPlan(manifest, { ...config.plan, stack: "dev" });

@@ -1,6 +1,7 @@
 // The host side of the emulated arm64 VM test: the cached image, seed and test disks, and one
 // qemu-system-aarch64 process per boot, watched through its serial console and stopped by PID.
 import { spawn, execFile, type ChildProcess } from "node:child_process";
+import * as dgram from "node:dgram";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
@@ -41,6 +42,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A free UDP port on 127.0.0.1: one end of a private network link between two VMs. */
+export function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket("udp4");
+    s.on("error", reject);
+    s.bind(0, "127.0.0.1", () => {
+      const port = s.address().port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 /** A sparse ext4 disk image, optionally filled from a folder (no loop mount needed). */
 export async function makeExt4(file: string, sizeMb: number, label: string, fromDir?: string): Promise<void> {
   fs.rmSync(file, { force: true });
@@ -56,10 +69,10 @@ export async function makeBlank(file: string, sizeMb: number): Promise<void> {
 }
 
 /** The NoCloud seed: an ISO labelled cidata with user-data and meta-data. */
-export async function makeSeed(dir: string, userData: Buffer | string, instanceId: string): Promise<string> {
+export async function makeSeed(dir: string, userData: Buffer | string, instanceId: string, hostname = "app"): Promise<string> {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "user-data"), userData);
-  fs.writeFileSync(path.join(dir, "meta-data"), `instance-id: ${instanceId}\nlocal-hostname: app\n`);
+  fs.writeFileSync(path.join(dir, "meta-data"), `instance-id: ${instanceId}\nlocal-hostname: ${hostname}\n`);
   const iso = path.join(dir, "seed.iso");
   await sh("cloud-localds", [iso, path.join(dir, "user-data"), path.join(dir, "meta-data")]);
   return iso;
@@ -104,6 +117,23 @@ export interface VmOptions {
   hostPort: number;
   timeoutMs: number;
   cpu?: string;
+  /** A second NIC on a private network: Ethernet frames in UDP datagrams between two qemu
+   *  processes on 127.0.0.1 (`-netdev dgram`), this VM's end at localPort, the other's at remotePort.
+   *  The MAC must differ between the VMs (qemu's default is the same in every process). Its static
+   *  address (CIDR) is given at boot: see privateNetworkCredential. */
+  privateNic?: { mac: string; address: string; localPort: number; remotePort: number };
+}
+
+/** The kernel command-line argument that configures the private NIC at boot: a systemd credential
+ *  that systemd-network-generator (systemd 256 and later) writes to
+ *  /run/systemd/network/05-aspire-test-private.network before systemd-networkd starts. Matched by
+ *  MAC and sorted before the image's 10-slirp.network, whose `Name=eth0 en*` also matches a second
+ *  NIC by its alternative name (enp0sN): without this file that NIC got the user-mode NIC's address
+ *  and default route, the duplicate route failed, and systemd-networkd-wait-online held the boot
+ *  for its 120 s timeout. */
+export function privateNetworkCredential(mac: string, address: string): string {
+  const unit = `[Match]\nMACAddress=${mac}\n\n[Network]\nAddress=${address}\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n`;
+  return `systemd.set_credential_binary=network.network.05-aspire-test-private:${Buffer.from(unit).toString("base64")}`;
 }
 
 interface ConsoleLine {
@@ -142,7 +172,7 @@ export class Vm {
     const args = [
       "-M", "virt", "-accel", "tcg,thread=multi", "-cpu", o.cpu ?? "max,pauth-impdef=on", "-smp", "2", "-m", "2048",
       "-kernel", path.join(o.image, "vmlinuz"), "-initrd", path.join(o.image, "initrd.img"),
-      "-append", "root=/dev/vda rw console=ttyAMA0 net.ifnames=0",
+      "-append", ["root=/dev/vda rw console=ttyAMA0 net.ifnames=0", ...(o.privateNic ? [privateNetworkCredential(o.privateNic.mac, o.privateNic.address)] : [])].join(" "),
       ...o.disks.flatMap((d, i) => [
         "-drive", `if=none,id=d${i},file=${d.file},format=raw,cache=unsafe${d.readonly ? ",readonly=on" : ""}`,
         "-device", `virtio-blk-pci,drive=d${i}`,
@@ -150,6 +180,12 @@ export class Vm {
       // No network but the forward of the guest's port 80 to 127.0.0.1 on the host.
       "-netdev", `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${o.hostPort}-:80`,
       "-device", "virtio-net-pci,netdev=n0,romfile=",
+      ...(o.privateNic
+        ? [
+            "-netdev", `dgram,id=n1,local.type=inet,local.host=127.0.0.1,local.port=${o.privateNic.localPort},remote.type=inet,remote.host=127.0.0.1,remote.port=${o.privateNic.remotePort}`,
+            "-device", `virtio-net-pci,netdev=n1,mac=${o.privateNic.mac},romfile=`,
+          ]
+        : []),
       "-device", "virtio-rng-pci",
       // The host's commands to the probe (reboot, poweroff).
       "-device", "virtio-serial-pci",

@@ -1,17 +1,27 @@
 #!/bin/bash
 # TEST ONLY (run from the test disk by aspire-test-images.service of the test image): `docker import` of the root filesystems built at image build time, under the
 # names the rendered compose file pulls. Skips images that are already there (second boot).
+# On a VM of a multi-VM scenario (vm.json on its test disk), first the private network and the
+# stand-in for the private DNS zone (private-net.py), then only the images vm.json lists: those of
+# this VM's compose file, as a VM pulls only its own.
 set -euo pipefail
 D=/opt/aspire-test/images
+TOOLS=$(dirname "$0")
+VM_JSON=/mnt/aspire-test/vm.json
 up() { cut -d' ' -f1 /proc/uptime; }
+WANTED=
+[ ! -f "$VM_JSON" ] || WANTED=" $(python3 -c 'import json, sys; print(" ".join(json.load(open(sys.argv[1]))["images"]))' "$VM_JSON") "
+wanted() { [ -z "$WANTED" ] || [[ $WANTED == *" $1 "* ]]; }
 imp() {
   local tar=$1 tag=$2; shift 2
+  if ! wanted "$tag"; then echo "aspire-test: image $tag not used on this VM"; return; fi
   if docker image inspect "$tag" >/dev/null 2>&1; then echo "aspire-test: image $tag already loaded"; return; fi
   local args=() c
   for c in "$@"; do args+=(--change "$c"); done
   docker import "${args[@]}" "$D/$tar" "$tag" >/dev/null
   echo "aspire-test: imported $tag at uptime $(up)"
 }
+if [ -f "$VM_JSON" ]; then python3 "$TOOLS/private-net.py" setup; fi
 echo "aspire-test: importing images at uptime $(up)"
 P='ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 imp redis.tar docker.io/library/redis:7.4 "$P" 'WORKDIR /data' 'EXPOSE 6379' 'CMD ["redis-server"]'

@@ -5,18 +5,22 @@ disk (/mnt/aspire-test/tools) by aspire-test-probe.service of the test image.
 At every boot: waits for cloud-init to finish and for the app to be healthy (every compose service
 running, the proxy on port 80 answering with Redis reached), collects what the host checks into
 /mnt/aspire-results/boot-N.json (a disk of its own), prints `ASPIRE-TEST READY boot=N` on the
-console, then obeys the lines the host writes to the virtio port aspire.ctl: `reboot`, `poweroff`.
-Without that port it powers off by itself.
+console, then obeys the lines the host writes to the virtio port aspire.ctl: `reboot`, `poweroff`,
+and on a VM of a multi-VM scenario (vm.json on its test disk) `reach`: TCP connections from this VM
+to the other VMs' names and ports that vm.json lists, into /mnt/aspire-results/reach.json, then
+`ASPIRE-TEST REACH done` on the console. Without the port it powers off by itself.
 """
 import glob
 import json
 import os
+import socket
 import subprocess
 import time
 import urllib.request
 
 RESULTS = "/mnt/aspire-results"
 SECRETS = "/mnt/aspire-test/secrets.json"
+VM_JSON = "/mnt/aspire-test/vm.json"
 CTL = "/dev/virtio-ports/aspire.ctl"
 APP = "/etc/aspire-arm/app"
 DEADLINE = 25 * 60
@@ -76,6 +80,8 @@ def healthy():
     running = sorted(r["service"] for r in ps if r["state"] == "running")
     if running != want:
         return False, "running %s of %s" % (running, want)
+    if "caddy" not in want:
+        return True, "ok (no proxy on this VM)"
     code, body = http_root()
     if code != 200 or body.get("redis") != "PONG":
         return False, "proxy: %s %s" % (code, body)
@@ -85,6 +91,61 @@ def healthy():
 def show(unit, props):
     rc, out, _ = sh("systemctl show %s -p %s" % (unit, ",".join(props)))
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def connect(host, port, send=None):
+    """One TCP connection from this VM, by name (resolved as the app resolves it)."""
+    r = {"host": host, "port": port}
+    try:
+        r["address"] = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_STREAM)[0][4][0]
+    except OSError as e:
+        r["result"] = "unresolved: %s" % e
+        return r
+    t = time.monotonic()
+    try:
+        with socket.create_connection((r["address"], port), timeout=5) as s:
+            r["result"] = "open"
+            if send:
+                s.sendall(send.encode())
+                s.settimeout(5)
+                r["reply"] = s.recv(200).decode("utf-8", "replace").strip()
+    except ConnectionRefusedError:
+        r["result"] = "refused"
+    except socket.timeout:
+        r["result"] = "timeout"
+    except OSError as e:
+        r["result"] = "error: %s" % e
+    r["ms"] = round((time.monotonic() - t) * 1000)
+    return r
+
+
+def reach():
+    """The checks vm.json lists ({host, port, expect, send?, why}), and what the zone's stand-in
+    resolver on this VM was asked (its journal)."""
+    with open(VM_JSON) as f:
+        cfg = json.load(f)
+    out = {"vm": cfg.get("vm"), "uptime": uptime(), "checks": []}
+    for c in cfg.get("reach", []):
+        r = connect(c["host"], c["port"], c.get("send"))
+        r["expect"] = c["expect"]
+        r["why"] = c.get("why")
+        out["checks"].append(r)
+    rc, text, _ = sh("journalctl -b -u aspire-test-zone-dns -o cat --no-pager")
+    out["zone_dns_log"] = text.splitlines()[-80:]
+    return out
+
+
+def write_result(name, data):
+    path = "%s/%s" % (RESULTS, name)
+    with open(path + ".new", "w") as f:
+        json.dump(data, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(path + ".new", path)
+    fd = os.open(RESULTS, os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+    os.sync()
 
 
 def main():
@@ -159,6 +220,14 @@ def main():
     res["volume_dirs"] = out.splitlines()[-40:]
     rc, out, _ = sh("systemctl --failed --no-legend --plain")
     res["failed_units"] = out.splitlines()
+    if os.path.exists(VM_JSON):
+        with open(VM_JSON) as f:
+            res["vm_json"] = json.load(f)
+        rc, out, _ = sh("ip -4 -o address show")
+        res["addresses"] = out.splitlines()
+        res["resolv_conf"] = open("/etc/resolv.conf").read().splitlines()
+        rc, out, _ = sh("journalctl -b -u aspire-test-images.service -o cat --no-pager")
+        res["images_unit_journal"] = out.splitlines()[-30:]
 
     # 4. The secret values (canaries) must appear in no log, unit file or config written by us.
     canaries = []
@@ -185,16 +254,7 @@ def main():
     res["secret_in_docker_state"] = elsewhere
     res["written_uptime"] = uptime()
 
-    path = "%s/boot-%d.json" % (RESULTS, boot)
-    with open(path + ".new", "w") as f:
-        json.dump(res, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(path + ".new", path)
-    fd = os.open(RESULTS, os.O_RDONLY)
-    os.fsync(fd)
-    os.close(fd)
-    os.sync()
+    write_result("boot-%d.json" % boot, res)
     summary = {k: res.get(k) for k in ("cloud_init_done_uptime", "healthy_uptime", "healthy", "secrets_env_stat", "secret_leaks")}
     summary["cloud_init"] = res["cloud_init_status"].get("extended_status") or res["cloud_init_status"].get("status")
     say("RESULT boot=%d %s" % (boot, json.dumps(summary)))
@@ -211,6 +271,11 @@ def main():
                 line = port.readline().decode().strip()
         except OSError:
             line = ""
+        if line == "reach" and os.path.exists(VM_JSON):
+            r = reach()
+            write_result("reach.json", r)
+            say("REACH done %s" % json.dumps([[c["host"], c["port"], c["result"]] for c in r["checks"]]))
+            continue
         if line in ("reboot", "poweroff"):
             say("host asked for %s boot=%d" % (line, boot))
             os.sync()
