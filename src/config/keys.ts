@@ -51,6 +51,8 @@ export interface StackKey {
   readonly flag?: string;
   /** Markdown (the README's table shows it); Pulumi.yaml shows it as written. */
   readonly description: string;
+  /** A README section that says more, by its anchor. */
+  readonly see?: { readonly title: string; readonly anchor: string };
 }
 
 const code = (v: Scalar) => `\`${v}\``;
@@ -228,6 +230,7 @@ export const STACK_KEYS: readonly StackKey[] = [
     example: true,
     description:
       "AWS: the VMs keep the AMI they were created from; `true` moves them to the one the SSM parameter names now (replacing each VM whose AMI differs), on this and every deploy while it stays true.",
+    see: { title: "Images and upgrades", anchor: "images-and-upgrades" },
   },
   { key: "aspire:protectData", type: "boolean", default: true, example: false, description: "Protect data disks (named volumes) from deletion and `pulumi destroy`; they also survive VM replacement." },
   {
@@ -244,11 +247,10 @@ export const STACK_KEYS: readonly StackKey[] = [
   {
     key: "aspire:sourceRoot",
     type: "string",
-    defaultText: "the folder above the manifest's",
+    defaultText: "the folder above the manifest's (Aspire's `<solution>/<App>.AppHost` layout)",
     example: "../my-solution",
     flag: "--source-root",
-    description:
-      "The folder every file the manifest names (projects, Dockerfiles, build contexts, bind-mount sources) must resolve inside, links followed; relative to this folder. By default the folder above the manifest's (Aspire's `<solution>/<App>.AppHost` layout).",
+    description: "The folder every file the manifest names (projects, Dockerfiles, build contexts, bind-mount sources) must resolve inside, links followed; relative to this folder.",
   },
 ];
 
