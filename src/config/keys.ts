@@ -67,6 +67,7 @@ export const STACK_KEYS: readonly StackKey[] = [
     values: ["aws", "gcp"],
     default: "aws",
     example: "aws",
+    gcpExample: "gcp",
     flag: "--cloud",
     description: "Target cloud: `aws` (Graviton EC2) or `gcp` (Tau T2A / Axion C4A, N4A). Set `aws:region`, or `gcp:project` and `gcp:zone`.",
   },
