@@ -1,12 +1,13 @@
 // Reads the stack's configuration (the `aspire:*` keys, plus the providers' region/zone) into
 // deployment options. Pure: the Pulumi program passes `pulumi.runtime.allConfig()`, the CLI the
-// `config:` block of Pulumi.<stack>.yaml. Every problem names the key and shows a valid example.
+// `config:` block of Pulumi.<stack>.yaml. Every problem names the key and shows its documented
+// example: the keys, the values they allow, their defaults and examples are one table (./keys.ts).
 import { diagnostic, imageReferenceProblem, setOwn, type Diagnostic } from "../manifest";
 import { ipv4CidrProblem } from "./cidr";
-import { DEFAULT_DOTNET_CHANNEL, DOTNET_CHANNELS, DOTNET_END_OF_SUPPORT, type Cloud, type DotnetChannel, type OsImage, type PlanOptions, type Runtime, type VmOptions } from "../plan";
+import { exampleText, fieldsOf, flatPrefixes, flow, itemExample, exampleValue, NS, stackKey, topLevelKeys, valuesOf } from "./keys";
+import { DEFAULT_DOTNET_CHANNEL, DOTNET_END_OF_SUPPORT, type Cloud, type DotnetChannel, type OsImage, type PlanOptions, type Runtime, type VmOptions } from "../plan";
 
-export const NS = "aspire";
-export const DEFAULT_MANIFEST = "manifests/aspire-starter/aspire-manifest.json";
+export { DEFAULT_MANIFEST, NS } from "./keys";
 
 /** A config value as the runtime gives it (strings; objects JSON-encoded) or as a stack file
  *  holds it (YAML values; `{secure: ...}` for encrypted secrets). */
@@ -46,7 +47,9 @@ export interface DeployConfig {
   readonly configuredParameters: readonly string[];
 }
 
-const KNOWN = new Set(["cloud", "manifest", "vms", "vmPerService", "instanceType", "diskSizeGb", "runtime", "os", "domain", "dashboard", "ssh", "parameters", "images", "network", "elasticIp", "imageUpgrade", "protectData", "dotnetChannel", "sourceRoot"]);
+/** The `aspire:*` keys set at the top, and the prefixes of those set flat (`parameters.`), from the table. */
+const KNOWN = new Set(topLevelKeys());
+const FLAT = flatPrefixes();
 
 export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors: Diagnostic[]; warnings: Diagnostic[] } {
   const errors: Diagnostic[] = [];
@@ -58,21 +61,22 @@ export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors:
   for (const full of Object.keys(raw)) {
     if (!full.startsWith(`${NS}:`)) continue;
     const k = full.slice(NS.length + 1);
-    if (!KNOWN.has(k) && !k.startsWith("parameters.")) warnings.push(diagnostic(null, full, `unknown setting ${full} is ignored (known: ${[...KNOWN].map(key).join(", ")}).`));
+    if (!KNOWN.has(k) && !FLAT.some((prefix) => k.startsWith(prefix))) warnings.push(diagnostic(null, full, `unknown setting ${full} is ignored (known: ${[...KNOWN].map(key).join(", ")}).`));
   }
 
-  const cloudRaw = get("cloud") ?? "aws";
+  const cloudRaw = get("cloud") ?? stackKey(key("cloud")).default;
   let cloud: Cloud = "aws";
   if (cloudRaw === "aws" || cloudRaw === "gcp") cloud = cloudRaw;
-  else fail("cloud", `must be aws or gcp, not ${JSON.stringify(cloudRaw)}. Example: pulumi config set aspire:cloud aws`);
+  else fail("cloud", `must be ${valuesOf(key("cloud")).join(" or ")}, not ${JSON.stringify(cloudRaw)}. Example: ${exampleText(key("cloud"), cloud)}`);
+  const r: Reader = { fail, cloud };
 
-  const manifest = str(get("manifest"), "manifest", fail, "pulumi config set aspire:manifest path/to/aspire-manifest.json") ?? DEFAULT_MANIFEST;
-  const runtime = oneOf<Runtime>(get("runtime"), ["docker", "dotnet"], "runtime", fail);
-  const os = oneOf<OsImage>(get("os"), ["ubuntu-24.04", "al2023"], "os", fail);
-  const instanceType = str(get("instanceType"), "instanceType", fail, `pulumi config set aspire:instanceType ${cloud === "aws" ? "t4g.small" : "t2a-standard-1"}`);
-  const diskSizeGb = int(get("diskSizeGb"), "diskSizeGb", fail);
-  const domain = str(get("domain"), "domain", fail, "pulumi config set aspire:domain app.example.com");
-  if (domain !== undefined && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(domain)) fail("domain", `${JSON.stringify(domain)} is not a DNS name. Example: pulumi config set aspire:domain app.example.com`);
+  const manifest = str(get("manifest"), top("manifest"), r) ?? String(stackKey(key("manifest")).default);
+  const runtime = oneOf<Runtime>(get("runtime"), top("runtime"), r);
+  const os = oneOf<OsImage>(get("os"), top("os"), r);
+  const instanceType = str(get("instanceType"), top("instanceType"), r);
+  const diskSizeGb = int(get("diskSizeGb"), top("diskSizeGb"), r);
+  const domain = str(get("domain"), top("domain"), r);
+  if (domain !== undefined && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(domain)) fail("domain", `${JSON.stringify(domain)} is not a DNS name. Example: ${exampleText(key("domain"), cloud)}`);
 
   // Region and zone: the providers' own keys, checked here so a typo fails before anything is created.
   let region: string | undefined;
@@ -80,27 +84,27 @@ export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors:
   let project: string | undefined;
   if (cloud === "aws") {
     region = strAt(decode(raw["aws:region"]));
-    if (region === undefined) errors.push(diagnostic(null, "aws:region", "is not set. Example: pulumi config set aws:region us-east-1"));
-    else if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) errors.push(diagnostic(null, "aws:region", `${JSON.stringify(region)} is not an AWS region name. Example: pulumi config set aws:region us-east-1`));
+    if (region === undefined) errors.push(diagnostic(null, "aws:region", `is not set. Example: ${exampleText("aws:region", cloud)}`));
+    else if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) errors.push(diagnostic(null, "aws:region", `${JSON.stringify(region)} is not an AWS region name. Example: ${exampleText("aws:region", cloud)}`));
   } else {
     zone = strAt(decode(raw["gcp:zone"]));
     project = strAt(decode(raw["gcp:project"]));
-    if (zone === undefined) errors.push(diagnostic(null, "gcp:zone", "is not set. Example: pulumi config set gcp:zone us-central1-a"));
-    else if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(zone)) errors.push(diagnostic(null, "gcp:zone", `${JSON.stringify(zone)} is not a zone name (region-zone, such as us-central1-a). Example: pulumi config set gcp:zone us-central1-a`));
-    if (project === undefined) errors.push(diagnostic(null, "gcp:project", "is not set. Example: pulumi config set gcp:project my-project-id"));
+    if (zone === undefined) errors.push(diagnostic(null, "gcp:zone", `is not set. Example: ${exampleText("gcp:zone", cloud)}`));
+    else if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(zone)) errors.push(diagnostic(null, "gcp:zone", `${JSON.stringify(zone)} is not a zone name (region-zone, such as us-central1-a). Example: ${exampleText("gcp:zone", cloud)}`));
+    if (project === undefined) errors.push(diagnostic(null, "gcp:project", `is not set. Example: ${exampleText("gcp:project", cloud)}`));
   }
 
-  const vms = readVms(get("vms"), fail);
-  const images = stringRecord(get("images"), "images", fail, "pulumi config set --path 'aspire:images.apiservice' registry.example.com/apiservice:1.0");
+  const vms = readVms(get("vms"), r);
+  const images = readImages(get("images"), r);
   // Written into compose files and native.list like the manifest's own images: the same rule.
   for (const [resource, image] of Object.entries(images ?? {})) {
     const problem = imageReferenceProblem(image);
-    if (problem) fail(`images.${resource}`, `${problem} Example: pulumi config set --path 'aspire:images.${resource}' registry.example.com/${resource.toLowerCase()}:1.0`);
+    if (problem) fail(`images.${resource}`, `${problem} Example: ${exampleText(key("images.<resource>"), cloud)}`);
   }
-  const sourceRoot = str(get("sourceRoot"), "sourceRoot", fail, "pulumi config set aspire:sourceRoot ../my-solution");
-  const { values: parameters, configured } = readParameters(raw, fail);
-  const ssh = readSsh(get("ssh"), fail);
-  const network = readNetwork(get("network"), cloud, fail);
+  const sourceRoot = str(get("sourceRoot"), top("sourceRoot"), r);
+  const { values: parameters, configured } = readParameters(raw, r);
+  const ssh = readSsh(get("ssh"), r);
+  const network = readNetwork(get("network"), r);
 
   return {
     config: {
@@ -112,23 +116,23 @@ export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors:
       plan: {
         cloud,
         vms,
-        vmPerService: bool(get("vmPerService"), "vmPerService", fail),
+        vmPerService: bool(get("vmPerService"), top("vmPerService"), r),
         instanceType,
         diskSizeGb,
         runtime,
         os,
         domain,
-        dashboard: bool(get("dashboard"), "dashboard", fail),
+        dashboard: bool(get("dashboard"), top("dashboard"), r),
         images,
         parameters,
         sourceRoot,
       },
       ssh,
       network,
-      elasticIp: bool(get("elasticIp"), "elasticIp", fail) ?? false,
-      imageUpgrade: bool(get("imageUpgrade"), "imageUpgrade", fail) ?? false,
-      protectData: bool(get("protectData"), "protectData", fail) ?? true,
-      dotnetChannel: readDotnetChannel(get("dotnetChannel"), fail, warnings),
+      elasticIp: bool(get("elasticIp"), top("elasticIp"), r) ?? booleanDefault("elasticIp"),
+      imageUpgrade: bool(get("imageUpgrade"), top("imageUpgrade"), r) ?? booleanDefault("imageUpgrade"),
+      protectData: bool(get("protectData"), top("protectData"), r) ?? booleanDefault("protectData"),
+      dotnetChannel: readDotnetChannel(get("dotnetChannel"), r, warnings),
       configuredParameters: configured,
     },
     errors,
@@ -137,12 +141,13 @@ export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors:
 }
 
 /** `aspire:dotnetChannel`: 8.0, 9.0 or 10.0 (a YAML number such as 10.0 or 8 too). */
-function readDotnetChannel(v: unknown, fail: Fail, warnings: Diagnostic[]): DotnetChannel {
+function readDotnetChannel(v: unknown, r: Reader, warnings: Diagnostic[]): DotnetChannel {
   if (v === undefined || v === null || v === "") return DEFAULT_DOTNET_CHANNEL;
   const text = typeof v === "number" && Number.isFinite(v) ? (Number.isInteger(v) ? `${v}.0` : String(v)) : v;
   const what = `the .NET runtime installed for a native app whose published files name none (every other app gets the one its *.runtimeconfig.json names)`;
-  if (!(DOTNET_CHANNELS as readonly unknown[]).includes(text)) {
-    fail("dotnetChannel", `must be one of ${DOTNET_CHANNELS.join(", ")}, not ${JSON.stringify(v)}: ${what}. Example: pulumi config set aspire:dotnetChannel ${DEFAULT_DOTNET_CHANNEL}`);
+  const channels = valuesOf(`${NS}:dotnetChannel`);
+  if (!(channels as readonly unknown[]).includes(text)) {
+    r.fail("dotnetChannel", `must be one of ${channels.join(", ")}, not ${JSON.stringify(v)}: ${what}. Example: ${exampleText(`${NS}:dotnetChannel`, r.cloud)}`);
     return DEFAULT_DOTNET_CHANNEL;
   }
   const channel = text as DotnetChannel;
@@ -171,85 +176,110 @@ function decode(v: unknown): unknown {
 
 type Fail = (key: string, message: string) => void;
 
+/** What the readers below share: where problems go, and the cloud whose examples they show. */
+interface Reader {
+  readonly fail: Fail;
+  readonly cloud: Cloud;
+}
+
+/** Where a value sits: the field a message names (`vms.web.os`) and its key in the table of
+ *  keys (`aspire:vms.<name>.os`), whose values and example the message shows. */
+interface At {
+  readonly field: string;
+  readonly key: string;
+}
+
+const top = (k: string): At => ({ field: k, key: `${NS}:${k}` });
+
+/** A boolean key's default, from the table. */
+function booleanDefault(k: string): boolean {
+  return stackKey(`${NS}:${k}`).default === true;
+}
+
 function strAt(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
-function str(v: unknown, k: string, fail: Fail, example: string): string | undefined {
+function str(v: unknown, at: At, r: Reader): string | undefined {
   if (v === undefined || v === null || v === "") return undefined;
   if (typeof v !== "string") {
-    fail(k, `must be a string. Example: ${example}`);
+    r.fail(at.field, `must be a string. Example: ${exampleText(at.key, r.cloud)}`);
     return undefined;
   }
   return v;
 }
 
-function bool(v: unknown, k: string, fail: Fail): boolean | undefined {
+function bool(v: unknown, at: At, r: Reader): boolean | undefined {
   if (v === undefined || v === null || v === "") return undefined;
   if (v === true || v === "true") return true;
   if (v === false || v === "false") return false;
-  fail(k, `must be true or false, not ${JSON.stringify(v)}. Example: pulumi config set aspire:${k} true`);
+  r.fail(at.field, `must be true or false, not ${JSON.stringify(v)}. Example: ${exampleText(at.key, r.cloud)}`);
   return undefined;
 }
 
-function int(v: unknown, k: string, fail: Fail): number | undefined {
+function int(v: unknown, at: At, r: Reader): number | undefined {
   if (v === undefined || v === null || v === "") return undefined;
   const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n)) fail(k, `must be a whole number, not ${JSON.stringify(v)}. Example: pulumi config set aspire:${k} 30`);
+  if (!Number.isInteger(n)) r.fail(at.field, `must be a whole number, not ${JSON.stringify(v)}. Example: ${exampleText(at.key, r.cloud)}`);
   return Number.isInteger(n) ? n : undefined;
 }
 
-function oneOf<T extends string>(v: unknown, allowed: readonly T[], k: string, fail: Fail): T | undefined {
+function oneOf<T extends string>(v: unknown, at: At, r: Reader): T | undefined {
   if (v === undefined || v === null || v === "") return undefined;
+  const allowed = valuesOf(at.key);
   if ((allowed as readonly unknown[]).includes(v)) return v as T;
-  fail(k, `must be one of ${allowed.join(", ")}, not ${JSON.stringify(v)}. Example: pulumi config set aspire:${k} ${allowed[0]}`);
+  r.fail(at.field, `must be one of ${allowed.join(", ")}, not ${JSON.stringify(v)}. Example: ${exampleText(at.key, r.cloud)}`);
   return undefined;
 }
 
-function stringRecord(v: unknown, k: string, fail: Fail, example: string): Record<string, string> | undefined {
+/** `aspire:images`: resource names to image references (checked by the caller). */
+function readImages(v: unknown, r: Reader): Record<string, string> | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "object" || Array.isArray(v)) {
-    fail(k, `must be an object of names to strings. Example: ${example}`);
+    r.fail("images", `must be an object of names to strings. Example: ${exampleText(`${NS}:images`, r.cloud)}`);
     return undefined;
   }
   const out: [string, string][] = [];
   for (const [name, value] of Object.entries(v as Record<string, unknown>)) {
     if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") out.push([name, String(value)]);
-    else fail(`${k}.${name}`, `must be a string. Example: ${example}`);
+    else r.fail(`images.${name}`, `must be a string. Example: ${exampleText(`${NS}:images.<resource>`, r.cloud)}`);
   }
   // Own keys, whatever they are called (`__proto__` included).
   return Object.fromEntries(out);
 }
 
-const VM_EXAMPLE = `pulumi config set --path 'aspire:vms.data[0]' cache   (or in Pulumi.<stack>.yaml: aspire:vms: {data: [cache], app: {resources: [apiservice, webfrontend], instanceType: t4g.medium}})`;
+const VMS = `${NS}:vms`;
+const VM = `${VMS}.<name>`;
 
-function readVms(v: unknown, fail: Fail): Record<string, VmOptions> | undefined {
+function readVms(v: unknown, r: Reader): Record<string, VmOptions> | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "object" || Array.isArray(v)) {
-    fail("vms", `must be an object of VM names to resource lists. Example: ${VM_EXAMPLE}`);
+    r.fail("vms", `must be an object of VM names to resource lists. Example: ${exampleText(VMS, r.cloud)}`);
     return undefined;
   }
+  const fields = fieldsOf(VM);
   const out: Record<string, VmOptions> = {};
   for (const [name, body] of Object.entries(v as Record<string, unknown>)) {
     const k = `vms.${name}`;
+    const at = (field: string): At => ({ field: `${k}.${field}`, key: `${VM}.${field}` });
     if (Array.isArray(body)) {
       setOwn(out, name, { resources: body.map(String) });
       continue;
     }
     if (typeof body !== "object" || body === null) {
-      fail(k, `must be a list of resources or an object with resources. Example: ${VM_EXAMPLE}`);
+      r.fail(k, `must be a list of resources or an object with resources. Example: ${exampleText(VM, r.cloud)}`);
       continue;
     }
     const b = body as Record<string, unknown>;
     const resources = Array.isArray(b.resources) ? b.resources.map(String) : [];
-    if (!Array.isArray(b.resources)) fail(`${k}.resources`, `must be a list of resource names. Example: ${VM_EXAMPLE}`);
-    for (const field of Object.keys(b)) if (!["resources", "instanceType", "diskSizeGb", "runtime", "os"].includes(field)) fail(`${k}.${field}`, `unknown VM setting (use resources, instanceType, diskSizeGb, runtime, os).`);
+    if (!Array.isArray(b.resources)) r.fail(`${k}.resources`, `must be a list of resource names. Example: ${exampleText(`${VM}.resources`, r.cloud)}`);
+    for (const field of Object.keys(b)) if (!fields.includes(field)) r.fail(`${k}.${field}`, `unknown VM setting (use ${fields.join(", ")}). Example: ${exampleText(VMS, r.cloud)}`);
     setOwn(out, name, {
       resources,
-      instanceType: str(b.instanceType, `${k}.instanceType`, fail, "t4g.medium"),
-      diskSizeGb: int(b.diskSizeGb, `${k}.diskSizeGb`, fail),
-      runtime: oneOf<Runtime>(b.runtime, ["docker", "dotnet"], `${k}.runtime`, fail),
-      os: oneOf<OsImage>(b.os, ["ubuntu-24.04", "al2023"], `${k}.os`, fail),
+      instanceType: str(b.instanceType, at("instanceType"), r),
+      diskSizeGb: int(b.diskSizeGb, at("diskSizeGb"), r),
+      runtime: oneOf<Runtime>(b.runtime, at("runtime"), r),
+      os: oneOf<OsImage>(b.os, at("os"), r),
     });
   }
   return out;
@@ -257,29 +287,30 @@ function readVms(v: unknown, fail: Fail): Record<string, VmOptions> | undefined 
 
 /** `aspire:parameters` (object) and `aspire:parameters.<name>` (flat keys). Secret values are
  *  recorded as configured without their value: they never enter the plan. */
-function readParameters(raw: RawConfig, fail: Fail): { values: Record<string, string>; configured: string[] } {
+function readParameters(raw: RawConfig, r: Reader): { values: Record<string, string>; configured: string[] } {
   const values: Record<string, string> = {};
   const configured: string[] = [];
+  const one = `${NS}:parameters.<name>`;
   const put = (name: string, v: unknown) => {
     configured.push(name);
     if (v === SECRET_SET) return;
     if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") setOwn(values, name, String(v));
-    else fail(`parameters.${name}`, "must be a string. Example: pulumi config set aspire:parameters.NAME VALUE");
+    else r.fail(`parameters.${name}`, `must be a string. Example: ${exampleText(one, r.cloud)}`);
   };
   const obj = decode(raw[`${NS}:parameters`]);
-  if (obj === SECRET_SET) fail("parameters", "set each parameter as its own key: pulumi config set --secret aspire:parameters.NAME VALUE");
+  if (obj === SECRET_SET) r.fail("parameters", `set each parameter as its own key: ${exampleText(one, r.cloud, { secret: true })}`);
   else if (obj !== undefined) {
-    if (typeof obj !== "object" || obj === null || Array.isArray(obj)) fail("parameters", "must be an object of parameter names to values. Example: pulumi config set aspire:parameters.NAME VALUE");
+    if (typeof obj !== "object" || obj === null || Array.isArray(obj)) r.fail("parameters", `must be an object of parameter names to values. Example: ${exampleText(one, r.cloud)}`);
     else for (const [name, v] of Object.entries(obj)) put(name, decode(v));
   }
   for (const [full, v] of Object.entries(raw)) if (full.startsWith(`${NS}:parameters.`)) put(full.slice(`${NS}:parameters.`.length), decode(v));
   return { values, configured };
 }
 
-function readSsh(v: unknown, fail: Fail): SshOptions {
+function readSsh(v: unknown, r: Reader): SshOptions {
   if (v === undefined || v === null) return { enabled: false, cidrs: [] };
   if (typeof v !== "object" || Array.isArray(v)) {
-    fail("ssh", `must be an object. Example (Pulumi.<stack>.yaml): aspire:ssh: {enabled: true, cidrs: [203.0.113.7/32], publicKey: "ssh-ed25519 AAAA..."}`);
+    r.fail("ssh", `must be an object. Example: ${exampleText(`${NS}:ssh`, r.cloud)}`);
     return { enabled: false, cidrs: [] };
   }
   const s = v as Record<string, unknown>;
@@ -287,29 +318,35 @@ function readSsh(v: unknown, fail: Fail): SshOptions {
   const cidrs = Array.isArray(s.cidrs) ? s.cidrs.map(String) : [];
   for (const c of cidrs) {
     const problem = ipv4CidrProblem(c);
-    if (problem) fail("ssh.cidrs", `${problem}. Example: 203.0.113.7/32`);
+    if (problem) r.fail("ssh.cidrs", `${problem}. Example: ${itemExample(`${NS}:ssh.cidrs`, r.cloud)}`);
   }
-  if (enabled && cidrs.length === 0) fail("ssh.cidrs", "SSH is enabled but no source range is given: list the addresses allowed to connect, such as [203.0.113.7/32] (SSH is never opened to the whole internet by default).");
+  if (enabled && cidrs.length === 0)
+    r.fail("ssh.cidrs", `SSH is enabled but no source range is given: list the addresses allowed to connect, such as ${flow(exampleValue(`${NS}:ssh.cidrs`, r.cloud))} (SSH is never opened to the whole internet by default).`);
   const publicKey = typeof s.publicKey === "string" ? s.publicKey.trim() : undefined;
   // One line: GCP's ssh-keys metadata is a key a line, so a line break would add a key of its own.
   if (publicKey !== undefined && !/^(ssh-(ed25519|rsa)|ecdsa-sha2-[a-z0-9-]+) [A-Za-z0-9+/]+={0,3}( [^\u0000-\u001f\u007f]*)?$/.test(publicKey))
-    fail("ssh.publicKey", "must be one OpenSSH public key on one line (ssh-ed25519 AAAA... [comment], or ssh-rsa AAAA...).");
+    r.fail("ssh.publicKey", `must be one OpenSSH public key on one line (ssh-ed25519 AAAA... [comment], or ssh-rsa AAAA...). Example: ${exampleText(`${NS}:ssh.publicKey`, r.cloud)}`);
   return { enabled, cidrs, publicKey };
 }
 
-function readNetwork(v: unknown, cloud: Cloud, fail: Fail): NetworkOptions {
+function readNetwork(v: unknown, r: Reader): NetworkOptions {
+  const { cloud, fail } = r;
+  const kinds = valuesOf(`${NS}:network`).map((k) => JSON.stringify(k));
+  const defaultCidr = String(stackKey(`${NS}:network.cidr`).default);
   if (v === undefined || v === null || v === "default") return { kind: "default" };
-  if (v === "create") return { kind: "create", cidr: "10.42.0.0/16" };
-  const example = cloud === "aws" ? "aspire:network: {vpcId: vpc-0abc, subnetIds: [subnet-0def]}  (or \"create\", or \"default\")" : "aspire:network: {network: my-vpc, subnetwork: my-subnet}  (or \"create\", or \"default\")";
+  if (v === "create") return { kind: "create", cidr: defaultCidr };
+  // The existing network's form on this cloud: {vpcId, subnetIds} or {network, subnetwork}.
+  const existing = cloud === "aws" ? `${NS}:network.vpcId` : `${NS}:network.network`;
+  const example = `${exampleText(existing, cloud)}  (or ${kinds.join(", or ")})`;
   if (typeof v !== "object" || Array.isArray(v)) {
-    fail("network", `must be "default", "create" or an object. Example: ${example}`);
+    fail("network", `must be ${kinds.join(", ")} or an object. Example: ${example}`);
     return { kind: "default" };
   }
   const n = v as Record<string, unknown>;
   if (n.create === true) {
-    const cidr = typeof n.cidr === "string" ? n.cidr : "10.42.0.0/16";
+    const cidr = typeof n.cidr === "string" ? n.cidr : defaultCidr;
     const problem = ipv4CidrProblem(cidr);
-    if (problem) fail("network.cidr", `${problem}. Example: aspire:network: {create: true, cidr: 10.42.0.0/16}`);
+    if (problem) fail("network.cidr", `${problem}. Example: ${exampleText(`${NS}:network.cidr`, cloud)}`);
     return { kind: "create", cidr };
   }
   const subnetIds = Array.isArray(n.subnetIds) ? n.subnetIds.map(String) : [];
