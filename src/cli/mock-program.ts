@@ -190,7 +190,8 @@ function computed(type: string, name: string, inputs: Record<string, unknown>, c
     case "gcp:compute/disk:Disk":
       return { selfLink: id };
     case "gcp:artifactregistry/repository:Repository":
-      return { registryUri: `(region)-docker.pkg.dev/(project)/${inputs.repositoryId}` };
+      // The provider fills project (the provider's own) and name (the repository id): image references are built from them.
+      return { project: inputs.project ?? config["gcp:project"] ?? "(project)", name: inputs.repositoryId, registryUri: `(region)-docker.pkg.dev/(project)/${inputs.repositoryId}` };
     case "gcp:secretmanager/secret:Secret":
       return { name: `projects/(project)/secrets/${inputs.secretId}` };
     default:
