@@ -146,7 +146,8 @@ export function invoke(token: string, inputs: Record<string, unknown>, config: R
       return { machineTypes: name ? [{ name, guestCpus: 1, memoryMb: 4096 }] : [], zone: inputs.zone, project: config["gcp:project"] };
     }
     case "gcp:organizations/getClientConfig:getClientConfig":
-      return { project: config["gcp:project"] ?? "(project)", zone: config["gcp:zone"], region: (config["gcp:zone"] ?? "").replace(/-[a-z]$/, "") };
+      // accessToken: the deployer's OAuth token, the registry password of the image builds.
+      return { project: config["gcp:project"] ?? "(project)", zone: config["gcp:zone"], region: (config["gcp:zone"] ?? "").replace(/-[a-z]$/, ""), accessToken: "(access token)" };
     default:
       return inputs;
   }
