@@ -1,7 +1,7 @@
 // Golden files of what a VM receives for the starter app (manifests/aspire-starter) on both clouds
 // and both runtimes, taken from the real program (dist/index.js) run under Pulumi's mocks: the
 // cloud-config as the VM decodes it, each file it writes (vm.env and the app config), the image
-// build scripts with their non-secret environment, and the resource tree. test/golden/README.md
+// build commands (script, interpreter, non-secret environment), and the resource tree. test/golden/README.md
 // says what each file is; update them with
 //   npx tsc -p tsconfig.json && ASPIRE_UPDATE_GOLDEN=1 node --test dist/test/golden/
 // and commit them with the change, so that a review reads in the diff what the VMs will get.
@@ -49,10 +49,7 @@ for (const [cloud, location] of Object.entries(CLOUDS))
         // The app config as apply.sh finds it in /etc/aspire-arm/app; a binary file as its base64 text.
         else if (f.path.startsWith(`${APP_DIR}/`)) files.set(`${f.path.slice(APP_DIR.length + 1)}${f.encoding === "b64" ? ".b64" : ""}`, f.content);
       }
-      for (const b of builds) {
-        files.set(`build-${b.environment.ASPIRE_RESOURCE}.sh`, `${b.create}\n`);
-        files.set(`build-${b.environment.ASPIRE_RESOURCE}.env`, buildEnvironmentText(b));
-      }
+      for (const b of builds) files.set(`build-${b.environment.ASPIRE_RESOURCE}.yaml`, buildText(b));
       files.set("resources.txt", resourcesText(run.resources));
       await matchesGoldenFolder(t, `starter/${cloud}-${runtime}`, new Map([...files].map(([name, text]) => [name, mask(text)])));
     });
@@ -88,17 +85,21 @@ function buildCommands(run: MockRun): RecordedBuild[] {
     .sort((a, b) => a.environment.ASPIRE_RESOURCE.localeCompare(b.environment.ASPIRE_RESOURCE));
 }
 
-/** What the build command's environment holds (components/images.ts buildCommand), secrets named only. */
+/** The variables of a build's environment that are secrets (components/images.ts): named, never written. */
 const SECRET_BUILD_VARIABLES = /^(REGISTRY_USER|REGISTRY_PASSWORD|BUILD_SECRET_\d+)$/;
 
-function buildEnvironmentText(b: RecordedBuild): string {
+/** A build as buildCommand gives it (interpreter, create, the non-secret environment), in YAML:
+ *  the script as a literal block, exactly, and the names of the secret variables. */
+function buildText(b: RecordedBuild): string {
   const names = Object.keys(b.environment).sort();
   const secret = names.filter((n) => SECRET_BUILD_VARIABLES.test(n));
-  return [
-    `# build-${b.environment.ASPIRE_RESOURCE}.sh runs as: ${b.interpreter.join(" ")} <script>, with this environment.`,
-    `# Also set, as a secret: ${secret.join(", ")}.`,
-    ...names.filter((n) => !secret.includes(n)).map((n) => `${n}=${b.environment[n]}`),
-  ].join("\n") + "\n";
+  const doc = {
+    interpreter: b.interpreter,
+    environment: Object.fromEntries(names.filter((n) => !secret.includes(n)).map((n) => [n, b.environment[n]])),
+    secretEnvironment: secret,
+    create: b.create,
+  };
+  return `# The image build of ${b.environment.ASPIRE_RESOURCE}: the command the program gives @pulumi/command (components/images.ts buildCommand).\n` + yaml.dump(doc, { lineWidth: -1, noRefs: true });
 }
 
 /** The resource tree: a child under its parent, siblings by type and name (registration order varies
