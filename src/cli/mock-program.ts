@@ -146,7 +146,8 @@ export function invoke(token: string, inputs: Record<string, unknown>, config: R
       return { machineTypes: name ? [{ name, guestCpus: 1, memoryMb: 4096 }] : [], zone: inputs.zone, project: config["gcp:project"] };
     }
     case "gcp:organizations/getClientConfig:getClientConfig":
-      return { project: config["gcp:project"] ?? "(project)", zone: config["gcp:zone"], region: (config["gcp:zone"] ?? "").replace(/-[a-z]$/, "") };
+      // accessToken: the deployer's OAuth token, the registry password of the image builds.
+      return { project: config["gcp:project"] ?? "(project)", zone: config["gcp:zone"], region: (config["gcp:zone"] ?? "").replace(/-[a-z]$/, ""), accessToken: "(access token)" };
     default:
       return inputs;
   }
@@ -190,7 +191,8 @@ function computed(type: string, name: string, inputs: Record<string, unknown>, c
     case "gcp:compute/disk:Disk":
       return { selfLink: id };
     case "gcp:artifactregistry/repository:Repository":
-      return { registryUri: `(region)-docker.pkg.dev/(project)/${inputs.repositoryId}` };
+      // The provider fills project (the provider's own) and name (the repository id): image references are built from them.
+      return { project: inputs.project ?? config["gcp:project"] ?? "(project)", name: inputs.repositoryId, registryUri: `(region)-docker.pkg.dev/(project)/${inputs.repositoryId}` };
     case "gcp:secretmanager/secret:Secret":
       return { name: `projects/(project)/secrets/${inputs.secretId}` };
     default:

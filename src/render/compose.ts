@@ -69,6 +69,17 @@ export interface ComposeDocument {
   readonly volumes?: Readonly<Record<string, { readonly driver?: string; readonly driver_opts?: Readonly<Record<string, string>> }>>;
 }
 
+/** A node of the document as the written file reads back (a YAML parser's result: what tests and
+ *  tools see), e.g. ComposeYaml<ComposeDocument>: each ComposeText is the string composeText()
+ *  wrote, literal `$` doubled and interpolations kept; everything else as it is. */
+export type ComposeYaml<T> = T extends ComposeVariable
+  ? string
+  : T extends string | number | boolean
+    ? T
+    : T extends readonly (infer U)[]
+      ? readonly ComposeYaml<U>[]
+      : { readonly [K in keyof T]: ComposeYaml<T[K]> };
+
 export function renderCompose(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): string | undefined {
   const doc = composeDocument(plan, vm, ctx);
   if (!doc) return undefined;

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { loadManifest, type Diagnostic, type Value } from "../../src/manifest";
 import { buildPlan, PlanError, type DeploymentPlan, type PlanOptions, type ServicePlan, type VmPlan } from "../../src/plan";
-import { defaultSecretSource, renderVm, type RenderedVm } from "../../src/render";
+import { defaultSecretSource, renderVm, type ComposeDocument, type ComposeServiceNode, type ComposeYaml, type RenderedVm } from "../../src/render";
 import { interpolated } from "../../src/render/interpolate";
 import { fixturesDir, repoRoot } from "../support/paths";
 
@@ -62,36 +62,20 @@ export function appFiles(plan: DeploymentPlan, vmName: string): Map<string, stri
   return new Map(render(plan, vmOf(plan, vmName)).appConfig.map((f) => [f.path, f.content]));
 }
 
-export interface ComposeService {
-  readonly image: string;
-  readonly entrypoint?: string[];
-  readonly command?: string[];
-  readonly environment?: Record<string, string>;
-  readonly ports?: string[];
-  readonly volumes?: (string | { readonly type: string; readonly source?: string; readonly target: string; readonly read_only?: boolean })[];
-  readonly extra_hosts?: string[];
-  readonly depends_on?: string[];
-  readonly restart?: string;
-}
-
-export interface ComposeFile {
-  readonly services: Record<string, ComposeService>;
-  readonly volumes?: Record<string, unknown>;
-}
-
-export function parseCompose(text: string | undefined): ComposeFile {
+/** A compose file as it parses: the renderer's document type (src/render/compose.ts), every text a string. */
+export function parseCompose(text: string | undefined): ComposeYaml<ComposeDocument> {
   assert.ok(text, "no compose.yaml");
   const doc = yaml.load(text);
   assert.ok(doc && typeof doc === "object" && "services" in doc, "compose.yaml has no services");
-  return doc as ComposeFile;
+  return doc as ComposeYaml<ComposeDocument>;
 }
 
 /** The parsed compose file of a VM. */
-export function composeOf(plan: DeploymentPlan, vmName: string): ComposeFile {
+export function composeOf(plan: DeploymentPlan, vmName: string): ComposeYaml<ComposeDocument> {
   return parseCompose(appFiles(plan, vmName).get("compose.yaml"));
 }
 
-export function composeService(compose: ComposeFile, name: string): ComposeService {
+export function composeService(compose: ComposeYaml<ComposeDocument>, name: string): ComposeYaml<ComposeServiceNode> {
   const s = compose.services[name];
   assert.ok(s, `no compose service ${name} (services: ${Object.keys(compose.services).join(", ")})`);
   return s;

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as yaml from "js-yaml";
 import { checkManifest } from "../../src/manifest";
 import { buildPlan } from "../../src/plan";
+import type { ComposeDocument, ComposeYaml } from "../../src/render";
 import { composeSchemaErrors } from "../support/compose-schema";
 import { composeInterpolate, interpolateDocument } from "../support/compose-interpolation";
 import { render } from "../plan/plan-support";
@@ -44,7 +45,7 @@ test("every literal $ reaches the container as written, only the secrets' variab
   });
   const text = render(p, p.vms[0]).appConfig.find((f) => f.path === "compose.yaml")?.content ?? "";
   assert.deepEqual(composeSchemaErrors(text), []);
-  const doc = interpolateDocument(yaml.load(text), ENV) as { services: Record<string, Record<string, unknown>>; volumes: Record<string, unknown> };
+  const doc = interpolateDocument(yaml.load(text), ENV) as ComposeYaml<ComposeDocument>;
   const c = doc.services.c;
   assert.deepEqual(c.entrypoint, ["/bin/sh$HOME"]);
   assert.deepEqual(c.command, [...HOSTILE, ENV.ASPIRE_P_S]);
@@ -64,8 +65,9 @@ test("mounts only name the app's own volumes and files, whatever the manifest as
     web: { type: "container.v0", image: "docker.io/library/nginx:1.27", bindMounts: [{ source: "../site", target: "/usr/share/nginx/html" }] },
   });
   const text = render(p, p.vms[0]).appConfig.find((f) => f.path === "compose.yaml")?.content ?? "";
-  const doc = yaml.load(text) as { services: Record<string, { volumes?: { type: string; source?: string }[] }>; volumes: Record<string, { driver_opts?: { device: string } }> };
-  const sources = Object.values(doc.services).flatMap((s) => (s.volumes ?? []).map((m) => `${m.type}:${m.source ?? "(anonymous)"}`));
+  const doc = yaml.load(text) as ComposeYaml<ComposeDocument>;
+  // A short-syntax mount (the proxy's) would show as string:<mount>.
+  const sources = Object.values(doc.services).flatMap((s) => (s.volumes ?? []).map((m) => (typeof m === "string" ? `string:${m}` : `${m.type}:${m.source ?? "(anonymous)"}`)));
   assert.deepEqual(sources, ["volume:pg-data", "volume:(anonymous)", "bind:./files/web/0"]);
-  assert.equal(doc.volumes["pg-data"].driver_opts?.device, "/var/lib/aspire-arm/data/volumes/pg-data");
+  assert.equal(doc.volumes?.["pg-data"].driver_opts?.device, "/var/lib/aspire-arm/data/volumes/pg-data");
 });
