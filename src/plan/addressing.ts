@@ -9,6 +9,7 @@
 // use: the VM alias when any client is outside its Docker network, the container name otherwise.
 // https endpoints of .NET projects are plain HTTP inside the app: TLS ends at the VM's proxy.
 import { defaultTargetPort, isProject, type Binding, type ComputeResource, type EndpointAddress, type Placement } from "../manifest";
+import type { ReadonlyEndpointMap, ReadonlyEndpointSet } from "./endpoints";
 import { stackSegment } from "./names";
 
 export const HOST_GATEWAY = "host.docker.internal";
@@ -40,22 +41,20 @@ export interface EndpointUse {
   readonly binding: string;
 }
 
-const key = (target: string, binding: string) => `${target}\u0000${binding}`;
-
 export class PlanPlacement implements Placement {
   constructor(
     private readonly stack: string,
     private readonly sites: ReadonlyMap<string, ServiceSite>,
-    /** Ports the processes listen on, by target+binding (native projects get distinct ones). */
-    private readonly targetPorts: ReadonlyMap<string, number>,
-    /** Published host ports, by target+binding. */
-    private readonly hostPorts: ReadonlyMap<string, number>,
+    /** Ports the processes listen on, by endpoint (native projects get distinct ones). */
+    private readonly targetPorts: ReadonlyEndpointMap<number>,
+    /** Published host ports, by endpoint. */
+    private readonly hostPorts: ReadonlyEndpointMap<number>,
     /** Endpoints with a client outside their Docker network. */
-    private readonly reachedFromOutside: ReadonlySet<string>,
+    private readonly reachedFromOutside: ReadonlyEndpointSet,
   ) {}
 
   targetPort(target: ComputeResource, binding: Binding): number {
-    return this.targetPorts.get(key(target.name, binding.name)) ?? defaultTargetPort(target, binding);
+    return this.targetPorts.get(target.name, binding.name) ?? defaultTargetPort(target, binding);
   }
 
   address(from: string, target: ComputeResource, binding: Binding): EndpointAddress {
@@ -63,12 +62,12 @@ export class PlanPlacement implements Placement {
     const to = this.sites.get(target.name);
     const me = this.sites.get(from);
     const targetPort = this.targetPort(target, binding);
-    const hostPort = this.hostPorts.get(key(target.name, binding.name)) ?? targetPort;
+    const hostPort = this.hostPorts.get(target.name, binding.name) ?? targetPort;
     const alias = to ? vmAlias(to.vm, this.stack) : target.name;
     if (!to || !me) return { scheme, host: to?.name ?? target.name, port: targetPort }; // not placed (build-only): name it
     if (from === target.name) {
-      if (to.runAs === "native") return { scheme, host: this.reachedFromOutside.has(key(target.name, binding.name)) ? alias : "localhost", port: targetPort };
-      return this.reachedFromOutside.has(key(target.name, binding.name)) ? { scheme, host: alias, port: hostPort } : { scheme, host: to.name, port: targetPort };
+      if (to.runAs === "native") return { scheme, host: this.reachedFromOutside.has(target.name, binding.name) ? alias : "localhost", port: targetPort };
+      return this.reachedFromOutside.has(target.name, binding.name) ? { scheme, host: alias, port: hostPort } : { scheme, host: to.name, port: targetPort };
     }
     if (me.vm !== to.vm) return { scheme, host: alias, port: to.runAs === "native" ? targetPort : hostPort };
     if (me.runAs === "container" && to.runAs === "container") return { scheme, host: to.name, port: targetPort };
@@ -90,5 +89,3 @@ export class RecordingPlacement implements Placement {
     return this.inner.address(from, target, binding);
   }
 }
-
-export { key as endpointKey };

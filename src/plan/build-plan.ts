@@ -13,7 +13,8 @@ import {
   type Manifest,
   type Value,
 } from "../manifest";
-import { PlanPlacement, RecordingPlacement, endpointKey, HOST_GATEWAY, type EndpointUse, type ServiceSite } from "./addressing";
+import { PlanPlacement, RecordingPlacement, HOST_GATEWAY, type EndpointUse, type ServiceSite } from "./addressing";
+import { EndpointMap, EndpointSet, type ReadonlyEndpointMap, type ReadonlyEndpointSet } from "./endpoints";
 import { PlanError } from "./errors";
 import type { DeploymentPlan, ImageSource, ParameterPlan, PortPlan, PublicEndpoint, ServicePlan, VmPlan } from "./model";
 import { uniqueSafeNames } from "./names";
@@ -57,7 +58,7 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
   const targetPorts = planTargetPorts(services, sites);
 
   // First pass: evaluate everything as if on one Docker network, recording who reaches what.
-  const recorder = new RecordingPlacement(new PlanPlacement(options.stack, sites, targetPorts, new Map(), new Set()));
+  const recorder = new RecordingPlacement(new PlanPlacement(options.stack, sites, targetPorts, new EndpointMap(), new EndpointSet()));
   evaluateServices(new Evaluator(manifest, recorder), services);
   const uses = recorder.uses.filter((u) => u.from !== u.target && sites.has(u.from) && sites.has(u.target));
   const outside = reachedFromOutside(uses, sites, services);
@@ -94,7 +95,7 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
       const otel = dashboardVm && isProject(s) ? otelEnv(s.name, site, dashboardVm, options.stack) : {};
       let env = Object.fromEntries(Object.entries({ ...e.env, ...otel }).map(([k, v]) => [k, fillKnownParameters(v, known)]));
       if (site.runAs === "native") {
-        const ports = listenPorts(s, (b) => targetPorts.get(endpointKey(s.name, b.name)) ?? defaultTargetPort(s, b), (b) => nativeWide.has(endpointKey(s.name, b.name)));
+        const ports = listenPorts(s, (b) => targetPorts.get(s.name, b.name) ?? defaultTargetPort(s, b), (b) => nativeWide.has(s.name, b.name));
         env = withListenUrls(s.name, env, ports, warnings);
       }
       const deps = [...new Set(uses.filter((u) => u.from === s.name && sites.get(u.target)?.vm === vm.name).map((u) => (sites.get(u.target) as ServiceSite).name))];
@@ -135,8 +136,8 @@ function evaluateServices(evaluator: Evaluator, services: readonly ComputeResour
 
 /** Native processes share the VM's network, so two projects cannot both listen on 8080: the
  *  second gets 8081, and so on. A project's http and https endpoints share one port. */
-function planTargetPorts(services: readonly ComputeResource[], sites: ReadonlyMap<string, ServiceSite>): Map<string, number> {
-  const out = new Map<string, number>();
+function planTargetPorts(services: readonly ComputeResource[], sites: ReadonlyMap<string, ServiceSite>): EndpointMap<number> {
+  const out = new EndpointMap<number>();
   const usedByVm = new Map<string, Set<number>>();
   for (const s of services) {
     const site = sites.get(s.name);
@@ -153,7 +154,7 @@ function planTargetPorts(services: readonly ComputeResource[], sites: ReadonlyMa
         used.add(port);
         chosen.set(wanted, port);
       }
-      out.set(endpointKey(s.name, b.name), port);
+      out.set(s.name, b.name, port);
     }
   }
   return out;
@@ -161,35 +162,36 @@ function planTargetPorts(services: readonly ComputeResource[], sites: ReadonlyMa
 
 /** Endpoints with a client outside their own Docker network: another VM, a native process on the
  *  same VM (for containers), or the internet (external tcp/udp). */
-function reachedFromOutside(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServiceSite>, services: readonly ComputeResource[]): Set<string> {
-  const out = new Set<string>();
+function reachedFromOutside(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServiceSite>, services: readonly ComputeResource[]): EndpointSet {
+  const out = new EndpointSet();
   for (const u of uses) {
     const from = sites.get(u.from) as ServiceSite;
     const to = sites.get(u.target) as ServiceSite;
-    if (from.vm !== to.vm || (to.runAs === "container" && from.runAs === "native")) out.add(endpointKey(u.target, u.binding));
+    if (from.vm !== to.vm || (to.runAs === "container" && from.runAs === "native")) out.add(u.target, u.binding);
   }
-  for (const s of services) for (const b of Object.values(s.bindings)) if (b.external && !isHttp(b.scheme) && sites.has(s.name)) out.add(endpointKey(s.name, b.name));
+  for (const s of services) for (const b of Object.values(s.bindings)) if (b.external && !isHttp(b.scheme) && sites.has(s.name)) out.add(s.name, b.name);
   return out;
 }
 
 /** Endpoints whose host port must listen on every interface: reached from another VM, from the
  *  internet, or advertised by the service itself (Kafka's listeners name the VM's address). The
  *  others that need a host port serve only native processes on the same VM: loopback is enough. */
-function publishedWide(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServiceSite>, services: readonly ComputeResource[], selfUses: readonly EndpointUse[]): Set<string> {
-  const out = new Set<string>(selfUses.map((u) => endpointKey(u.target, u.binding)));
-  for (const u of uses) if (sites.get(u.from)?.vm !== sites.get(u.target)?.vm) out.add(endpointKey(u.target, u.binding));
-  for (const s of services) for (const b of Object.values(s.bindings)) if (b.external && !isHttp(b.scheme)) out.add(endpointKey(s.name, b.name));
+function publishedWide(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServiceSite>, services: readonly ComputeResource[], selfUses: readonly EndpointUse[]): EndpointSet {
+  const out = new EndpointSet();
+  for (const u of selfUses) out.add(u.target, u.binding);
+  for (const u of uses) if (sites.get(u.from)?.vm !== sites.get(u.target)?.vm) out.add(u.target, u.binding);
+  for (const s of services) for (const b of Object.values(s.bindings)) if (b.external && !isHttp(b.scheme)) out.add(s.name, b.name);
   return out;
 }
 
 /** Endpoints of native processes that a client reaches from outside the VM's loopback: another VM,
  *  a container on the same VM (through host.docker.internal), or the proxy (external http). The
  *  others serve only native processes of the same VM. See kestrel.ts. */
-function nativeReachedWide(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServiceSite>, services: readonly ComputeResource[], outside: ReadonlySet<string>): Set<string> {
-  const out = new Set<string>();
-  for (const k of outside) if (sites.get(k.split("\u0000")[0])?.runAs === "native") out.add(k);
-  for (const u of uses) if (sites.get(u.target)?.runAs === "native" && sites.get(u.from)?.runAs === "container") out.add(endpointKey(u.target, u.binding));
-  for (const s of services) if (sites.get(s.name)?.runAs === "native") for (const b of Object.values(s.bindings)) if (b.external && isHttp(b.scheme)) out.add(endpointKey(s.name, b.name));
+function nativeReachedWide(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServiceSite>, services: readonly ComputeResource[], outside: ReadonlyEndpointSet): EndpointSet {
+  const out = new EndpointSet();
+  for (const [service, binding] of outside) if (sites.get(service)?.runAs === "native") out.add(service, binding);
+  for (const u of uses) if (sites.get(u.target)?.runAs === "native" && sites.get(u.from)?.runAs === "container") out.add(u.target, u.binding);
+  for (const s of services) if (sites.get(s.name)?.runAs === "native") for (const b of Object.values(s.bindings)) if (b.external && isHttp(b.scheme)) out.add(s.name, b.name);
   return out;
 }
 
@@ -197,25 +199,25 @@ function nativeReachedWide(uses: readonly EndpointUse[], sites: ReadonlyMap<stri
 function planHostPorts(
   services: readonly ComputeResource[],
   sites: ReadonlyMap<string, ServiceSite>,
-  targetPorts: ReadonlyMap<string, number>,
-  outside: ReadonlySet<string>,
+  targetPorts: ReadonlyEndpointMap<number>,
+  outside: ReadonlyEndpointSet,
   vms: readonly AssignedVm[],
   proxyVms: ReadonlySet<string | undefined>,
-): Map<string, number> {
-  const out = new Map<string, number>();
+): EndpointMap<number> {
+  const out = new EndpointMap<number>();
   // A port is taken per protocol: tcp 3478 and udp 3478 (STUN/TURN) are two different ports.
   const used = new Map(vms.map((v) => [v.name, new Set([SSH_PORT, ...(proxyVms.has(v.name) ? PROXY_PORTS : [])].map((p) => `tcp/${p}`))]));
-  for (const [k, port] of targetPorts) used.get(sites.get(k.split("\u0000")[0])?.vm ?? "")?.add(`tcp/${port}`);
+  for (const [service, , port] of targetPorts.entries()) used.get(sites.get(service)?.vm ?? "")?.add(`tcp/${port}`);
   for (const s of services) {
     const site = sites.get(s.name);
     if (!site || site.runAs !== "container") continue;
     const taken = used.get(site.vm) as Set<string>;
     for (const b of Object.values(s.bindings)) {
-      if (!outside.has(endpointKey(s.name, b.name))) continue;
+      if (!outside.has(s.name, b.name)) continue;
       let port = b.port ?? defaultTargetPort(s, b);
       while (taken.has(`${b.protocol}/${port}`)) port++;
       taken.add(`${b.protocol}/${port}`);
-      out.set(endpointKey(s.name, b.name), port);
+      out.set(s.name, b.name, port);
     }
   }
   return out;
@@ -252,16 +254,15 @@ function servicePlan(
   env: Record<string, Value>,
   args: Value[],
   dependsOn: string[],
-  targetPorts: ReadonlyMap<string, number>,
-  hostPorts: ReadonlyMap<string, number>,
-  outside: ReadonlySet<string>,
-  wide: ReadonlySet<string>,
+  targetPorts: ReadonlyEndpointMap<number>,
+  hostPorts: ReadonlyEndpointMap<number>,
+  outside: ReadonlyEndpointSet,
+  wide: ReadonlyEndpointSet,
 ): Omit<ServicePlan, "bindMounts"> {
   const ports: PortPlan[] = Object.values(s.bindings).map((b) => {
-    const k = endpointKey(s.name, b.name);
-    const hostPort = site.runAs === "native" ? undefined : hostPorts.get(k);
-    const exposure = b.external && !isHttp(b.scheme) ? "public" : !outside.has(k) ? "none" : wide.has(k) ? "private" : "local";
-    return { binding: b.name, protocol: b.protocol, targetPort: targetPorts.get(k) ?? defaultTargetPort(s, b), hostPort, exposure };
+    const hostPort = site.runAs === "native" ? undefined : hostPorts.get(s.name, b.name);
+    const exposure = b.external && !isHttp(b.scheme) ? "public" : !outside.has(s.name, b.name) ? "none" : wide.has(s.name, b.name) ? "private" : "local";
+    return { binding: b.name, protocol: b.protocol, targetPort: targetPorts.get(s.name, b.name) ?? defaultTargetPort(s, b), hostPort, exposure };
   });
   const container = s.kind === "container.v0" || s.kind === "container.v1" ? s : undefined;
   return {
@@ -286,7 +287,7 @@ function vmPlan(
   services: ServicePlan[],
   resources: readonly ComputeResource[],
   sites: ReadonlyMap<string, ServiceSite>,
-  targetPorts: ReadonlyMap<string, number>,
+  targetPorts: ReadonlyEndpointMap<number>,
   options: PlanOptions,
   parameters: readonly ParameterPlan[],
   peers: readonly string[],
@@ -298,7 +299,7 @@ function vmPlan(
     const site = sites.get(r.name) as ServiceSite;
     const hostName = options.domain ? (webServices.length === 1 ? options.domain : `${site.name}.${options.domain}`) : undefined;
     for (const b of Object.values(r.bindings).filter((x) => x.external && isHttp(x.scheme))) {
-      const port = targetPorts.get(endpointKey(r.name, b.name)) ?? defaultTargetPort(r, b);
+      const port = targetPorts.get(r.name, b.name) ?? defaultTargetPort(r, b);
       const upstream = site.runAs === "native" ? `${HOST_GATEWAY}:${port}` : `${site.name}:${port}`;
       const publicPort = options.domain ? (b.scheme === "https" ? 443 : 80) : i === 0 ? 80 : 8000 + i;
       // Without a domain, http and https share one plain-HTTP site: list it once.
