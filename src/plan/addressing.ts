@@ -27,7 +27,8 @@ export function vmAlias(vm: string, stack: string): string {
   return `${vm}.${privateZone(stack)}`;
 }
 
-export interface ServiceSite {
+/** Where a service runs: its VM, its name there, and whether in a container or as a native process. */
+export interface ServicePlacement {
   readonly vm: string;
   /** Container name / unit name. */
   readonly name: string;
@@ -44,13 +45,14 @@ export interface EndpointUse {
 export class PlanPlacement implements Placement {
   constructor(
     private readonly stack: string,
-    private readonly sites: ReadonlyMap<string, ServiceSite>,
+    /** Where each service runs, by resource name. */
+    private readonly placements: ReadonlyMap<string, ServicePlacement>,
     /** Ports the processes listen on, by endpoint (native projects get distinct ones). */
     private readonly targetPorts: ReadonlyEndpointMap<number>,
     /** Published host ports, by endpoint. */
     private readonly hostPorts: ReadonlyEndpointMap<number>,
     /** Endpoints with a client outside their Docker network. */
-    private readonly reachedFromOutside: ReadonlyEndpointSet,
+    private readonly reachedFromOutsideItsNetwork: ReadonlyEndpointSet,
   ) {}
 
   targetPort(target: ComputeResource, binding: Binding): number {
@@ -59,20 +61,21 @@ export class PlanPlacement implements Placement {
 
   address(from: string, target: ComputeResource, binding: Binding): EndpointAddress {
     const scheme = isProject(target) && binding.scheme === "https" ? "http" : binding.scheme;
-    const to = this.sites.get(target.name);
-    const me = this.sites.get(from);
+    const targetAt = this.placements.get(target.name);
+    const clientAt = this.placements.get(from);
     const targetPort = this.targetPort(target, binding);
     const hostPort = this.hostPorts.get(target.name, binding.name) ?? targetPort;
-    const alias = to ? vmAlias(to.vm, this.stack) : target.name;
-    if (!to || !me) return { scheme, host: to?.name ?? target.name, port: targetPort }; // not placed (build-only): name it
+    const alias = targetAt ? vmAlias(targetAt.vm, this.stack) : target.name;
+    if (!targetAt || !clientAt) return { scheme, host: targetAt?.name ?? target.name, port: targetPort }; // not placed (build-only): name it
     if (from === target.name) {
-      if (to.runAs === "native") return { scheme, host: this.reachedFromOutside.has(target.name, binding.name) ? alias : "localhost", port: targetPort };
-      return this.reachedFromOutside.has(target.name, binding.name) ? { scheme, host: alias, port: hostPort } : { scheme, host: to.name, port: targetPort };
+      const reachedFromOutside = this.reachedFromOutsideItsNetwork.has(target.name, binding.name);
+      if (targetAt.runAs === "native") return { scheme, host: reachedFromOutside ? alias : "localhost", port: targetPort };
+      return reachedFromOutside ? { scheme, host: alias, port: hostPort } : { scheme, host: targetAt.name, port: targetPort };
     }
-    if (me.vm !== to.vm) return { scheme, host: alias, port: to.runAs === "native" ? targetPort : hostPort };
-    if (me.runAs === "container" && to.runAs === "container") return { scheme, host: to.name, port: targetPort };
-    if (me.runAs === "native" && to.runAs === "container") return { scheme, host: "localhost", port: hostPort };
-    if (me.runAs === "container") return { scheme, host: HOST_GATEWAY, port: targetPort };
+    if (clientAt.vm !== targetAt.vm) return { scheme, host: alias, port: targetAt.runAs === "native" ? targetPort : hostPort };
+    if (clientAt.runAs === "container" && targetAt.runAs === "container") return { scheme, host: targetAt.name, port: targetPort };
+    if (clientAt.runAs === "native" && targetAt.runAs === "container") return { scheme, host: "localhost", port: hostPort };
+    if (clientAt.runAs === "container") return { scheme, host: HOST_GATEWAY, port: targetPort };
     return { scheme, host: "localhost", port: targetPort };
   }
 }

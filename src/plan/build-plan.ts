@@ -13,7 +13,7 @@ import {
   type Manifest,
   type Value,
 } from "../manifest";
-import { PlanPlacement, RecordingPlacement, HOST_GATEWAY, type EndpointUse, type ServiceSite } from "./addressing";
+import { PlanPlacement, RecordingPlacement, HOST_GATEWAY, type EndpointUse, type ServicePlacement } from "./addressing";
 import { EndpointMap, EndpointSet, type ReadonlyEndpointMap, type ReadonlyEndpointSet } from "./endpoints";
 import { PlanError } from "./errors";
 import type { DeploymentPlan, ImageSource, ParameterPlan, PortPlan, PublicEndpoint, ServicePlan, VmPlan } from "./model";
@@ -49,7 +49,7 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
   if (services.length === 0) warnings.push({ resource: null, field: "resources", message: "the manifest runs no service (no project, container or Dockerfile build): its VM runs nothing of the app." });
   const names = uniqueSafeNames(services.map((s) => s.name), ["caddy", "aspire-dashboard"]);
   const vmByName = new Map(assignment.vms.map((v) => [v.name, v]));
-  const sites = new Map<string, ServiceSite>();
+  const sites = new Map<string, ServicePlacement>();
   for (const s of services) {
     const vm = vmByName.get(assignment.vmOf.get(s.name) ?? "");
     if (!vm) continue;
@@ -77,7 +77,7 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
   const known = new Map(parameters.filter((p) => !isStoredOnVm(p) && p.value !== undefined).map((p) => [p.name, p.value as string]));
 
   const dashboardVm = options.dashboard ? assignment.vms[0].name : undefined;
-  const projectSites = services.filter(isProject).map((s) => sites.get(s.name) as ServiceSite);
+  const projectSites = services.filter(isProject).map((s) => sites.get(s.name) as ServicePlacement);
   if (dashboardVm) parameters.push(dashboardTokenParameter);
   // Two parameters whose secrets would share a store entry or a variable would read each other's value.
   const collisions = secretNameCollisions(parameters.filter(isStoredOnVm).map((p) => p.name));
@@ -90,7 +90,7 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
   const vms: VmPlan[] = assignment.vms.map((vm) => {
     const mine = services.filter((s) => sites.get(s.name)?.vm === vm.name);
     const servicePlans = mine.map((s) => {
-      const site = sites.get(s.name) as ServiceSite;
+      const site = sites.get(s.name) as ServicePlacement;
       const e = evaluated.get(s.name) as { env: Record<string, Value>; args: Value[] };
       const otel = dashboardVm && isProject(s) ? otelEnv(s.name, site, dashboardVm, options.stack) : {};
       let env = Object.fromEntries(Object.entries({ ...e.env, ...otel }).map(([k, v]) => [k, fillKnownParameters(v, known)]));
@@ -98,7 +98,7 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
         const ports = listenPorts(s, (b) => targetPorts.get(s.name, b.name) ?? defaultTargetPort(s, b), (b) => nativeWide.has(s.name, b.name));
         env = withListenUrls(s.name, env, ports, warnings);
       }
-      const deps = [...new Set(uses.filter((u) => u.from === s.name && sites.get(u.target)?.vm === vm.name).map((u) => (sites.get(u.target) as ServiceSite).name))];
+      const deps = [...new Set(uses.filter((u) => u.from === s.name && sites.get(u.target)?.vm === vm.name).map((u) => (sites.get(u.target) as ServicePlacement).name))];
       const image = imageSource(s, site, options, finalEvaluator, known, warnings);
       if (image.kind !== "pull") sourceErrors.push(...buildInputProblems(root, manifest.dir, s));
       const bindMounts = (s.kind === "container.v0" || s.kind === "container.v1" ? s.bindMounts : []).map((b, i) => ({
@@ -112,7 +112,7 @@ export function buildPlan(manifest: Manifest, options: PlanOptions): PlanResult 
       return { ...planned, env: withImageSettings({ resource: s.name, image: image.kind === "pull" ? image.image : undefined, args: planned.args, env: planned.env, behindProxy }, warnings) };
     });
     if (vm.name === dashboardVm) servicePlans.push(dashboardService(otlpReachedFromOutside(vm.name, projectSites)));
-    const peers = new Set(uses.filter((u) => sites.get(u.from)?.vm === vm.name).map((u) => (sites.get(u.target) as ServiceSite).vm));
+    const peers = new Set(uses.filter((u) => sites.get(u.from)?.vm === vm.name).map((u) => (sites.get(u.target) as ServicePlacement).vm));
     if (dashboardVm && mine.some(isProject)) peers.add(dashboardVm);
     peers.delete(vm.name);
     return vmPlan(vm, servicePlans, mine, sites, targetPorts, options, parameters, [...peers].sort());
@@ -136,7 +136,7 @@ function evaluateServices(evaluator: Evaluator, services: readonly ComputeResour
 
 /** Native processes share the VM's network, so two projects cannot both listen on 8080: the
  *  second gets 8081, and so on. A project's http and https endpoints share one port. */
-function planTargetPorts(services: readonly ComputeResource[], sites: ReadonlyMap<string, ServiceSite>): EndpointMap<number> {
+function planTargetPorts(services: readonly ComputeResource[], sites: ReadonlyMap<string, ServicePlacement>): EndpointMap<number> {
   const out = new EndpointMap<number>();
   const usedByVm = new Map<string, Set<number>>();
   for (const s of services) {
@@ -162,11 +162,11 @@ function planTargetPorts(services: readonly ComputeResource[], sites: ReadonlyMa
 
 /** Endpoints with a client outside their own Docker network: another VM, a native process on the
  *  same VM (for containers), or the internet (external tcp/udp). */
-function reachedFromOutside(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServiceSite>, services: readonly ComputeResource[]): EndpointSet {
+function reachedFromOutside(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServicePlacement>, services: readonly ComputeResource[]): EndpointSet {
   const out = new EndpointSet();
   for (const u of uses) {
-    const from = sites.get(u.from) as ServiceSite;
-    const to = sites.get(u.target) as ServiceSite;
+    const from = sites.get(u.from) as ServicePlacement;
+    const to = sites.get(u.target) as ServicePlacement;
     if (from.vm !== to.vm || (to.runAs === "container" && from.runAs === "native")) out.add(u.target, u.binding);
   }
   for (const s of services) for (const b of Object.values(s.bindings)) if (b.external && !isHttp(b.scheme) && sites.has(s.name)) out.add(s.name, b.name);
@@ -176,7 +176,7 @@ function reachedFromOutside(uses: readonly EndpointUse[], sites: ReadonlyMap<str
 /** Endpoints whose host port must listen on every interface: reached from another VM, from the
  *  internet, or advertised by the service itself (Kafka's listeners name the VM's address). The
  *  others that need a host port serve only native processes on the same VM: loopback is enough. */
-function publishedWide(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServiceSite>, services: readonly ComputeResource[], selfUses: readonly EndpointUse[]): EndpointSet {
+function publishedWide(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServicePlacement>, services: readonly ComputeResource[], selfUses: readonly EndpointUse[]): EndpointSet {
   const out = new EndpointSet();
   for (const u of selfUses) out.add(u.target, u.binding);
   for (const u of uses) if (sites.get(u.from)?.vm !== sites.get(u.target)?.vm) out.add(u.target, u.binding);
@@ -187,7 +187,7 @@ function publishedWide(uses: readonly EndpointUse[], sites: ReadonlyMap<string, 
 /** Endpoints of native processes that a client reaches from outside the VM's loopback: another VM,
  *  a container on the same VM (through host.docker.internal), or the proxy (external http). The
  *  others serve only native processes of the same VM. See kestrel.ts. */
-function nativeReachedWide(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServiceSite>, services: readonly ComputeResource[], outside: ReadonlyEndpointSet): EndpointSet {
+function nativeReachedWide(uses: readonly EndpointUse[], sites: ReadonlyMap<string, ServicePlacement>, services: readonly ComputeResource[], outside: ReadonlyEndpointSet): EndpointSet {
   const out = new EndpointSet();
   for (const [service, binding] of outside) if (sites.get(service)?.runAs === "native") out.add(service, binding);
   for (const u of uses) if (sites.get(u.target)?.runAs === "native" && sites.get(u.from)?.runAs === "container") out.add(u.target, u.binding);
@@ -198,7 +198,7 @@ function nativeReachedWide(uses: readonly EndpointUse[], sites: ReadonlyMap<stri
 /** Published host ports, distinct per VM: three Redis containers on 6379 get 6379, 6380, 6381. */
 function planHostPorts(
   services: readonly ComputeResource[],
-  sites: ReadonlyMap<string, ServiceSite>,
+  sites: ReadonlyMap<string, ServicePlacement>,
   targetPorts: ReadonlyEndpointMap<number>,
   outside: ReadonlyEndpointSet,
   vms: readonly AssignedVm[],
@@ -227,7 +227,7 @@ function isHttp(scheme: string): boolean {
   return scheme === "http" || scheme === "https";
 }
 
-function imageSource(s: ComputeResource, site: ServiceSite, options: PlanOptions, evaluator: Evaluator, known: ReadonlyMap<string, string>, warnings: Diagnostic[]): ImageSource {
+function imageSource(s: ComputeResource, site: ServicePlacement, options: PlanOptions, evaluator: Evaluator, known: ReadonlyMap<string, string>, warnings: Diagnostic[]): ImageSource {
   const override = own(options.images, s.name);
   if (override) return { kind: "pull", image: override };
   if (isProject(s)) return { kind: "project", projectPath: s.projectPath, repository: site.name };
@@ -249,7 +249,7 @@ function imageSource(s: ComputeResource, site: ServiceSite, options: PlanOptions
 
 function servicePlan(
   s: ComputeResource,
-  site: ServiceSite,
+  site: ServicePlacement,
   image: ImageSource,
   env: Record<string, Value>,
   args: Value[],
@@ -286,7 +286,7 @@ function vmPlan(
   vm: AssignedVm,
   services: ServicePlan[],
   resources: readonly ComputeResource[],
-  sites: ReadonlyMap<string, ServiceSite>,
+  sites: ReadonlyMap<string, ServicePlacement>,
   targetPorts: ReadonlyEndpointMap<number>,
   options: PlanOptions,
   parameters: readonly ParameterPlan[],
@@ -296,7 +296,7 @@ function vmPlan(
   const webServices = resources.filter((r) => Object.values(r.bindings).some((b) => b.external && isHttp(b.scheme)));
   const publicEndpoints: PublicEndpoint[] = [];
   webServices.forEach((r, i) => {
-    const site = sites.get(r.name) as ServiceSite;
+    const site = sites.get(r.name) as ServicePlacement;
     const hostName = options.domain ? (webServices.length === 1 ? options.domain : `${site.name}.${options.domain}`) : undefined;
     for (const b of Object.values(r.bindings).filter((x) => x.external && isHttp(x.scheme))) {
       const port = targetPorts.get(r.name, b.name) ?? defaultTargetPort(r, b);
