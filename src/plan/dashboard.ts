@@ -3,7 +3,7 @@
 // endpoint into the manifest, so these are the only variables aspire-arm adds, and only when asked.
 import type { GenerateOptions, Value } from "../manifest";
 import { vmAlias, type ServicePlacement } from "./addressing";
-import type { ParameterPlan, PortPlan, ServicePlan } from "./model";
+import type { ParameterPlan, PortPlan, PublicEndpoint, ServicePlan } from "./model";
 
 export const DASHBOARD_NAME = "aspire-dashboard";
 export const DASHBOARD_IMAGE = "mcr.microsoft.com/dotnet/aspire-dashboard:9.5";
@@ -52,4 +52,11 @@ export function dashboardService(publishOtlp: boolean): ServicePlan {
     bindMounts: [],
     dependsOn: [],
   };
+}
+
+/** The dashboard's UI as the proxy serves it: under `dashboard.<domain>` with HTTPS, or without a
+ *  domain on its own port over plain HTTP. */
+export function dashboardEndpoint(domain: string | undefined): PublicEndpoint {
+  const hostName = domain ? `dashboard.${domain}` : undefined;
+  return { service: DASHBOARD_NAME, binding: "http", scheme: domain ? "https" : "http", transport: "http", port: domain ? 443 : DASHBOARD_UI_PORT, hostName, upstream: `${DASHBOARD_NAME}:${DASHBOARD_UI_PORT}` };
 }
