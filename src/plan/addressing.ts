@@ -42,33 +42,37 @@ export interface EndpointUse {
   readonly binding: string;
 }
 
+/** What PlanPlacement makes the addresses of: the stack (its private zone), where each service
+ *  runs, its ports, and which endpoints are reached from outside their Docker network. */
+export interface PlannedNetwork {
+  readonly stack: string;
+  /** Where each service runs, by resource name. */
+  readonly placements: ReadonlyMap<string, ServicePlacement>;
+  /** Ports the processes listen on, by endpoint (native projects get distinct ones). */
+  readonly targetPorts: ReadonlyEndpointMap<number>;
+  /** Published host ports, by endpoint. */
+  readonly hostPorts: ReadonlyEndpointMap<number>;
+  /** Endpoints with a client outside their Docker network. */
+  readonly reachedFromOutsideItsNetwork: ReadonlyEndpointSet;
+}
+
 export class PlanPlacement implements Placement {
-  constructor(
-    private readonly stack: string,
-    /** Where each service runs, by resource name. */
-    private readonly placements: ReadonlyMap<string, ServicePlacement>,
-    /** Ports the processes listen on, by endpoint (native projects get distinct ones). */
-    private readonly targetPorts: ReadonlyEndpointMap<number>,
-    /** Published host ports, by endpoint. */
-    private readonly hostPorts: ReadonlyEndpointMap<number>,
-    /** Endpoints with a client outside their Docker network. */
-    private readonly reachedFromOutsideItsNetwork: ReadonlyEndpointSet,
-  ) {}
+  constructor(private readonly network: PlannedNetwork) {}
 
   targetPort(target: ComputeResource, binding: Binding): number {
-    return this.targetPorts.get(target.name, binding.name) ?? defaultTargetPort(target, binding);
+    return this.network.targetPorts.get(target.name, binding.name) ?? defaultTargetPort(target, binding);
   }
 
   address(from: string, target: ComputeResource, binding: Binding): EndpointAddress {
     const scheme = isProject(target) && binding.scheme === "https" ? "http" : binding.scheme;
-    const targetAt = this.placements.get(target.name);
-    const clientAt = this.placements.get(from);
+    const targetAt = this.network.placements.get(target.name);
+    const clientAt = this.network.placements.get(from);
     const targetPort = this.targetPort(target, binding);
-    const hostPort = this.hostPorts.get(target.name, binding.name) ?? targetPort;
-    const alias = targetAt ? vmAlias(targetAt.vm, this.stack) : target.name;
+    const hostPort = this.network.hostPorts.get(target.name, binding.name) ?? targetPort;
+    const alias = targetAt ? vmAlias(targetAt.vm, this.network.stack) : target.name;
     if (!targetAt || !clientAt) return { scheme, host: targetAt?.name ?? target.name, port: targetPort }; // not placed (build-only): name it
     if (from === target.name) {
-      const reachedFromOutside = this.reachedFromOutsideItsNetwork.has(target.name, binding.name);
+      const reachedFromOutside = this.network.reachedFromOutsideItsNetwork.has(target.name, binding.name);
       if (targetAt.runAs === "native") return { scheme, host: reachedFromOutside ? alias : "localhost", port: targetPort };
       return reachedFromOutside ? { scheme, host: alias, port: hostPort } : { scheme, host: targetAt.name, port: targetPort };
     }

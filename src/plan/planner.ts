@@ -122,7 +122,7 @@ class Planner {
     this.nativeReachedBeyondLoopback = this.findNativeReachedBeyondLoopback();
 
     // Second pass: the real addresses.
-    this.evaluator = new Evaluator(manifest, new PlanPlacement(options.stack, this.placements, this.targetPorts, this.hostPorts, this.reachedFromOutsideItsNetwork));
+    this.evaluator = new Evaluator(manifest, new PlanPlacement({ stack: options.stack, placements: this.placements, targetPorts: this.targetPorts, hostPorts: this.hostPorts, reachedFromOutsideItsNetwork: this.reachedFromOutsideItsNetwork }));
     this.evaluated = this.evaluateServices(this.evaluator);
     this.warnAboutContainerFiles();
     this.knownValues = new Map(this.parameters.filter((p) => !isStoredOnVm(p) && p.value !== undefined).map((p) => [p.name, p.value as string]));
@@ -189,7 +189,7 @@ class Planner {
   /** The first pass: every service's env and args evaluated as if the app ran on one Docker
    *  network, recording which endpoints each service reaches (itself included). */
   private recordUses(): readonly EndpointUse[] {
-    const recorder = new RecordingPlacement(new PlanPlacement(this.options.stack, this.placements, this.targetPorts, new EndpointMap(), new EndpointSet()));
+    const recorder = new RecordingPlacement(new PlanPlacement({ stack: this.options.stack, placements: this.placements, targetPorts: this.targetPorts, hostPorts: new EndpointMap(), reachedFromOutsideItsNetwork: new EndpointSet() }));
     this.evaluateServices(new Evaluator(this.manifest, recorder));
     return recorder.uses;
   }
