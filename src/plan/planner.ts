@@ -98,10 +98,7 @@ class Planner {
   /** The folder that every file the deployer reads (build inputs, bind mounts) must be inside. */
   private readonly sourceRoot: SourceRoot;
 
-  constructor(
-    private readonly manifest: Manifest,
-    private readonly options: PlanOptions,
-  ) {
+  constructor(private readonly manifest: Manifest, private readonly options: PlanOptions) {
     this.parameters = planParameters(manifest, options, this.errors, this.warnings);
     const assignment = assignVms(manifest, options, this.errors);
     this.warnings.push(...assignment.warnings);
@@ -113,6 +110,7 @@ class Planner {
 
     this.placements = this.placeServices(assignment.vmOf);
     this.targetPorts = this.planTargetPorts();
+    // First pass: who reaches which endpoint.
     const recorded = this.recordUses();
     this.uses = recorded.filter((u) => u.from !== u.target && this.placements.has(u.from) && this.placements.has(u.target));
     this.reachedFromOutsideItsNetwork = this.findReachedFromOutsideItsNetwork();
