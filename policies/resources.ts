@@ -43,16 +43,20 @@ export const TYPES = {
 } as const;
 
 // ---------------------------------------------------------------------------------------------
-// Plain data: Pulumi's mocks hand secret inputs over wrapped in a signature object; unwrap them.
+// Plain data: Pulumi's mocks hand secret inputs over wrapped in a signature object,
+// {[PULUMI_SIG_KEY]: PULUMI_SECRET_SIG, value}; unwrap them.
 
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** Pulumi's `runtime.specialSigKey` and `runtime.specialSecretSig`, copied here because the policies
+ *  load no @pulumi package (the pack runs them beside its own; test/program/sdk-loading.test.ts).
+ *  The one copy: test/policies/resources.test.ts checks it equals the SDK's. */
+export const PULUMI_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const PULUMI_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export function plain(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(plain);
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
-    if (o[SIG_KEY] === SECRET_SIG) return plain(o.value);
+    if (o[PULUMI_SIG_KEY] === PULUMI_SECRET_SIG) return plain(o.value);
     if (Object.getPrototypeOf(o) !== Object.prototype && Object.getPrototypeOf(o) !== null) return v;
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plain(x)]));
   }

@@ -9,6 +9,7 @@
 // use: the VM alias when any client is outside its Docker network, the container name otherwise.
 // https endpoints of .NET projects are plain HTTP inside the app: TLS ends at the VM's proxy.
 import { defaultTargetPort, isProject, type Binding, type ComputeResource, type EndpointAddress, type Placement } from "../manifest";
+import type { ReadonlyEndpointMap, ReadonlyEndpointSet } from "./endpoints";
 import { stackSegment } from "./names";
 
 export const HOST_GATEWAY = "host.docker.internal";
@@ -26,7 +27,8 @@ export function vmAlias(vm: string, stack: string): string {
   return `${vm}.${privateZone(stack)}`;
 }
 
-export interface ServiceSite {
+/** Where a service runs: its VM, its name there, and whether in a container or as a native process. */
+export interface ServicePlacement {
   readonly vm: string;
   /** Container name / unit name. */
   readonly name: string;
@@ -40,40 +42,44 @@ export interface EndpointUse {
   readonly binding: string;
 }
 
-const key = (target: string, binding: string) => `${target}\u0000${binding}`;
+/** What PlanPlacement makes the addresses of: the stack (its private zone), where each service
+ *  runs, its ports, and which endpoints are reached from outside their Docker network. */
+export interface PlannedNetwork {
+  readonly stack: string;
+  /** Where each service runs, by resource name. */
+  readonly placements: ReadonlyMap<string, ServicePlacement>;
+  /** Ports the processes listen on, by endpoint (native projects get distinct ones). */
+  readonly targetPorts: ReadonlyEndpointMap<number>;
+  /** Published host ports, by endpoint. */
+  readonly hostPorts: ReadonlyEndpointMap<number>;
+  /** Endpoints with a client outside their Docker network. */
+  readonly reachedFromOutsideItsNetwork: ReadonlyEndpointSet;
+}
 
 export class PlanPlacement implements Placement {
-  constructor(
-    private readonly stack: string,
-    private readonly sites: ReadonlyMap<string, ServiceSite>,
-    /** Ports the processes listen on, by target+binding (native projects get distinct ones). */
-    private readonly targetPorts: ReadonlyMap<string, number>,
-    /** Published host ports, by target+binding. */
-    private readonly hostPorts: ReadonlyMap<string, number>,
-    /** Endpoints with a client outside their Docker network. */
-    private readonly reachedFromOutside: ReadonlySet<string>,
-  ) {}
+  constructor(private readonly network: PlannedNetwork) {}
 
   targetPort(target: ComputeResource, binding: Binding): number {
-    return this.targetPorts.get(key(target.name, binding.name)) ?? defaultTargetPort(target, binding);
+    return this.network.targetPorts.get(target.name, binding.name) ?? defaultTargetPort(target, binding);
   }
 
   address(from: string, target: ComputeResource, binding: Binding): EndpointAddress {
     const scheme = isProject(target) && binding.scheme === "https" ? "http" : binding.scheme;
-    const to = this.sites.get(target.name);
-    const me = this.sites.get(from);
+    const targetAt = this.network.placements.get(target.name);
+    const clientAt = this.network.placements.get(from);
     const targetPort = this.targetPort(target, binding);
-    const hostPort = this.hostPorts.get(key(target.name, binding.name)) ?? targetPort;
-    const alias = to ? vmAlias(to.vm, this.stack) : target.name;
-    if (!to || !me) return { scheme, host: to?.name ?? target.name, port: targetPort }; // not placed (build-only): name it
+    const hostPort = this.network.hostPorts.get(target.name, binding.name) ?? targetPort;
+    const alias = targetAt ? vmAlias(targetAt.vm, this.network.stack) : target.name;
+    if (!targetAt || !clientAt) return { scheme, host: targetAt?.name ?? target.name, port: targetPort }; // not placed (build-only): name it
     if (from === target.name) {
-      if (to.runAs === "native") return { scheme, host: this.reachedFromOutside.has(key(target.name, binding.name)) ? alias : "localhost", port: targetPort };
-      return this.reachedFromOutside.has(key(target.name, binding.name)) ? { scheme, host: alias, port: hostPort } : { scheme, host: to.name, port: targetPort };
+      const reachedFromOutside = this.network.reachedFromOutsideItsNetwork.has(target.name, binding.name);
+      if (targetAt.runAs === "native") return { scheme, host: reachedFromOutside ? alias : "localhost", port: targetPort };
+      return reachedFromOutside ? { scheme, host: alias, port: hostPort } : { scheme, host: targetAt.name, port: targetPort };
     }
-    if (me.vm !== to.vm) return { scheme, host: alias, port: to.runAs === "native" ? targetPort : hostPort };
-    if (me.runAs === "container" && to.runAs === "container") return { scheme, host: to.name, port: targetPort };
-    if (me.runAs === "native" && to.runAs === "container") return { scheme, host: "localhost", port: hostPort };
-    if (me.runAs === "container") return { scheme, host: HOST_GATEWAY, port: targetPort };
+    if (clientAt.vm !== targetAt.vm) return { scheme, host: alias, port: targetAt.runAs === "native" ? targetPort : hostPort };
+    if (clientAt.runAs === "container" && targetAt.runAs === "container") return { scheme, host: targetAt.name, port: targetPort };
+    if (clientAt.runAs === "native" && targetAt.runAs === "container") return { scheme, host: "localhost", port: hostPort };
+    if (clientAt.runAs === "container") return { scheme, host: HOST_GATEWAY, port: targetPort };
     return { scheme, host: "localhost", port: targetPort };
   }
 }
@@ -90,5 +96,3 @@ export class RecordingPlacement implements Placement {
     return this.inner.address(from, target, binding);
   }
 }
-
-export { key as endpointKey };

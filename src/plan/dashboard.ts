@@ -2,8 +2,8 @@
 // generated login token, and OTLP telemetry from every .NET project. Publish mode writes no OTLP
 // endpoint into the manifest, so these are the only variables aspire-arm adds, and only when asked.
 import type { GenerateOptions, Value } from "../manifest";
-import { vmAlias, type ServiceSite } from "./addressing";
-import type { ParameterPlan, PortPlan, ServicePlan } from "./model";
+import { vmAlias, type ServicePlacement } from "./addressing";
+import type { ParameterPlan, PortPlan, PublicEndpoint, ServicePlan } from "./model";
 
 export const DASHBOARD_NAME = "aspire-dashboard";
 export const DASHBOARD_IMAGE = "mcr.microsoft.com/dotnet/aspire-dashboard:9.5";
@@ -18,13 +18,13 @@ export const dashboardTokenParameter: ParameterPlan = { name: DASHBOARD_TOKEN_PA
 const text = (t: string): Value => ({ parts: [t], secret: false });
 
 /** Whether the OTLP port must be published: a native process or another VM sends telemetry. */
-export function otlpReachedFromOutside(dashboardVm: string, projects: readonly ServiceSite[]): boolean {
+export function otlpReachedFromOutside(dashboardVm: string, projects: readonly ServicePlacement[]): boolean {
   return projects.some((p) => p.vm !== dashboardVm || p.runAs === "native");
 }
 
 /** OTEL_* for a project, addressed from where it runs. */
-export function otelEnv(resource: string, site: ServiceSite, dashboardVm: string, stack: string): Record<string, Value> {
-  const host = site.vm !== dashboardVm ? vmAlias(dashboardVm, stack) : site.runAs === "native" ? "localhost" : DASHBOARD_NAME;
+export function otelEnv(resource: string, placement: ServicePlacement, dashboardVm: string, stack: string): Record<string, Value> {
+  const host = placement.vm !== dashboardVm ? vmAlias(dashboardVm, stack) : placement.runAs === "native" ? "localhost" : DASHBOARD_NAME;
   return { OTEL_EXPORTER_OTLP_ENDPOINT: text(`http://${host}:${DASHBOARD_OTLP_PORT}`), OTEL_SERVICE_NAME: text(resource) };
 }
 
@@ -52,4 +52,11 @@ export function dashboardService(publishOtlp: boolean): ServicePlan {
     bindMounts: [],
     dependsOn: [],
   };
+}
+
+/** The dashboard's UI as the proxy serves it: under `dashboard.<domain>` with HTTPS, or without a
+ *  domain on its own port over plain HTTP. */
+export function dashboardEndpoint(domain: string | undefined): PublicEndpoint {
+  const hostName = domain ? `dashboard.${domain}` : undefined;
+  return { service: DASHBOARD_NAME, binding: "http", scheme: domain ? "https" : "http", transport: "http", port: domain ? 443 : DASHBOARD_UI_PORT, hostName, upstream: `${DASHBOARD_NAME}:${DASHBOARD_UI_PORT}` };
 }

@@ -1,7 +1,7 @@
 // The plan stage: what runs where, on which ports, with which configuration. Pure: no cloud.
 export * from "./model";
 export * from "./options";
-export { buildPlan, type PlanResult } from "./build-plan";
+export { buildPlan, type PlanResult } from "./planner";
 export { PlanError } from "./errors";
 export { vmAlias, privateZone, HOST_GATEWAY } from "./addressing";
 export { isStoredOnVm } from "./parameters";

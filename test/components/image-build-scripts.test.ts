@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { buildCommand, buildScript, type BuildCommand } from "../../components/images";
 import { runProgramWithMocks } from "../../src/cli/mock-program";
 import type { ServicePlan } from "../../src/plan";
@@ -261,12 +262,10 @@ test("every shape of build script is POSIX sh: shellcheck -s sh finds nothing", 
 
 // --- as the program registers them ---------------------------------------------------------
 
-const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
-
 /** A recorded input that must be a Pulumi secret: its plain value. */
 function unwrapSecret(v: unknown, what: string): Record<string, string> {
-  const wrapped = v as { [SECRET_SIGNATURE]?: string; value?: Record<string, string> } | undefined;
-  assert.ok(wrapped?.[SECRET_SIGNATURE] && wrapped.value, `${what} is a secret`);
+  const wrapped = v as { [pulumi.runtime.specialSigKey]?: string; value?: Record<string, string> } | undefined;
+  assert.ok(wrapped?.[pulumi.runtime.specialSigKey] && wrapped.value, `${what} is a secret`);
   return wrapped.value;
 }
 

@@ -2,6 +2,7 @@
 // stack that follows every rule.
 import * as zlib from "node:zlib";
 import { DEFAULT_POLICY_CONTEXT, type PolicyContext, type PolicyResource, type Violation } from "../../policies";
+import { PULUMI_SECRET_SIG, PULUMI_SIG_KEY } from "../../policies/resources";
 
 export const SECRET = "s3cr3t-Value-9f8e7d6c";
 export const ctx: PolicyContext = DEFAULT_POLICY_CONTEXT;
@@ -11,7 +12,7 @@ export const gzipB64 = (text: string) => zlib.gzipSync(Buffer.from(text, "utf8")
 export const cloudConfig = "#cloud-config\nwrite_files:\n  - path: /etc/aspire/secrets.list\n    content: cache-password\n";
 
 /** Pulumi's mocks pass secret inputs wrapped in this signature object. */
-export const mockSecret = (value: string) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
+export const mockSecret = (value: string) => ({ [PULUMI_SIG_KEY]: PULUMI_SECRET_SIG, value });
 
 export function awsInstance(name: string, overrides: Record<string, unknown> = {}): PolicyResource {
   return {

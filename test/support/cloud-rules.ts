@@ -9,6 +9,7 @@
 // checkResources() runs the table over the resources of one mock run (runProgramWithMocks), and
 // checkAcrossStacks() over two runs in one account/project. A resource type missing from the table
 // is itself a violation: a new type cannot slip past the table.
+import * as pulumi from "@pulumi/pulumi";
 import type { RecordedResource } from "../../src/cli/mock-program";
 import { parseCidr } from "../../src/config/cidr";
 
@@ -865,13 +866,12 @@ export function ruleCount(cloud: Cloud): number {
 // ---------------------------------------------------------------------------------------------
 // Checking
 
-/** The mocks record Pulumi secrets as {<sig>: <secret sig>, value}: the value is what the cloud gets. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+/** The mocks record Pulumi secrets as {<sig key>: <secret sig>, value}: the value is what the cloud gets. */
 export function unwrapSecrets(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(unwrapSecrets);
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
-    if (SECRET_SIG in o) return unwrapSecrets(o.value);
+    if (pulumi.runtime.specialSigKey in o) return unwrapSecrets(o.value);
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
   }
   return v;
