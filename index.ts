@@ -11,7 +11,9 @@ import { buildPlan, DASHBOARD_TOKEN_PARAMETER, PlanError } from "./src/plan";
 
 /** Input the user must fix: one message listing every problem, no stack trace, nothing created. */
 function fail(what: string, diagnostics: readonly Diagnostic[]): never {
-  throw new pulumi.RunError(`${what}:\n${diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join("\n")}`);
+  throw new pulumi.RunError(
+    `${what}:\n${diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join("\n")}`,
+  );
 }
 
 const stack = pulumi.getStack();
@@ -24,7 +26,11 @@ function planApp() {
     const planned = buildPlan(manifest, { ...config.plan, stack });
     return { plan: planned.plan, warnings: [...warnings, ...planned.warnings] };
   } catch (e) {
-    if (e instanceof ManifestError) fail(`aspire:manifest ${config.manifest} cannot be deployed to Arm VMs (run \`npx aspire-arm check ${config.manifest}\`)`, e.diagnostics);
+    if (e instanceof ManifestError)
+      fail(
+        `aspire:manifest ${config.manifest} cannot be deployed to Arm VMs (run \`npx aspire-arm check ${config.manifest}\`)`,
+        e.diagnostics,
+      );
     if (e instanceof PlanError) fail(`stack ${stack} cannot be planned`, e.diagnostics);
     throw e;
   }
@@ -33,7 +39,10 @@ function planApp() {
 const { plan, warnings } = planApp();
 for (const w of [...configWarnings, ...warnings]) pulumi.log.warn(formatDiagnostic(w));
 
-const parameters = new AppParameters("parameters", { parameters: plan.parameters, config: new pulumi.Config("aspire") });
+const parameters = new AppParameters("parameters", {
+  parameters: plan.parameters,
+  config: new pulumi.Config("aspire"),
+});
 const appArgs = {
   plan,
   parameters: parameters.values,
@@ -47,16 +56,31 @@ const appArgs = {
 // Only the chosen cloud's SDK is loaded: each takes seconds to load, and a stack uses one.
 const app: ArmAppOutputs =
   plan.cloud === "aws"
-    ? new (require("./components/aws/arm-app") as { AwsArmApp: typeof AwsArmApp }).AwsArmApp("app", appArgs)
-    : new (require("./components/gcp/arm-app") as { GcpArmApp: typeof GcpArmApp }).GcpArmApp("app", appArgs);
+    ? new (require("./components/aws/arm-app") as { AwsArmApp: typeof AwsArmApp }).AwsArmApp(
+        "app",
+        appArgs,
+      )
+    : new (require("./components/gcp/arm-app") as { GcpArmApp: typeof GcpArmApp }).GcpArmApp(
+        "app",
+        appArgs,
+      );
 
 /** Public URL of each external endpoint, by `service/binding`. */
 export const endpoints = app.endpoints;
 /** Each VM's public and private address, and how to open a shell on it without open SSH. */
-export const vms = Object.fromEntries(Object.entries(app.vms).map(([name, vm]) => [name, { publicIp: vm.publicIp, privateIp: vm.privateIp, connect: vm.connect }]));
+export const vms = Object.fromEntries(
+  Object.entries(app.vms).map(([name, vm]) => [
+    name,
+    { publicIp: vm.publicIp, privateIp: vm.privateIp, connect: vm.connect },
+  ]),
+);
 /** The Aspire dashboard, when aspire:dashboard is true (its login token is the secret parameter aspire-dashboard-token). */
 export const dashboardUrl = app.dashboardUrl;
 /** The dashboard's login token, a secret output: `pulumi stack output dashboardToken --show-secrets`. */
-export const dashboardToken = plan.dashboard ? pulumi.secret(parameters.values[DASHBOARD_TOKEN_PARAMETER]) : undefined;
+export const dashboardToken = plan.dashboard
+  ? pulumi.secret(parameters.values[DASHBOARD_TOKEN_PARAMETER])
+  : undefined;
 /** The services and where they run. */
-export const services = plan.vms.flatMap((vm) => vm.services.map((s) => ({ name: s.resource, vm: vm.name, runAs: s.runAs })));
+export const services = plan.vms.flatMap((vm) =>
+  vm.services.map((s) => ({ name: s.resource, vm: vm.name, runAs: s.runAs })),
+);

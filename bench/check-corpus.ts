@@ -11,7 +11,10 @@ if (!fs.existsSync(corpus)) {
   console.log(`bench: ${corpus} not found; nothing to measure.`);
   process.exit(0);
 }
-const files = fs.readdirSync(corpus).filter((f) => /\.(json|ya?ml)$/.test(f)).map((f) => path.join(corpus, f));
+const files = fs
+  .readdirSync(corpus)
+  .filter((f) => /\.(json|ya?ml)$/.test(f))
+  .map((f) => path.join(corpus, f));
 const runs = Number(process.argv[2] ?? 10);
 
 function median(xs: number[]): number {
@@ -25,10 +28,24 @@ function time(label: string, command: string, args: string[]): void {
     const start = process.hrtime.bigint();
     const r = spawnSync(command, args, { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 });
     ms.push(Number(process.hrtime.bigint() - start) / 1e6);
-    if (r.status !== 0 && r.status !== 1) throw new Error(`${label} exited ${r.status}: ${r.stderr}`);
+    if (r.status !== 0 && r.status !== 1)
+      throw new Error(`${label} exited ${r.status}: ${r.stderr}`);
   }
-  console.log(`${label}: ${files.length} files, median ${median(ms).toFixed(0)} ms, max ${Math.max(...ms).toFixed(0)} ms over ${runs} runs`);
+  console.log(
+    `${label}: ${files.length} files, median ${median(ms).toFixed(0)} ms, max ${Math.max(...ms).toFixed(0)} ms over ${runs} runs`,
+  );
 }
 
-time("node bin/aspire-arm.js check --json", process.execPath, ["bin/aspire-arm.js", "check", "--json", ...files]);
-time("npx aspire-arm check --json", "npx", ["--no-install", "aspire-arm", "check", "--json", ...files]);
+time("node bin/aspire-arm.js check --json", process.execPath, [
+  "bin/aspire-arm.js",
+  "check",
+  "--json",
+  ...files,
+]);
+time("npx aspire-arm check --json", "npx", [
+  "--no-install",
+  "aspire-arm",
+  "check",
+  "--json",
+  ...files,
+]);

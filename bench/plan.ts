@@ -25,11 +25,17 @@ function timeCli(label: string, args: string[]): void {
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, ["bin/aspire-arm.js", "plan", ...args], { cwd: repoRoot, encoding: "utf8", maxBuffer: 256 << 20 });
+    const r = spawnSync(process.execPath, ["bin/aspire-arm.js", "plan", ...args], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      maxBuffer: 256 << 20,
+    });
     ms.push(Number(process.hrtime.bigint() - start) / 1e6);
     if (r.status !== 0) throw new Error(`${label}: exit ${r.status}\n${r.stderr}`);
   }
-  console.log(`${label}: median ${median(ms).toFixed(0)} ms, max ${Math.max(...ms).toFixed(0)} ms over ${runs} runs`);
+  console.log(
+    `${label}: median ${median(ms).toFixed(0)} ms, max ${Math.max(...ms).toFixed(0)} ms over ${runs} runs`,
+  );
 }
 
 function timeStages(label: string, file: string, options: { vmPerService?: boolean } = {}): void {
@@ -48,7 +54,17 @@ function timeStages(label: string, file: string, options: { vmPerService?: boole
 function generatedManifest(): string {
   const resources: Record<string, unknown> = {};
   for (let i = 0; i < 100; i++) {
-    resources[`cache${i}-password`] = { type: "parameter.v0", value: `{cache${i}-password.inputs.value}`, inputs: { value: { type: "string", secret: true, default: { generate: { minLength: 22, special: false } } } } };
+    resources[`cache${i}-password`] = {
+      type: "parameter.v0",
+      value: `{cache${i}-password.inputs.value}`,
+      inputs: {
+        value: {
+          type: "string",
+          secret: true,
+          default: { generate: { minLength: 22, special: false } },
+        },
+      },
+    };
     resources[`cache${i}`] = {
       type: "container.v0",
       connectionString: `{cache${i}.bindings.tcp.host}:{cache${i}.bindings.tcp.port},password={cache${i}-password.value}`,
@@ -61,22 +77,35 @@ function generatedManifest(): string {
     resources[`api${i}`] = {
       type: "project.v0",
       path: `../Api${i}/Api${i}.csproj`,
-      env: { HTTP_PORTS: `{api${i}.bindings.http.targetPort}`, ConnectionStrings__cache: `{cache${i}.connectionString}`, ...(i > 0 ? { services__prev__http__0: `{api${i - 1}.bindings.http.url}` } : {}) },
+      env: {
+        HTTP_PORTS: `{api${i}.bindings.http.targetPort}`,
+        ConnectionStrings__cache: `{cache${i}.connectionString}`,
+        ...(i > 0 ? { services__prev__http__0: `{api${i - 1}.bindings.http.url}` } : {}),
+      },
       bindings: { http: { scheme: "http", protocol: "tcp", transport: "http", external: i === 0 } },
     };
   }
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "aspire-arm-bench-")), "aspire-manifest.json");
+  const file = path.join(
+    fs.mkdtempSync(path.join(os.tmpdir(), "aspire-arm-bench-")),
+    "aspire-manifest.json",
+  );
   fs.writeFileSync(file, JSON.stringify({ resources }, null, 2));
   return file;
 }
 
 const corpus = deployableCorpus();
 if (corpus) {
-  const size = (f: string) => Object.keys((JSON.parse(fs.readFileSync(f, "utf8")) as { resources: object }).resources).length;
+  const size = (f: string) =>
+    Object.keys((JSON.parse(fs.readFileSync(f, "utf8")) as { resources: object }).resources).length;
   const largest = corpus.reduce((a, b) => (size(b) > size(a) ? b : a));
   const name = `${path.basename(largest)} (${size(largest)} resources)`;
   timeStages(`plan+render of the largest corpus app ${name}`, largest);
-  timeCli(`aspire-arm plan --no-resources, largest corpus app, aws`, [largest, "--cloud", "aws", "--no-resources"]);
+  timeCli(`aspire-arm plan --no-resources, largest corpus app, aws`, [
+    largest,
+    "--cloud",
+    "aws",
+    "--no-resources",
+  ]);
   timeCli(`aspire-arm plan, largest corpus app, aws`, [largest, "--cloud", "aws"]);
   timeCli(`aspire-arm plan, largest corpus app, gcp`, [largest, "--cloud", "gcp"]);
 }
@@ -84,6 +113,15 @@ const starter = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.js
 timeCli("aspire-arm plan, starter, aws (with the resource tree)", [starter, "--cloud", "aws"]);
 timeCli("aspire-arm plan, starter, gcp (with the resource tree)", [starter, "--cloud", "gcp"]);
 const generated = generatedManifest();
-timeStages("plan+render of a generated 300-resource manifest, one VM per service", generated, { vmPerService: true });
-timeCli("aspire-arm plan --no-resources, generated 300 resources, one VM per service, aws", [generated, "--vm-per-service", "--no-resources"]);
-timeCli("aspire-arm plan, generated 300 resources, one VM per service, aws (200 VMs under mocks)", [generated, "--vm-per-service"]);
+timeStages("plan+render of a generated 300-resource manifest, one VM per service", generated, {
+  vmPerService: true,
+});
+timeCli("aspire-arm plan --no-resources, generated 300 resources, one VM per service, aws", [
+  generated,
+  "--vm-per-service",
+  "--no-resources",
+]);
+timeCli("aspire-arm plan, generated 300 resources, one VM per service, aws (200 VMs under mocks)", [
+  generated,
+  "--vm-per-service",
+]);

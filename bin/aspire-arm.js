@@ -6,7 +6,9 @@ try {
   cli = require("../dist/src/cli/main.js");
 } catch (e) {
   if (e && e.code === "MODULE_NOT_FOUND") {
-    process.stderr.write("aspire-arm: the CLI is not built yet. Run `npm install` (or `npm run build`) in the aspire-arm folder first.\n");
+    process.stderr.write(
+      "aspire-arm: the CLI is not built yet. Run `npm install` (or `npm run build`) in the aspire-arm folder first.\n",
+    );
     process.exit(2);
   }
   throw e;

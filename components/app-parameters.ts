@@ -28,10 +28,19 @@ export class AppParameters extends pulumi.ComponentResource {
     const values: Record<string, pulumi.Output<string>> = {};
     for (const p of args.parameters) {
       const configured = configValue(args.config, p.name);
-      if (configured !== undefined) values[p.name] = p.secret || configured.secret ? pulumi.secret(configured.value) : pulumi.output(configured.value);
+      if (configured !== undefined)
+        values[p.name] =
+          p.secret || configured.secret
+            ? pulumi.secret(configured.value)
+            : pulumi.output(configured.value);
       else if (p.source === "generate" && p.generate)
-        values[p.name] = new random.RandomPassword(`${name}-${safeName(p.name)}`, randomPasswordArgs(p.generate), { ...passwordOptions(), parent: this }).result;
-      else if (p.value !== undefined || p.source === "default") values[p.name] = p.secret ? pulumi.secret(p.value ?? "") : pulumi.output(p.value ?? "");
+        values[p.name] = new random.RandomPassword(
+          `${name}-${safeName(p.name)}`,
+          randomPasswordArgs(p.generate),
+          { ...passwordOptions(), parent: this },
+        ).result;
+      else if (p.value !== undefined || p.source === "default")
+        values[p.name] = p.secret ? pulumi.secret(p.value ?? "") : pulumi.output(p.value ?? "");
       else
         throw new pulumi.RunError(
           `parameter ${p.name} has no value: run \`pulumi config set${p.secret ? " --secret" : ""} aspire:parameters.${p.name} VALUE\` (the manifest gives it no default).`,
@@ -45,7 +54,10 @@ export class AppParameters extends pulumi.ComponentResource {
 /** Reads `parameters.<name>` as a flat key or from the `parameters` object (`pulumi config set
  *  --path`), matching the name case-insensitively as Aspire and the plan do. The value is secret
  *  when the parameter is, or when the config holds it encrypted. */
-function configValue(config: pulumi.Config, name: string): { value: string; secret: boolean } | undefined {
+function configValue(
+  config: pulumi.Config,
+  name: string,
+): { value: string; secret: boolean } | undefined {
   const all = pulumi.runtime.allConfig();
   const wanted = `${config.name}:parameters.${name}`.toLowerCase();
   const flat = Object.keys(all).find((k) => k.toLowerCase() === wanted);
@@ -57,7 +69,9 @@ function configValue(config: pulumi.Config, name: string): { value: string; secr
   try {
     obj = JSON.parse(raw);
   } catch {
-    throw new pulumi.RunError(`${objectKey} must be an object of parameter names to values (pulumi config set --path ${objectKey}.NAME VALUE).`);
+    throw new pulumi.RunError(
+      `${objectKey} must be an object of parameter names to values (pulumi config set --path ${objectKey}.NAME VALUE).`,
+    );
   }
   if (typeof obj !== "object" || obj === null) return undefined;
   const entry = Object.entries(obj).find(([k]) => k.toLowerCase() === name.toLowerCase());
@@ -68,7 +82,8 @@ function configValue(config: pulumi.Config, name: string): { value: string; secr
 /** Whether the stack holds a config key encrypted. The SDK exports this check at run time without
  *  typing it; when it is missing, assume secret (the safe side). */
 function isConfigSecret(key: string): boolean {
-  const check = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+  const check = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean })
+    .isConfigSecret;
   return check ? check(key) : true;
 }
 

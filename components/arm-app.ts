@@ -7,9 +7,21 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { NetworkOptions, SshOptions } from "../src/config/stack-config";
 import { diagnostic, type Diagnostic } from "../src/manifest";
-import { isStoredOnVm, type DeploymentPlan, type ParameterPlan, type PublicEndpoint, type VmPlan } from "../src/plan";
+import {
+  isStoredOnVm,
+  type DeploymentPlan,
+  type ParameterPlan,
+  type PublicEndpoint,
+  type VmPlan,
+} from "../src/plan";
 import { DASHBOARD_NAME } from "../src/plan/dashboard";
-import { renderVm, USER_DATA_LIMIT, userDataProblem, type RenderContext, type RenderedVm } from "../src/render";
+import {
+  renderVm,
+  USER_DATA_LIMIT,
+  userDataProblem,
+  type RenderContext,
+  type RenderedVm,
+} from "../src/render";
 
 export interface ArmAppArgs {
   readonly plan: DeploymentPlan;
@@ -44,7 +56,10 @@ export interface ArmAppOutputs {
 }
 
 /** Tags/labels every resource of the app carries. */
-export function appTags(plan: DeploymentPlan, extra: Record<string, string> = {}): Record<string, string> {
+export function appTags(
+  plan: DeploymentPlan,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return { "aspire-arm-stack": plan.stack, "managed-by": "aspire-arm", ...extra };
 }
 
@@ -68,17 +83,30 @@ export function publicIngress(plan: DeploymentPlan, vm: VmPlan): PublicIngress[]
   const rules = new Map<string, PublicIngress>();
   for (const e of vm.publicEndpoints) {
     const protocol = e.scheme === "udp" ? "udp" : "tcp";
-    rules.set(`${protocol}/${e.port}`, { port: e.port, protocol, description: `${e.service} ${e.binding}` });
+    rules.set(`${protocol}/${e.port}`, {
+      port: e.port,
+      protocol,
+      description: `${e.service} ${e.binding}`,
+    });
   }
-  if (plan.domain && vm.proxy && !rules.has("tcp/80")) rules.set("tcp/80", { port: 80, protocol: "tcp", description: "HTTP, redirects and ACME challenges" });
+  if (plan.domain && vm.proxy && !rules.has("tcp/80"))
+    rules.set("tcp/80", {
+      port: 80,
+      protocol: "tcp",
+      description: "HTTP, redirects and ACME challenges",
+    });
   return [...rules.values()].sort((a, b) => a.port - b.port);
 }
 
 /** Every port some VM of the stack opens to the internet, each once, by port then protocol. */
 export function stackPublicPorts(plan: DeploymentPlan): PublicPort[] {
   const ports = new Map<string, PublicPort>();
-  for (const vm of plan.vms) for (const { port, protocol } of publicIngress(plan, vm)) ports.set(`${protocol}/${port}`, { port, protocol });
-  return [...ports.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
+  for (const vm of plan.vms)
+    for (const { port, protocol } of publicIngress(plan, vm))
+      ports.set(`${protocol}/${port}`, { port, protocol });
+  return [...ports.values()].sort(
+    (a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -87,7 +115,9 @@ export function stackPublicPorts(plan: DeploymentPlan): PublicPort[] {
 /** The parameters kept in the cloud's secret store (SSM SecureString / Secret Manager): the
  *  secret ones whose value is read on a VM at boot, and only those some VM reads. */
 export function storedSecrets(plan: DeploymentPlan): ParameterPlan[] {
-  return plan.parameters.filter(isStoredOnVm).filter((p) => plan.vms.some((vm) => vm.secrets.includes(p.name)));
+  return plan.parameters
+    .filter(isStoredOnVm)
+    .filter((p) => plan.vms.some((vm) => vm.secrets.includes(p.name)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -106,7 +136,11 @@ export interface VmUserData {
 
 /** Renders a VM's user data for the plan's cloud and checks it against the cloud's limit: the
  *  user data, or the problem (naming the VM, the size and what to do) when it cannot be sent. */
-export function vmUserData(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): VmUserData | { readonly problem: Diagnostic } {
+export function vmUserData(
+  plan: DeploymentPlan,
+  vm: VmPlan,
+  ctx: RenderContext,
+): VmUserData | { readonly problem: Diagnostic } {
   const rendered = renderVm(plan, vm, ctx);
   const problem = userDataProblem(plan, rendered);
   if (problem) return { problem };
@@ -116,7 +150,11 @@ export function vmUserData(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext)
     const size = Buffer.byteLength(text);
     if (plan.cloud === "gcp" && size > USER_DATA_LIMIT.gcp)
       return {
-        problem: diagnostic(null, `vms.${vm.name}`, `the user data of VM ${vm.name} is ${size} bytes gzipped and base64-encoded and the GCP limit is ${USER_DATA_LIMIT.gcp}: split the app across more VMs (aspire:vms), or move large bind-mount files into images.`),
+        problem: diagnostic(
+          null,
+          `vms.${vm.name}`,
+          `the user data of VM ${vm.name} is ${size} bytes gzipped and base64-encoded and the GCP limit is ${USER_DATA_LIMIT.gcp}: split the app across more VMs (aspire:vms), or move large bind-mount files into images.`,
+        ),
       };
     return { rendered, text, encoding: "base64" };
   }
@@ -130,17 +168,28 @@ export function vmUserData(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext)
  *  public address. With a domain, the host name. */
 export function endpointUrl(e: PublicEndpoint, ip: string): string {
   const host = e.hostName ?? ip;
-  const defaultPort = (e.scheme === "https" && e.port === 443) || (e.scheme === "http" && e.port === 80);
-  return e.upstream ? `${e.scheme}://${host}${defaultPort ? "" : `:${e.port}`}` : `${host}:${e.port}`;
+  const defaultPort =
+    (e.scheme === "https" && e.port === 443) || (e.scheme === "http" && e.port === 80);
+  return e.upstream
+    ? `${e.scheme}://${host}${defaultPort ? "" : `:${e.port}`}`
+    : `${host}:${e.port}`;
 }
 
 /** The app's external endpoints (the dashboard's apart) with their VM, keyed `service/binding`. */
-export function appEndpoints(plan: DeploymentPlan): { readonly key: string; readonly vm: string; readonly endpoint: PublicEndpoint }[] {
-  return plan.vms.flatMap((vm) => vm.publicEndpoints.filter((e) => e.service !== DASHBOARD_NAME).map((e) => ({ key: `${e.service}/${e.binding}`, vm: vm.name, endpoint: e })));
+export function appEndpoints(
+  plan: DeploymentPlan,
+): { readonly key: string; readonly vm: string; readonly endpoint: PublicEndpoint }[] {
+  return plan.vms.flatMap((vm) =>
+    vm.publicEndpoints
+      .filter((e) => e.service !== DASHBOARD_NAME)
+      .map((e) => ({ key: `${e.service}/${e.binding}`, vm: vm.name, endpoint: e })),
+  );
 }
 
 /** The dashboard's endpoint and its VM, when the plan runs it. */
-export function dashboardEndpoint(plan: DeploymentPlan): { readonly vm: string; readonly endpoint: PublicEndpoint } | undefined {
+export function dashboardEndpoint(
+  plan: DeploymentPlan,
+): { readonly vm: string; readonly endpoint: PublicEndpoint } | undefined {
   for (const vm of plan.vms) {
     const e = vm.publicEndpoints.find((x) => x.service === DASHBOARD_NAME);
     if (e) return { vm: vm.name, endpoint: e };

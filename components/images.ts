@@ -32,7 +32,9 @@ export class ImageBuilds extends pulumi.ComponentResource {
       const tag = sourceTag(s);
       const ref = pulumi.interpolate`${args.repositoryUrl(repositoryOf(s))}:${tag}`;
       const secretEnv = buildSecretEnvironment(s, args.parameters);
-      const values = pulumi.all([ref, args.registry]).apply(([r, registry]) => buildCommand(s, r, registry).environment);
+      const values = pulumi
+        .all([ref, args.registry])
+        .apply(([r, registry]) => buildCommand(s, r, registry).environment);
       const build = new command.local.Command(
         `${name}-${s.name}`,
         {
@@ -42,7 +44,14 @@ export class ImageBuilds extends pulumi.ComponentResource {
           triggers: [tag],
           // A secret as a whole: the registry password and build secrets never show in previews or state in clear.
           environment: pulumi.secret(
-            pulumi.all([values, args.registryUser, args.registryPassword, secretEnv]).apply(([v, user, password, secrets]) => ({ ...v, REGISTRY_USER: user, REGISTRY_PASSWORD: password, ...secrets })),
+            pulumi
+              .all([values, args.registryUser, args.registryPassword, secretEnv])
+              .apply(([v, user, password, secrets]) => ({
+                ...v,
+                REGISTRY_USER: user,
+                REGISTRY_PASSWORD: password,
+                ...secrets,
+              })),
           ),
           logging: "stderr",
         },
@@ -79,12 +88,19 @@ export interface BuildCommand {
 
 /** The command that logs in, checks the sources, builds `s` for linux/arm64 as image `ref` and pushes it. */
 export function buildCommand(s: ServicePlan, ref: string, registry: string): BuildCommand {
-  return { interpreter: BUILD_INTERPRETER, create: buildScript(s), environment: buildEnvironment(s, ref, registry) };
+  return {
+    interpreter: BUILD_INTERPRETER,
+    create: buildScript(s),
+    environment: buildEnvironment(s, ref, registry),
+  };
 }
 
 /** Logs in with the password on stdin only (never in argv, where `ps` shows it), then forgets it:
  *  nothing after the login needs it, and a build arg taken from the environment could copy it. */
-const LOGIN = [`printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USER" --password-stdin "$ASPIRE_REGISTRY"`, "unset REGISTRY_PASSWORD"];
+const LOGIN = [
+  `printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USER" --password-stdin "$ASPIRE_REGISTRY"`,
+  "unset REGISTRY_PASSWORD",
+];
 
 /** The build's stdout ends with the image reference: the program waits for it before a VM uses the image. */
 const PRINT_IMAGE = `printf '%s\\n' "$ASPIRE_IMAGE"`;
@@ -94,10 +110,21 @@ export function buildScript(s: ServicePlan): string {
   if (s.image.kind === "project")
     return [
       "set -eu",
-      notFound("-e", "ASPIRE_PROJECT", "project %s not found: put the manifest in the AppHost folder next to the sources"),
+      notFound(
+        "-e",
+        "ASPIRE_PROJECT",
+        "project %s not found: put the manifest in the AppHost folder next to the sources",
+      ),
       ...LOGIN,
       // The .NET SDK builds arm64 container images without emulation.
-      lines('dotnet publish "$ASPIRE_PROJECT" -c Release --os linux --arch arm64 -t:PublishContainer', ['"-p:ContainerRegistry=$ASPIRE_REGISTRY"', '"-p:ContainerRepository=$ASPIRE_REPOSITORY"', '"-p:ContainerImageTag=$ASPIRE_TAG"']),
+      lines(
+        'dotnet publish "$ASPIRE_PROJECT" -c Release --os linux --arch arm64 -t:PublishContainer',
+        [
+          '"-p:ContainerRegistry=$ASPIRE_REGISTRY"',
+          '"-p:ContainerRepository=$ASPIRE_REPOSITORY"',
+          '"-p:ContainerImageTag=$ASPIRE_TAG"',
+        ],
+      ),
       PRINT_IMAGE,
     ].join("\n");
   if (s.image.kind !== "dockerfile") throw new Error(`${s.resource} is not built`);
@@ -107,7 +134,11 @@ export function buildScript(s: ServicePlan): string {
   Object.keys(s.image.secrets).forEach((_, i) => flags.push(`--secret "$ASPIRE_SECRET_${i}"`));
   return [
     "set -eu",
-    notFound("-d", "ASPIRE_CONTEXT", "build context %s not found: publish the manifest next to its sources"),
+    notFound(
+      "-d",
+      "ASPIRE_CONTEXT",
+      "build context %s not found: publish the manifest next to its sources",
+    ),
     ...LOGIN,
     // On an x86 machine this needs QEMU binfmt (docker run --privileged --rm tonistiigi/binfmt --install arm64).
     lines("docker buildx build", [...flags, '"$ASPIRE_CONTEXT"']),
@@ -128,18 +159,36 @@ function lines(head: string, args: readonly string[]): string {
 /** The values the script expands: everything that comes from the manifest or the cloud. */
 function buildEnvironment(s: ServicePlan, ref: string, registry: string): Record<string, string> {
   const colon = ref.lastIndexOf(":");
-  const env: Record<string, string> = { ASPIRE_RESOURCE: s.resource, ASPIRE_REGISTRY: registry, ASPIRE_IMAGE: ref };
+  const env: Record<string, string> = {
+    ASPIRE_RESOURCE: s.resource,
+    ASPIRE_REGISTRY: registry,
+    ASPIRE_IMAGE: ref,
+  };
   if (s.image.kind === "project")
     // An absolute path never starts with "-", so no tool can read it as an option.
-    return { ...env, ASPIRE_PROJECT: path.resolve(s.image.projectPath), ASPIRE_REPOSITORY: ref.slice(registry.length + 1, colon), ASPIRE_TAG: ref.slice(colon + 1) };
+    return {
+      ...env,
+      ASPIRE_PROJECT: path.resolve(s.image.projectPath),
+      ASPIRE_REPOSITORY: ref.slice(registry.length + 1, colon),
+      ASPIRE_TAG: ref.slice(colon + 1),
+    };
   if (s.image.kind !== "dockerfile") throw new Error(`${s.resource} is not built`);
   const b = s.image.build;
   env.ASPIRE_CONTEXT = path.resolve(b.contextPath);
   env.ASPIRE_DOCKERFILE = path.resolve(b.dockerfilePath);
   if (b.stage) env.ASPIRE_STAGE = b.stage;
   // null: `--build-arg NAME`, docker takes the value from its environment.
-  Object.entries(s.image.args).forEach(([name, v], i) => (env[`ASPIRE_BUILD_ARG_${i}`] = v === null ? name : `${name}=${plainText(v)}`));
-  Object.entries(s.image.secrets).forEach(([id, sec], i) => (env[`ASPIRE_SECRET_${i}`] = secretSpec(id, sec.type === "env" ? ["env", secretVariable(i)] : ["src", path.resolve(sec.sourcePath)])));
+  Object.entries(s.image.args).forEach(
+    ([name, v], i) =>
+      (env[`ASPIRE_BUILD_ARG_${i}`] = v === null ? name : `${name}=${plainText(v)}`),
+  );
+  Object.entries(s.image.secrets).forEach(
+    ([id, sec], i) =>
+      (env[`ASPIRE_SECRET_${i}`] = secretSpec(
+        id,
+        sec.type === "env" ? ["env", secretVariable(i)] : ["src", path.resolve(sec.sourcePath)],
+      )),
+  );
   return env;
 }
 
@@ -149,7 +198,9 @@ const secretVariable = (index: number) => `BUILD_SECRET_${index}`;
 /** A `--secret` value. BuildKit reads it as one CSV record, so a field with a comma, quote or
  *  line break is quoted: an id like `a,src=/etc/shadow` stays an id. */
 function secretSpec(id: string, [key, value]: [string, string]): string {
-  return [`id=${id}`, `${key}=${value}`].map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(",");
+  return [`id=${id}`, `${key}=${value}`]
+    .map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f))
+    .join(",");
 }
 
 /** A build arg written into the command: only non-secret values (the plan warned about the others). */
@@ -158,12 +209,27 @@ function plainText(v: Value): string {
 }
 
 /** BuildKit secrets reach the build through the command's environment, never its command line. */
-function buildSecretEnvironment(s: ServicePlan, parameters: Readonly<Record<string, pulumi.Output<string>>>): pulumi.Output<Record<string, string>> {
+function buildSecretEnvironment(
+  s: ServicePlan,
+  parameters: Readonly<Record<string, pulumi.Output<string>>>,
+): pulumi.Output<Record<string, string>> {
   if (s.image.kind !== "dockerfile") return pulumi.output({} as Record<string, string>);
   const entries = Object.values(s.image.secrets).flatMap((sec, i) => {
     if (sec.type !== "env") return [];
-    const slots = sec.value.parts.filter((p) => typeof p !== "string").map((p) => (typeof p === "string" ? "" : p.parameter));
-    return [pulumi.all(slots.map((n) => parameters[n] ?? pulumi.output(""))).apply((values) => [secretVariable(i), valueToText(sec.value, (slot) => values[slots.indexOf(slot.parameter)] ?? "")] as [string, string])];
+    const slots = sec.value.parts
+      .filter((p) => typeof p !== "string")
+      .map((p) => (typeof p === "string" ? "" : p.parameter));
+    return [
+      pulumi
+        .all(slots.map((n) => parameters[n] ?? pulumi.output("")))
+        .apply(
+          (values) =>
+            [
+              secretVariable(i),
+              valueToText(sec.value, (slot) => values[slots.indexOf(slot.parameter)] ?? ""),
+            ] as [string, string],
+        ),
+    ];
   });
   return pulumi.secret(pulumi.all(entries).apply((pairs) => Object.fromEntries(pairs)));
 }
@@ -188,7 +254,9 @@ function hashTree(root: string, hash: crypto.Hash, dir = root): void {
     hash.update(`missing:${dir}`);
     return;
   }
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))) {
     if (SKIP.has(entry.name)) continue;
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) hashTree(root, hash, p);

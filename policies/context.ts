@@ -26,6 +26,9 @@ export const DEFAULT_POLICY_CONTEXT: PolicyContext = {
 
 /** The context of a stack: its public ports (what the cloud components open: publicIngress in
  *  components/arm-app.ts, for every VM) and its SSH settings. */
-export function policyContextFromPlan(plan: DeploymentPlan, ssh: { readonly enabled: boolean; readonly cidrs: readonly string[] }): PolicyContext {
+export function policyContextFromPlan(
+  plan: DeploymentPlan,
+  ssh: { readonly enabled: boolean; readonly cidrs: readonly string[] },
+): PolicyContext {
   return { sshEnabled: ssh.enabled, sshCidrs: [...ssh.cidrs], publicPorts: stackPublicPorts(plan) };
 }

@@ -1,5 +1,13 @@
 // disks-encrypted: every EBS volume is encrypted.
-import { arr, prepare, rec, TYPES, violation, type PolicyResource, type Violation } from "./resources";
+import {
+  arr,
+  prepare,
+  rec,
+  TYPES,
+  violation,
+  type PolicyResource,
+  type Violation,
+} from "./resources";
 
 export const DISKS_ENCRYPTED = "disks-encrypted";
 
@@ -9,9 +17,23 @@ export function disksEncrypted(resources: readonly PolicyResource[]): Violation[
   const out: Violation[] = [];
   for (const r of prepare(resources)) {
     if (r.type === TYPES.awsInstance) {
-      if (rec(r.inputs.rootBlockDevice)?.encrypted !== true) out.push(violation(DISKS_ENCRYPTED, r, "rootBlockDevice.encrypted is not true: encrypt the root volume."));
+      if (rec(r.inputs.rootBlockDevice)?.encrypted !== true)
+        out.push(
+          violation(
+            DISKS_ENCRYPTED,
+            r,
+            "rootBlockDevice.encrypted is not true: encrypt the root volume.",
+          ),
+        );
       (arr(r.inputs.ebsBlockDevices) ?? []).forEach((d, i) => {
-        if (rec(d)?.encrypted !== true) out.push(violation(DISKS_ENCRYPTED, r, `ebsBlockDevices[${i}].encrypted is not true: encrypt the volume.`));
+        if (rec(d)?.encrypted !== true)
+          out.push(
+            violation(
+              DISKS_ENCRYPTED,
+              r,
+              `ebsBlockDevices[${i}].encrypted is not true: encrypt the volume.`,
+            ),
+          );
       });
     } else if (r.type === TYPES.awsVolume && r.inputs.encrypted !== true) {
       out.push(violation(DISKS_ENCRYPTED, r, "encrypted is not true: encrypt the EBS volume."));

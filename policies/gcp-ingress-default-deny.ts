@@ -1,18 +1,39 @@
 // gcp-ingress-default-deny: on GCP, the stack's deny of all other ingress covers every instance.
 import { DENY_PRIORITY } from "../components/gcp/firewall";
 import { isWorld, protocolName } from "./ingress";
-import { arr, baseName, num, prepare, rec, str, strs, TYPES, violation, type PolicyResource, type Violation } from "./resources";
+import {
+  arr,
+  baseName,
+  num,
+  prepare,
+  rec,
+  str,
+  strs,
+  TYPES,
+  violation,
+  type PolicyResource,
+  type Violation,
+} from "./resources";
 
 export const GCP_INGRESS_DEFAULT_DENY = "gcp-ingress-default-deny";
 
 /** A GCP firewall that denies every protocol from all of IPv4, enabled, ingress. */
 function isDenyAll(r: PolicyResource): boolean {
   const i = r.inputs;
-  if (r.type !== TYPES.gcpFirewall || str(i.direction)?.toUpperCase() === "EGRESS" || i.disabled === true) return false;
-  const everything = (arr(i.denies) ?? []).some((d) => protocolName(rec(d)?.protocol) === "all" && !(arr(rec(d)?.ports) ?? []).length);
+  if (
+    r.type !== TYPES.gcpFirewall ||
+    str(i.direction)?.toUpperCase() === "EGRESS" ||
+    i.disabled === true
+  )
+    return false;
+  const everything = (arr(i.denies) ?? []).some(
+    (d) => protocolName(rec(d)?.protocol) === "all" && !(arr(rec(d)?.ports) ?? []).length,
+  );
   const ranges = strs(i.sourceRanges);
   // With no source at all, an ingress rule applies to 0.0.0.0/0.
-  const fromAnywhere = ranges.length ? ranges.some((c) => isWorld(c) && !c.includes(":")) : !strs(i.sourceTags).length && !strs(i.sourceServiceAccounts).length;
+  const fromAnywhere = ranges.length
+    ? ranges.some((c) => isWorld(c) && !c.includes(":"))
+    : !strs(i.sourceTags).length && !strs(i.sourceServiceAccounts).length;
   return everything && fromAnywhere;
 }
 
@@ -26,7 +47,10 @@ function firewallTargets(fw: PolicyResource, instance: PolicyResource): boolean 
   const accounts = strs(fw.inputs.targetServiceAccounts);
   if (!tags.length && !accounts.length) return true;
   const email = str(rec(instance.inputs.serviceAccount)?.email);
-  return tags.some((t) => strs(instance.inputs.tags).includes(t)) || (email !== undefined && accounts.includes(email));
+  return (
+    tags.some((t) => strs(instance.inputs.tags).includes(t)) ||
+    (email !== undefined && accounts.includes(email))
+  );
 }
 
 /** Every GCP instance is under a deny-all ingress rule of the stack (every protocol, from

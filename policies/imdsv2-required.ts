@@ -1,5 +1,13 @@
 // imdsv2-required: EC2 instances answer metadata requests only with a session token.
-import { num, prepare, rec, TYPES, violation, type PolicyResource, type Violation } from "./resources";
+import {
+  num,
+  prepare,
+  rec,
+  TYPES,
+  violation,
+  type PolicyResource,
+  type Violation,
+} from "./resources";
 
 export const IMDSV2_REQUIRED = "imdsv2-required";
 
@@ -10,10 +18,22 @@ export function imdsv2Required(resources: readonly PolicyResource[]): Violation[
     if (r.type !== TYPES.awsInstance) continue;
     const meta = rec(r.inputs.metadataOptions);
     if (meta?.httpTokens !== "required")
-      out.push(violation(IMDSV2_REQUIRED, r, `metadataOptions.httpTokens is ${meta?.httpTokens === undefined ? "not set" : JSON.stringify(meta.httpTokens)}: set it to "required" (IMDSv2 only).`));
+      out.push(
+        violation(
+          IMDSV2_REQUIRED,
+          r,
+          `metadataOptions.httpTokens is ${meta?.httpTokens === undefined ? "not set" : JSON.stringify(meta.httpTokens)}: set it to "required" (IMDSv2 only).`,
+        ),
+      );
     const hops = num(meta?.httpPutResponseHopLimit);
     if (hops !== undefined && hops > 2)
-      out.push(violation(IMDSV2_REQUIRED, r, `metadataOptions.httpPutResponseHopLimit is ${hops}: at most 2 (1 for the host, 2 for its containers).`));
+      out.push(
+        violation(
+          IMDSV2_REQUIRED,
+          r,
+          `metadataOptions.httpPutResponseHopLimit is ${hops}: at most 2 (1 for the host, 2 for its containers).`,
+        ),
+      );
   }
   return out;
 }

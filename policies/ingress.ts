@@ -23,7 +23,19 @@ export interface Ingress {
 export function protocolName(p: unknown): string | undefined {
   const s = str(p)?.toLowerCase();
   if (s === undefined) return undefined;
-  return ({ "-1": "all", all: "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "132": "sctp" } as Record<string, string>)[s] ?? s;
+  return (
+    (
+      {
+        "-1": "all",
+        all: "all",
+        "6": "tcp",
+        "17": "udp",
+        "1": "icmp",
+        "58": "icmpv6",
+        "132": "sctp",
+      } as Record<string, string>
+    )[s] ?? s
+  );
 }
 
 function awsPorts(protocol: string | undefined, from: unknown, to: unknown): Ports {
@@ -60,12 +72,19 @@ export function ingressRules(resources: readonly PolicyResource[]): Ingress[] {
         ports: awsPorts(protocol, i.fromPort, i.toPort),
         cidrs: [str(i.cidrIpv4), str(i.cidrIpv6)].filter((s): s is string => !!s),
         others: [
-          ...(str(i.referencedSecurityGroupId) ? [`security group ${str(i.referencedSecurityGroupId)}`] : []),
+          ...(str(i.referencedSecurityGroupId)
+            ? [`security group ${str(i.referencedSecurityGroupId)}`]
+            : []),
           ...(str(i.prefixListId) ? [`prefix list ${str(i.prefixListId)}`] : []),
         ],
       });
     } else if (r.type === TYPES.awsSecurityGroupRule || r.type === TYPES.awsSecurityGroup) {
-      const entries = r.type === TYPES.awsSecurityGroup ? (arr(i.ingress) ?? []).map((e, n) => [rec(e) ?? {}, `ingress[${n}]`] as const) : i.type === "ingress" ? [[i, ""] as const] : [];
+      const entries =
+        r.type === TYPES.awsSecurityGroup
+          ? (arr(i.ingress) ?? []).map((e, n) => [rec(e) ?? {}, `ingress[${n}]`] as const)
+          : i.type === "ingress"
+            ? [[i, ""] as const]
+            : [];
       for (const [e, where] of entries) {
         const protocol = protocolName(e.protocol);
         out.push({
@@ -77,7 +96,9 @@ export function ingressRules(resources: readonly PolicyResource[]): Ingress[] {
           cidrs: [...strs(e.cidrBlocks), ...strs(e.ipv6CidrBlocks)],
           others: [
             ...strs(e.securityGroups).map((g) => `security group ${g}`),
-            ...(str(e.sourceSecurityGroupId) ? [`security group ${str(e.sourceSecurityGroupId)}`] : []),
+            ...(str(e.sourceSecurityGroupId)
+              ? [`security group ${str(e.sourceSecurityGroupId)}`]
+              : []),
             ...strs(e.prefixListIds).map((p) => `prefix list ${p}`),
             ...(e.self === true ? ["the group itself"] : []),
           ],
@@ -90,13 +111,28 @@ export function ingressRules(resources: readonly PolicyResource[]): Ingress[] {
       const ranges = strs(i.sourceRanges);
       // GCP: an ingress rule with no source at all applies to 0.0.0.0/0.
       const cidrs = ranges.length || tags.length || accounts.length ? ranges : ["0.0.0.0/0"];
-      const others = [...tags.map((t) => `source tag ${t}`), ...accounts.map((a) => `service account ${a}`)];
+      const others = [
+        ...tags.map((t) => `source tag ${t}`),
+        ...accounts.map((a) => `service account ${a}`),
+      ];
       (arr(i.allows) ?? []).forEach((a, n) => {
         const allow = rec(a) ?? {};
         const protocol = protocolName(allow.protocol);
         const ports = arr(allow.ports);
-        const list: Ports[] = protocol === "all" || ports === undefined || ports.length === 0 ? ["all"] : ports.map((p) => (str(p) === undefined ? undefined : gcpPorts(str(p)!)));
-        for (const p of list) out.push({ resource: r, where: `allows[${n}]`, cloud: "gcp", protocol, ports: p, cidrs, others });
+        const list: Ports[] =
+          protocol === "all" || ports === undefined || ports.length === 0
+            ? ["all"]
+            : ports.map((p) => (str(p) === undefined ? undefined : gcpPorts(str(p)!)));
+        for (const p of list)
+          out.push({
+            resource: r,
+            where: `allows[${n}]`,
+            cloud: "gcp",
+            protocol,
+            ports: p,
+            cidrs,
+            others,
+          });
       });
     }
   }
@@ -105,8 +141,20 @@ export function ingressRules(resources: readonly PolicyResource[]): Ingress[] {
 
 /** The rule as messages name it: where in the resource, protocol, ports. */
 export function describe(g: Ingress): string {
-  const ports = g.ports === "all" ? "all ports" : g.ports === undefined ? "unknown ports" : g.ports.from === g.ports.to ? `port ${g.ports.from}` : `ports ${g.ports.from}-${g.ports.to}`;
-  const proto = g.protocol === "all" ? "every protocol" : g.protocol === undefined ? "an unknown protocol" : g.protocol;
+  const ports =
+    g.ports === "all"
+      ? "all ports"
+      : g.ports === undefined
+        ? "unknown ports"
+        : g.ports.from === g.ports.to
+          ? `port ${g.ports.from}`
+          : `ports ${g.ports.from}-${g.ports.to}`;
+  const proto =
+    g.protocol === "all"
+      ? "every protocol"
+      : g.protocol === undefined
+        ? "an unknown protocol"
+        : g.protocol;
   return `${g.where ? `${g.where}: ` : ""}${proto === "every protocol" ? proto : `${proto} ${ports}`}`;
 }
 

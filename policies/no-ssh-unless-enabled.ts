@@ -18,18 +18,33 @@ function coversSsh(g: Ingress): boolean {
 
 /** Port 22 (alone, in a range, or in an all-protocol rule) only when SSH is enabled, and then only
  *  from its CIDRs (and Google's IAP range on GCP). */
-export function noSshUnlessEnabled(resources: readonly PolicyResource[], ctx: PolicyContext): Violation[] {
+export function noSshUnlessEnabled(
+  resources: readonly PolicyResource[],
+  ctx: PolicyContext,
+): Violation[] {
   const out: Violation[] = [];
   for (const g of ingressRules(prepare(resources))) {
     if (!coversSsh(g)) continue;
     if (!ctx.sshEnabled) {
-      out.push(violation(NO_SSH_UNLESS_ENABLED, g.resource, `${describe(g)} opens SSH (port 22) but SSH is not enabled: remove the rule (use Session Manager / IAP), or enable aspire:ssh with its CIDRs.`));
+      out.push(
+        violation(
+          NO_SSH_UNLESS_ENABLED,
+          g.resource,
+          `${describe(g)} opens SSH (port 22) but SSH is not enabled: remove the rule (use Session Manager / IAP), or enable aspire:ssh with its CIDRs.`,
+        ),
+      );
       continue;
     }
     const permitted = g.cloud === "gcp" ? [...ctx.sshCidrs, GCP_IAP_RANGE] : [...ctx.sshCidrs];
     const bad = [...g.cidrs.filter((c) => !permitted.some((p) => cidrWithin(c, p))), ...g.others];
     if (bad.length)
-      out.push(violation(NO_SSH_UNLESS_ENABLED, g.resource, `${describe(g)} opens SSH (port 22) to ${bad.join(", ")}: only to the SSH CIDRs (${permitted.join(", ") || "none"}).`));
+      out.push(
+        violation(
+          NO_SSH_UNLESS_ENABLED,
+          g.resource,
+          `${describe(g)} opens SSH (port 22) to ${bad.join(", ")}: only to the SSH CIDRs (${permitted.join(", ") || "none"}).`,
+        ),
+      );
   }
   return out;
 }

@@ -57,7 +57,8 @@ export function plain(v: unknown): unknown {
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
     if (o[PULUMI_SIG_KEY] === PULUMI_SECRET_SIG) return plain(o.value);
-    if (Object.getPrototypeOf(o) !== Object.prototype && Object.getPrototypeOf(o) !== null) return v;
+    if (Object.getPrototypeOf(o) !== Object.prototype && Object.getPrototypeOf(o) !== null)
+      return v;
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plain(x)]));
   }
   return v;
@@ -65,14 +66,21 @@ export function plain(v: unknown): unknown {
 
 /** The resources as plain data, secret inputs unwrapped. */
 export function prepare(resources: readonly PolicyResource[]): PolicyResource[] {
-  return resources.map((r) => ({ type: r.type, name: r.name, inputs: plain(r.inputs ?? {}) as Record<string, unknown> }));
+  return resources.map((r) => ({
+    type: r.type,
+    name: r.name,
+    inputs: plain(r.inputs ?? {}) as Record<string, unknown>,
+  }));
 }
 
 // Readers of inputs: a value of another type (or unknown during a preview) reads as undefined.
-export const rec = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+export const rec = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 export const arr = (v: unknown): unknown[] | undefined => (Array.isArray(v) ? v : undefined);
-export const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
-export const strs = (v: unknown): string[] => (arr(v) ?? []).map(str).filter((s): s is string => s !== undefined && s !== "");
+export const str = (v: unknown): string | undefined =>
+  typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+export const strs = (v: unknown): string[] =>
+  (arr(v) ?? []).map(str).filter((s): s is string => s !== undefined && s !== "");
 export function num(v: unknown): number | undefined {
   if (typeof v === "number" && Number.isFinite(v)) return v;
   if (typeof v === "string" && /^-?\d+$/.test(v.trim())) return Number(v);

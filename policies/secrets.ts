@@ -1,7 +1,16 @@
 // no-secret-in-user-data, and the same check of stack outputs: a secret's value is never where
 // anything but the secret store keeps it.
 import * as zlib from "node:zlib";
-import { plain, prepare, rec, str, TYPES, violation, type PolicyResource, type Violation } from "./resources";
+import {
+  plain,
+  prepare,
+  rec,
+  str,
+  TYPES,
+  violation,
+  type PolicyResource,
+  type Violation,
+} from "./resources";
 
 export const NO_SECRET_IN_USER_DATA = "no-secret-in-user-data";
 export const NO_SECRET_IN_OUTPUTS = "no-secret-in-outputs";
@@ -20,7 +29,12 @@ export function secretValues(resources: readonly PolicyResource[]): string[] {
 function collectSecrets(resources: readonly PolicyResource[]): Secret[] {
   const out: Secret[] = [];
   for (const r of resources) {
-    const value = r.type === TYPES.awsSsmParameter && r.inputs.type === "SecureString" ? str(r.inputs.value) : r.type === TYPES.gcpSecretVersion ? str(r.inputs.secretData) : undefined;
+    const value =
+      r.type === TYPES.awsSsmParameter && r.inputs.type === "SecureString"
+        ? str(r.inputs.value)
+        : r.type === TYPES.gcpSecretVersion
+          ? str(r.inputs.secretData)
+          : undefined;
     if (value) out.push({ value, source: `${r.type} ${r.name}` });
   }
   return out;
@@ -54,7 +68,9 @@ function decodeBase64UserData(b64: string): { text: string } | { error: string }
     try {
       return { text: zlib.gunzipSync(bytes).toString("utf8") };
     } catch (e) {
-      return { error: `it looks gzip-compressed but does not decompress (${(e as Error).message})` };
+      return {
+        error: `it looks gzip-compressed but does not decompress (${(e as Error).message})`,
+      };
     }
   }
   return { text: bytes.toString("utf8") };
@@ -67,7 +83,11 @@ function userDataTexts(r: PolicyResource): { where: string; text?: string; error
     const ud = str(r.inputs.userData);
     if (ud) out.push({ where: "userData", text: ud });
     const b64 = str(r.inputs.userDataBase64);
-    if (b64) out.push({ where: "userDataBase64", text: b64 }, { where: "userDataBase64 (decoded)", ...decodeBase64UserData(b64) });
+    if (b64)
+      out.push(
+        { where: "userDataBase64", text: b64 },
+        { where: "userDataBase64 (decoded)", ...decodeBase64UserData(b64) },
+      );
   } else if (r.type === TYPES.gcpInstance) {
     const meta = rec(r.inputs.metadata) ?? {};
     const base64 = str(meta["user-data-encoding"])?.toLowerCase() === "base64";
@@ -75,7 +95,8 @@ function userDataTexts(r: PolicyResource): { where: string; text?: string; error
       const text = str(v);
       if (!text) continue;
       out.push({ where: `metadata["${k}"]`, text });
-      if (k === "user-data" && base64) out.push({ where: `metadata["${k}"] (decoded)`, ...decodeBase64UserData(text) });
+      if (k === "user-data" && base64)
+        out.push({ where: `metadata["${k}"] (decoded)`, ...decodeBase64UserData(text) });
     }
     const script = str(r.inputs.metadataStartupScript);
     if (script) out.push({ where: "metadataStartupScript", text: script });
@@ -92,9 +113,18 @@ export function noSecretInUserData(resources: readonly PolicyResource[]): Violat
   for (const r of rs) {
     const parts = userDataTexts(r);
     for (const part of parts)
-      if (part.error !== undefined) out.push(violation(NO_SECRET_IN_USER_DATA, r, `${part.where} cannot be checked for secrets: ${part.error}.`));
+      if (part.error !== undefined)
+        out.push(
+          violation(
+            NO_SECRET_IN_USER_DATA,
+            r,
+            `${part.where} cannot be checked for secrets: ${part.error}.`,
+          ),
+        );
     for (const s of secrets) {
-      const where = parts.filter((part) => part.text !== undefined && containsSecret(part.text, s.value)).map((part) => part.where);
+      const where = parts
+        .filter((part) => part.text !== undefined && containsSecret(part.text, s.value))
+        .map((part) => part.where);
       if (where.length)
         out.push(
           violation(
@@ -109,13 +139,17 @@ export function noSecretInUserData(resources: readonly PolicyResource[]): Violat
 }
 
 /** Stack outputs (resolved, plain) that contain any of `secretValues`, one violation per output. */
-export function secretsInOutputs(outputs: Readonly<Record<string, unknown>>, secretValues: readonly string[]): Violation[] {
+export function secretsInOutputs(
+  outputs: Readonly<Record<string, unknown>>,
+  secretValues: readonly string[],
+): Violation[] {
   const out: Violation[] = [];
   const secrets = secretValues.filter((s) => typeof s === "string" && s !== "");
   for (const [key, value] of Object.entries(outputs)) {
     let text: string;
     try {
-      text = JSON.stringify(plain(value), (_k, v) => (typeof v === "bigint" ? v.toString() : v)) ?? "";
+      text =
+        JSON.stringify(plain(value), (_k, v) => (typeof v === "bigint" ? v.toString() : v)) ?? "";
     } catch {
       text = String(value);
     }

@@ -2,18 +2,30 @@
 // policies, for `pulumi preview --policy-pack policy` (see README.md). The checks themselves are
 // plain functions shared with the project's tests; this file only adapts Pulumi's policy API.
 import { PolicyPack, type PolicyConfigSchema, type StackValidationPolicy } from "@pulumi/policy";
-import { DEFAULT_POLICY_CONTEXT, POLICIES, type PolicyContext, type PolicyResource } from "../policies";
+import {
+  DEFAULT_POLICY_CONTEXT,
+  POLICIES,
+  type PolicyContext,
+  type PolicyResource,
+} from "../policies";
 
 /** The pack's config of a context policy: `--policy-pack-config` JSON, per policy name. */
 const contextSchema: PolicyConfigSchema = {
   properties: {
     sshEnabled: { type: "boolean", default: DEFAULT_POLICY_CONTEXT.sshEnabled },
-    sshCidrs: { type: "array", items: { type: "string" }, default: [...DEFAULT_POLICY_CONTEXT.sshCidrs] },
+    sshCidrs: {
+      type: "array",
+      items: { type: "string" },
+      default: [...DEFAULT_POLICY_CONTEXT.sshCidrs],
+    },
     publicPorts: {
       type: "array",
       items: {
         type: "object",
-        properties: { port: { type: "integer", minimum: 1, maximum: 65535 }, protocol: { type: "string", enum: ["tcp", "udp"] } },
+        properties: {
+          port: { type: "integer", minimum: 1, maximum: 65535 },
+          protocol: { type: "string", enum: ["tcp", "udp"] },
+        },
         required: ["port", "protocol"],
       },
       default: DEFAULT_POLICY_CONTEXT.publicPorts.map((p) => ({ ...p })),
@@ -56,13 +68,16 @@ const policies: StackValidationPolicy[] = POLICIES.map((p) => ({
   enforcementLevel: "mandatory",
   ...(p.usesContext ? { configSchema: contextSchema } : {}),
   validateStack: (args, reportViolation) => {
-    const ctx: PolicyContext = p.usesContext ? { ...DEFAULT_POLICY_CONTEXT, ...args.getConfig<Partial<PolicyContext>>() } : DEFAULT_POLICY_CONTEXT;
+    const ctx: PolicyContext = p.usesContext
+      ? { ...DEFAULT_POLICY_CONTEXT, ...args.getConfig<Partial<PolicyContext>>() }
+      : DEFAULT_POLICY_CONTEXT;
     const urns = new Map<string, string>();
     const resources: PolicyResource[] = args.resources.map((r) => {
       urns.set(`${r.type}\0${r.name}`, r.urn);
       return { type: r.type, name: r.name, inputs: plainCopy(r.props) as Record<string, unknown> };
     });
-    for (const v of p.check(resources, ctx)) reportViolation(`${v.resource}: ${v.message}`, urns.get(`${v.type}\0${v.resource}`));
+    for (const v of p.check(resources, ctx))
+      reportViolation(`${v.resource}: ${v.message}`, urns.get(`${v.type}\0${v.resource}`));
   },
 }));
 

@@ -8,7 +8,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { privateZone, vmAlias, type VmPlan } from "../../src/plan";
 import { formatDiagnostic } from "../../src/manifest";
 import { secretPrefix, secretStoreName } from "../../src/render";
-import { appTags, publicIngress, storedSecrets, vmUserData, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "../arm-app";
+import {
+  appTags,
+  publicIngress,
+  storedSecrets,
+  vmUserData,
+  type ArmAppArgs,
+  type ArmAppOutputs,
+  type VmOutputs,
+} from "../arm-app";
 import { dashboardUrl, endpointUrls } from "../endpoints";
 import { ec2Description, ecrRepositoryName } from "./names";
 import { awsNetwork } from "./network";
@@ -16,7 +24,8 @@ import { ImageBuilds } from "../images";
 
 /** SSM public parameters of the arm64 images (FACTS.md 2b). */
 export const AMI_PARAMETERS = {
-  "ubuntu-24.04": "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
+  "ubuntu-24.04":
+    "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
   al2023: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
 } as const;
 
@@ -54,10 +63,24 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     // ARNs are built in the provider's partition: aws, aws-us-gov (GovCloud) or aws-cn (China).
     const partition = aws.getPartitionOutput({}, { parent }).partition;
     // One zone for every VM: the first that offers all their instance types (./network.ts).
-    const network = awsNetwork(name, args.network, tags, this, plan.vms.map((vm) => vm.instanceType));
+    const network = awsNetwork(
+      name,
+      args.network,
+      tags,
+      this,
+      plan.vms.map((vm) => vm.instanceType),
+    );
 
     // Every VM carries this group; private ports are open to it, and to nothing else.
-    const members = new aws.ec2.SecurityGroup(`${name}-members`, { vpcId: network.vpcId, description: ec2Description(`aspire-arm ${plan.stack}: every VM of the app`), tags }, { parent });
+    const members = new aws.ec2.SecurityGroup(
+      `${name}-members`,
+      {
+        vpcId: network.vpcId,
+        description: ec2Description(`aspire-arm ${plan.stack}: every VM of the app`),
+        tags,
+      },
+      { parent },
+    );
 
     // Secrets: one SecureString per parameter that a VM reads, under the stack's prefix.
     const prefix = secretPrefix("aws", plan.stack);
@@ -65,20 +88,39 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       (p) =>
         new aws.ssm.Parameter(
           `${name}-${secretStoreName(p.name)}`,
-          { name: `${prefix}${secretStoreName(p.name)}`, type: "SecureString", value: args.parameters[p.name], description: `aspire-arm ${plan.stack}: parameter ${p.name}`, tags },
+          {
+            name: `${prefix}${secretStoreName(p.name)}`,
+            type: "SecureString",
+            value: args.parameters[p.name],
+            description: `aspire-arm ${plan.stack}: parameter ${p.name}`,
+            tags,
+          },
           { parent },
         ),
     );
 
     // ECR repositories for the images the stack builds, then the builds (linux/arm64, pushed from
     // the machine running `pulumi up`).
-    const repoNames = [...new Set(plan.vms.flatMap((vm) => vm.services.flatMap((s) => (s.image.kind === "pull" ? [] : [s.image.repository]))))];
+    const repoNames = [
+      ...new Set(
+        plan.vms.flatMap((vm) =>
+          vm.services.flatMap((s) => (s.image.kind === "pull" ? [] : [s.image.repository])),
+        ),
+      ),
+    ];
     const byRepo = new Map(
       repoNames.map((repo) => [
         repo,
         new aws.ecr.Repository(
           `${name}-${repo}`,
-          { name: ecrRepositoryName(plan.stack, repo), imageTagMutability: "MUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "AES256" }], forceDelete: true, tags },
+          {
+            name: ecrRepositoryName(plan.stack, repo),
+            imageTagMutability: "MUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfigurations: [{ encryptionType: "AES256" }],
+            forceDelete: true,
+            tags,
+          },
           { parent },
         ),
       ]),
@@ -101,13 +143,38 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       : undefined;
     const builtImages = { ...args.builtImages, ...builds?.images };
 
-    const zone = new aws.route53.Zone(`${name}-private`, { name: privateZone(plan.stack), vpcs: [{ vpcId: network.vpcId }], comment: `aspire-arm ${plan.stack}: VM names`, forceDestroy: true, tags }, { parent });
+    const zone = new aws.route53.Zone(
+      `${name}-private`,
+      {
+        name: privateZone(plan.stack),
+        vpcs: [{ vpcId: network.vpcId }],
+        comment: `aspire-arm ${plan.stack}: VM names`,
+        forceDestroy: true,
+        tags,
+      },
+      { parent },
+    );
 
     const vms: Record<string, VmOutputs> = {};
     const publicIps: Record<string, pulumi.Output<string>> = {};
     for (const vm of plan.vms) {
-      const out = this.vm(name, vm, { ...args, builtImages }, { network, members, partition, region, account, repositories, secrets, tags });
-      new aws.route53.Record(`${name}-${vm.name}`, { zoneId: zone.zoneId, name: vmAlias(vm.name, plan.stack), type: "A", ttl: 60, records: [out.privateIp] }, { parent });
+      const out = this.vm(
+        name,
+        vm,
+        { ...args, builtImages },
+        { network, members, partition, region, account, repositories, secrets, tags },
+      );
+      new aws.route53.Record(
+        `${name}-${vm.name}`,
+        {
+          zoneId: zone.zoneId,
+          name: vmAlias(vm.name, plan.stack),
+          type: "A",
+          ttl: 60,
+          records: [out.privateIp],
+        },
+        { parent },
+      );
       vms[vm.name] = out;
       publicIps[vm.name] = out.publicIp;
     }
@@ -138,71 +205,209 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const tags = { ...shared.tags, "aspire-arm-vm": vm.name };
 
     // Arm only: the family was checked by the plan; EC2 itself confirms it before the instance exists.
-    const instanceType = aws.ec2.getInstanceTypeOutput({ instanceType: vm.instanceType }, { parent }).apply((t) => {
-      if (!t.supportedArchitectures.includes("arm64"))
-        throw new pulumi.RunError(`VM ${vm.name}: EC2 says ${vm.instanceType} supports ${t.supportedArchitectures.join(", ")}, not arm64. Use a Graviton type such as t4g.small.`);
-      return vm.instanceType;
-    });
+    const instanceType = aws.ec2
+      .getInstanceTypeOutput({ instanceType: vm.instanceType }, { parent })
+      .apply((t) => {
+        if (!t.supportedArchitectures.includes("arm64"))
+          throw new pulumi.RunError(
+            `VM ${vm.name}: EC2 says ${vm.instanceType} supports ${t.supportedArchitectures.join(", ")}, not arm64. Use a Graviton type such as t4g.small.`,
+          );
+        return vm.instanceType;
+      });
 
     // Descriptions go through ec2Description: EC2 refuses the request for one character outside its set.
-    const sg = new aws.ec2.SecurityGroup(id, { vpcId: shared.network.vpcId, description: ec2Description(`aspire-arm ${plan.stack}: VM ${vm.name}`), tags }, { parent });
+    const sg = new aws.ec2.SecurityGroup(
+      id,
+      {
+        vpcId: shared.network.vpcId,
+        description: ec2Description(`aspire-arm ${plan.stack}: VM ${vm.name}`),
+        tags,
+      },
+      { parent },
+    );
     // Pulumi removes AWS's default allow-all egress: without this, nothing could be installed or pulled.
-    new aws.vpc.SecurityGroupEgressRule(`${id}-egress`, { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: ec2Description("packages, images, cloud APIs") }, { parent });
+    new aws.vpc.SecurityGroupEgressRule(
+      `${id}-egress`,
+      {
+        securityGroupId: sg.id,
+        ipProtocol: "-1",
+        cidrIpv4: "0.0.0.0/0",
+        description: ec2Description("packages, images, cloud APIs"),
+      },
+      { parent },
+    );
     for (const rule of publicIngress(plan, vm))
       new aws.vpc.SecurityGroupIngressRule(
         `${id}-public-${rule.protocol}-${rule.port}`,
-        { securityGroupId: sg.id, ipProtocol: rule.protocol, fromPort: rule.port, toPort: rule.port, cidrIpv4: "0.0.0.0/0", description: ec2Description(rule.description) },
+        {
+          securityGroupId: sg.id,
+          ipProtocol: rule.protocol,
+          fromPort: rule.port,
+          toPort: rule.port,
+          cidrIpv4: "0.0.0.0/0",
+          description: ec2Description(rule.description),
+        },
         { parent },
       );
     for (const p of uniquePorts(vm.privatePorts))
       new aws.vpc.SecurityGroupIngressRule(
         `${id}-private-${p.protocol}-${p.port}`,
-        { securityGroupId: sg.id, ipProtocol: p.protocol, fromPort: p.port, toPort: p.port, referencedSecurityGroupId: shared.members.id, description: ec2Description(`${p.service}, from every VM of the app`) },
+        {
+          securityGroupId: sg.id,
+          ipProtocol: p.protocol,
+          fromPort: p.port,
+          toPort: p.port,
+          referencedSecurityGroupId: shared.members.id,
+          description: ec2Description(`${p.service}, from every VM of the app`),
+        },
         { parent },
       );
     if (args.ssh.enabled)
-      args.ssh.cidrs.forEach((cidr, i) => new aws.vpc.SecurityGroupIngressRule(`${id}-ssh-${i}`, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: cidr, description: ec2Description("SSH (aspire:ssh)") }, { parent }));
+      args.ssh.cidrs.forEach(
+        (cidr, i) =>
+          new aws.vpc.SecurityGroupIngressRule(
+            `${id}-ssh-${i}`,
+            {
+              securityGroupId: sg.id,
+              ipProtocol: "tcp",
+              fromPort: 22,
+              toPort: 22,
+              cidrIpv4: cidr,
+              description: ec2Description("SSH (aspire:ssh)"),
+            },
+            { parent },
+          ),
+      );
 
     // Identity: Session Manager instead of SSH, this VM's own secrets, the stack's images.
-    const role = new aws.iam.Role(id, { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }), tags }, { parent });
-    new aws.iam.RolePolicyAttachment(`${id}-ssm-agent`, { role: role.name, policyArn: shared.partition.apply((p) => awsManagedPolicyArn(p, SSM_AGENT_POLICY)) }, { parent });
+    const role = new aws.iam.Role(
+      id,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "ec2.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+        tags,
+      },
+      { parent },
+    );
+    new aws.iam.RolePolicyAttachment(
+      `${id}-ssm-agent`,
+      {
+        role: role.name,
+        policyArn: shared.partition.apply((p) => awsManagedPolicyArn(p, SSM_AGENT_POLICY)),
+      },
+      { parent },
+    );
     const prefix = secretPrefix("aws", plan.stack);
-    const policy = pulumi.all([shared.partition, shared.region, shared.account, ...shared.repositories.map((r) => r.arn)]).apply(([partition, region, account, ...repoArns]) => {
-      const statements: object[] = [];
-      if (vm.secrets.length) {
-        // Exactly this VM's parameters: not the stack's prefix, not GetParameters(ByPath).
-        statements.push({ Sid: "OwnParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: vm.secrets.map((p) => `arn:${partition}:ssm:${region}:${account}:parameter${prefix}${secretStoreName(p)}`) });
-        // SecureStrings: decrypted by SSM on the VM's behalf, never by a direct KMS call.
-        statements.push({ Sid: "DecryptThroughSsm", Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*", Condition: { StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` } } });
-      }
-      if (repoArns.length) {
-        statements.push({ Sid: "RegistryLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" });
-        statements.push({ Sid: "PullStackImages", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: repoArns });
-      }
-      return JSON.stringify({ Version: "2012-10-17", Statement: statements.length ? statements : [{ Effect: "Deny", Action: "ssm:GetParameter", Resource: "*" }] });
-    });
+    const policy = pulumi
+      .all([
+        shared.partition,
+        shared.region,
+        shared.account,
+        ...shared.repositories.map((r) => r.arn),
+      ])
+      .apply(([partition, region, account, ...repoArns]) => {
+        const statements: object[] = [];
+        if (vm.secrets.length) {
+          // Exactly this VM's parameters: not the stack's prefix, not GetParameters(ByPath).
+          statements.push({
+            Sid: "OwnParameters",
+            Effect: "Allow",
+            Action: ["ssm:GetParameter"],
+            Resource: vm.secrets.map(
+              (p) =>
+                `arn:${partition}:ssm:${region}:${account}:parameter${prefix}${secretStoreName(p)}`,
+            ),
+          });
+          // SecureStrings: decrypted by SSM on the VM's behalf, never by a direct KMS call.
+          statements.push({
+            Sid: "DecryptThroughSsm",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: "*",
+            Condition: { StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` } },
+          });
+        }
+        if (repoArns.length) {
+          statements.push({
+            Sid: "RegistryLogin",
+            Effect: "Allow",
+            Action: ["ecr:GetAuthorizationToken"],
+            Resource: "*",
+          });
+          statements.push({
+            Sid: "PullStackImages",
+            Effect: "Allow",
+            Action: [
+              "ecr:BatchGetImage",
+              "ecr:GetDownloadUrlForLayer",
+              "ecr:BatchCheckLayerAvailability",
+            ],
+            Resource: repoArns,
+          });
+        }
+        return JSON.stringify({
+          Version: "2012-10-17",
+          Statement: statements.length
+            ? statements
+            : [{ Effect: "Deny", Action: "ssm:GetParameter", Resource: "*" }],
+        });
+      });
     new aws.iam.RolePolicy(`${id}-app`, { role: role.id, policy }, { parent });
     const profile = new aws.iam.InstanceProfile(id, { role: role.name, tags }, { parent });
 
     // Named volumes live on a separate encrypted disk that outlives the instance.
     const dataDisk = vm.dataDiskGb
-      ? new aws.ebs.Volume(`${id}-data`, { availabilityZone: shared.network.availabilityZone, size: vm.dataDiskGb, type: "gp3", encrypted: true, tags: { ...tags, Name: `${plan.stack}-${vm.name}-data` } }, { parent, protect: args.protectData, retainOnDelete: args.protectData })
+      ? new aws.ebs.Volume(
+          `${id}-data`,
+          {
+            availabilityZone: shared.network.availabilityZone,
+            size: vm.dataDiskGb,
+            type: "gp3",
+            encrypted: true,
+            tags: { ...tags, Name: `${plan.stack}-${vm.name}-data` },
+          },
+          { parent, protect: args.protectData, retainOnDelete: args.protectData },
+        )
       : undefined;
 
-    const ami = pinnedImage(id, vm, aws.ssm.getParameterOutput({ name: AMI_PARAMETERS[vm.os] }, { parent }).insecureValue, args.imageUpgrade ?? false, parent);
-    const userDataBase64 = pulumi.all([shared.region, shared.account, dataDisk?.id ?? "", pulumi.output(args.builtImages ?? {})]).apply(([region, account, volumeId, builtImages]) => {
-      const userData = vmUserData(plan, vm, {
-        secretSource: { kind: "aws-ssm", region },
-        registry: `${account}.dkr.ecr.${region}.amazonaws.com`,
-        dataDisks: volumeId ? { [vm.name]: ebsDevicePath(volumeId) } : {},
-        builtImages: builtImages as Record<string, string>,
-        dotnetChannel: args.dotnetChannel,
+    const ami = pinnedImage(
+      id,
+      vm,
+      aws.ssm.getParameterOutput({ name: AMI_PARAMETERS[vm.os] }, { parent }).insecureValue,
+      args.imageUpgrade ?? false,
+      parent,
+    );
+    const userDataBase64 = pulumi
+      .all([
+        shared.region,
+        shared.account,
+        dataDisk?.id ?? "",
+        pulumi.output(args.builtImages ?? {}),
+      ])
+      .apply(([region, account, volumeId, builtImages]) => {
+        const userData = vmUserData(plan, vm, {
+          secretSource: { kind: "aws-ssm", region },
+          registry: `${account}.dkr.ecr.${region}.amazonaws.com`,
+          dataDisks: volumeId ? { [vm.name]: ebsDevicePath(volumeId) } : {},
+          builtImages: builtImages as Record<string, string>,
+          dotnetChannel: args.dotnetChannel,
+        });
+        if (userData.problem) throw new pulumi.RunError(formatDiagnostic(userData.problem));
+        return userData.text;
       });
-      if (userData.problem) throw new pulumi.RunError(formatDiagnostic(userData.problem));
-      return userData.text;
-    });
 
-    const keyPair = args.ssh.enabled && args.ssh.publicKey ? new aws.ec2.KeyPair(id, { publicKey: args.ssh.publicKey, tags }, { parent }) : undefined;
+    const keyPair =
+      args.ssh.enabled && args.ssh.publicKey
+        ? new aws.ec2.KeyPair(id, { publicKey: args.ssh.publicKey, tags }, { parent })
+        : undefined;
     const instance = new aws.ec2.Instance(
       id,
       {
@@ -217,10 +422,20 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         // (the data disk is separate and survives it).
         userDataReplaceOnChange: true,
         keyName: keyPair?.keyName,
-        metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2 },
+        metadataOptions: {
+          httpTokens: "required",
+          httpEndpoint: "enabled",
+          httpPutResponseHopLimit: 2,
+        },
         // The root volume's tags are its own: volumeTags would also tag the attached data volume,
         // and fight its own tags (aws.ebs.Volume) on every update (the provider's note on volumeTags).
-        rootBlockDevice: { volumeType: "gp3", volumeSize: vm.diskSizeGb, encrypted: true, deleteOnTermination: true, tags: { ...tags, Name: `${plan.stack}-${vm.name}-root` } },
+        rootBlockDevice: {
+          volumeType: "gp3",
+          volumeSize: vm.diskSizeGb,
+          encrypted: true,
+          deleteOnTermination: true,
+          tags: { ...tags, Name: `${plan.stack}-${vm.name}-root` },
+        },
         tags: { ...tags, Name: `${plan.stack}-${vm.name}` },
       },
       {
@@ -235,8 +450,19 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       },
     );
     if (dataDisk)
-      new aws.ec2.VolumeAttachment(`${id}-data`, { deviceName: "/dev/sdf", volumeId: dataDisk.id, instanceId: instance.id, stopInstanceBeforeDetaching: true }, { parent, deleteBeforeReplace: true });
-    const eip = args.elasticIp ? new aws.ec2.Eip(id, { instance: instance.id, domain: "vpc", tags }, { parent }) : undefined;
+      new aws.ec2.VolumeAttachment(
+        `${id}-data`,
+        {
+          deviceName: "/dev/sdf",
+          volumeId: dataDisk.id,
+          instanceId: instance.id,
+          stopInstanceBeforeDetaching: true,
+        },
+        { parent, deleteBeforeReplace: true },
+      );
+    const eip = args.elasticIp
+      ? new aws.ec2.Eip(id, { instance: instance.id, domain: "vpc", tags }, { parent })
+      : undefined;
 
     return {
       publicIp: eip ? eip.publicIp : instance.publicIp,
@@ -256,13 +482,24 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
  * another AMI (replacementTrigger: the engine replaces the resource when the trigger differs
  * from the last recorded one).
  */
-export function pinnedImage(id: string, vm: Pick<VmPlan, "os">, current: pulumi.Output<string>, upgrade: boolean, parent: pulumi.Resource): pulumi.Output<string> {
-  const pin = new pulumi.Stash(`${id}-image`, { input: current }, { parent, replacementTrigger: upgrade ? { os: vm.os, image: current } : { os: vm.os } });
+export function pinnedImage(
+  id: string,
+  vm: Pick<VmPlan, "os">,
+  current: pulumi.Output<string>,
+  upgrade: boolean,
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  const pin = new pulumi.Stash(
+    `${id}-image`,
+    { input: current },
+    { parent, replacementTrigger: upgrade ? { os: vm.os, image: current } : { os: vm.os } },
+  );
   return pin.output as pulumi.Output<string>;
 }
 
 function uniquePorts<T extends { port: number; protocol: string }>(ports: readonly T[]): T[] {
   const seen = new Map<string, T>();
-  for (const p of ports) if (!seen.has(`${p.protocol}/${p.port}`)) seen.set(`${p.protocol}/${p.port}`, p);
+  for (const p of ports)
+    if (!seen.has(`${p.protocol}/${p.port}`)) seen.set(`${p.protocol}/${p.port}`, p);
   return [...seen.values()];
 }

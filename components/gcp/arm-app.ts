@@ -11,7 +11,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { formatDiagnostic } from "../../src/manifest";
 import { gcpDiskType, privateZone, stackSegment, vmAlias, type VmPlan } from "../../src/plan";
 import { secretPrefix, secretStoreName } from "../../src/render";
-import { appTags, publicIngress, storedSecrets, vmUserData, type ArmAppArgs, type ArmAppOutputs, type VmOutputs } from "../arm-app";
+import {
+  appTags,
+  publicIngress,
+  storedSecrets,
+  vmUserData,
+  type ArmAppArgs,
+  type ArmAppOutputs,
+  type VmOutputs,
+} from "../arm-app";
 import { dashboardUrl, endpointUrls } from "../endpoints";
 import { ImageBuilds } from "../images";
 import { enableApis, neededApis } from "./apis";
@@ -44,10 +52,18 @@ interface SharedResources {
   /** The deny-all ingress rule of the app's VMs. */
   readonly denyIngress: gcp.compute.Firewall;
   readonly registry?: gcp.artifactregistry.Repository;
-  readonly secrets: ReadonlyMap<string, { secret: gcp.secretmanager.Secret; version: gcp.secretmanager.SecretVersion }>;
+  readonly secrets: ReadonlyMap<
+    string,
+    { secret: gcp.secretmanager.Secret; version: gcp.secretmanager.SecretVersion }
+  >;
   readonly tags: Record<string, string>;
   /** The enabled APIs each kind of resource waits for (./apis.ts). */
-  readonly apis: { readonly compute: pulumi.Resource[]; readonly iam: pulumi.Resource[]; readonly secretmanager: pulumi.Resource[]; readonly artifactregistry: pulumi.Resource[] };
+  readonly apis: {
+    readonly compute: pulumi.Resource[];
+    readonly iam: pulumi.Resource[];
+    readonly secretmanager: pulumi.Resource[];
+    readonly artifactregistry: pulumi.Resource[];
+  };
 }
 
 export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs {
@@ -70,9 +86,20 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const prefix = secretPrefix("gcp", plan.stack);
     const stored = storedSecrets(plan);
     const builds = plan.vms.some((vm) => vm.services.some((s) => s.image.kind !== "pull"));
-    const enabled = enableApis(name, neededApis({ secrets: stored.length > 0, builtImages: builds }), project, this);
-    const after = (...apis: (keyof typeof enabled)[]) => apis.flatMap((a) => (enabled[a] ? [enabled[a] as pulumi.Resource] : []));
-    const apis = { compute: after("compute"), iam: after("iam"), secretmanager: after("secretmanager"), artifactregistry: after("artifactregistry") };
+    const enabled = enableApis(
+      name,
+      neededApis({ secrets: stored.length > 0, builtImages: builds }),
+      project,
+      this,
+    );
+    const after = (...apis: (keyof typeof enabled)[]) =>
+      apis.flatMap((a) => (enabled[a] ? [enabled[a] as pulumi.Resource] : []));
+    const apis = {
+      compute: after("compute"),
+      iam: after("iam"),
+      secretmanager: after("secretmanager"),
+      artifactregistry: after("artifactregistry"),
+    };
 
     const network = gcpNetwork(name, args.network, project, region, this, apis.compute);
 
@@ -99,7 +126,10 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
           { parent, dependsOn: apis.compute },
         ),
       );
-    for (const vm of plan.vms) allowRules.push(...vmFirewalls(`${name}-${vm.name}`, plan, vm, network, appTag, parent, apis.compute));
+    for (const vm of plan.vms)
+      allowRules.push(
+        ...vmFirewalls(`${name}-${vm.name}`, plan, vm, network, appTag, parent, apis.compute),
+      );
     // The deny waits for the allow rules: a stack from before it gets its allow rules moved above
     // it (priority 1000 -> 900, updated in place) before the deny would win their tie. And every
     // instance waits for the deny: none runs a moment with only the network's rules.
@@ -119,13 +149,27 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
 
     // Secrets: one Secret Manager secret per parameter that a VM reads, under the stack's prefix.
     // Ids are [a-z0-9-] (safe names) and at most 11 + 50 + 1 + 50 characters, within the 255 allowed.
-    const secrets = new Map<string, { secret: gcp.secretmanager.Secret; version: gcp.secretmanager.SecretVersion }>();
+    const secrets = new Map<
+      string,
+      { secret: gcp.secretmanager.Secret; version: gcp.secretmanager.SecretVersion }
+    >();
     for (const p of stored) {
       const value = args.parameters[p.name];
-      if (value === undefined) throw new pulumi.RunError(`parameter ${p.name} has no value: run \`pulumi config set --secret aspire:parameters.${p.name} VALUE\`.`);
+      if (value === undefined)
+        throw new pulumi.RunError(
+          `parameter ${p.name} has no value: run \`pulumi config set --secret aspire:parameters.${p.name} VALUE\`.`,
+        );
       const id = `${name}-${secretStoreName(p.name)}`;
-      const secret = new gcp.secretmanager.Secret(id, { secretId: `${prefix}${secretStoreName(p.name)}`, replication: { auto: {} }, labels }, { parent, dependsOn: apis.secretmanager });
-      const version = new gcp.secretmanager.SecretVersion(id, { secret: secret.id, secretData: value }, { parent });
+      const secret = new gcp.secretmanager.Secret(
+        id,
+        { secretId: `${prefix}${secretStoreName(p.name)}`, replication: { auto: {} }, labels },
+        { parent, dependsOn: apis.secretmanager },
+      );
+      const version = new gcp.secretmanager.SecretVersion(
+        id,
+        { secret: secret.id, secretData: value },
+        { parent },
+      );
       secrets.set(p.name, { secret, version });
     }
 
@@ -133,7 +177,13 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const registry = builds
       ? new gcp.artifactregistry.Repository(
           `${name}-images`,
-          { repositoryId: `aspire-arm-${stackSegment(plan.stack)}`, format: "DOCKER", location: region, description: `aspire-arm ${plan.stack}: built images`, labels },
+          {
+            repositoryId: `aspire-arm-${stackSegment(plan.stack)}`,
+            format: "DOCKER",
+            location: region,
+            description: `aspire-arm ${plan.stack}: built images`,
+            labels,
+          },
           { parent, dependsOn: apis.artifactregistry },
         )
       : undefined;
@@ -144,7 +194,8 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
           `${name}-images`,
           {
             plan,
-            repositoryUrl: (repo) => pulumi.interpolate`${region}-docker.pkg.dev/${registry.project}/${registry.repositoryId}/${repo}`,
+            repositoryUrl: (repo) =>
+              pulumi.interpolate`${region}-docker.pkg.dev/${registry.project}/${registry.repositoryId}/${repo}`,
             registry: pulumi.interpolate`${region}-docker.pkg.dev`,
             registryUser: "oauth2accesstoken",
             registryPassword: gcp.organizations.getClientConfigOutput({ parent }).accessToken,
@@ -169,12 +220,33 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       { parent, dependsOn: [...after("dns"), ...apis.compute] },
     );
 
-    const shared: SharedResources = { network, project, zone, region, appTag, denyIngress, registry, secrets, tags, apis };
+    const shared: SharedResources = {
+      network,
+      project,
+      zone,
+      region,
+      appTag,
+      denyIngress,
+      registry,
+      secrets,
+      tags,
+      apis,
+    };
     const vms: Record<string, VmOutputs> = {};
     const publicIps: Record<string, pulumi.Output<string>> = {};
     for (const vm of plan.vms) {
       const out = this.vm(name, vm, { ...args, builtImages }, shared);
-      new gcp.dns.RecordSet(`${name}-${vm.name}`, { managedZone: dns.name, name: `${vmAlias(vm.name, plan.stack)}.`, type: "A", ttl: 60, rrdatas: [out.privateIp] }, { parent });
+      new gcp.dns.RecordSet(
+        `${name}-${vm.name}`,
+        {
+          managedZone: dns.name,
+          name: `${vmAlias(vm.name, plan.stack)}.`,
+          type: "A",
+          ttl: 60,
+          rrdatas: [out.privateIp],
+        },
+        { parent },
+      );
       vms[vm.name] = out;
       publicIps[vm.name] = out.publicIp;
     }
@@ -182,7 +254,11 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     this.endpoints = endpointUrls(plan, publicIps);
     this.dashboardUrl = dashboardUrl(plan, publicIps);
     this.registryUri = registry?.registryUri;
-    this.registerOutputs({ endpoints: this.endpoints, dashboardUrl: this.dashboardUrl, registryUri: this.registryUri });
+    this.registerOutputs({
+      endpoints: this.endpoints,
+      dashboardUrl: this.dashboardUrl,
+      registryUri: this.registryUri,
+    });
   }
 
   private vm(name: string, vm: VmPlan, args: ArmAppArgs, shared: SharedResources): VmOutputs {
@@ -191,19 +267,35 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const id = `${name}-${vm.name}`;
     const labels = gcpLabels({ ...shared.tags, "aspire-arm-vm": vm.name });
     const image = IMAGE_FAMILIES[vm.os];
-    if (!image) throw new pulumi.RunError(`VM ${vm.name}: ${vm.os} has no Google Cloud image; use aspire:os ubuntu-24.04.`);
+    if (!image)
+      throw new pulumi.RunError(
+        `VM ${vm.name}: ${vm.os} has no Google Cloud image; use aspire:os ubuntu-24.04.`,
+      );
 
     // Arm only: the series was checked by the plan; Compute Engine confirms the zone offers it
     // (T2A runs in few zones) before anything of the VM exists.
     const machineType = gcp.compute
-      .getMachineTypesOutput({ zone: shared.zone, filter: `name = "${vm.instanceType}"` }, { parent, dependsOn: shared.apis.compute })
-      .apply((r) => offeredMachineType(vm, shared.zone, r.machineTypes.map((m) => m.name)));
+      .getMachineTypesOutput(
+        { zone: shared.zone, filter: `name = "${vm.instanceType}"` },
+        { parent, dependsOn: shared.apis.compute },
+      )
+      .apply((r) =>
+        offeredMachineType(
+          vm,
+          shared.zone,
+          r.machineTypes.map((m) => m.name),
+        ),
+      );
 
     // Identity: a service account of its own, reading this VM's secrets and the stack's images.
     // Display name and description within IAM's 100 and 256 bytes, whatever the stack name's length.
     const account = new gcp.serviceaccount.Account(
       id,
-      { accountId: serviceAccountId(plan.stack, vm.name), displayName: fitText(`aspire-arm ${plan.stack} ${vm.name}`, 100), description: fitText(`aspire-arm ${plan.stack}: VM ${vm.name}`, 256) },
+      {
+        accountId: serviceAccountId(plan.stack, vm.name),
+        displayName: fitText(`aspire-arm ${plan.stack} ${vm.name}`, 100),
+        description: fitText(`aspire-arm ${plan.stack}: VM ${vm.name}`, 256),
+      },
       { parent, dependsOn: shared.apis.iam },
     );
     const firstBoot: pulumi.Resource[] = []; // what the VM reads as it boots
@@ -211,13 +303,29 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       const s = shared.secrets.get(p);
       if (!s) continue; // a value known now, written into the VM's configuration
       firstBoot.push(s.version);
-      firstBoot.push(new gcp.secretmanager.SecretIamMember(`${id}-${secretStoreName(p)}`, { secretId: s.secret.id, role: "roles/secretmanager.secretAccessor", member: account.member }, { parent }));
+      firstBoot.push(
+        new gcp.secretmanager.SecretIamMember(
+          `${id}-${secretStoreName(p)}`,
+          {
+            secretId: s.secret.id,
+            role: "roles/secretmanager.secretAccessor",
+            member: account.member,
+          },
+          { parent },
+        ),
+      );
     }
     if (shared.registry && vm.services.some((s) => s.image.kind !== "pull"))
       firstBoot.push(
         new gcp.artifactregistry.RepositoryIamMember(
           `${id}-images`,
-          { project: shared.registry.project, location: shared.registry.location, repository: shared.registry.name, role: "roles/artifactregistry.reader", member: account.member },
+          {
+            project: shared.registry.project,
+            location: shared.registry.location,
+            repository: shared.registry.name,
+            role: "roles/artifactregistry.reader",
+            member: account.member,
+          },
           { parent },
         ),
       );
@@ -226,39 +334,76 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     // nothing of the instance, so resizing the VM keeps it; moving between T2A and C4A changes its
     // type (Persistent Disk / Hyperdisk), which protectData stops Pulumi from doing by replacement.
     const dataDisk = vm.dataDiskGb
-      ? new gcp.compute.Disk(`${id}-data`, { zone: shared.zone, type: gcpDiskType(vm.instanceType), size: vm.dataDiskGb, labels }, { parent, protect: args.protectData, retainOnDelete: args.protectData, dependsOn: shared.apis.compute })
+      ? new gcp.compute.Disk(
+          `${id}-data`,
+          { zone: shared.zone, type: gcpDiskType(vm.instanceType), size: vm.dataDiskGb, labels },
+          {
+            parent,
+            protect: args.protectData,
+            retainOnDelete: args.protectData,
+            dependsOn: shared.apis.compute,
+          },
+        )
       : undefined;
 
     const sshKey = args.ssh.enabled && args.ssh.publicKey ? args.ssh.publicKey.trim() : undefined;
-    const metadata = pulumi.all([shared.project, pulumi.output(args.builtImages ?? {})]).apply(([project, builtImages]) => {
-      const sent = vmUserData(plan, vm, {
-        secretSource: { kind: "gcp-secret-manager", project },
-        dataDisks: dataDisk ? { [vm.name]: GCP_DATA_DISK } : {},
-        builtImages: builtImages as Record<string, string>,
-        registry: shared.registry ? `${shared.region}-docker.pkg.dev` : undefined,
-        dotnetChannel: args.dotnetChannel,
+    const metadata = pulumi
+      .all([shared.project, pulumi.output(args.builtImages ?? {})])
+      .apply(([project, builtImages]) => {
+        const sent = vmUserData(plan, vm, {
+          secretSource: { kind: "gcp-secret-manager", project },
+          dataDisks: dataDisk ? { [vm.name]: GCP_DATA_DISK } : {},
+          builtImages: builtImages as Record<string, string>,
+          registry: shared.registry ? `${shared.region}-docker.pkg.dev` : undefined,
+          dotnetChannel: args.dotnetChannel,
+        });
+        if (sent.problem) throw new pulumi.RunError(formatDiagnostic(sent.problem));
+        // cloud-init's GCE datasource reads `user-data`, base64-decoding it when `user-data-encoding`
+        // says so; it then recognises gzip by itself.
+        const userData: Record<string, string> =
+          sent.encoding === "plain"
+            ? { "user-data": sent.text }
+            : { "user-data": sent.text, "user-data-encoding": "base64" };
+        // OS Login (IAM-managed SSH, what `gcloud compute ssh` uses) ignores keys in metadata: with a
+        // key of its own the VM takes that key, for that user, and no project-wide key.
+        const access: Record<string, string> = sshKey
+          ? {
+              "enable-oslogin": "FALSE",
+              "ssh-keys": `${SSH_USER}:${sshKey}`,
+              "block-project-ssh-keys": "TRUE",
+            }
+          : { "enable-oslogin": "TRUE" };
+        return { ...userData, ...access };
       });
-      if (sent.problem) throw new pulumi.RunError(formatDiagnostic(sent.problem));
-      // cloud-init's GCE datasource reads `user-data`, base64-decoding it when `user-data-encoding`
-      // says so; it then recognises gzip by itself.
-      const userData: Record<string, string> = sent.encoding === "plain" ? { "user-data": sent.text } : { "user-data": sent.text, "user-data-encoding": "base64" };
-      // OS Login (IAM-managed SSH, what `gcloud compute ssh` uses) ignores keys in metadata: with a
-      // key of its own the VM takes that key, for that user, and no project-wide key.
-      const access: Record<string, string> = sshKey ? { "enable-oslogin": "FALSE", "ssh-keys": `${SSH_USER}:${sshKey}`, "block-project-ssh-keys": "TRUE" } : { "enable-oslogin": "TRUE" };
-      return { ...userData, ...access };
-    });
 
     const instance = new gcp.compute.Instance(
       id,
       {
         machineType,
         zone: shared.zone,
-        bootDisk: { autoDelete: true, initializeParams: { image, type: gcpDiskType(vm.instanceType), size: vm.diskSizeGb, architecture: "ARM64", labels } },
-        attachedDisks: dataDisk ? [{ source: dataDisk.selfLink, deviceName: DATA_DEVICE_NAME, mode: "READ_WRITE" }] : [],
+        bootDisk: {
+          autoDelete: true,
+          initializeParams: {
+            image,
+            type: gcpDiskType(vm.instanceType),
+            size: vm.diskSizeGb,
+            architecture: "ARM64",
+            labels,
+          },
+        },
+        attachedDisks: dataDisk
+          ? [{ source: dataDisk.selfLink, deviceName: DATA_DEVICE_NAME, mode: "READ_WRITE" }]
+          : [],
         // One access config without an address: an ephemeral public IP. nicType stays unset: GCP
         // picks the type the series and the image support (gVNIC on the Arm series). The provider
         // marks nic_type ForceNew, so setting it now would replace every existing VM.
-        networkInterfaces: [{ network: shared.network.network, subnetwork: shared.network.subnetwork, accessConfigs: [{}] }],
+        networkInterfaces: [
+          {
+            network: shared.network.network,
+            subnetwork: shared.network.subnetwork,
+            accessConfigs: [{}],
+          },
+        ],
         metadata,
         serviceAccount: { email: account.email, scopes: ["cloud-platform"] },
         // vTPM and integrity monitoring on, Secure Boot off: the Compute API's own defaults for a
@@ -266,7 +411,11 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         // ShieldedInstanceConfig). Secure Boot on the Arm series is unverified here, and a public
         // report has a Debian arm64 VM not booting with it
         // (terraform-google-modules/terraform-google-bastion-host#156).
-        shieldedInstanceConfig: { enableSecureBoot: false, enableVtpm: true, enableIntegrityMonitoring: true },
+        shieldedInstanceConfig: {
+          enableSecureBoot: false,
+          enableVtpm: true,
+          enableIntegrityMonitoring: true,
+        },
         tags: [shared.appTag, vmNetworkTag(plan.stack, vm.name)],
         labels,
         // Changing the machine type, service account or Shielded VM settings stops the VM.
@@ -298,7 +447,15 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
 }
 
 /** The VM's allow rules: its public ports from anywhere, its private ports from the app's VMs. */
-function vmFirewalls(id: string, plan: ArmAppArgs["plan"], vm: VmPlan, network: GcpNetwork, appTag: string, parent: pulumi.Resource, computeApi: pulumi.Resource[]): gcp.compute.Firewall[] {
+function vmFirewalls(
+  id: string,
+  plan: ArmAppArgs["plan"],
+  vm: VmPlan,
+  network: GcpNetwork,
+  appTag: string,
+  parent: pulumi.Resource,
+  computeApi: pulumi.Resource[],
+): gcp.compute.Firewall[] {
   const vmTag = vmNetworkTag(plan.stack, vm.name);
   const rules: gcp.compute.Firewall[] = [];
   const publicRules = publicIngress(plan, vm);
@@ -338,7 +495,11 @@ function vmFirewalls(id: string, plan: ArmAppArgs["plan"], vm: VmPlan, network: 
 }
 
 /** The VM's machine type when the zone offers it; a RunError saying what to change when not. */
-export function offeredMachineType(vm: Pick<VmPlan, "name" | "instanceType">, zone: string, offered: readonly string[]): string {
+export function offeredMachineType(
+  vm: Pick<VmPlan, "name" | "instanceType">,
+  zone: string,
+  offered: readonly string[],
+): string {
   if (offered.includes(vm.instanceType)) return vm.instanceType;
   throw new pulumi.RunError(
     `VM ${vm.name}: machine type ${vm.instanceType} is not offered in zone ${zone}. T2A runs only in some zones (such as us-central1-a, -b, -f, europe-west4-a, -b, asia-southeast1-b, -c), C4A in more: change gcp:zone or the instance type.`,
@@ -346,8 +507,13 @@ export function offeredMachineType(vm: Pick<VmPlan, "name" | "instanceType">, zo
 }
 
 /** Firewall `allows` for ports: one entry per protocol, its ports as strings, each once. */
-function allows(ports: readonly { port: number; protocol: "tcp" | "udp" }[]): { protocol: string; ports: string[] }[] {
+function allows(
+  ports: readonly { port: number; protocol: "tcp" | "udp" }[],
+): { protocol: string; ports: string[] }[] {
   const byProtocol = new Map<string, Set<number>>();
-  for (const p of ports) byProtocol.set(p.protocol, (byProtocol.get(p.protocol) ?? new Set()).add(p.port));
-  return [...byProtocol.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([protocol, set]) => ({ protocol, ports: [...set].sort((a, b) => a - b).map(String) }));
+  for (const p of ports)
+    byProtocol.set(p.protocol, (byProtocol.get(p.protocol) ?? new Set()).add(p.port));
+  return [...byProtocol.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([protocol, set]) => ({ protocol, ports: [...set].sort((a, b) => a - b).map(String) }));
 }

@@ -38,7 +38,11 @@ export function fitText(text: string, maxBytes: number): string {
 /** Tags as GCP labels: keys start with a lower-case letter, keys and values are lower-case
  *  letters, digits, `-` and `_`, at most 63 characters. */
 export function gcpLabels(tags: Readonly<Record<string, string>>): Record<string, string> {
-  const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 63);
+  const clean = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, "-")
+      .slice(0, 63);
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(tags)) {
     const key = clean(/^[a-z]/i.test(k) ? k : `l-${k}`);

@@ -25,19 +25,46 @@ export function regionOf(zone: string): string {
 }
 
 /** `computeApi`: the enabled Compute Engine API, which a created network waits for (./apis.ts). */
-export function gcpNetwork(name: string, options: NetworkOptions, project: pulumi.Output<string>, region: string, parent: pulumi.Resource, computeApi: pulumi.Resource[] = []): GcpNetwork {
+export function gcpNetwork(
+  name: string,
+  options: NetworkOptions,
+  project: pulumi.Output<string>,
+  region: string,
+  parent: pulumi.Resource,
+  computeApi: pulumi.Resource[] = [],
+): GcpNetwork {
   if (options.kind === "create") {
-    const network = new gcp.compute.Network(`${name}-vpc`, { autoCreateSubnetworks: false, description: "aspire-arm: the network of an app's VMs" }, { parent, dependsOn: computeApi });
-    const subnetwork = new gcp.compute.Subnetwork(`${name}-subnet`, { network: network.id, region, ipCidrRange: options.cidr }, { parent });
+    const network = new gcp.compute.Network(
+      `${name}-vpc`,
+      { autoCreateSubnetworks: false, description: "aspire-arm: the network of an app's VMs" },
+      { parent, dependsOn: computeApi },
+    );
+    const subnetwork = new gcp.compute.Subnetwork(
+      `${name}-subnet`,
+      { network: network.id, region, ipCidrRange: options.cidr },
+      { parent },
+    );
     return { network: network.selfLink, subnetwork: subnetwork.selfLink, networkUrl: network.id };
   }
   if (options.kind === "existing" && options.network) {
     const given = options.network;
     // A name is looked up in the provider's project; a path or URL is taken as it is (shared VPC).
-    const networkUrl = /^(https:\/\/|projects\/)/.test(given) ? pulumi.output(given) : pulumi.interpolate`projects/${project}/global/networks/${given}`;
-    return { network: pulumi.output(given), subnetwork: options.subnetwork ? pulumi.output(options.subnetwork) : undefined, networkUrl };
+    const networkUrl = /^(https:\/\/|projects\/)/.test(given)
+      ? pulumi.output(given)
+      : pulumi.interpolate`projects/${project}/global/networks/${given}`;
+    return {
+      network: pulumi.output(given),
+      subnetwork: options.subnetwork ? pulumi.output(options.subnetwork) : undefined,
+      networkUrl,
+    };
   }
-  if (options.kind === "existing") throw new pulumi.RunError('aspire:network needs a network on GCP: {network: my-vpc, subnetwork: my-subnet} (or "create", or "default").');
+  if (options.kind === "existing")
+    throw new pulumi.RunError(
+      'aspire:network needs a network on GCP: {network: my-vpc, subnetwork: my-subnet} (or "create", or "default").',
+    );
   // The default network is auto-mode: it has a subnetwork in every region, chosen by the zone.
-  return { network: pulumi.output("default"), networkUrl: pulumi.interpolate`projects/${project}/global/networks/default` };
+  return {
+    network: pulumi.output("default"),
+    networkUrl: pulumi.interpolate`projects/${project}/global/networks/default`,
+  };
 }

@@ -7,10 +7,16 @@ export function checkCommand(argv: readonly string[], out: (text: string) => voi
   const files: string[] = [];
   for (const arg of argv) {
     if (arg === "--json") json = true;
-    else if (arg.startsWith("-") && arg !== "-") throw new UsageError(`check: unknown option ${arg}. Usage: aspire-arm check [--json] MANIFEST...`);
+    else if (arg.startsWith("-") && arg !== "-")
+      throw new UsageError(
+        `check: unknown option ${arg}. Usage: aspire-arm check [--json] MANIFEST...`,
+      );
     else files.push(arg);
   }
-  if (files.length === 0) throw new UsageError("check: give at least one manifest file. Usage: aspire-arm check [--json] MANIFEST...");
+  if (files.length === 0)
+    throw new UsageError(
+      "check: give at least one manifest file. Usage: aspire-arm check [--json] MANIFEST...",
+    );
 
   const results = files.map((file) => ({ ...checkManifestFile(file), file }));
   out(json ? JSON.stringify(results.map(toJson), null, 2) + "\n" : results.map(toText).join(""));
@@ -26,6 +32,10 @@ function toText(r: CheckResult): string {
   const head = r.manifest
     ? `${r.file}: deployable (${count(r.manifest.resources.size, "resource")}${r.warnings.length ? `, ${count(r.warnings.length, "warning")}` : ""})`
     : `${r.file}: rejected (${count(r.errors.length, "error")})`;
-  const lines = [head, ...r.errors.map((d) => `  error: ${formatDiagnostic(d)}`), ...r.warnings.map((d) => `  warning: ${formatDiagnostic(d)}`)];
+  const lines = [
+    head,
+    ...r.errors.map((d) => `  error: ${formatDiagnostic(d)}`),
+    ...r.warnings.map((d) => `  warning: ${formatDiagnostic(d)}`),
+  ];
   return lines.join("\n") + "\n";
 }

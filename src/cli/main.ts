@@ -7,7 +7,11 @@ import { planCommand } from "./plan-command";
 import { HELP, UsageError } from "./usage";
 
 /** Runs a command; `plan` answers asynchronously (it runs the Pulumi program under mocks). */
-export function main(argv: readonly string[], out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): number | Promise<number> {
+export function main(
+  argv: readonly string[],
+  out: (text: string) => void = (t) => process.stdout.write(t),
+  err: (text: string) => void = (t) => process.stderr.write(t),
+): number | Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {

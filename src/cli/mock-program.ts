@@ -60,7 +60,9 @@ export function defaultSubnetId(zone: string): string {
  *  that zone of the region; any other is in the region's first zone. */
 export function mockSubnetZone(region: string, subnetId: string): string {
   const letter = /-([a-f])$/.exec(subnetId)?.[1];
-  return letter && mockAwsZones(region).includes(`${region}${letter}`) ? `${region}${letter}` : mockAwsZones(region)[0];
+  return letter && mockAwsZones(region).includes(`${region}${letter}`)
+    ? `${region}${letter}`
+    : mockAwsZones(region)[0];
 }
 
 /**
@@ -81,12 +83,19 @@ export function mockAwsOffers(region: string, zone: string, type: string): boole
 
 /** DescribeInstanceTypeOfferings by availability zone, with its location and instance-type filters:
  *  parallel lists of types and zones, as the provider returns them. */
-function mockAwsOfferings(region: string, inputs: Record<string, unknown>): Record<string, unknown> {
+function mockAwsOfferings(
+  region: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
   const filters = (inputs.filters as { name: string; values: string[] }[] | undefined) ?? [];
   const values = (name: string) => filters.find((f) => f.name === name)?.values;
   const types = values("instance-type") ?? [];
-  const zones = (values("location") ?? mockAwsZones(region)).filter((z) => mockAwsZones(region).includes(z));
-  const pairs = zones.flatMap((zone) => types.filter((t) => mockAwsOffers(region, zone, t)).map((t) => ({ zone, t })));
+  const zones = (values("location") ?? mockAwsZones(region)).filter((z) =>
+    mockAwsZones(region).includes(z),
+  );
+  const pairs = zones.flatMap((zone) =>
+    types.filter((t) => mockAwsOffers(region, zone, t)).map((t) => ({ zone, t })),
+  );
   return {
     id: region,
     region,
@@ -98,21 +107,47 @@ function mockAwsOfferings(region: string, inputs: Record<string, unknown>): Reco
 }
 
 /** The partition of the configured region, as the provider would report it. */
-function awsPartition(config: Record<string, string>): { partition: string; dnsSuffix: string; reverseDnsPrefix: string } {
+function awsPartition(config: Record<string, string>): {
+  partition: string;
+  dnsSuffix: string;
+  reverseDnsPrefix: string;
+} {
   const region = config["aws:region"] ?? "us-east-1";
-  if (region.startsWith("us-gov-")) return { partition: "aws-us-gov", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
-  if (region.startsWith("cn-")) return { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn", reverseDnsPrefix: "cn.com.amazonaws" };
+  if (region.startsWith("us-gov-"))
+    return {
+      partition: "aws-us-gov",
+      dnsSuffix: "amazonaws.com",
+      reverseDnsPrefix: "com.amazonaws",
+    };
+  if (region.startsWith("cn-"))
+    return {
+      partition: "aws-cn",
+      dnsSuffix: "amazonaws.com.cn",
+      reverseDnsPrefix: "cn.com.amazonaws",
+    };
   return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
 }
 
 /** Placeholder answers for the data sources the components call. Exported for the tests' rules
  *  table (test/support/cloud-rules.ts), which asks the same answers what a zone offers. */
-export function invoke(token: string, inputs: Record<string, unknown>, config: Record<string, string>): Record<string, unknown> {
+export function invoke(
+  token: string,
+  inputs: Record<string, unknown>,
+  config: Record<string, string>,
+): Record<string, unknown> {
   switch (token) {
     case "aws:index/getRegion:getRegion":
-      return { name: config["aws:region"] ?? "us-east-1", region: config["aws:region"] ?? "us-east-1", id: config["aws:region"] ?? "us-east-1" };
+      return {
+        name: config["aws:region"] ?? "us-east-1",
+        region: config["aws:region"] ?? "us-east-1",
+        id: config["aws:region"] ?? "us-east-1",
+      };
     case "aws:index/getCallerIdentity:getCallerIdentity":
-      return { accountId: "000000000000", arn: `arn:${awsPartition(config).partition}:iam::000000000000:user/(mock)`, userId: "(mock)" };
+      return {
+        accountId: "000000000000",
+        arn: `arn:${awsPartition(config).partition}:iam::000000000000:user/(mock)`,
+        userId: "(mock)",
+      };
     case "aws:index/getPartition:getPartition":
       return { ...awsPartition(config), id: awsPartition(config).partition };
     case "aws:index/getAvailabilityZones:getAvailabilityZones": {
@@ -121,51 +156,98 @@ export function invoke(token: string, inputs: Record<string, unknown>, config: R
     }
     case "aws:ec2/getVpc:getVpc":
       // DNS support and hostnames are on in a default VPC; a VPC id containing "nodns" has them off.
-      return { id: inputs.id ?? "vpc-(default)", cidrBlock: "172.31.0.0/16", enableDnsSupport: !String(inputs.id ?? "").includes("nodns"), enableDnsHostnames: !String(inputs.id ?? "").includes("nodns") };
+      return {
+        id: inputs.id ?? "vpc-(default)",
+        cidrBlock: "172.31.0.0/16",
+        enableDnsSupport: !String(inputs.id ?? "").includes("nodns"),
+        enableDnsHostnames: !String(inputs.id ?? "").includes("nodns"),
+      };
     case "aws:ec2/getSubnets:getSubnets":
       return { ids: mockAwsZones(awsRegion(config)).map(defaultSubnetId) };
     case "aws:ec2/getSubnet:getSubnet": {
       const id = String(inputs.id);
-      return { id, availabilityZone: mockSubnetZone(awsRegion(config), id), vpcId: "vpc-(default)", defaultForAz: id.includes("-default-") };
+      return {
+        id,
+        availabilityZone: mockSubnetZone(awsRegion(config), id),
+        vpcId: "vpc-(default)",
+        defaultForAz: id.includes("-default-"),
+      };
     }
     case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings":
       return mockAwsOfferings(awsRegion(config), inputs);
     case "aws:ec2/getInstanceType:getInstanceType": {
       const type = String(inputs.instanceType);
-      return { instanceType: type, supportedArchitectures: isArmInstanceType("aws", type) ? ["arm64"] : ["x86_64"] };
+      return {
+        instanceType: type,
+        supportedArchitectures: isArmInstanceType("aws", type) ? ["arm64"] : ["x86_64"],
+      };
     }
     case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-      return { proxyEndpoint: "https://000000000000.dkr.ecr.(region).amazonaws.com", userName: "AWS", password: "(registry token)", authorizationToken: "(token)" };
+      return {
+        proxyEndpoint: "https://000000000000.dkr.ecr.(region).amazonaws.com",
+        userName: "AWS",
+        password: "(registry token)",
+        authorizationToken: "(token)",
+      };
     case "aws:ssm/getParameter:getParameter":
-      return { name: inputs.name, type: "String", value: `ami-(${inputs.name})`, insecureValue: `ami-(${inputs.name})` };
+      return {
+        name: inputs.name,
+        type: "String",
+        value: `ami-(${inputs.name})`,
+        insecureValue: `ami-(${inputs.name})`,
+      };
     case "gcp:organizations/getProject:getProject":
       return { projectId: config["gcp:project"] ?? "(project)", number: "000000000000" };
     case "gcp:compute/getMachineTypes:getMachineTypes": {
       // Answers as if the zone offered the requested type (filter `name = "t2a-standard-1"`).
       const name = /name\s*=\s*"?([a-z0-9-]+)"?/.exec(String(inputs.filter ?? ""))?.[1];
-      return { machineTypes: name ? [{ name, guestCpus: 1, memoryMb: 4096 }] : [], zone: inputs.zone, project: config["gcp:project"] };
+      return {
+        machineTypes: name ? [{ name, guestCpus: 1, memoryMb: 4096 }] : [],
+        zone: inputs.zone,
+        project: config["gcp:project"],
+      };
     }
     case "gcp:organizations/getClientConfig:getClientConfig":
       // accessToken: the deployer's OAuth token, the registry password of the image builds.
-      return { project: config["gcp:project"] ?? "(project)", zone: config["gcp:zone"], region: (config["gcp:zone"] ?? "").replace(/-[a-z]$/, ""), accessToken: "(access token)" };
+      return {
+        project: config["gcp:project"] ?? "(project)",
+        zone: config["gcp:zone"],
+        region: (config["gcp:zone"] ?? "").replace(/-[a-z]$/, ""),
+        accessToken: "(access token)",
+      };
     default:
       return inputs;
   }
 }
 
 /** Outputs the cloud would compute, as placeholders, so that exports and dependent inputs resolve. */
-function computed(type: string, name: string, inputs: Record<string, unknown>, config: Record<string, string>): Record<string, unknown> {
+function computed(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  config: Record<string, string>,
+): Record<string, unknown> {
   const id = `(${name})`;
   switch (type) {
     case "aws:ec2/instance:Instance":
-      return { publicIp: `(public ip of ${name})`, privateIp: `(private ip of ${name})`, arn: `arn:(${name})` };
+      return {
+        publicIp: `(public ip of ${name})`,
+        privateIp: `(private ip of ${name})`,
+        arn: `arn:(${name})`,
+      };
     case "aws:ec2/eip:Eip":
       return { publicIp: `(elastic ip of ${name})` };
     case "aws:iam/role:Role":
       // The name AWS would give an unnamed role (Pulumi's auto-name has a random suffix).
-      return { name: inputs.name ?? name, arn: `arn:${awsPartition(config).partition}:iam::000000000000:role/${inputs.name ?? name}` };
+      return {
+        name: inputs.name ?? name,
+        arn: `arn:${awsPartition(config).partition}:iam::000000000000:role/${inputs.name ?? name}`,
+      };
     case "aws:ecr/repository:Repository":
-      return { arn: `arn:${awsPartition(config).partition}:ecr:${config["aws:region"] ?? "us-east-1"}:000000000000:repository/${inputs.name}`, repositoryUrl: `000000000000.dkr.ecr.(region).amazonaws.com/${inputs.name}` };
+      return {
+        arn: `arn:${awsPartition(config).partition}:ecr:${config["aws:region"] ?? "us-east-1"}:000000000000:repository/${inputs.name}`,
+        repositoryUrl: `000000000000.dkr.ecr.(region).amazonaws.com/${inputs.name}`,
+      };
     case "aws:route53/zone:Zone":
       return { zoneId: `(zone ${inputs.name})` };
     case "aws:ebs/volume:Volume":
@@ -180,19 +262,35 @@ function computed(type: string, name: string, inputs: Record<string, unknown>, c
     case "gcp:compute/instance:Instance": {
       const nics = (inputs.networkInterfaces as Record<string, unknown>[] | undefined) ?? [{}];
       return {
-        networkInterfaces: nics.map((n, i) => ({ ...n, networkIp: `(private ip of ${name})`, accessConfigs: ((n.accessConfigs as object[] | undefined) ?? []).map((a) => ({ ...a, natIp: `(public ip of ${name})` })), name: `nic${i}` })),
+        networkInterfaces: nics.map((n, i) => ({
+          ...n,
+          networkIp: `(private ip of ${name})`,
+          accessConfigs: ((n.accessConfigs as object[] | undefined) ?? []).map((a) => ({
+            ...a,
+            natIp: `(public ip of ${name})`,
+          })),
+          name: `nic${i}`,
+        })),
         selfLink: id,
       };
     }
     case "gcp:serviceaccount/account:Account":
-      return { email: `${inputs.accountId}@(project).iam.gserviceaccount.com`, name: id, member: `serviceAccount:${inputs.accountId}@(project).iam.gserviceaccount.com` };
+      return {
+        email: `${inputs.accountId}@(project).iam.gserviceaccount.com`,
+        name: id,
+        member: `serviceAccount:${inputs.accountId}@(project).iam.gserviceaccount.com`,
+      };
     case "gcp:compute/network:Network":
     case "gcp:compute/subnetwork:Subnetwork":
     case "gcp:compute/disk:Disk":
       return { selfLink: id };
     case "gcp:artifactregistry/repository:Repository":
       // The provider fills project (the provider's own) and name (the repository id): image references are built from them.
-      return { project: inputs.project ?? config["gcp:project"] ?? "(project)", name: inputs.repositoryId, registryUri: `(region)-docker.pkg.dev/(project)/${inputs.repositoryId}` };
+      return {
+        project: inputs.project ?? config["gcp:project"] ?? "(project)",
+        name: inputs.repositoryId,
+        registryUri: `(region)-docker.pkg.dev/(project)/${inputs.repositoryId}`,
+      };
     case "gcp:secretmanager/secret:Secret":
       return { name: `projects/(project)/secrets/${inputs.secretId}` };
     default:
@@ -204,7 +302,12 @@ function computed(type: string, name: string, inputs: Record<string, unknown>, c
  * Runs `programPath` (compiled index.js) with `config` (full keys: "aspire:cloud", "aws:region"...)
  * as stack `stack` of project "aspire". Secret config keys can be listed in `secretKeys`.
  */
-export async function runProgramWithMocks(programPath: string, stack: string, config: Record<string, string>, secretKeys: readonly string[] = []): Promise<MockRun> {
+export async function runProgramWithMocks(
+  programPath: string,
+  stack: string,
+  config: Record<string, string>,
+  secretKeys: readonly string[] = [],
+): Promise<MockRun> {
   const resources: RecordedResource[] = [];
   const options = new Map<string, { options: RecordedOptions; parent: string }>();
   await pulumi.runtime.setMocks(
@@ -212,10 +315,24 @@ export async function runProgramWithMocks(programPath: string, stack: string, co
       newResource: (args: pulumi.runtime.MockResourceArgs) => {
         const urn = `urn:pulumi:${stack}::aspire::${args.type}::${args.name}`;
         const registered = options.get(`${args.type}::${args.name}`);
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, urn, options: registered?.options, ...(registered?.parent ? { parent: registered.parent } : {}) });
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...computed(args.type, args.name, args.inputs as Record<string, unknown>, config) } };
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs as Record<string, unknown>,
+          urn,
+          options: registered?.options,
+          ...(registered?.parent ? { parent: registered.parent } : {}),
+        });
+        return {
+          id: `${args.name}-id`,
+          state: {
+            ...args.inputs,
+            ...computed(args.type, args.name, args.inputs as Record<string, unknown>, config),
+          },
+        };
       },
-      call: (args: pulumi.runtime.MockCallArgs) => invoke(args.token, args.inputs as Record<string, unknown>, config),
+      call: (args: pulumi.runtime.MockCallArgs) =>
+        invoke(args.token, args.inputs as Record<string, unknown>, config),
     },
     "aspire",
     stack,
@@ -262,7 +379,7 @@ export async function runProgramWithMocks(programPath: string, stack: string, co
   /** Registrations (and the failures of those that wait for a failed output) finish
    *  asynchronously: wait until neither a new resource nor a new failure arrives. */
   async function quiet(): Promise<void> {
-    for (let seen = ""; seen !== `${resources.length}/${rejections}`; ) {
+    for (let seen = ""; seen !== `${resources.length}/${rejections}`;) {
       seen = `${resources.length}/${rejections}`;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -284,7 +401,9 @@ function recordOptions(into: Map<string, { options: RecordedOptions; parent: str
     getDependenciesList(): string[];
     getReplacementTrigger?(): { toJavaScript(): unknown } | undefined;
   };
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: Request, callback: unknown) => unknown };
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource: (req: Request, callback: unknown) => unknown;
+  };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     into.set(`${req.getType()}::${req.getName()}`, {
@@ -305,8 +424,14 @@ function recordOptions(into: Map<string, { options: RecordedOptions; parent: str
 
 /** Resolves Outputs (deeply, in objects and arrays) to plain values; unknowns become undefined. */
 async function settle(v: unknown): Promise<unknown> {
-  if (pulumi.Output.isInstance(v)) return settle(await new Promise((resolve) => (v as pulumi.Output<unknown>).apply((x) => resolve(x))));
+  if (pulumi.Output.isInstance(v))
+    return settle(
+      await new Promise((resolve) => (v as pulumi.Output<unknown>).apply((x) => resolve(x))),
+    );
   if (Array.isArray(v)) return Promise.all(v.map(settle));
-  if (v && typeof v === "object" && !pulumi.Resource.isInstance(v)) return Object.fromEntries(await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await settle(x)])));
+  if (v && typeof v === "object" && !pulumi.Resource.isInstance(v))
+    return Object.fromEntries(
+      await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await settle(x)])),
+    );
   return v;
 }

@@ -6,13 +6,22 @@ import { formatDiagnostic, loadManifest, type Diagnostic, type Value } from "../
 import { readStackConfig } from "../config/stack-config";
 import { asRuntimeConfig, readStackFile, secretKeys } from "../config/stack-file";
 import { buildPlan, isStoredOnVm, PlanError, type DeploymentPlan } from "../plan";
-import { defaultSecretSource, renderVm, restartPolicy, userDataProblem, USER_DATA_LIMIT, type RenderedVm, type SecretSource } from "../render";
+import {
+  defaultSecretSource,
+  renderVm,
+  restartPolicy,
+  userDataProblem,
+  USER_DATA_LIMIT,
+  type RenderedVm,
+  type SecretSource,
+} from "../render";
 import { interpolated } from "../render/interpolate";
 import type { MockRun, RecordedResource } from "./mock-program";
 import { resourceSummary, resourceTree } from "./resource-tree";
 import { UsageError } from "./usage";
 
-const USAGE = "Usage: aspire-arm plan MANIFEST [--cloud aws|gcp] [--stack NAME] [--set NAME=VALUE]... [--out DIR] [--json] [--no-resources]";
+const USAGE =
+  "Usage: aspire-arm plan MANIFEST [--cloud aws|gcp] [--stack NAME] [--set NAME=VALUE]... [--out DIR] [--json] [--no-resources]";
 
 interface PlanArgs {
   manifest?: string;
@@ -40,7 +49,8 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   const vms: Record<string, string[]> = {};
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
-    if (v === undefined || v.startsWith("--")) throw new UsageError(`plan: ${flag} needs a value. ${USAGE}`);
+    if (v === undefined || v.startsWith("--"))
+      throw new UsageError(`plan: ${flag} needs a value. ${USAGE}`);
     return v;
   };
   const pair = (v: string, flag: string) => {
@@ -53,7 +63,8 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
     switch (a) {
       case "--cloud": {
         const v = value(i++, a);
-        if (v !== "aws" && v !== "gcp") throw new UsageError(`plan: --cloud must be aws or gcp, not "${v}".`);
+        if (v !== "aws" && v !== "gcp")
+          throw new UsageError(`plan: --cloud must be aws or gcp, not "${v}".`);
         flags["aspire:cloud"] = v;
         break;
       }
@@ -71,7 +82,10 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
         break;
       case "--secret-file":
         secretFile = value(i++, a);
-        if (!secretFile.startsWith("/")) throw new UsageError(`plan: --secret-file takes an absolute path on the VM, not "${secretFile}".`);
+        if (!secretFile.startsWith("/"))
+          throw new UsageError(
+            `plan: --secret-file takes an absolute path on the VM, not "${secretFile}".`,
+          );
         break;
       case "--set": {
         const [k, v] = pair(value(i++, a), a);
@@ -85,7 +99,10 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
       }
       case "--vm": {
         const [k, v] = pair(value(i++, a), a);
-        vms[k] = v.split(",").map((x) => x.trim()).filter(Boolean);
+        vms[k] = v
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean);
         break;
       }
       case "--vm-per-service":
@@ -93,7 +110,8 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
         break;
       case "--runtime": {
         const v = value(i++, a);
-        if (v !== "docker" && v !== "dotnet") throw new UsageError(`plan: --runtime must be docker or dotnet, not "${v}".`);
+        if (v !== "docker" && v !== "dotnet")
+          throw new UsageError(`plan: --runtime must be docker or dotnet, not "${v}".`);
         flags["aspire:runtime"] = v;
         break;
       }
@@ -111,7 +129,8 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
         break;
       default:
         if (a.startsWith("-")) throw new UsageError(`plan: unknown option ${a}. ${USAGE}`);
-        if (manifest !== undefined) throw new UsageError(`plan: one manifest at a time (got ${manifest} and ${a}). ${USAGE}`);
+        if (manifest !== undefined)
+          throw new UsageError(`plan: one manifest at a time (got ${manifest} and ${a}). ${USAGE}`);
         manifest = a;
     }
   }
@@ -122,35 +141,76 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
 }
 
 /** Offline defaults for the providers' location keys, so a plan needs no stack file at all. */
-const OFFLINE_LOCATION: Record<string, string> = { "aws:region": "us-east-1", "gcp:zone": "us-central1-a", "gcp:project": "(your-gcp-project)" };
+const OFFLINE_LOCATION: Record<string, string> = {
+  "aws:region": "us-east-1",
+  "gcp:zone": "us-central1-a",
+  "gcp:project": "(your-gcp-project)",
+};
 
-export async function planCommand(argv: readonly string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+export async function planCommand(
+  argv: readonly string[],
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
   const args = parsePlanArgs(argv);
   // Before anything runs: a folder plan may not write into fails now, not after the mock run.
   const previousOut = args.out === undefined ? undefined : outFolderState(args.out);
   const stackFile = readStackFile(process.cwd(), args.stack);
   const raw: Record<string, unknown> = { ...OFFLINE_LOCATION, ...stackFile.config, ...args.flags };
-  if (raw["aspire:manifest"] === undefined) throw new UsageError(`plan: give the manifest to plan (or set aspire:manifest in Pulumi.${args.stack}.yaml). ${USAGE}`);
+  if (raw["aspire:manifest"] === undefined)
+    throw new UsageError(
+      `plan: give the manifest to plan (or set aspire:manifest in Pulumi.${args.stack}.yaml). ${USAGE}`,
+    );
   const { config, errors, warnings: configWarnings } = readStackConfig(raw);
   if (errors.length) throw new PlanError(errors);
 
   const { manifest, warnings: manifestWarnings } = loadManifest(config.manifest);
-  const { plan, warnings: planWarnings } = buildPlan(manifest, { ...config.plan, stack: args.stack });
-  const secretSource: SecretSource = args.secretFile ? { kind: "file", path: args.secretFile } : defaultSecretSource(plan);
+  const { plan, warnings: planWarnings } = buildPlan(manifest, {
+    ...config.plan,
+    stack: args.stack,
+  });
+  const secretSource: SecretSource = args.secretFile
+    ? { kind: "file", path: args.secretFile }
+    : defaultSecretSource(plan);
   const ctx = { secretSource, dotnetChannel: config.dotnetChannel };
   const warnings: Diagnostic[] = [...configWarnings, ...manifestWarnings, ...planWarnings];
   const rendered = plan.vms.map((vm) => renderVm(plan, vm, ctx));
-  const problems = rendered.map((r) => userDataProblem(plan, r)).filter((d): d is Diagnostic => d !== undefined);
+  const problems = rendered
+    .map((r) => userDataProblem(plan, r))
+    .filter((d): d is Diagnostic => d !== undefined);
 
   // The real program under Pulumi's mocks: the resources `pulumi up` would create.
   // Unset secrets are allowed offline (`pulumi up` asks for them): stand-ins let the program run.
-  const unset = Object.fromEntries(plan.parameters.filter((p) => p.source === "unset").map((p) => [`aspire:parameters.${p.name}`, "(unset: set it before pulumi up)"]));
+  const unset = Object.fromEntries(
+    plan.parameters
+      .filter((p) => p.source === "unset")
+      .map((p) => [`aspire:parameters.${p.name}`, "(unset: set it before pulumi up)"]),
+  );
   const mockConfig = { ...asRuntimeConfig(raw), ...unset };
   // Pulumi's SDK is loaded only for the mock run (it takes about a second to load).
-  const run = problems.length || args.noResources ? undefined : await (await import("./mock-program")).runProgramWithMocks(programPath(), args.stack, mockConfig, [...secretKeys(raw), ...Object.keys(unset)]);
+  const run =
+    problems.length || args.noResources
+      ? undefined
+      : await (
+          await import("./mock-program")
+        ).runProgramWithMocks(programPath(), args.stack, mockConfig, [
+          ...secretKeys(raw),
+          ...Object.keys(unset),
+        ]);
 
   if (args.out && previousOut) writeOut(args.out, previousOut, rendered);
-  out(args.json ? JSON.stringify({ ...planJson(plan, rendered, warnings, problems), resources: run?.resources.map(summary) }, null, 2) + "\n" : planText(config.manifest, plan, rendered, warnings, problems, args.out, run));
+  out(
+    args.json
+      ? JSON.stringify(
+          {
+            ...planJson(plan, rendered, warnings, problems),
+            resources: run?.resources.map(summary),
+          },
+          null,
+          2,
+        ) + "\n"
+      : planText(config.manifest, plan, rendered, warnings, problems, args.out, run),
+  );
   if (problems.length) {
     for (const p of problems) err(`aspire-arm: ${formatDiagnostic(p)}\n`);
     return 1;
@@ -170,7 +230,8 @@ const OUT_MARKER = ".aspire-arm-plan";
 function outFolderState(dir: string): { vmFolders: string[] } {
   let entries: string[];
   try {
-    if (!fs.statSync(dir).isDirectory()) throw new UsageError(`plan: --out ${dir} is not a folder.`);
+    if (!fs.statSync(dir).isDirectory())
+      throw new UsageError(`plan: --out ${dir} is not a folder.`);
     entries = fs.readdirSync(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return { vmFolders: [] };
@@ -178,17 +239,27 @@ function outFolderState(dir: string): { vmFolders: string[] } {
   }
   if (entries.length === 0) return { vmFolders: [] };
   if (!entries.includes(OUT_MARKER))
-    throw new UsageError(`plan: --out ${dir} is not empty and was not written by aspire-arm plan (no ${OUT_MARKER} in it), so nothing in it is replaced: give a new or empty folder.`);
+    throw new UsageError(
+      `plan: --out ${dir} is not empty and was not written by aspire-arm plan (no ${OUT_MARKER} in it), so nothing in it is replaced: give a new or empty folder.`,
+    );
   const listed = fs.readFileSync(path.join(dir, OUT_MARKER), "utf8").split("\n");
   // VM names are safe names: a line that is not one (.., a path) is never a folder to remove.
   return { vmFolders: listed.filter((l) => /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(l)) };
 }
 
-function writeOut(dir: string, previous: { vmFolders: string[] }, rendered: readonly RenderedVm[]): void {
+function writeOut(
+  dir: string,
+  previous: { vmFolders: string[] },
+  rendered: readonly RenderedVm[],
+): void {
   // Only the folders the previous plan listed are replaced; anything else of that name is kept and refused.
-  for (const vm of previous.vmFolders) fs.rmSync(path.join(dir, vm), { recursive: true, force: true });
+  for (const vm of previous.vmFolders)
+    fs.rmSync(path.join(dir, vm), { recursive: true, force: true });
   for (const r of rendered)
-    if (fs.lstatSync(path.join(dir, r.vm.name), { throwIfNoEntry: false })) throw new UsageError(`plan: --out ${dir} already has ${r.vm.name}, which plan did not write: remove it or give another folder.`);
+    if (fs.lstatSync(path.join(dir, r.vm.name), { throwIfNoEntry: false }))
+      throw new UsageError(
+        `plan: --out ${dir} already has ${r.vm.name}, which plan did not write: remove it or give another folder.`,
+      );
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, OUT_MARKER), rendered.map((r) => `${r.vm.name}\n`).join(""));
   for (const r of rendered) {
@@ -198,14 +269,23 @@ function writeOut(dir: string, previous: { vmFolders: string[] }, rendered: read
     for (const f of r.appConfig) {
       const file = path.join(vmDir, f.path);
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, f.encoding === "base64" ? Buffer.from(f.content, "base64") : f.content, { mode: parseInt(f.permissions, 8) });
+      fs.writeFileSync(
+        file,
+        f.encoding === "base64" ? Buffer.from(f.content, "base64") : f.content,
+        { mode: parseInt(f.permissions, 8) },
+      );
     }
   }
 }
 
 const show = (v: Value) => interpolated(v);
 
-function planJson(plan: DeploymentPlan, rendered: readonly RenderedVm[], warnings: readonly Diagnostic[], problems: readonly Diagnostic[]) {
+function planJson(
+  plan: DeploymentPlan,
+  rendered: readonly RenderedVm[],
+  warnings: readonly Diagnostic[],
+  problems: readonly Diagnostic[],
+) {
   return {
     cloud: plan.cloud,
     stack: plan.stack,
@@ -216,12 +296,20 @@ function planJson(plan: DeploymentPlan, rendered: readonly RenderedVm[], warning
       os: vm.os,
       runtime: vm.runtime,
       diskSizeGb: vm.diskSizeGb,
-      userData: { bytes: userData.length, encoding: userDataEncoding, uncompressedBytes: Buffer.byteLength(cloudConfig), limit: USER_DATA_LIMIT[plan.cloud] },
+      userData: {
+        bytes: userData.length,
+        encoding: userDataEncoding,
+        uncompressedBytes: Buffer.byteLength(cloudConfig),
+        limit: USER_DATA_LIMIT[plan.cloud],
+      },
       services: vm.services.map((s) => ({
         name: s.name,
         resource: s.resource,
         runAs: s.runAs,
-        image: s.image.kind === "pull" ? s.image.image : `${s.image.kind} build -> ${s.image.repository}`,
+        image:
+          s.image.kind === "pull"
+            ? s.image.image
+            : `${s.image.kind} build -> ${s.image.repository}`,
         ports: s.ports,
         env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, show(v)])),
         args: s.args.map(show),
@@ -233,7 +321,13 @@ function planJson(plan: DeploymentPlan, rendered: readonly RenderedVm[], warning
       namedVolumes: vm.namedVolumes,
       secrets: vm.secrets,
     })),
-    parameters: plan.parameters.map((p) => ({ name: p.name, secret: p.secret, source: p.source, storedOnVm: isStoredOnVm(p), ...(p.value !== undefined && !p.secret ? { value: p.value } : {}) })),
+    parameters: plan.parameters.map((p) => ({
+      name: p.name,
+      secret: p.secret,
+      source: p.source,
+      storedOnVm: isStoredOnVm(p),
+      ...(p.value !== undefined && !p.secret ? { value: p.value } : {}),
+    })),
     warnings,
     errors: problems,
   };
@@ -241,29 +335,71 @@ function planJson(plan: DeploymentPlan, rendered: readonly RenderedVm[], warning
 
 const summary = (r: RecordedResource) => resourceSummary(r);
 
-function planText(file: string, plan: DeploymentPlan, rendered: readonly RenderedVm[], warnings: readonly Diagnostic[], problems: readonly Diagnostic[], outDir?: string, run?: MockRun): string {
-  const lines = [`Plan for ${file} on ${plan.cloud}, stack ${plan.stack}: ${rendered.length} VM${rendered.length === 1 ? "" : "s"}`];
+function planText(
+  file: string,
+  plan: DeploymentPlan,
+  rendered: readonly RenderedVm[],
+  warnings: readonly Diagnostic[],
+  problems: readonly Diagnostic[],
+  outDir?: string,
+  run?: MockRun,
+): string {
+  const lines = [
+    `Plan for ${file} on ${plan.cloud}, stack ${plan.stack}: ${rendered.length} VM${rendered.length === 1 ? "" : "s"}`,
+  ];
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   for (const { vm, userData, userDataEncoding } of rendered) {
-    lines.push("", `VM ${vm.name}: ${vm.instanceType}, ${vm.os}, runtime ${vm.runtime}, boot disk ${vm.diskSizeGb} GB${vm.namedVolumes.length ? `, data disk for ${vm.namedVolumes.length} named volume(s)` : ""}`);
-    lines.push(`  user data: ${kb(userData.length)}${userDataEncoding === "gzip" ? " gzipped" : ""} (limit ${kb(USER_DATA_LIMIT[plan.cloud])})`);
+    lines.push(
+      "",
+      `VM ${vm.name}: ${vm.instanceType}, ${vm.os}, runtime ${vm.runtime}, boot disk ${vm.diskSizeGb} GB${vm.namedVolumes.length ? `, data disk for ${vm.namedVolumes.length} named volume(s)` : ""}`,
+    );
+    lines.push(
+      `  user data: ${kb(userData.length)}${userDataEncoding === "gzip" ? " gzipped" : ""} (limit ${kb(USER_DATA_LIMIT[plan.cloud])})`,
+    );
     for (const s of vm.services) {
-      const image = s.image.kind === "pull" ? s.image.image : s.image.kind === "project" ? `.NET project, built for linux/arm64` : `Dockerfile, built for linux/arm64`;
-      const ports = s.ports.map((p) => `${p.binding} ${p.targetPort}${p.hostPort !== undefined ? `->host ${p.hostPort}` : ""}${p.exposure !== "none" ? ` (${p.exposure})` : ""}`).join(", ");
+      const image =
+        s.image.kind === "pull"
+          ? s.image.image
+          : s.image.kind === "project"
+            ? `.NET project, built for linux/arm64`
+            : `Dockerfile, built for linux/arm64`;
+      const ports = s.ports
+        .map(
+          (p) =>
+            `${p.binding} ${p.targetPort}${p.hostPort !== undefined ? `->host ${p.hostPort}` : ""}${p.exposure !== "none" ? ` (${p.exposure})` : ""}`,
+        )
+        .join(", ");
       // A container with no endpoint may be a one-shot (restart: on-failure): say when it runs again.
-      const oneShot = s.runAs === "container" && restartPolicy(s) === "on-failure" ? "; no endpoint: restarted only after a failure, run again at each boot and app update" : "";
-      lines.push(`  ${s.name}: ${s.runAs === "native" ? "native (systemd)" : "container"}, ${image}${ports ? `; ${ports}` : ""}${s.dependsOn.length ? `; after ${s.dependsOn.join(", ")}` : ""}${oneShot}`);
+      const oneShot =
+        s.runAs === "container" && restartPolicy(s) === "on-failure"
+          ? "; no endpoint: restarted only after a failure, run again at each boot and app update"
+          : "";
+      lines.push(
+        `  ${s.name}: ${s.runAs === "native" ? "native (systemd)" : "container"}, ${image}${ports ? `; ${ports}` : ""}${s.dependsOn.length ? `; after ${s.dependsOn.join(", ")}` : ""}${oneShot}`,
+      );
     }
-    for (const e of vm.publicEndpoints) lines.push(`  public: ${e.scheme}://${e.hostName ?? "<public address>"}:${e.port} -> ${e.service} (${e.binding})`);
+    for (const e of vm.publicEndpoints)
+      lines.push(
+        `  public: ${e.scheme}://${e.hostName ?? "<public address>"}:${e.port} -> ${e.service} (${e.binding})`,
+      );
     if (vm.secrets.length) lines.push(`  secrets read at boot: ${vm.secrets.join(", ")}`);
   }
   if (plan.parameters.length) {
     lines.push("", "Parameters:");
-    for (const p of plan.parameters) lines.push(`  ${p.name}: ${p.secret ? "secret" : "plain"}, ${p.source}${!p.secret && p.value !== undefined ? ` = ${JSON.stringify(p.value)}` : ""}`);
+    for (const p of plan.parameters)
+      lines.push(
+        `  ${p.name}: ${p.secret ? "secret" : "plain"}, ${p.source}${!p.secret && p.value !== undefined ? ` = ${JSON.stringify(p.value)}` : ""}`,
+      );
   }
-  if (run) lines.push("", `Resources \`pulumi up\` would create (${run.resources.length}, from the program run under Pulumi mocks; cloud lookups are placeholders):`, ...resourceTree(run.resources));
+  if (run)
+    lines.push(
+      "",
+      `Resources \`pulumi up\` would create (${run.resources.length}, from the program run under Pulumi mocks; cloud lookups are placeholders):`,
+      ...resourceTree(run.resources),
+    );
   if (warnings.length) lines.push("", ...warnings.map((w) => `warning: ${formatDiagnostic(w)}`));
   if (problems.length) lines.push("", ...problems.map((w) => `error: ${formatDiagnostic(w)}`));
-  if (outDir) lines.push("", `Wrote ${rendered.map((r) => path.join(outDir, r.vm.name)).join(", ")}`);
+  if (outDir)
+    lines.push("", `Wrote ${rendered.map((r) => path.join(outDir, r.vm.name)).join(", ")}`);
   return lines.join("\n") + "\n";
 }

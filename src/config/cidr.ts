@@ -20,7 +20,10 @@ export interface Cidr {
 
 /** Reads `address/prefix`; undefined when it is not a CIDR (above). With `bareAddress`, an
  *  address alone reads as the block of just that address (/32, /128). Nothing is trimmed. */
-export function parseCidr(text: string, options: { readonly bareAddress?: boolean } = {}): Cidr | undefined {
+export function parseCidr(
+  text: string,
+  options: { readonly bareAddress?: boolean } = {},
+): Cidr | undefined {
   const parts = text.split("/");
   if (parts.length > 2 || (parts.length === 1 && !options.bareAddress)) return undefined;
   const [address, length] = parts;
@@ -41,13 +44,18 @@ export function networkAddress(c: Cidr): string {
     bytes[i] = b & (0xff << (8 - kept));
   });
   if (c.family === 4) return bytes.join(".");
-  const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] << 8) | bytes[2 * i + 1]).toString(16));
+  const groups = Array.from({ length: 8 }, (_, i) =>
+    ((bytes[2 * i] << 8) | bytes[2 * i + 1]).toString(16),
+  );
   return new SocketAddress({ address: groups.join(":"), family: "ipv6" }).address;
 }
 
 /** Whether the address is the block's own (no host bit set), written as the clouds write it. */
 export function isCanonical(c: Cidr): boolean {
-  return networkAddress(c) === (c.family === 4 ? c.address : new SocketAddress({ address: c.address, family: "ipv6" }).address);
+  return (
+    networkAddress(c) ===
+    (c.family === 4 ? c.address : new SocketAddress({ address: c.address, family: "ipv6" }).address)
+  );
 }
 
 /** Whether every address of `inner` is in `outer` (the same family; host bits set in either are
@@ -65,7 +73,8 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
 export function ipv4CidrProblem(text: string): string | undefined {
   const c = parseCidr(text);
   if (!c || c.family !== 4) return `${text} is not an IPv4 CIDR`;
-  if (!isCanonical(c)) return `${text} has host bits set: the block it names is written ${networkAddress(c)}/${c.prefix}`;
+  if (!isCanonical(c))
+    return `${text} has host bits set: the block it names is written ${networkAddress(c)}/${c.prefix}`;
   return undefined;
 }
 
@@ -82,6 +91,9 @@ function addressBytes(c: Cidr): number[] {
   const [head, tail] = text.split("::");
   const groups = (h: string | undefined) => (h ? h.split(":") : []);
   const known = [...groups(head), ...groups(tail)].length;
-  const all = tail === undefined ? groups(head) : [...groups(head), ...Array<string>(8 - known).fill("0"), ...groups(tail)];
+  const all =
+    tail === undefined
+      ? groups(head)
+      : [...groups(head), ...Array<string>(8 - known).fill("0"), ...groups(tail)];
   return all.flatMap((g) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 0xff]);
 }

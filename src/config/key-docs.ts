@@ -2,7 +2,15 @@
 // the table of stack config keys (./keys.ts). test/config/key-docs.test.ts checks the two files
 // against them, and rewrites them with UPDATE_CONFIG_DOCS=1.
 import * as yaml from "js-yaml";
-import { exampleValue, flow, NS, STACK_KEYS, type ExampleValue, type Scalar, type StackKey } from "./keys";
+import {
+  exampleValue,
+  flow,
+  NS,
+  STACK_KEYS,
+  type ExampleValue,
+  type Scalar,
+  type StackKey,
+} from "./keys";
 
 export interface PulumiConfigType {
   readonly type: "string" | "integer" | "boolean";
@@ -25,7 +33,10 @@ export function pulumiConfig(): Record<string, PulumiConfigType> {
     if (!k.key.startsWith(`${NS}:`) || name.includes(".")) continue;
     if (k.type !== "string" && k.type !== "integer" && k.type !== "boolean") continue;
     // "" stands for unset: the description says what that means.
-    const description = k.default === undefined && k.defaultText !== undefined ? `${k.description} Default: ${k.defaultText}.` : k.description;
+    const description =
+      k.default === undefined && k.defaultText !== undefined
+        ? `${k.description} Default: ${k.defaultText}.`
+        : k.description;
     out[name] = { type: k.type, description, default: k.default ?? "" };
   }
   return out;
@@ -40,13 +51,23 @@ export const README_COLUMNS = ["key", "type", "default", "example", "meaning"] a
 
 /** The README table's cells, a row per key, as Markdown. */
 export function readmeRows(): string[][] {
-  return STACK_KEYS.map((k) => [code(k.key), k.type, defaultCell(k), exampleCell(k), k.see ? `${k.description} See [${k.see.title}](#${k.see.anchor}).` : k.description]);
+  return STACK_KEYS.map((k) => [
+    code(k.key),
+    k.type,
+    defaultCell(k),
+    exampleCell(k),
+    k.see ? `${k.description} See [${k.see.title}](#${k.see.anchor}).` : k.description,
+  ]);
 }
 
 /** The README's table of stack config keys as Markdown. */
 export function readmeTable(): string {
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
-  return [line(README_COLUMNS), line(README_COLUMNS.map(() => "---")), ...readmeRows().map(line)].join("\n");
+  return [
+    line(README_COLUMNS),
+    line(README_COLUMNS.map(() => "---")),
+    ...readmeRows().map(line),
+  ].join("\n");
 }
 
 function defaultCell(k: StackKey): string {

@@ -20,9 +20,11 @@ import {
 export const NS = "aspire";
 export const DEFAULT_MANIFEST = "manifests/aspire-starter/aspire-manifest.json";
 
-export type KeyType = "string" | "integer" | "boolean" | "list" | "object" | "list or object" | "string or object";
+export type KeyType =
+  "string" | "integer" | "boolean" | "list" | "object" | "list or object" | "string or object";
 export type Scalar = string | number | boolean;
-export type ExampleValue = Scalar | readonly ExampleValue[] | { readonly [field: string]: ExampleValue };
+export type ExampleValue =
+  Scalar | readonly ExampleValue[] | { readonly [field: string]: ExampleValue };
 
 export interface StackKey {
   /** As `pulumi config` names it: `aspire:ssh.cidrs`, a provider's `aws:region`. A segment in
@@ -56,7 +58,10 @@ export interface StackKey {
 }
 
 const code = (v: Scalar) => `\`${v}\``;
-const list = (items: readonly string[], word: string) => (items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} ${word} ${items[items.length - 1]}`);
+const list = (items: readonly string[], word: string) =>
+  items.length < 2
+    ? items.join("")
+    : `${items.slice(0, -1).join(", ")} ${word} ${items[items.length - 1]}`;
 const orList = (items: readonly string[]) => list(items, "or");
 const andList = (items: readonly string[]) => list(items, "and");
 
@@ -69,26 +74,54 @@ export const STACK_KEYS: readonly StackKey[] = [
     example: "aws",
     gcpExample: "gcp",
     flag: "--cloud",
-    description: "Target cloud: `aws` (Graviton EC2) or `gcp` (Tau T2A / Axion C4A, N4A). Set `aws:region`, or `gcp:project` and `gcp:zone`.",
+    description:
+      "Target cloud: `aws` (Graviton EC2) or `gcp` (Tau T2A / Axion C4A, N4A). Set `aws:region`, or `gcp:project` and `gcp:zone`.",
   },
-  { key: "aws:region", type: "string", cloud: "aws", example: "us-east-1", description: "AWS, required: the region (the AWS provider's own key)." },
-  { key: "gcp:project", type: "string", cloud: "gcp", example: "my-project-id", description: "GCP, required: the project id (the Google provider's own key)." },
-  { key: "gcp:zone", type: "string", cloud: "gcp", example: "us-central1-a", description: "GCP, required: the zone, such as `us-central1-a` (the Google provider's own key)." },
+  {
+    key: "aws:region",
+    type: "string",
+    cloud: "aws",
+    example: "us-east-1",
+    description: "AWS, required: the region (the AWS provider's own key).",
+  },
+  {
+    key: "gcp:project",
+    type: "string",
+    cloud: "gcp",
+    example: "my-project-id",
+    description: "GCP, required: the project id (the Google provider's own key).",
+  },
+  {
+    key: "gcp:zone",
+    type: "string",
+    cloud: "gcp",
+    example: "us-central1-a",
+    description:
+      "GCP, required: the zone, such as `us-central1-a` (the Google provider's own key).",
+  },
   {
     key: "aspire:manifest",
     type: "string",
     default: DEFAULT_MANIFEST,
     example: "path/to/aspire-manifest.json",
     flag: "MANIFEST",
-    description: "The Aspire manifest to deploy (`aspire-manifest.json`, JSON or YAML), relative to this folder. Publish it in the AppHost folder so project paths resolve.",
+    description:
+      "The Aspire manifest to deploy (`aspire-manifest.json`, JSON or YAML), relative to this folder. Publish it in the AppHost folder so project paths resolve.",
   },
   {
     key: "aspire:vms",
     type: "object",
     defaultText: `one VM ${code(DEFAULT_VM_NAME)}`,
-    example: { data: ["cache"], app: { resources: ["apiservice", "webfrontend"], instanceType: "t4g.medium" } },
-    gcpExample: { data: ["cache"], app: { resources: ["apiservice", "webfrontend"], instanceType: "t2a-standard-2" } },
-    description: "VM groups: VM names to the services each runs. A service no group names runs on the first VM.",
+    example: {
+      data: ["cache"],
+      app: { resources: ["apiservice", "webfrontend"], instanceType: "t4g.medium" },
+    },
+    gcpExample: {
+      data: ["cache"],
+      app: { resources: ["apiservice", "webfrontend"], instanceType: "t2a-standard-2" },
+    },
+    description:
+      "VM groups: VM names to the services each runs. A service no group names runs on the first VM.",
   },
   {
     key: "aspire:vms.<name>",
@@ -98,7 +131,12 @@ export const STACK_KEYS: readonly StackKey[] = [
     flag: "--vm",
     description: `A VM: the services it runs, or an object of \`resources\` and settings of its own. Its name: lower-case letters, digits and dashes, at most ${MAX_VM_NAME_LENGTH} characters.`,
   },
-  { key: "aspire:vms.<name>.resources", type: "list", example: ["apiservice", "webfrontend"], description: "The manifest's services this VM runs." },
+  {
+    key: "aspire:vms.<name>.resources",
+    type: "list",
+    example: ["apiservice", "webfrontend"],
+    description: "The manifest's services this VM runs.",
+  },
   {
     key: "aspire:vms.<name>.instanceType",
     type: "string",
@@ -106,10 +144,34 @@ export const STACK_KEYS: readonly StackKey[] = [
     gcpExample: "t2a-standard-2",
     description: "This VM's instance or machine type (default `aspire:instanceType`).",
   },
-  { key: "aspire:vms.<name>.diskSizeGb", type: "integer", example: 30, description: "This VM's boot disk in GB (default `aspire:diskSizeGb`)." },
-  { key: "aspire:vms.<name>.runtime", type: "string", values: ["docker", "dotnet"], example: "dotnet", description: "This VM's runtime, `docker` or `dotnet` (default `aspire:runtime`)." },
-  { key: "aspire:vms.<name>.os", type: "string", values: ["ubuntu-24.04", "al2023"], example: "ubuntu-24.04", description: "This VM's system, `ubuntu-24.04` or `al2023` (default `aspire:os`)." },
-  { key: "aspire:vmPerService", type: "boolean", default: false, example: true, flag: "--vm-per-service", description: "Put every service on its own VM (ignored when `aspire:vms` is set)." },
+  {
+    key: "aspire:vms.<name>.diskSizeGb",
+    type: "integer",
+    example: 30,
+    description: "This VM's boot disk in GB (default `aspire:diskSizeGb`).",
+  },
+  {
+    key: "aspire:vms.<name>.runtime",
+    type: "string",
+    values: ["docker", "dotnet"],
+    example: "dotnet",
+    description: "This VM's runtime, `docker` or `dotnet` (default `aspire:runtime`).",
+  },
+  {
+    key: "aspire:vms.<name>.os",
+    type: "string",
+    values: ["ubuntu-24.04", "al2023"],
+    example: "ubuntu-24.04",
+    description: "This VM's system, `ubuntu-24.04` or `al2023` (default `aspire:os`).",
+  },
+  {
+    key: "aspire:vmPerService",
+    type: "boolean",
+    default: false,
+    example: true,
+    flag: "--vm-per-service",
+    description: "Put every service on its own VM (ignored when `aspire:vms` is set).",
+  },
   {
     key: "aspire:instanceType",
     type: "string",
@@ -127,7 +189,8 @@ export const STACK_KEYS: readonly StackKey[] = [
     default: "docker",
     example: "dotnet",
     flag: "--runtime",
-    description: "`docker` (every service in a container) or `dotnet` (.NET projects natively on the ASP.NET Core runtime, containers under Docker). Per VM as `vms.<name>.runtime`.",
+    description:
+      "`docker` (every service in a container) or `dotnet` (.NET projects natively on the ASP.NET Core runtime, containers under Docker). Per VM as `vms.<name>.runtime`.",
   },
   {
     key: "aspire:os",
@@ -135,7 +198,8 @@ export const STACK_KEYS: readonly StackKey[] = [
     values: ["ubuntu-24.04", "al2023"],
     default: "ubuntu-24.04",
     example: "ubuntu-24.04",
-    description: "The VMs' system: `ubuntu-24.04`, or `al2023` (Amazon Linux 2023, AWS only). Per VM as `vms.<name>.os`.",
+    description:
+      "The VMs' system: `ubuntu-24.04`, or `al2023` (Amazon Linux 2023, AWS only). Per VM as `vms.<name>.os`.",
   },
   {
     key: "aspire:diskSizeGb",
@@ -149,7 +213,8 @@ export const STACK_KEYS: readonly StackKey[] = [
     type: "string",
     example: "app.example.com",
     flag: "--domain",
-    description: "A DNS name pointing at the VM: external http(s) endpoints are then served with automatic HTTPS (Caddy, Let's Encrypt).",
+    description:
+      "A DNS name pointing at the VM: external http(s) endpoints are then served with automatic HTTPS (Caddy, Let's Encrypt).",
   },
   {
     key: "aspire:dashboard",
@@ -157,31 +222,42 @@ export const STACK_KEYS: readonly StackKey[] = [
     default: false,
     example: true,
     flag: "--dashboard",
-    description: "Run the Aspire dashboard on the first VM (behind the proxy, with a generated login token) and send the projects' telemetry to it.",
+    description:
+      "Run the Aspire dashboard on the first VM (behind the proxy, with a generated login token) and send the projects' telemetry to it.",
   },
   {
     key: "aspire:ssh",
     type: "object",
     defaultText: "off",
-    description: "SSH on port 22, off by default. Without it, open a shell with Session Manager (AWS); `gcloud compute ssh --tunnel-through-iap` (GCP) needs it.",
+    description:
+      "SSH on port 22, off by default. Without it, open a shell with Session Manager (AWS); `gcloud compute ssh --tunnel-through-iap` (GCP) needs it.",
   },
-  { key: "aspire:ssh.enabled", type: "boolean", default: false, example: true, description: "Open port 22 to `ssh.cidrs` (and, on GCP, to Google's IAP range)." },
+  {
+    key: "aspire:ssh.enabled",
+    type: "boolean",
+    default: false,
+    example: true,
+    description: "Open port 22 to `ssh.cidrs` (and, on GCP, to Google's IAP range).",
+  },
   {
     key: "aspire:ssh.cidrs",
     type: "list",
     example: ["203.0.113.7/32"],
-    description: "The IPv4 blocks allowed to connect, each from its first address (`10.0.0.0/8`, not `10.0.0.1/8`). Required when enabled: SSH is never opened to the whole internet by default.",
+    description:
+      "The IPv4 blocks allowed to connect, each from its first address (`10.0.0.0/8`, not `10.0.0.1/8`). Required when enabled: SSH is never opened to the whole internet by default.",
   },
   {
     key: "aspire:ssh.publicKey",
     type: "string",
     example: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE me@laptop",
-    description: "One OpenSSH public key on one line, for the default user (an EC2 key pair, GCP's `ssh-keys` metadata).",
+    description:
+      "One OpenSSH public key on one line, for the default user (an EC2 key pair, GCP's `ssh-keys` metadata).",
   },
   {
     key: "aspire:parameters",
     type: "object",
-    description: "Values of the manifest's parameters by name, in one object or each as a key of its own (secret ones must be).",
+    description:
+      "Values of the manifest's parameters by name, in one object or each as a key of its own (secret ones must be).",
   },
   {
     key: "aspire:parameters.<name>",
@@ -190,16 +266,23 @@ export const STACK_KEYS: readonly StackKey[] = [
     sampleName: "NAME",
     example: "VALUE",
     flag: "--set",
-    description: "A manifest parameter's value; a secret one with `pulumi config set --secret` (its value never enters the plan).",
+    description:
+      "A manifest parameter's value; a secret one with `pulumi config set --secret` (its value never enters the plan).",
   },
-  { key: "aspire:images", type: "object", description: "Published images to run instead of building or pulling the manifest's, by resource." },
+  {
+    key: "aspire:images",
+    type: "object",
+    description:
+      "Published images to run instead of building or pulling the manifest's, by resource.",
+  },
   {
     key: "aspire:images.<resource>",
     type: "string",
     sampleName: "apiservice",
     example: "registry.example.com/apiservice:1.0",
     flag: "--image",
-    description: "An image reference Docker can pull, run for that resource instead of its manifest image or build.",
+    description:
+      "An image reference Docker can pull, run for that resource instead of its manifest image or build.",
   },
   {
     key: "aspire:network",
@@ -207,22 +290,66 @@ export const STACK_KEYS: readonly StackKey[] = [
     values: ["default", "create"],
     default: "default",
     example: "create",
-    description: "Where the VMs go: `default` (the default VPC or network), `create` (a VPC for the stack), or an object: `{create: true, cidr}`, an existing `{vpcId, subnetIds}` (AWS) or `{network, subnetwork}` (GCP).",
+    description:
+      "Where the VMs go: `default` (the default VPC or network), `create` (a VPC for the stack), or an object: `{create: true, cidr}`, an existing `{vpcId, subnetIds}` (AWS) or `{network, subnetwork}` (GCP).",
   },
-  { key: "aspire:network.create", type: "boolean", form: "create", example: true, description: "Create a VPC for the stack, its address block `network.cidr`." },
-  { key: "aspire:network.cidr", type: "string", form: "create", default: "10.42.0.0/16", example: "10.42.0.0/16", description: "The created VPC's IPv4 block, from its first address." },
-  { key: "aspire:network.vpcId", type: "string", form: "existing", cloud: "aws", example: "vpc-0abc", description: "AWS: an existing VPC, with `network.subnetIds`." },
+  {
+    key: "aspire:network.create",
+    type: "boolean",
+    form: "create",
+    example: true,
+    description: "Create a VPC for the stack, its address block `network.cidr`.",
+  },
+  {
+    key: "aspire:network.cidr",
+    type: "string",
+    form: "create",
+    default: "10.42.0.0/16",
+    example: "10.42.0.0/16",
+    description: "The created VPC's IPv4 block, from its first address.",
+  },
+  {
+    key: "aspire:network.vpcId",
+    type: "string",
+    form: "existing",
+    cloud: "aws",
+    example: "vpc-0abc",
+    description: "AWS: an existing VPC, with `network.subnetIds`.",
+  },
   {
     key: "aspire:network.subnetIds",
     type: "list",
     form: "existing",
     cloud: "aws",
     example: ["subnet-0def"],
-    description: "AWS: subnets of `network.vpcId`; the VMs go in the first whose zone offers every instance type of the stack.",
+    description:
+      "AWS: subnets of `network.vpcId`; the VMs go in the first whose zone offers every instance type of the stack.",
   },
-  { key: "aspire:network.network", type: "string", form: "existing", cloud: "gcp", example: "my-vpc", description: "GCP: an existing network, by name or self link." },
-  { key: "aspire:network.subnetwork", type: "string", form: "existing", cloud: "gcp", example: "my-subnet", description: "GCP: the network's subnetwork for the VMs (none on an auto-mode network)." },
-  { key: "aspire:elasticIp", type: "boolean", cloud: "aws", default: false, example: true, description: "AWS: give each VM an Elastic IP, a fixed public address that survives its replacement." },
+  {
+    key: "aspire:network.network",
+    type: "string",
+    form: "existing",
+    cloud: "gcp",
+    example: "my-vpc",
+    description: "GCP: an existing network, by name or self link.",
+  },
+  {
+    key: "aspire:network.subnetwork",
+    type: "string",
+    form: "existing",
+    cloud: "gcp",
+    example: "my-subnet",
+    description: "GCP: the network's subnetwork for the VMs (none on an auto-mode network).",
+  },
+  {
+    key: "aspire:elasticIp",
+    type: "boolean",
+    cloud: "aws",
+    default: false,
+    example: true,
+    description:
+      "AWS: give each VM an Elastic IP, a fixed public address that survives its replacement.",
+  },
   {
     key: "aspire:imageUpgrade",
     type: "boolean",
@@ -233,7 +360,14 @@ export const STACK_KEYS: readonly StackKey[] = [
       "AWS: the VMs keep the AMI they were created from; `true` moves them to the one the SSM parameter names now (replacing each VM whose AMI differs), on this and every deploy while it stays true.",
     see: { title: "Images and upgrades", anchor: "images-and-upgrades" },
   },
-  { key: "aspire:protectData", type: "boolean", default: true, example: false, description: "Protect data disks (named volumes) from deletion and `pulumi destroy`; they also survive VM replacement." },
+  {
+    key: "aspire:protectData",
+    type: "boolean",
+    default: true,
+    example: false,
+    description:
+      "Protect data disks (named volumes) from deletion and `pulumi destroy`; they also survive VM replacement.",
+  },
   {
     key: "aspire:dotnetChannel",
     type: "string",
@@ -251,15 +385,20 @@ export const STACK_KEYS: readonly StackKey[] = [
     defaultText: "the folder above the manifest's (Aspire's `<solution>/<App>.AppHost` layout)",
     example: "../my-solution",
     flag: "--source-root",
-    description: "The folder every file the manifest names (projects, Dockerfiles, build contexts, bind-mount sources) must resolve inside, links followed; relative to this folder.",
+    description:
+      "The folder every file the manifest names (projects, Dockerfiles, build contexts, bind-mount sources) must resolve inside, links followed; relative to this folder.",
   },
 ];
 
 /** "8.0 and 9.0 left support on 2026-11-10": the channels before the default, by date. */
 function leftSupport(): string {
   const byDate = new Map<string, string[]>();
-  for (const c of DOTNET_CHANNELS) if (c !== DEFAULT_DOTNET_CHANNEL) byDate.set(DOTNET_END_OF_SUPPORT[c], [...(byDate.get(DOTNET_END_OF_SUPPORT[c]) ?? []), c]);
-  return andList([...byDate].map(([date, channels]) => `${andList(channels)} left support on ${date}`));
+  for (const c of DOTNET_CHANNELS)
+    if (c !== DEFAULT_DOTNET_CHANNEL)
+      byDate.set(DOTNET_END_OF_SUPPORT[c], [...(byDate.get(DOTNET_END_OF_SUPPORT[c]) ?? []), c]);
+  return andList(
+    [...byDate].map(([date, channels]) => `${andList(channels)} left support on ${date}`),
+  );
 }
 
 const BY_KEY = new Map(STACK_KEYS.map((k) => [k.key, k]));
@@ -273,7 +412,9 @@ export function stackKey(key: string): StackKey {
 
 /** The `aspire:*` keys a stack sets at the top (`ssh`, not `ssh.cidrs`), in table order. */
 export function topLevelKeys(): string[] {
-  return STACK_KEYS.filter((k) => k.key.startsWith(`${NS}:`) && !k.key.includes(".")).map((k) => k.key.slice(NS.length + 1));
+  return STACK_KEYS.filter((k) => k.key.startsWith(`${NS}:`) && !k.key.includes(".")).map((k) =>
+    k.key.slice(NS.length + 1),
+  );
 }
 
 /** Keys set flat as well as nested, by their prefix: `parameters.` for `aspire:parameters.NAME`. */
@@ -305,10 +446,12 @@ export function exampleValue(key: string, cloud: Cloud): ExampleValue {
  *  that every documented example is valid. */
 export function exampleConfig(key: string, cloud: Cloud): Record<string, ExampleValue> {
   const row = stackKey(key);
-  if (!row.key.startsWith(`${NS}:`) || !row.key.includes(".")) return { [row.key]: exampleValue(key, cloud) };
+  if (!row.key.startsWith(`${NS}:`) || !row.key.includes("."))
+    return { [row.key]: exampleValue(key, cloud) };
   if (row.flat) return { [nameInExample(row.key)]: exampleValue(key, cloud) };
   const path: StackKey[] = [];
-  for (let k: string | undefined = row.key; k !== undefined; k = parentOf(k)) path.unshift(stackKey(k));
+  for (let k: string | undefined = row.key; k !== undefined; k = parentOf(k))
+    path.unshift(stackKey(k));
   const form = path.map((p) => p.form).find((f) => f !== undefined);
   const along = (i: number): ExampleValue => {
     if (i === path.length - 1) return exampleValue(path[i].key, cloud);
@@ -321,7 +464,11 @@ export function exampleConfig(key: string, cloud: Cloud): Record<string, Example
 
 /** What a message about `key` shows after "Example: ": a `pulumi config set` command for a
  *  value, the Pulumi.<stack>.yaml line for an object or a field of one form of an object. */
-export function exampleText(key: string, cloud: Cloud, options: { readonly secret?: boolean } = {}): string {
+export function exampleText(
+  key: string,
+  cloud: Cloud,
+  options: { readonly secret?: boolean } = {},
+): string {
   const row = stackKey(key);
   const value = exampleValue(key, cloud);
   const set = `pulumi config set${options.secret ? " --secret" : ""}`;
@@ -330,7 +477,14 @@ export function exampleText(key: string, cloud: Cloud, options: { readonly secre
     if (!nested || row.flat) return `${set} ${nameInExample(row.key)} ${shellWord(String(value))}`;
     return `${set} --path '${nameInExample(row.key)}' ${shellWord(String(value))}`;
   }
-  if (row.form === undefined && nested && Array.isArray(value) && value.length > 0 && isScalar(value[0])) return `${set} --path '${nameInExample(row.key)}[0]' ${shellWord(String(value[0]))}`;
+  if (
+    row.form === undefined &&
+    nested &&
+    Array.isArray(value) &&
+    value.length > 0 &&
+    isScalar(value[0])
+  )
+    return `${set} --path '${nameInExample(row.key)}[0]' ${shellWord(String(value[0]))}`;
   const [top, v] = Object.entries(exampleConfig(key, cloud))[0];
   return `${top}: ${flow(v)}`;
 }
@@ -338,7 +492,8 @@ export function exampleText(key: string, cloud: Cloud, options: { readonly secre
 /** The first item of a list key's example: what a message about one bad item shows. */
 export function itemExample(key: string, cloud: Cloud): string {
   const value = exampleValue(key, cloud);
-  if (!Array.isArray(value) || value.length === 0) throw new Error(`${key}'s example is not a list in src/config/keys.ts`);
+  if (!Array.isArray(value) || value.length === 0)
+    throw new Error(`${key}'s example is not a list in src/config/keys.ts`);
   return flow(value[0] as ExampleValue);
 }
 
@@ -355,10 +510,13 @@ function ownExample(row: StackKey, cloud: Cloud): ExampleValue | undefined {
  *  of no form), or of the first form when none is asked for; fields of the other cloud left out. */
 function fieldsExample(row: StackKey, cloud: Cloud, form: string | undefined): ExampleValue {
   const fields = childrenOf(row.key).filter((c) => c.cloud === undefined || c.cloud === cloud);
-  if (fields.length === 0) throw new Error(`${row.key} has neither an example nor fields in src/config/keys.ts`);
+  if (fields.length === 0)
+    throw new Error(`${row.key} has neither an example nor fields in src/config/keys.ts`);
   const wanted = form ?? fields.find((f) => f.form !== undefined)?.form;
   const out: Record<string, ExampleValue> = {};
-  for (const f of fields) if (f.form === undefined || f.form === wanted) out[exampleName(f)] = ownExample(f, cloud) ?? fieldsExample(f, cloud, wanted);
+  for (const f of fields)
+    if (f.form === undefined || f.form === wanted)
+      out[exampleName(f)] = ownExample(f, cloud) ?? fieldsExample(f, cloud, wanted);
   return out;
 }
 
@@ -379,14 +537,19 @@ function lastSegment(row: StackKey): string {
 function exampleName(row: StackKey): string {
   const segment = lastSegment(row);
   if (!segment.startsWith("<")) return segment;
-  if (row.sampleName === undefined) throw new Error(`${row.key} needs a sampleName in src/config/keys.ts`);
+  if (row.sampleName === undefined)
+    throw new Error(`${row.key} needs a sampleName in src/config/keys.ts`);
   return row.sampleName;
 }
 
 /** The key with each `<name>` replaced by its sample name: `aspire:vms.app.os`. */
 function nameInExample(key: string): string {
   const segments = key.split(".");
-  return segments.map((s, i) => (s.startsWith("<") ? exampleName(stackKey(segments.slice(0, i + 1).join("."))) : s)).join(".");
+  return segments
+    .map((s, i) =>
+      s.startsWith("<") ? exampleName(stackKey(segments.slice(0, i + 1).join("."))) : s,
+    )
+    .join(".");
 }
 
 function isScalar(v: ExampleValue): v is Scalar {

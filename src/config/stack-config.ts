@@ -4,8 +4,28 @@
 // example: the keys, the values they allow, their defaults and examples are one table (./keys.ts).
 import { diagnostic, imageReferenceProblem, setOwn, type Diagnostic } from "../manifest";
 import { ipv4CidrProblem } from "./cidr";
-import { exampleText, fieldsOf, flatPrefixes, flow, itemExample, exampleValue, NS, stackKey, topLevelKeys, valuesOf } from "./keys";
-import { DEFAULT_DOTNET_CHANNEL, DOTNET_END_OF_SUPPORT, type Cloud, type DotnetChannel, type OsImage, type PlanOptions, type Runtime, type VmOptions } from "../plan";
+import {
+  exampleText,
+  fieldsOf,
+  flatPrefixes,
+  flow,
+  itemExample,
+  exampleValue,
+  NS,
+  stackKey,
+  topLevelKeys,
+  valuesOf,
+} from "./keys";
+import {
+  DEFAULT_DOTNET_CHANNEL,
+  DOTNET_END_OF_SUPPORT,
+  type Cloud,
+  type DotnetChannel,
+  type OsImage,
+  type PlanOptions,
+  type Runtime,
+  type VmOptions,
+} from "../plan";
 
 export { DEFAULT_MANIFEST, NS } from "./keys";
 
@@ -24,7 +44,13 @@ export interface SshOptions {
 export type NetworkOptions =
   | { readonly kind: "default" }
   | { readonly kind: "create"; readonly cidr: string }
-  | { readonly kind: "existing"; readonly vpcId?: string; readonly subnetIds: readonly string[]; readonly network?: string; readonly subnetwork?: string };
+  | {
+      readonly kind: "existing";
+      readonly vpcId?: string;
+      readonly subnetIds: readonly string[];
+      readonly network?: string;
+      readonly subnetwork?: string;
+    };
 
 export interface DeployConfig {
   readonly cloud: Cloud;
@@ -51,7 +77,11 @@ export interface DeployConfig {
 const KNOWN = new Set(topLevelKeys());
 const FLAT = flatPrefixes();
 
-export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors: Diagnostic[]; warnings: Diagnostic[] } {
+export function readStackConfig(raw: RawConfig): {
+  config: DeployConfig;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+} {
   const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   const key = (k: string) => `${NS}:${k}`;
@@ -61,22 +91,41 @@ export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors:
   for (const full of Object.keys(raw)) {
     if (!full.startsWith(`${NS}:`)) continue;
     const k = full.slice(NS.length + 1);
-    if (!KNOWN.has(k) && !FLAT.some((prefix) => k.startsWith(prefix))) warnings.push(diagnostic(null, full, `unknown setting ${full} is ignored (known: ${[...KNOWN].map(key).join(", ")}).`));
+    if (!KNOWN.has(k) && !FLAT.some((prefix) => k.startsWith(prefix)))
+      warnings.push(
+        diagnostic(
+          null,
+          full,
+          `unknown setting ${full} is ignored (known: ${[...KNOWN].map(key).join(", ")}).`,
+        ),
+      );
   }
 
   const cloudRaw = get("cloud") ?? stackKey(key("cloud")).default;
   let cloud: Cloud = "aws";
   if (cloudRaw === "aws" || cloudRaw === "gcp") cloud = cloudRaw;
-  else fail("cloud", `must be ${valuesOf(key("cloud")).join(" or ")}, not ${JSON.stringify(cloudRaw)}. Example: ${exampleText(key("cloud"), cloud)}`);
+  else
+    fail(
+      "cloud",
+      `must be ${valuesOf(key("cloud")).join(" or ")}, not ${JSON.stringify(cloudRaw)}. Example: ${exampleText(key("cloud"), cloud)}`,
+    );
   const r: Reader = { fail, cloud };
 
-  const manifest = str(get("manifest"), top("manifest"), r) ?? String(stackKey(key("manifest")).default);
+  const manifest =
+    str(get("manifest"), top("manifest"), r) ?? String(stackKey(key("manifest")).default);
   const runtime = oneOf<Runtime>(get("runtime"), top("runtime"), r);
   const os = oneOf<OsImage>(get("os"), top("os"), r);
   const instanceType = str(get("instanceType"), top("instanceType"), r);
   const diskSizeGb = int(get("diskSizeGb"), top("diskSizeGb"), r);
   const domain = str(get("domain"), top("domain"), r);
-  if (domain !== undefined && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(domain)) fail("domain", `${JSON.stringify(domain)} is not a DNS name. Example: ${exampleText(key("domain"), cloud)}`);
+  if (
+    domain !== undefined &&
+    !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(domain)
+  )
+    fail(
+      "domain",
+      `${JSON.stringify(domain)} is not a DNS name. Example: ${exampleText(key("domain"), cloud)}`,
+    );
 
   // Region and zone: the providers' own keys, checked here so a typo fails before anything is created.
   let region: string | undefined;
@@ -84,14 +133,41 @@ export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors:
   let project: string | undefined;
   if (cloud === "aws") {
     region = strAt(decode(raw["aws:region"]));
-    if (region === undefined) errors.push(diagnostic(null, "aws:region", `is not set. Example: ${exampleText("aws:region", cloud)}`));
-    else if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) errors.push(diagnostic(null, "aws:region", `${JSON.stringify(region)} is not an AWS region name. Example: ${exampleText("aws:region", cloud)}`));
+    if (region === undefined)
+      errors.push(
+        diagnostic(null, "aws:region", `is not set. Example: ${exampleText("aws:region", cloud)}`),
+      );
+    else if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region))
+      errors.push(
+        diagnostic(
+          null,
+          "aws:region",
+          `${JSON.stringify(region)} is not an AWS region name. Example: ${exampleText("aws:region", cloud)}`,
+        ),
+      );
   } else {
     zone = strAt(decode(raw["gcp:zone"]));
     project = strAt(decode(raw["gcp:project"]));
-    if (zone === undefined) errors.push(diagnostic(null, "gcp:zone", `is not set. Example: ${exampleText("gcp:zone", cloud)}`));
-    else if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(zone)) errors.push(diagnostic(null, "gcp:zone", `${JSON.stringify(zone)} is not a zone name (region-zone, such as us-central1-a). Example: ${exampleText("gcp:zone", cloud)}`));
-    if (project === undefined) errors.push(diagnostic(null, "gcp:project", `is not set. Example: ${exampleText("gcp:project", cloud)}`));
+    if (zone === undefined)
+      errors.push(
+        diagnostic(null, "gcp:zone", `is not set. Example: ${exampleText("gcp:zone", cloud)}`),
+      );
+    else if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(zone))
+      errors.push(
+        diagnostic(
+          null,
+          "gcp:zone",
+          `${JSON.stringify(zone)} is not a zone name (region-zone, such as us-central1-a). Example: ${exampleText("gcp:zone", cloud)}`,
+        ),
+      );
+    if (project === undefined)
+      errors.push(
+        diagnostic(
+          null,
+          "gcp:project",
+          `is not set. Example: ${exampleText("gcp:project", cloud)}`,
+        ),
+      );
   }
 
   const vms = readVms(get("vms"), r);
@@ -99,7 +175,11 @@ export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors:
   // Written into compose files and native.list like the manifest's own images: the same rule.
   for (const [resource, image] of Object.entries(images ?? {})) {
     const problem = imageReferenceProblem(image);
-    if (problem) fail(`images.${resource}`, `${problem} Example: ${exampleText(key("images.<resource>"), cloud)}`);
+    if (problem)
+      fail(
+        `images.${resource}`,
+        `${problem} Example: ${exampleText(key("images.<resource>"), cloud)}`,
+      );
   }
   const sourceRoot = str(get("sourceRoot"), top("sourceRoot"), r);
   const { values: parameters, configured } = readParameters(raw, r);
@@ -130,7 +210,8 @@ export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors:
       ssh,
       network,
       elasticIp: bool(get("elasticIp"), top("elasticIp"), r) ?? booleanDefault("elasticIp"),
-      imageUpgrade: bool(get("imageUpgrade"), top("imageUpgrade"), r) ?? booleanDefault("imageUpgrade"),
+      imageUpgrade:
+        bool(get("imageUpgrade"), top("imageUpgrade"), r) ?? booleanDefault("imageUpgrade"),
       protectData: bool(get("protectData"), top("protectData"), r) ?? booleanDefault("protectData"),
       dotnetChannel: readDotnetChannel(get("dotnetChannel"), r, warnings),
       configuredParameters: configured,
@@ -143,16 +224,26 @@ export function readStackConfig(raw: RawConfig): { config: DeployConfig; errors:
 /** `aspire:dotnetChannel`: 8.0, 9.0 or 10.0 (a YAML number such as 10.0 or 8 too). */
 function readDotnetChannel(v: unknown, r: Reader, warnings: Diagnostic[]): DotnetChannel {
   if (v === undefined || v === null || v === "") return DEFAULT_DOTNET_CHANNEL;
-  const text = typeof v === "number" && Number.isFinite(v) ? (Number.isInteger(v) ? `${v}.0` : String(v)) : v;
+  const text =
+    typeof v === "number" && Number.isFinite(v) ? (Number.isInteger(v) ? `${v}.0` : String(v)) : v;
   const what = `the .NET runtime installed for a native app whose published files name none (every other app gets the one its *.runtimeconfig.json names)`;
   const channels = valuesOf(`${NS}:dotnetChannel`);
   if (!(channels as readonly unknown[]).includes(text)) {
-    r.fail("dotnetChannel", `must be one of ${channels.join(", ")}, not ${JSON.stringify(v)}: ${what}. Example: ${exampleText(`${NS}:dotnetChannel`, r.cloud)}`);
+    r.fail(
+      "dotnetChannel",
+      `must be one of ${channels.join(", ")}, not ${JSON.stringify(v)}: ${what}. Example: ${exampleText(`${NS}:dotnetChannel`, r.cloud)}`,
+    );
     return DEFAULT_DOTNET_CHANNEL;
   }
   const channel = text as DotnetChannel;
   if (channel !== DEFAULT_DOTNET_CHANNEL)
-    warnings.push(diagnostic(null, `${NS}:dotnetChannel`, `.NET ${channel} left support on ${DOTNET_END_OF_SUPPORT[channel]}; it is ${what}. ${DEFAULT_DOTNET_CHANNEL} (LTS) is supported until ${DOTNET_END_OF_SUPPORT[DEFAULT_DOTNET_CHANNEL]}: pulumi config set aspire:dotnetChannel ${DEFAULT_DOTNET_CHANNEL}`));
+    warnings.push(
+      diagnostic(
+        null,
+        `${NS}:dotnetChannel`,
+        `.NET ${channel} left support on ${DOTNET_END_OF_SUPPORT[channel]}; it is ${what}. ${DEFAULT_DOTNET_CHANNEL} (LTS) is supported until ${DOTNET_END_OF_SUPPORT[DEFAULT_DOTNET_CHANNEL]}: pulumi config set aspire:dotnetChannel ${DEFAULT_DOTNET_CHANNEL}`,
+      ),
+    );
   return channel;
 }
 
@@ -213,14 +304,21 @@ function bool(v: unknown, at: At, r: Reader): boolean | undefined {
   if (v === undefined || v === null || v === "") return undefined;
   if (v === true || v === "true") return true;
   if (v === false || v === "false") return false;
-  r.fail(at.field, `must be true or false, not ${JSON.stringify(v)}. Example: ${exampleText(at.key, r.cloud)}`);
+  r.fail(
+    at.field,
+    `must be true or false, not ${JSON.stringify(v)}. Example: ${exampleText(at.key, r.cloud)}`,
+  );
   return undefined;
 }
 
 function int(v: unknown, at: At, r: Reader): number | undefined {
   if (v === undefined || v === null || v === "") return undefined;
   const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n)) r.fail(at.field, `must be a whole number, not ${JSON.stringify(v)}. Example: ${exampleText(at.key, r.cloud)}`);
+  if (!Number.isInteger(n))
+    r.fail(
+      at.field,
+      `must be a whole number, not ${JSON.stringify(v)}. Example: ${exampleText(at.key, r.cloud)}`,
+    );
   return Number.isInteger(n) ? n : undefined;
 }
 
@@ -228,7 +326,10 @@ function oneOf<T extends string>(v: unknown, at: At, r: Reader): T | undefined {
   if (v === undefined || v === null || v === "") return undefined;
   const allowed = valuesOf(at.key);
   if ((allowed as readonly unknown[]).includes(v)) return v as T;
-  r.fail(at.field, `must be one of ${allowed.join(", ")}, not ${JSON.stringify(v)}. Example: ${exampleText(at.key, r.cloud)}`);
+  r.fail(
+    at.field,
+    `must be one of ${allowed.join(", ")}, not ${JSON.stringify(v)}. Example: ${exampleText(at.key, r.cloud)}`,
+  );
   return undefined;
 }
 
@@ -236,13 +337,21 @@ function oneOf<T extends string>(v: unknown, at: At, r: Reader): T | undefined {
 function readImages(v: unknown, r: Reader): Record<string, string> | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "object" || Array.isArray(v)) {
-    r.fail("images", `must be an object of names to strings. Example: ${exampleText(`${NS}:images`, r.cloud)}`);
+    r.fail(
+      "images",
+      `must be an object of names to strings. Example: ${exampleText(`${NS}:images`, r.cloud)}`,
+    );
     return undefined;
   }
   const out: [string, string][] = [];
   for (const [name, value] of Object.entries(v as Record<string, unknown>)) {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") out.push([name, String(value)]);
-    else r.fail(`images.${name}`, `must be a string. Example: ${exampleText(`${NS}:images.<resource>`, r.cloud)}`);
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+      out.push([name, String(value)]);
+    else
+      r.fail(
+        `images.${name}`,
+        `must be a string. Example: ${exampleText(`${NS}:images.<resource>`, r.cloud)}`,
+      );
   }
   // Own keys, whatever they are called (`__proto__` included).
   return Object.fromEntries(out);
@@ -254,7 +363,10 @@ const VM = `${VMS}.<name>`;
 function readVms(v: unknown, r: Reader): Record<string, VmOptions> | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "object" || Array.isArray(v)) {
-    r.fail("vms", `must be an object of VM names to resource lists. Example: ${exampleText(VMS, r.cloud)}`);
+    r.fail(
+      "vms",
+      `must be an object of VM names to resource lists. Example: ${exampleText(VMS, r.cloud)}`,
+    );
     return undefined;
   }
   const fields = fieldsOf(VM);
@@ -267,13 +379,25 @@ function readVms(v: unknown, r: Reader): Record<string, VmOptions> | undefined {
       continue;
     }
     if (typeof body !== "object" || body === null) {
-      r.fail(k, `must be a list of resources or an object with resources. Example: ${exampleText(VM, r.cloud)}`);
+      r.fail(
+        k,
+        `must be a list of resources or an object with resources. Example: ${exampleText(VM, r.cloud)}`,
+      );
       continue;
     }
     const b = body as Record<string, unknown>;
     const resources = Array.isArray(b.resources) ? b.resources.map(String) : [];
-    if (!Array.isArray(b.resources)) r.fail(`${k}.resources`, `must be a list of resource names. Example: ${exampleText(`${VM}.resources`, r.cloud)}`);
-    for (const field of Object.keys(b)) if (!fields.includes(field)) r.fail(`${k}.${field}`, `unknown VM setting (use ${fields.join(", ")}). Example: ${exampleText(VMS, r.cloud)}`);
+    if (!Array.isArray(b.resources))
+      r.fail(
+        `${k}.resources`,
+        `must be a list of resource names. Example: ${exampleText(`${VM}.resources`, r.cloud)}`,
+      );
+    for (const field of Object.keys(b))
+      if (!fields.includes(field))
+        r.fail(
+          `${k}.${field}`,
+          `unknown VM setting (use ${fields.join(", ")}). Example: ${exampleText(VMS, r.cloud)}`,
+        );
     setOwn(out, name, {
       resources,
       instanceType: str(b.instanceType, at("instanceType"), r),
@@ -287,23 +411,37 @@ function readVms(v: unknown, r: Reader): Record<string, VmOptions> | undefined {
 
 /** `aspire:parameters` (object) and `aspire:parameters.<name>` (flat keys). Secret values are
  *  recorded as configured without their value: they never enter the plan. */
-function readParameters(raw: RawConfig, r: Reader): { values: Record<string, string>; configured: string[] } {
+function readParameters(
+  raw: RawConfig,
+  r: Reader,
+): { values: Record<string, string>; configured: string[] } {
   const values: Record<string, string> = {};
   const configured: string[] = [];
   const one = `${NS}:parameters.<name>`;
   const put = (name: string, v: unknown) => {
     configured.push(name);
     if (v === SECRET_SET) return;
-    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") setOwn(values, name, String(v));
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean")
+      setOwn(values, name, String(v));
     else r.fail(`parameters.${name}`, `must be a string. Example: ${exampleText(one, r.cloud)}`);
   };
   const obj = decode(raw[`${NS}:parameters`]);
-  if (obj === SECRET_SET) r.fail("parameters", `set each parameter as its own key: ${exampleText(one, r.cloud, { secret: true })}`);
+  if (obj === SECRET_SET)
+    r.fail(
+      "parameters",
+      `set each parameter as its own key: ${exampleText(one, r.cloud, { secret: true })}`,
+    );
   else if (obj !== undefined) {
-    if (typeof obj !== "object" || obj === null || Array.isArray(obj)) r.fail("parameters", `must be an object of parameter names to values. Example: ${exampleText(one, r.cloud)}`);
+    if (typeof obj !== "object" || obj === null || Array.isArray(obj))
+      r.fail(
+        "parameters",
+        `must be an object of parameter names to values. Example: ${exampleText(one, r.cloud)}`,
+      );
     else for (const [name, v] of Object.entries(obj)) put(name, decode(v));
   }
-  for (const [full, v] of Object.entries(raw)) if (full.startsWith(`${NS}:parameters.`)) put(full.slice(`${NS}:parameters.`.length), decode(v));
+  for (const [full, v] of Object.entries(raw))
+    if (full.startsWith(`${NS}:parameters.`))
+      put(full.slice(`${NS}:parameters.`.length), decode(v));
   return { values, configured };
 }
 
@@ -318,14 +456,26 @@ function readSsh(v: unknown, r: Reader): SshOptions {
   const cidrs = Array.isArray(s.cidrs) ? s.cidrs.map(String) : [];
   for (const c of cidrs) {
     const problem = ipv4CidrProblem(c);
-    if (problem) r.fail("ssh.cidrs", `${problem}. Example: ${itemExample(`${NS}:ssh.cidrs`, r.cloud)}`);
+    if (problem)
+      r.fail("ssh.cidrs", `${problem}. Example: ${itemExample(`${NS}:ssh.cidrs`, r.cloud)}`);
   }
   if (enabled && cidrs.length === 0)
-    r.fail("ssh.cidrs", `SSH is enabled but no source range is given: list the addresses allowed to connect, such as ${flow(exampleValue(`${NS}:ssh.cidrs`, r.cloud))} (SSH is never opened to the whole internet by default).`);
+    r.fail(
+      "ssh.cidrs",
+      `SSH is enabled but no source range is given: list the addresses allowed to connect, such as ${flow(exampleValue(`${NS}:ssh.cidrs`, r.cloud))} (SSH is never opened to the whole internet by default).`,
+    );
   const publicKey = typeof s.publicKey === "string" ? s.publicKey.trim() : undefined;
   // One line: GCP's ssh-keys metadata is a key a line, so a line break would add a key of its own.
-  if (publicKey !== undefined && !/^(ssh-(ed25519|rsa)|ecdsa-sha2-[a-z0-9-]+) [A-Za-z0-9+/]+={0,3}( [^\u0000-\u001f\u007f]*)?$/.test(publicKey))
-    r.fail("ssh.publicKey", `must be one OpenSSH public key on one line (ssh-ed25519 AAAA... [comment], or ssh-rsa AAAA...). Example: ${exampleText(`${NS}:ssh.publicKey`, r.cloud)}`);
+  if (
+    publicKey !== undefined &&
+    !/^(ssh-(ed25519|rsa)|ecdsa-sha2-[a-z0-9-]+) [A-Za-z0-9+/]+={0,3}( [^\u0000-\u001f\u007f]*)?$/.test(
+      publicKey,
+    )
+  )
+    r.fail(
+      "ssh.publicKey",
+      `must be one OpenSSH public key on one line (ssh-ed25519 AAAA... [comment], or ssh-rsa AAAA...). Example: ${exampleText(`${NS}:ssh.publicKey`, r.cloud)}`,
+    );
   return { enabled, cidrs, publicKey };
 }
 
@@ -346,12 +496,15 @@ function readNetwork(v: unknown, r: Reader): NetworkOptions {
   if (n.create === true) {
     const cidr = typeof n.cidr === "string" ? n.cidr : defaultCidr;
     const problem = ipv4CidrProblem(cidr);
-    if (problem) fail("network.cidr", `${problem}. Example: ${exampleText(`${NS}:network.cidr`, cloud)}`);
+    if (problem)
+      fail("network.cidr", `${problem}. Example: ${exampleText(`${NS}:network.cidr`, cloud)}`);
     return { kind: "create", cidr };
   }
   const subnetIds = Array.isArray(n.subnetIds) ? n.subnetIds.map(String) : [];
-  if (cloud === "aws" && (typeof n.vpcId !== "string" || subnetIds.length === 0)) fail("network", `needs vpcId and subnetIds. Example: ${example}`);
-  if (cloud === "gcp" && typeof n.network !== "string") fail("network", `needs network. Example: ${example}`);
+  if (cloud === "aws" && (typeof n.vpcId !== "string" || subnetIds.length === 0))
+    fail("network", `needs vpcId and subnetIds. Example: ${example}`);
+  if (cloud === "gcp" && typeof n.network !== "string")
+    fail("network", `needs network. Example: ${example}`);
   return {
     kind: "existing",
     vpcId: typeof n.vpcId === "string" ? n.vpcId : undefined,

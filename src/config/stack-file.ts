@@ -13,11 +13,15 @@ export function readStackFile(dir: string, stack: string): { file?: string; conf
   try {
     doc = yaml.load(fs.readFileSync(file, "utf8"));
   } catch (e) {
-    throw new ManifestError(file, [diagnostic(null, null, `invalid YAML: ${(e as Error).message.split("\n")[0]}`)]);
+    throw new ManifestError(file, [
+      diagnostic(null, null, `invalid YAML: ${(e as Error).message.split("\n")[0]}`),
+    ]);
   }
-  const config = typeof doc === "object" && doc !== null ? (doc as { config?: unknown }).config : undefined;
+  const config =
+    typeof doc === "object" && doc !== null ? (doc as { config?: unknown }).config : undefined;
   if (config === undefined || config === null) return { file, config: {} };
-  if (typeof config !== "object" || Array.isArray(config)) throw new ManifestError(file, [diagnostic(null, "config", "must be a map of keys to values.")]);
+  if (typeof config !== "object" || Array.isArray(config))
+    throw new ManifestError(file, [diagnostic(null, "config", "must be a map of keys to values.")]);
   return { file, config: config as RawConfig };
 }
 
@@ -26,7 +30,12 @@ export function asRuntimeConfig(raw: RawConfig): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (v === undefined || v === null) continue;
-    out[k] = typeof v === "string" ? v : typeof v === "object" && "secure" in (v as object) ? "(secret from the stack file)" : JSON.stringify(v);
+    out[k] =
+      typeof v === "string"
+        ? v
+        : typeof v === "object" && "secure" in (v as object)
+          ? "(secret from the stack file)"
+          : JSON.stringify(v);
   }
   return out;
 }

@@ -15,7 +15,8 @@ const X86_ONLY: readonly KnownX86Only[] = [
   },
   {
     repository: /^(mcr\.microsoft\.com\/)?azure-sql-edge$/,
-    suggestion: "Azure SQL Edge is retired and its arm64 images are no longer published. Use a managed SQL Server and pass its connection string as a parameter, or PostgreSQL.",
+    suggestion:
+      "Azure SQL Edge is retired and its arm64 images are no longer published. Use a managed SQL Server and pass its connection string as a parameter, or PostgreSQL.",
   },
 ];
 
@@ -34,5 +35,8 @@ export function imageRepository(image: string): string {
 export function x86OnlyImageMessage(image: string): string | undefined {
   const repo = imageRepository(image);
   const known = X86_ONLY.find((k) => k.repository.test(repo));
-  return known && `image ${image} has no linux/arm64 variant, so it cannot run on an Arm VM. ${known.suggestion}`;
+  return (
+    known &&
+    `image ${image} has no linux/arm64 variant, so it cannot run on an Arm VM. ${known.suggestion}`
+  );
 }

@@ -9,14 +9,25 @@ export interface Diagnostic {
   readonly message: string;
 }
 
-export function diagnostic(resource: string | null, field: string | null, message: string): Diagnostic {
+export function diagnostic(
+  resource: string | null,
+  field: string | null,
+  message: string,
+): Diagnostic {
   return { resource, field, message };
 }
 
 /** Renders a diagnostic on one line: `resource (field): message`, or `field: message` for a
  *  setting that belongs to no resource (stack config, CLI options). */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.resource === null ? (d.field ? `${d.field}: ` : "") : d.field ? `${d.resource} (${d.field}): ` : `${d.resource}: `;
+  const where =
+    d.resource === null
+      ? d.field
+        ? `${d.field}: `
+        : ""
+      : d.field
+        ? `${d.resource} (${d.field}): `
+        : `${d.resource}: `;
   return oneLine(`${where}${d.message}`);
 }
 
@@ -24,7 +35,10 @@ export function formatDiagnostic(d: Diagnostic): string {
  *  overrides: shown escaped, so that one problem is always one honest line. */
 export function oneLine(text: string): string {
   const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** Thrown for input the user must fix; carries every diagnostic so the caller can print them all

@@ -51,7 +51,9 @@ export class EvaluationError extends Error {
     /** For a reference cycle: the fields on it, in order (without the repeated first one). */
     readonly cycle?: readonly string[],
   ) {
-    super(`${diagnostic.resource}${diagnostic.field ? ` (${diagnostic.field})` : ""}: ${diagnostic.message}`);
+    super(
+      `${diagnostic.resource}${diagnostic.field ? ` (${diagnostic.field})` : ""}: ${diagnostic.message}`,
+    );
     this.name = "EvaluationError";
   }
 }
@@ -76,7 +78,8 @@ export class Evaluator {
   }
 
   /** Resolves a first segment to a declared resource name (case-insensitively, as Aspire does). */
-  readonly resolveName = (segment: string): string | undefined => this.byLowerName.get(segment.toLowerCase());
+  readonly resolveName = (segment: string): string | undefined =>
+    this.byLowerName.get(segment.toLowerCase());
 
   /** Evaluates a string as seen by `from` (the resource whose env, args... it is). */
   evaluate(from: string, text: string, site: Site): Value {
@@ -89,7 +92,8 @@ export class Evaluator {
       }
       const v = this.resolve(from, p.ref, site);
       secret ||= v.secret;
-      for (const part of v.parts) typeof part === "string" ? appendText(parts, part) : parts.push(part);
+      for (const part of v.parts)
+        typeof part === "string" ? appendText(parts, part) : parts.push(part);
     }
     return { parts, secret };
   }
@@ -98,13 +102,28 @@ export class Evaluator {
   resolve(from: string, ref: Reference, site: Site): Value {
     const target = ref.resource === "" ? undefined : this.manifest.resources.get(ref.resource);
     const problem = referenceProblem(target, ref);
-    if (problem || !target) throw new EvaluationError({ resource: site.resource, field: site.field, message: `bad reference ${ref.text} in ${site.resource}.${site.field}: ${problem}` });
+    if (problem || !target)
+      throw new EvaluationError({
+        resource: site.resource,
+        field: site.field,
+        message: `bad reference ${ref.text} in ${site.resource}.${site.field}: ${problem}`,
+      });
 
     const [head, a, b] = ref.path;
     if (head === "inputs") {
       // Own keys only (checked by referenceProblem): `{p.inputs.constructor}` is no input.
       const input = target.kind === "parameter.v0" ? own(target.inputs, a) : undefined;
-      return { parts: [{ kind: "parameter", parameter: target.name, secret: input?.secret ?? false, filters: [] }], secret: input?.secret ?? false };
+      return {
+        parts: [
+          {
+            kind: "parameter",
+            parameter: target.name,
+            secret: input?.secret ?? false,
+            filters: [],
+          },
+        ],
+        secret: input?.secret ?? false,
+      };
     }
     if (head === "bindings") {
       const compute = target as ComputeResource;
@@ -118,7 +137,14 @@ export class Evaluator {
     const cycleStart = this.stack.indexOf(key);
     if (cycleStart >= 0) {
       const cycle = this.stack.slice(cycleStart);
-      throw new EvaluationError({ resource: site.resource, field: site.field, message: `reference cycle: ${[...cycle, key].join(" -> ")}. Break the cycle in the AppHost.` }, cycle);
+      throw new EvaluationError(
+        {
+          resource: site.resource,
+          field: site.field,
+          message: `reference cycle: ${[...cycle, key].join(" -> ")}. Break the cycle in the AppHost.`,
+        },
+        cycle,
+      );
     }
     this.stack.push(key);
     try {
@@ -132,9 +158,12 @@ export class Evaluator {
 
   private fieldValue(from: string, target: Resource, head: string): Value {
     const site = { resource: target.name, field: head };
-    if (head === "connectionString") return this.evaluate(from, (target as { connectionString: string }).connectionString, site);
+    if (head === "connectionString")
+      return this.evaluate(from, (target as { connectionString: string }).connectionString, site);
     const value = this.evaluate(from, (target as { value: string }).value, site);
-    return target.kind === "annotated.string" && target.filter === "uri" ? uriFiltered(value) : value;
+    return target.kind === "annotated.string" && target.filter === "uri"
+      ? uriFiltered(value)
+      : value;
   }
 
   /** The placement's answer, asked once per (reader, endpoint). */
@@ -148,7 +177,12 @@ export class Evaluator {
     return address;
   }
 
-  private bindingProperty(from: string, target: ComputeResource, binding: Binding, prop: BindingProperty): Value {
+  private bindingProperty(
+    from: string,
+    target: ComputeResource,
+    binding: Binding,
+    prop: BindingProperty,
+  ): Value {
     const plain = (text: string): Value => ({ parts: [text], secret: false });
     switch (prop) {
       case "targetPort":
@@ -175,12 +209,17 @@ export class Evaluator {
 /** RFC 3986 percent-encoding as .NET's Uri.EscapeDataString does it: everything but unreserved
  *  characters. encodeURIComponent leaves !'()* alone, so those are escaped by hand. */
 export function uriEscape(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase(),
+  );
 }
 
 function uriFiltered(v: Value): Value {
   // Percent-encoding works character by character, so encoding each part is encoding the whole.
-  const parts = v.parts.map((p) => (typeof p === "string" ? uriEscape(p) : { ...p, filters: [...p.filters, "uri" as const] }));
+  const parts = v.parts.map((p) =>
+    typeof p === "string" ? uriEscape(p) : { ...p, filters: [...p.filters, "uri" as const] },
+  );
   return { parts, secret: v.secret };
 }
 

@@ -20,7 +20,8 @@ export function expressionFields(r: Resource): ExpressionField[] {
       const build = buildOf(r);
       if (build) {
         for (const [k, v] of Object.entries(build.args)) add(`build.args.${k}`, v);
-        for (const [k, s] of Object.entries(build.secrets)) add(`build.secrets.${k}.value`, s.value);
+        for (const [k, s] of Object.entries(build.secrets))
+          add(`build.secrets.${k}.value`, s.value);
       }
   }
   return out;

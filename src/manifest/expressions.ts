@@ -27,7 +27,10 @@ const PLACEHOLDER = /\{([^{}]*)\}/g;
  * declared resource name (Aspire compares names case-insensitively) or returns undefined, in which
  * case the braces stay literal text.
  */
-export function parseExpression(text: string, resolveName: (segment: string) => string | undefined): ExpressionPart[] {
+export function parseExpression(
+  text: string,
+  resolveName: (segment: string) => string | undefined,
+): ExpressionPart[] {
   const parts: ExpressionPart[] = [];
   let literal = "";
   let last = 0;
@@ -49,7 +52,10 @@ export function parseExpression(text: string, resolveName: (segment: string) => 
 }
 
 /** The references in a string, in order. */
-export function referencesIn(text: string, resolveName: (segment: string) => string | undefined): Reference[] {
+export function referencesIn(
+  text: string,
+  resolveName: (segment: string) => string | undefined,
+): Reference[] {
   const refs: Reference[] = [];
   for (const part of parseExpression(text, resolveName)) if ("ref" in part) refs.push(part.ref);
   return refs;

@@ -30,11 +30,15 @@ export class FieldReader {
   }
 
   error(key: string | null, message: string): void {
-    this.errors.push(diagnostic(this.resource, key === null ? this.prefix || null : this.field(key), message));
+    this.errors.push(
+      diagnostic(this.resource, key === null ? this.prefix || null : this.field(key), message),
+    );
   }
 
   warn(key: string | null, message: string): void {
-    this.warnings.push(diagnostic(this.resource, key === null ? this.prefix || null : this.field(key), message));
+    this.warnings.push(
+      diagnostic(this.resource, key === null ? this.prefix || null : this.field(key), message),
+    );
   }
 
   /** Marks a field as known without reading it (for fields we deliberately ignore). */
@@ -62,7 +66,10 @@ export class FieldReader {
   /** The text, or undefined with an error when it has a NUL. */
   private withoutNul(key: string, v: string): string | undefined {
     if (!hasNul(v)) return v;
-    this.error(key, `${this.field(key)} has a NUL character, which no process or file of the VM can carry. Remove it.`);
+    this.error(
+      key,
+      `${this.field(key)} has a NUL character, which no process or file of the VM can carry. Remove it.`,
+    );
     return undefined;
   }
 
@@ -81,7 +88,10 @@ export class FieldReader {
     const v = this.ignore(key);
     if (v === undefined || v === null) return undefined;
     if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 65535) {
-      this.error(key, `${this.field(key)} must be a port number between 1 and 65535, not ${describe(v)}.`);
+      this.error(
+        key,
+        `${this.field(key)} must be a port number between 1 and 65535, not ${describe(v)}.`,
+      );
       return undefined;
     }
     return v;
@@ -91,7 +101,10 @@ export class FieldReader {
     const v = this.ignore(key);
     if (v === undefined || v === null) return undefined;
     if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
-      this.error(key, `${this.field(key)} must be a whole number of 0 or more, not ${describe(v)}.`);
+      this.error(
+        key,
+        `${this.field(key)} must be a whole number of 0 or more, not ${describe(v)}.`,
+      );
       return undefined;
     }
     return v;
@@ -106,7 +119,11 @@ export class FieldReader {
     }
     const out: string[] = [];
     v.forEach((item, i) => {
-      if (typeof item !== "string") this.error(`${key}.${i}`, `${this.field(key)}.${i} must be a string, not ${describe(item)}. Quote numbers and booleans.`);
+      if (typeof item !== "string")
+        this.error(
+          `${key}.${i}`,
+          `${this.field(key)}.${i} must be a string, not ${describe(item)}. Quote numbers and booleans.`,
+        );
       else if (this.withoutNul(`${key}.${i}`, item) !== undefined) out.push(item);
     });
     return out;
@@ -114,13 +131,28 @@ export class FieldReader {
 
   /** A map of name -> string (env, build args). `nullable` allows null values (build args);
    *  `nameProblem` says what is wrong with a name, if anything. */
-  stringMap(key: string, nullable: true, nameProblem?: (name: string) => string | undefined): Record<string, string | null>;
-  stringMap(key: string, nullable?: false, nameProblem?: (name: string) => string | undefined): Record<string, string>;
-  stringMap(key: string, nullable = false, nameProblem?: (name: string) => string | undefined): Record<string, string | null> {
+  stringMap(
+    key: string,
+    nullable: true,
+    nameProblem?: (name: string) => string | undefined,
+  ): Record<string, string | null>;
+  stringMap(
+    key: string,
+    nullable?: false,
+    nameProblem?: (name: string) => string | undefined,
+  ): Record<string, string>;
+  stringMap(
+    key: string,
+    nullable = false,
+    nameProblem?: (name: string) => string | undefined,
+  ): Record<string, string | null> {
     const v = this.ignore(key);
     if (v === undefined || v === null) return {};
     if (!isObject(v)) {
-      this.error(key, `${this.field(key)} must be an object of names to strings, not ${describe(v)}.`);
+      this.error(
+        key,
+        `${this.field(key)} must be an object of names to strings, not ${describe(v)}.`,
+      );
       return {};
     }
     const out: [string, string | null][] = [];
@@ -128,7 +160,11 @@ export class FieldReader {
       const problem = nameProblem?.(name);
       if (problem) this.error(`${key}.${name}`, problem);
       else if (value === null && nullable) out.push([name, null]);
-      else if (typeof value !== "string") this.error(`${key}.${name}`, `${this.field(key)}.${name} must be a string, not ${describe(value)}. Quote numbers and booleans; objects are not allowed.`);
+      else if (typeof value !== "string")
+        this.error(
+          `${key}.${name}`,
+          `${this.field(key)}.${name} must be a string, not ${describe(value)}. Quote numbers and booleans; objects are not allowed.`,
+        );
       else if (this.withoutNul(`${key}.${name}`, value) !== undefined) out.push([name, value]);
     }
     // fromEntries defines own keys: `__proto__` stays an ordinary name, never the prototype.
@@ -148,7 +184,10 @@ export class FieldReader {
 
   /** Entries of a nested object of objects (bindings, inputs, secrets), each with its own reader;
    *  entries whose name has a problem (`nameProblem`) are reported and left out. */
-  entries(key: string, nameProblem?: (name: string) => string | undefined): [string, FieldReader][] {
+  entries(
+    key: string,
+    nameProblem?: (name: string) => string | undefined,
+  ): [string, FieldReader][] {
     const map = this.object(key);
     if (!map) return [];
     const out: [string, FieldReader][] = [];
@@ -202,6 +241,7 @@ export function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "an object";
-  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "..." : v)}`;
+  if (typeof v === "string")
+    return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "..." : v)}`;
   return `${typeof v} ${String(v)}`;
 }

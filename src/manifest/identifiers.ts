@@ -40,17 +40,23 @@ export function volumeNameProblem(name: string): string | undefined {
 const SECRET_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
 export function buildSecretIdProblem(id: string): string | undefined {
-  return SECRET_ID.test(id) ? undefined : `build secret id ${quoted(id)} is not one BuildKit can take: use ASCII letters, digits and _ . -, at most 128 characters.`;
+  return SECRET_ID.test(id)
+    ? undefined
+    : `build secret id ${quoted(id)} is not one BuildKit can take: use ASCII letters, digits and _ . -, at most 128 characters.`;
 }
 
 /** A path inside a container (volume and bind-mount targets): absolute, not `/` itself (Docker
  *  refuses it), without `..` segments, `:` (the separator of Docker's short mount syntax) or
  *  control characters. */
 export function containerPathProblem(target: string): string | undefined {
-  if (!target.startsWith("/")) return `target ${quoted(target)} must be an absolute path inside the container.`;
-  if (hasControl(target) || target.includes(":")) return `target ${quoted(target)} has a ":" or a control character, which a container path cannot have here.`;
-  if (target.split("/").includes("..")) return `target ${quoted(target)} has a ".." segment: give the path inside the container as it is.`;
-  if (/^\/+$/.test(target)) return `target ${quoted(target)} is the container's root, which Docker cannot mount over.`;
+  if (!target.startsWith("/"))
+    return `target ${quoted(target)} must be an absolute path inside the container.`;
+  if (hasControl(target) || target.includes(":"))
+    return `target ${quoted(target)} has a ":" or a control character, which a container path cannot have here.`;
+  if (target.split("/").includes(".."))
+    return `target ${quoted(target)} has a ".." segment: give the path inside the container as it is.`;
+  if (/^\/+$/.test(target))
+    return `target ${quoted(target)} is the container's root, which Docker cannot mount over.`;
   return undefined;
 }
 

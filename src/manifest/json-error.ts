@@ -28,7 +28,8 @@ export function findJsonError(text: string): JsonSyntaxError | undefined {
       if (text[i] === "\\") {
         i++;
         if (text[i] === "u") {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail("an invalid \\u escape in a string");
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5)))
+            fail("an invalid \\u escape in a string");
           i += 4;
         } else if (!'"\\/bfnrt'.includes(text[i] ?? "")) fail("an invalid escape in a string");
       }
@@ -60,10 +61,14 @@ export function findJsonError(text: string): JsonSyntaxError | undefined {
     if (text[i] === "}") return void i++;
     for (;;) {
       ws();
-      if (text[i] !== '"') fail(`unexpected ${describeHere()}, expected a property name in double quotes${text[i] === "}" ? " (a trailing comma?)" : ""}`);
+      if (text[i] !== '"')
+        fail(
+          `unexpected ${describeHere()}, expected a property name in double quotes${text[i] === "}" ? " (a trailing comma?)" : ""}`,
+        );
       string();
       ws();
-      if (text[i] !== ":") fail(`unexpected ${describeHere()}, expected ":" after the property name`);
+      if (text[i] !== ":")
+        fail(`unexpected ${describeHere()}, expected ":" after the property name`);
       i++;
       value();
       ws();

@@ -25,21 +25,39 @@ export interface RawManifest {
 export function loadManifestFile(file: string): RawManifest {
   const absolute = path.resolve(file);
   const cannot = (why: string) =>
-    new ManifestError(file, [diagnostic(null, null, `cannot read the manifest: ${why}. Give the path of an aspire-manifest.json (written by \`aspire do publish-manifest\` or \`dotnet run --publisher manifest\`).`)]);
+    new ManifestError(file, [
+      diagnostic(
+        null,
+        null,
+        `cannot read the manifest: ${why}. Give the path of an aspire-manifest.json (written by \`aspire do publish-manifest\` or \`dotnet run --publisher manifest\`).`,
+      ),
+    ]);
   let text: string;
   try {
     // Checked before reading: a FIFO or /dev/zero would never end, a huge file would fill memory.
     const stat = fs.statSync(absolute);
     if (stat.isDirectory()) throw cannot("is a folder, not a manifest file");
     if (!stat.isFile()) throw cannot("is not a regular file");
-    if (stat.size > MAX_MANIFEST_BYTES) throw cannot(`it has ${stat.size} bytes, more than the ${MAX_MANIFEST_BYTES} a manifest can have`);
+    if (stat.size > MAX_MANIFEST_BYTES)
+      throw cannot(
+        `it has ${stat.size} bytes, more than the ${MAX_MANIFEST_BYTES} a manifest can have`,
+      );
     text = fs.readFileSync(absolute, "utf8");
   } catch (e) {
     if (e instanceof ManifestError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw cannot(code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder, not a manifest file" : code === "EACCES" ? "permission denied" : String((e as Error).message));
+    throw cannot(
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "is a folder, not a manifest file"
+          : code === "EACCES"
+            ? "permission denied"
+            : String((e as Error).message),
+    );
   }
-  if (text.length > MAX_MANIFEST_BYTES) throw cannot(`it has more than the ${MAX_MANIFEST_BYTES} bytes a manifest can have`);
+  if (text.length > MAX_MANIFEST_BYTES)
+    throw cannot(`it has more than the ${MAX_MANIFEST_BYTES} bytes a manifest can have`);
   return { file: absolute, dir: path.dirname(absolute), document: parseManifestText(text, file) };
 }
 
@@ -50,7 +68,13 @@ export function parseManifestText(text: string, file: string): unknown {
   const document = /\.ya?ml$/i.test(file) ? parseYaml(body, file) : parseJson(body, file);
   const depth = nestingDepth(document);
   if (depth > MAX_NESTING)
-    throw new ManifestError(file, [diagnostic(null, null, `the document nests more than ${MAX_NESTING} levels deep; Aspire manifests nest at most a few. Publish the manifest again.`)]);
+    throw new ManifestError(file, [
+      diagnostic(
+        null,
+        null,
+        `the document nests more than ${MAX_NESTING} levels deep; Aspire manifests nest at most a few. Publish the manifest again.`,
+      ),
+    ]);
   return document;
 }
 
@@ -73,9 +97,18 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    const found = findJsonError(text) ?? { offset: text.length, reason: (e as Error).message.split("\n")[0] };
+    const found = findJsonError(text) ?? {
+      offset: text.length,
+      reason: (e as Error).message.split("\n")[0],
+    };
     const { line, column } = lineAndColumn(text, found.offset);
-    throw new ManifestError(file, [diagnostic(null, null, `invalid JSON at line ${line}, column ${column}: ${found.reason}. Fix the file or publish the manifest again.`)]);
+    throw new ManifestError(file, [
+      diagnostic(
+        null,
+        null,
+        `invalid JSON at line ${line}, column ${column}: ${found.reason}. Fix the file or publish the manifest again.`,
+      ),
+    ]);
   }
 }
 
@@ -89,17 +122,33 @@ function parseYaml(text: string, file: string): unknown {
       filename: file,
       maxDepth: MAX_NESTING, // js-yaml 4.3's own bound (its default is 100)
       listener(event, state) {
-        if (event === "close" && typeof (state as yaml.State & { anchor?: unknown }).anchor === "string") throw new AnchorFound(state.line + 1);
+        if (
+          event === "close" &&
+          typeof (state as yaml.State & { anchor?: unknown }).anchor === "string"
+        )
+          throw new AnchorFound(state.line + 1);
       },
     };
     return yaml.load(text, options);
   } catch (e) {
     if (e instanceof AnchorFound)
-      throw new ManifestError(file, [diagnostic(null, null, `YAML anchors and aliases (&name, *name) are not accepted (near line ${e.line}): Aspire never writes them. Write the values out, or publish the manifest as JSON.`)]);
+      throw new ManifestError(file, [
+        diagnostic(
+          null,
+          null,
+          `YAML anchors and aliases (&name, *name) are not accepted (near line ${e.line}): Aspire never writes them. Write the values out, or publish the manifest as JSON.`,
+        ),
+      ]);
     if (e instanceof yaml.YAMLException) {
       const line = e.mark ? e.mark.line + 1 : 1;
       const column = e.mark ? e.mark.column + 1 : 1;
-      throw new ManifestError(file, [diagnostic(null, null, `invalid YAML at line ${line}, column ${column}: ${e.reason}. Fix the file or publish the manifest again.`)]);
+      throw new ManifestError(file, [
+        diagnostic(
+          null,
+          null,
+          `invalid YAML at line ${line}, column ${column}: ${e.reason}. Fix the file or publish the manifest again.`,
+        ),
+      ]);
     }
     throw e;
   }

@@ -5,6 +5,10 @@ import type { Placement } from "./evaluate";
 import { defaultPort, defaultTargetPort } from "./ports";
 
 export const manifestPlacement: Placement = {
-  address: (_from, target, binding) => ({ scheme: binding.scheme, host: target.name, port: defaultPort(target, binding) }),
+  address: (_from, target, binding) => ({
+    scheme: binding.scheme,
+    host: target.name,
+    port: defaultPort(target, binding),
+  }),
   targetPort: defaultTargetPort,
 };

@@ -151,7 +151,8 @@ export interface AnnotatedStringResource {
 }
 
 export type ComputeResource = ProjectResource | ContainerResource | DockerfileResource;
-export type Resource = ComputeResource | ParameterResource | ValueResource | AnnotatedStringResource;
+export type Resource =
+  ComputeResource | ParameterResource | ValueResource | AnnotatedStringResource;
 
 export interface Manifest {
   /** Absolute path of the manifest file. */
@@ -163,7 +164,13 @@ export interface Manifest {
 }
 
 export function isCompute(r: Resource): r is ComputeResource {
-  return r.kind === "project.v0" || r.kind === "project.v1" || r.kind === "container.v0" || r.kind === "container.v1" || r.kind === "dockerfile.v0";
+  return (
+    r.kind === "project.v0" ||
+    r.kind === "project.v1" ||
+    r.kind === "container.v0" ||
+    r.kind === "container.v1" ||
+    r.kind === "dockerfile.v0"
+  );
 }
 
 export function isProject(r: Resource): r is ProjectResource {

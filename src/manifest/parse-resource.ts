@@ -36,21 +36,39 @@ export interface ParsedResource {
   readonly deploymentExpressions: readonly ExpressionField[];
 }
 
-export function parseResource(name: string, raw: unknown, manifestDir: string, errors: Diagnostic[], warnings: Diagnostic[]): ParsedResource {
+export function parseResource(
+  name: string,
+  raw: unknown,
+  manifestDir: string,
+  errors: Diagnostic[],
+  warnings: Diagnostic[],
+): ParsedResource {
   const before = errors.length;
   const none: ParsedResource = { deploymentExpressions: [] };
   if (!isObject(raw)) {
-    errors.push({ resource: name, field: null, message: `resource must be an object, not ${describe(raw)}.` });
+    errors.push({
+      resource: name,
+      field: null,
+      message: `resource must be an object, not ${describe(raw)}.`,
+    });
     return none;
   }
   const type = raw.type;
   if (type === undefined || type === null) {
     const why = typeof raw.error === "string" ? ` The AppHost wrote: "${raw.error}"` : "";
-    errors.push({ resource: name, field: "type", message: `unsupported type (none): the resource has no type, so there is nothing to run.${why} Remove the resource from the AppHost or give it a publishable form (a container or a Dockerfile).` });
+    errors.push({
+      resource: name,
+      field: "type",
+      message: `unsupported type (none): the resource has no type, so there is nothing to run.${why} Remove the resource from the AppHost or give it a publishable form (a container or a Dockerfile).`,
+    });
     return none;
   }
   if (typeof type !== "string") {
-    errors.push({ resource: name, field: "type", message: `type must be a string, not ${describe(type)}.` });
+    errors.push({
+      resource: name,
+      field: "type",
+      message: `type must be a string, not ${describe(type)}.`,
+    });
     return none;
   }
   if (!isSupportedKind(type)) {
@@ -61,13 +79,22 @@ export function parseResource(name: string, raw: unknown, manifestDir: string, e
   const r = new FieldReader(name, "", raw, errors, warnings);
   r.ignore("type");
   if (type !== "parameter.v0" && r.has("inputs"))
-    r.error("inputs", `legacy inputs on ${type}: inputs belong to parameter.v0 resources since Aspire 8.0 GA. Regenerate the manifest with Aspire 8.0 or later.`);
+    r.error(
+      "inputs",
+      `legacy inputs on ${type}: inputs belong to parameter.v0 resources since Aspire 8.0 GA. Regenerate the manifest with Aspire 8.0 or later.`,
+    );
 
   const deploymentExpressions: ExpressionField[] = [];
   // Only v1 resources are written with a deployment section, but a v0 one means the same.
-  if (type !== "parameter.v0" && type !== "value.v0" && type !== "annotated.string" && r.has("deployment")) {
+  if (
+    type !== "parameter.v0" &&
+    type !== "value.v0" &&
+    type !== "annotated.string" &&
+    r.has("deployment")
+  ) {
     const deployment = r.ignore("deployment");
-    if (isObject(deployment)) collectStrings(deployment.params, "deployment.params", deploymentExpressions);
+    if (isObject(deployment))
+      collectStrings(deployment.params, "deployment.params", deploymentExpressions);
   }
 
   const resource = parseKind(type, name, r, manifestDir);
@@ -75,37 +102,74 @@ export function parseResource(name: string, raw: unknown, manifestDir: string, e
   return { resource: errors.length === before ? resource : undefined, deploymentExpressions };
 }
 
-function parseKind(type: Resource["kind"], name: string, r: FieldReader, dir: string): Resource | undefined {
+function parseKind(
+  type: Resource["kind"],
+  name: string,
+  r: FieldReader,
+  dir: string,
+): Resource | undefined {
   switch (type) {
     case "parameter.v0":
-      return { kind: type, name, value: r.string("value", true) ?? "", inputs: parseInputs(r), connectionString: r.string("connectionString") };
+      return {
+        kind: type,
+        name,
+        value: r.string("value", true) ?? "",
+        inputs: parseInputs(r),
+        connectionString: r.string("connectionString"),
+      };
     case "value.v0":
-      return { kind: type, name, connectionString: r.string("connectionString"), value: r.string("value") };
+      return {
+        kind: type,
+        name,
+        connectionString: r.string("connectionString"),
+        value: r.string("value"),
+      };
     case "annotated.string": {
       const filter = r.string("filter");
-      if (filter !== undefined && filter !== "uri") r.error("filter", `unknown filter "${filter}": the only filter Aspire writes is "uri".`);
-      return { kind: type, name, value: r.string("value", true) ?? "", filter: filter === "uri" ? "uri" : undefined };
+      if (filter !== undefined && filter !== "uri")
+        r.error("filter", `unknown filter "${filter}": the only filter Aspire writes is "uri".`);
+      return {
+        kind: type,
+        name,
+        value: r.string("value", true) ?? "",
+        filter: filter === "uri" ? "uri" : undefined,
+      };
     }
     case "project.v0":
     case "project.v1": {
       const p = sourcePath(r, "path");
       if (r.has("path") && !PROJECT_FILE.test(p.replace(/\\/g, "/")))
-        r.error("path", `project path ${quoted(p)} does not name a project file (NAME.csproj, .fsproj, .vbproj, or a file-based app NAME.cs).`);
+        r.error(
+          "path",
+          `project path ${quoted(p)} does not name a project file (NAME.csproj, .fsproj, .vbproj, or a file-based app NAME.cs).`,
+        );
       return { kind: type, name, path: p, projectPath: resolve(dir, p), ...computeFields(r, type) };
     }
     case "dockerfile.v0": {
       const p = sourcePath(r, "path");
       const context = sourcePath(r, "context");
-      const build: Build = { contextPath: resolve(dir, context), dockerfilePath: resolve(dir, p), args: r.stringMap("buildArgs", true, buildArgNameProblem), secrets: {}, buildOnly: false };
+      const build: Build = {
+        contextPath: resolve(dir, context),
+        dockerfilePath: resolve(dir, p),
+        args: r.stringMap("buildArgs", true, buildArgNameProblem),
+        secrets: {},
+        buildOnly: false,
+      };
       return { kind: type, name, build, ...computeFields(r, type) };
     }
     case "container.v0":
     case "container.v1": {
       const image = r.string("image");
       const build = type === "container.v1" ? parseBuild(r, dir) : undefined;
-      if (type === "container.v0" && r.has("build")) r.error("build", "container.v0 cannot have a build section: a build needs container.v1.");
-      if (image === undefined && build === undefined && !r.has("build")) r.error(null, `a ${type} needs an image${type === "container.v1" ? " or a build section" : ""}.`);
-      if (image !== undefined && build !== undefined) r.error("build", "a container has either an image or a build section, not both.");
+      if (type === "container.v0" && r.has("build"))
+        r.error("build", "container.v0 cannot have a build section: a build needs container.v1.");
+      if (image === undefined && build === undefined && !r.has("build"))
+        r.error(
+          null,
+          `a ${type} needs an image${type === "container.v1" ? " or a build section" : ""}.`,
+        );
+      if (image !== undefined && build !== undefined)
+        r.error("build", "a container has either an image or a build section, not both.");
       if (image !== undefined) {
         const problem = x86OnlyImageMessage(image) ?? imageReferenceProblem(image);
         if (problem) r.error("image", problem);
@@ -143,13 +207,21 @@ function parseBindings(r: FieldReader): Record<string, Binding> {
     let targetPort = b.port("targetPort");
     if (b.has("containerPort")) {
       const legacy = b.port("containerPort");
-      b.warn("containerPort", `containerPort is the 8.0-preview name of targetPort; read as targetPort ${legacy ?? ""}.`.replace(" .", "."));
+      b.warn(
+        "containerPort",
+        `containerPort is the 8.0-preview name of targetPort; read as targetPort ${legacy ?? ""}.`.replace(
+          " .",
+          ".",
+        ),
+      );
       targetPort ??= legacy;
     }
-    if (scheme === undefined) b.error("scheme", `binding ${name} needs a scheme (http, https, tcp, ...).`);
+    if (scheme === undefined)
+      b.error("scheme", `binding ${name} needs a scheme (http, https, tcp, ...).`);
     let proto: "tcp" | "udp" = "tcp";
     if (protocol === "udp" || scheme === "udp") proto = "udp";
-    else if (protocol !== undefined && protocol !== "tcp") b.warn("protocol", `protocol "${protocol}" is not tcp or udp; read as tcp.`);
+    else if (protocol !== undefined && protocol !== "tcp")
+      b.warn("protocol", `protocol "${protocol}" is not tcp or udp; read as tcp.`);
     out.push([
       name,
       {
@@ -177,7 +249,12 @@ function parseVolume(v: FieldReader): Volume {
 function parseBindMount(b: FieldReader, dir: string): BindMount {
   const source = sourcePath(b, "source");
   const target = containerPath(b, "bind mount");
-  return { source, sourcePath: resolve(dir, source), target, readOnly: b.boolean("readOnly") ?? false };
+  return {
+    source,
+    sourcePath: resolve(dir, source),
+    target,
+    readOnly: b.boolean("readOnly") ?? false,
+  };
 }
 
 /** A mount target, checked against what Docker accepts and what our compose files can hold. */
@@ -192,7 +269,11 @@ function containerPath(r: FieldReader, what: string): string {
  *  the app's sources is decided by the plan, which knows the stack's source root. */
 function sourcePath(r: FieldReader, key: string): string {
   const p = r.string(key, true) ?? "";
-  if (hasControl(p)) r.error(key, `path ${quoted(p)} has a control character: no file of the app has one in its name.`);
+  if (hasControl(p))
+    r.error(
+      key,
+      `path ${quoted(p)} has a control character: no file of the app has one in its name.`,
+    );
   return p;
 }
 
@@ -210,8 +291,10 @@ function parseBuild(r: FieldReader, dir: string): Build | undefined {
   for (const [id, s] of b.entries("secrets", buildSecretIdProblem)) {
     const type = s.string("type", true);
     if (type === "env") secrets.push([id, { type, value: s.string("value", true) ?? "" }]);
-    else if (type === "file") secrets.push([id, { type, sourcePath: resolve(dir, sourcePath(s, "source")) }]);
-    else if (type !== undefined) s.error("type", `build secret type must be "env" or "file", not ${quoted(type)}.`);
+    else if (type === "file")
+      secrets.push([id, { type, sourcePath: resolve(dir, sourcePath(s, "source")) }]);
+    else if (type !== undefined)
+      s.error("type", `build secret type must be "env" or "file", not ${quoted(type)}.`);
   }
   return {
     contextPath: resolve(dir, context),
@@ -225,7 +308,11 @@ function parseBuild(r: FieldReader, dir: string): Build | undefined {
 
 function parseContainerFiles(r: FieldReader): Record<string, ContainerFiles> {
   const out: [string, ContainerFiles][] = [];
-  for (const [source, f] of r.entries("containerFiles")) out.push([source, { destination: f.string("destination", true) ?? "", sources: f.stringArray("sources") }]);
+  for (const [source, f] of r.entries("containerFiles"))
+    out.push([
+      source,
+      { destination: f.string("destination", true) ?? "", sources: f.stringArray("sources") },
+    ]);
   return Object.fromEntries(out);
 }
 
@@ -233,9 +320,16 @@ function parseInputs(r: FieldReader): Record<string, ParameterInput> {
   const out: [string, ParameterInput][] = [];
   for (const [name, input] of r.entries("inputs")) {
     const type = input.string("type");
-    if (type !== undefined && type !== "string") input.error("type", `input type must be "string" (the only type Aspire writes), not ${quoted(type)}.`);
+    if (type !== undefined && type !== "string")
+      input.error(
+        "type",
+        `input type must be "string" (the only type Aspire writes), not ${quoted(type)}.`,
+      );
     input.ignore("description");
-    out.push([name, { name, secret: input.boolean("secret") ?? false, default: parseDefault(input) }]);
+    out.push([
+      name,
+      { name, secret: input.boolean("secret") ?? false, default: parseDefault(input) },
+    ]);
   }
   return Object.fromEntries(out);
 }
@@ -258,11 +352,23 @@ function parseDefault(input: FieldReader): ParameterDefault | undefined {
       minSpecial: g.nonNegativeInteger("minSpecial") ?? 0,
     };
     if (!generate.lower && !generate.upper && !generate.numeric && !generate.special)
-      g.error(null, "a generated value needs at least one allowed character class (lower, upper, numeric or special).");
+      g.error(
+        null,
+        "a generated value needs at least one allowed character class (lower, upper, numeric or special).",
+      );
     // Aspire's PasswordGenerator refuses this ("'minUpper' must be 0 if 'upper' is disabled");
     // @pulumi/random would silently put characters of the disabled class in the password.
-    for (const [cls, min] of [["lower", "minLower"], ["upper", "minUpper"], ["numeric", "minNumeric"], ["special", "minSpecial"]] as const)
-      if (!generate[cls] && generate[min] > 0) g.error(min, `${min} must be 0 when ${cls} is false (Aspire refuses to generate such a value).`);
+    for (const [cls, min] of [
+      ["lower", "minLower"],
+      ["upper", "minUpper"],
+      ["numeric", "minNumeric"],
+      ["special", "minSpecial"],
+    ] as const)
+      if (!generate[cls] && generate[min] > 0)
+        g.error(
+          min,
+          `${min} must be 0 when ${cls} is false (Aspire refuses to generate such a value).`,
+        );
     return { kind: "generate", generate };
   }
   if (d.has("value")) {
@@ -282,5 +388,7 @@ function resolve(dir: string, p: string): string {
 function collectStrings(v: unknown, field: string, out: ExpressionField[]): void {
   if (typeof v === "string") out.push({ field, text: v });
   else if (Array.isArray(v)) v.forEach((item, i) => collectStrings(item, `${field}.${i}`, out));
-  else if (isObject(v)) for (const [k, item] of Object.entries(v as JsonObject)) collectStrings(item, `${field}.${k}`, out);
+  else if (isObject(v))
+    for (const [k, item] of Object.entries(v as JsonObject))
+      collectStrings(item, `${field}.${k}`, out);
 }

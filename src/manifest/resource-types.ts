@@ -17,7 +17,8 @@ export function isSupportedKind(type: string): type is ResourceKind {
 }
 
 /** The 8.0-preview abstract types: no image, no bindings, no connection-string template. */
-const LEGACY_ABSTRACT = /^(redis|postgres|mysql|sqlserver|mongodb|rabbitmq|oracle|kafka)\.(server|database|connection)?\.?v0$/;
+const LEGACY_ABSTRACT =
+  /^(redis|postgres|mysql|sqlserver|mongodb|rabbitmq|oracle|kafka)\.(server|database|connection)?\.?v0$/;
 
 /** Why a type cannot be deployed, with what to do instead. */
 export function unsupportedTypeMessage(type: string): string {

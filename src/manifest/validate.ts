@@ -35,7 +35,10 @@ export function checkManifestFile(file: string): CheckResult {
 }
 
 /** Loads a manifest that must be deployable; throws ManifestError listing every problem otherwise. */
-export function loadManifest(file: string): { manifest: Manifest; warnings: readonly Diagnostic[] } {
+export function loadManifest(file: string): {
+  manifest: Manifest;
+  warnings: readonly Diagnostic[];
+} {
   const result = checkManifestFile(file);
   if (!result.manifest) throw new ManifestError(file, result.errors);
   return { manifest: result.manifest, warnings: result.warnings };
@@ -47,18 +50,38 @@ export function checkManifest(raw: RawManifest): CheckResult {
   const doc = raw.document;
   const resourcesDoc = isObject(doc) ? doc.resources : undefined;
   if (!isObject(resourcesDoc)) {
-    const what = isObject(doc) ? (doc.resources === undefined ? "has no \"resources\" object" : "has a \"resources\" field that is not an object") : "is not a JSON object";
-    errors.push(diagnostic(null, null, `the manifest ${what}. An Aspire manifest is {"resources": {"name": {"type": ...}, ...}}.`));
+    const what = isObject(doc)
+      ? doc.resources === undefined
+        ? 'has no "resources" object'
+        : 'has a "resources" field that is not an object'
+      : "is not a JSON object";
+    errors.push(
+      diagnostic(
+        null,
+        null,
+        `the manifest ${what}. An Aspire manifest is {"resources": {"name": {"type": ...}, ...}}.`,
+      ),
+    );
     return { file: raw.file, errors, warnings };
   }
-  if (isObject(doc)) for (const key of Object.keys(doc)) if (key !== "resources" && key !== "$schema") warnings.push(diagnostic(null, key, `unknown top-level field ${key} is ignored.`));
+  if (isObject(doc))
+    for (const key of Object.keys(doc))
+      if (key !== "resources" && key !== "$schema")
+        warnings.push(diagnostic(null, key, `unknown top-level field ${key} is ignored.`));
 
   // 1. Each resource on its own.
   const parsed = new Map<string, { resource?: Resource; expressions: ExpressionField[] }>();
   const byLowerName = new Map<string, string>();
   for (const [name, body] of Object.entries(resourcesDoc)) {
     const clash = byLowerName.get(name.toLowerCase());
-    if (clash !== undefined) errors.push(diagnostic(name, null, `resource names are compared case-insensitively by Aspire, and ${name} clashes with ${clash}. Rename one of them.`));
+    if (clash !== undefined)
+      errors.push(
+        diagnostic(
+          name,
+          null,
+          `resource names are compared case-insensitively by Aspire, and ${name} clashes with ${clash}. Rename one of them.`,
+        ),
+      );
     byLowerName.set(name.toLowerCase(), name);
     // Names go into container, unit, DNS and cloud resource names: only Aspire's own are safe in all.
     const badName = modelNameProblem("resource", name);
@@ -69,14 +92,20 @@ export function checkManifest(raw: RawManifest): CheckResult {
     }
     const p = parseResource(name, body, raw.dir, errors, warnings);
     const expressions = p.resource ? expressionFields(p.resource) : [];
-    parsed.set(name, { resource: p.resource, expressions: [...expressions, ...p.deploymentExpressions] });
+    parsed.set(name, {
+      resource: p.resource,
+      expressions: [...expressions, ...p.deploymentExpressions],
+    });
   }
   const resolveName = (segment: string) => byLowerName.get(segment.toLowerCase());
   const rejected = new Set([...parsed].filter(([, p]) => !p.resource).map(([name]) => name));
   const firstBadReference = (text: string) => {
     for (const ref of referencesIn(text, resolveName)) {
       if (ref.resource !== "" && rejected.has(ref.resource)) continue; // reported by the propagation below
-      const problem = referenceProblem(ref.resource === "" ? undefined : parsed.get(ref.resource)?.resource, ref);
+      const problem = referenceProblem(
+        ref.resource === "" ? undefined : parsed.get(ref.resource)?.resource,
+        ref,
+      );
       if (problem) return { ref, problem };
     }
     return undefined;
@@ -94,21 +123,31 @@ export function checkManifest(raw: RawManifest): CheckResult {
       const fix = field.startsWith("deployment.")
         ? "Its deployment section is for Azure Container Apps or App Service: remove PublishAsAzureContainerApp, PublishAsAzureAppServiceWebsite or the Azure compute environment from the AppHost and publish the manifest again."
         : "Fix the AppHost and publish the manifest again.";
-      errors.push(diagnostic(name, field, `bad reference ${ref.text} in ${name}.${field}: ${problem} ${fix}`));
+      errors.push(
+        diagnostic(name, field, `bad reference ${ref.text} in ${name}.${field}: ${problem} ${fix}`),
+      );
       rejected.add(name);
       break;
     }
   }
 
   // 3. Rejection spreads to every resource that references a rejected one, until nothing changes.
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const [name, p] of parsed) {
       if (rejected.has(name)) continue;
       const hit = firstReferenceTo(p.expressions, rejected, name, resolveName);
       if (!hit) continue;
-      const inDeployment = hit.field.startsWith("deployment.") ? " (in its Azure deployment section)" : "";
-      errors.push(diagnostic(name, hit.field, `references unsupported ${hit.target}${inDeployment} through ${hit.text}, so it cannot run without it. Fix ${hit.target} first, or remove this reference from the AppHost.`));
+      const inDeployment = hit.field.startsWith("deployment.")
+        ? " (in its Azure deployment section)"
+        : "";
+      errors.push(
+        diagnostic(
+          name,
+          hit.field,
+          `references unsupported ${hit.target}${inDeployment} through ${hit.text}, so it cannot run without it. Fix ${hit.target} first, or remove this reference from the AppHost.`,
+        ),
+      );
       rejected.add(name);
       changed = true;
     }
@@ -116,10 +155,20 @@ export function checkManifest(raw: RawManifest): CheckResult {
 
   // 4. Evaluate everything that is left, to find reference cycles.
   const valid = new Map<string, Resource>();
-  for (const [name, p] of parsed) if (p.resource && !rejected.has(name)) valid.set(name, p.resource);
+  for (const [name, p] of parsed)
+    if (p.resource && !rejected.has(name)) valid.set(name, p.resource);
   for (const [name, resource] of valid)
-    if (isObject(resourcesDoc[name]) && (resourcesDoc[name] as { deployment?: unknown }).deployment !== undefined)
-      warnings.push(diagnostic(name, "deployment", `the deployment section describes Azure compute and is ignored: the resource runs on the VM as a ${resource.kind.replace(/v1$/, "v0")}.`));
+    if (
+      isObject(resourcesDoc[name]) &&
+      (resourcesDoc[name] as { deployment?: unknown }).deployment !== undefined
+    )
+      warnings.push(
+        diagnostic(
+          name,
+          "deployment",
+          `the deployment section describes Azure compute and is ignored: the resource runs on the VM as a ${resource.kind.replace(/v1$/, "v0")}.`,
+        ),
+      );
   const manifest: Manifest = { file: raw.file, dir: raw.dir, resources: valid };
   const evaluator = new Evaluator(manifest, manifestPlacement);
   const reported = new Set<string>();
@@ -138,12 +187,20 @@ export function checkManifest(raw: RawManifest): CheckResult {
     }
   }
 
-  return errors.length ? { file: raw.file, errors, warnings } : { file: raw.file, manifest, errors, warnings };
+  return errors.length
+    ? { file: raw.file, errors, warnings }
+    : { file: raw.file, manifest, errors, warnings };
 }
 
-function firstReferenceTo(expressions: readonly ExpressionField[], rejected: ReadonlySet<string>, self: string, resolveName: (s: string) => string | undefined) {
+function firstReferenceTo(
+  expressions: readonly ExpressionField[],
+  rejected: ReadonlySet<string>,
+  self: string,
+  resolveName: (s: string) => string | undefined,
+) {
   for (const { field, text } of expressions)
     for (const ref of referencesIn(text, resolveName))
-      if (ref.resource !== self && rejected.has(ref.resource)) return { field, target: ref.resource, text: ref.text };
+      if (ref.resource !== self && rejected.has(ref.resource))
+        return { field, target: ref.resource, text: ref.text };
   return undefined;
 }

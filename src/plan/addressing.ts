@@ -8,7 +8,14 @@
 // A service's reference to itself (Kafka's advertised listeners) must be the address its clients
 // use: the VM alias when any client is outside its Docker network, the container name otherwise.
 // https endpoints of .NET projects are plain HTTP inside the app: TLS ends at the VM's proxy.
-import { defaultTargetPort, isProject, type Binding, type ComputeResource, type EndpointAddress, type Placement } from "../manifest";
+import {
+  defaultTargetPort,
+  isProject,
+  type Binding,
+  type ComputeResource,
+  type EndpointAddress,
+  type Placement,
+} from "../manifest";
 import type { ReadonlyEndpointMap, ReadonlyEndpointSet } from "./endpoints";
 import { stackSegment } from "./names";
 
@@ -60,7 +67,9 @@ export class PlanPlacement implements Placement {
   constructor(private readonly network: PlannedNetwork) {}
 
   targetPort(target: ComputeResource, binding: Binding): number {
-    return this.network.targetPorts.get(target.name, binding.name) ?? defaultTargetPort(target, binding);
+    return (
+      this.network.targetPorts.get(target.name, binding.name) ?? defaultTargetPort(target, binding)
+    );
   }
 
   address(from: string, target: ComputeResource, binding: Binding): EndpointAddress {
@@ -70,15 +79,25 @@ export class PlanPlacement implements Placement {
     const targetPort = this.targetPort(target, binding);
     const hostPort = this.network.hostPorts.get(target.name, binding.name) ?? targetPort;
     const alias = targetAt ? vmAlias(targetAt.vm, this.network.stack) : target.name;
-    if (!targetAt || !clientAt) return { scheme, host: targetAt?.name ?? target.name, port: targetPort }; // not placed (build-only): name it
+    if (!targetAt || !clientAt)
+      return { scheme, host: targetAt?.name ?? target.name, port: targetPort }; // not placed (build-only): name it
     if (from === target.name) {
-      const reachedFromOutside = this.network.reachedFromOutsideItsNetwork.has(target.name, binding.name);
-      if (targetAt.runAs === "native") return { scheme, host: reachedFromOutside ? alias : "localhost", port: targetPort };
-      return reachedFromOutside ? { scheme, host: alias, port: hostPort } : { scheme, host: targetAt.name, port: targetPort };
+      const reachedFromOutside = this.network.reachedFromOutsideItsNetwork.has(
+        target.name,
+        binding.name,
+      );
+      if (targetAt.runAs === "native")
+        return { scheme, host: reachedFromOutside ? alias : "localhost", port: targetPort };
+      return reachedFromOutside
+        ? { scheme, host: alias, port: hostPort }
+        : { scheme, host: targetAt.name, port: targetPort };
     }
-    if (clientAt.vm !== targetAt.vm) return { scheme, host: alias, port: targetAt.runAs === "native" ? targetPort : hostPort };
-    if (clientAt.runAs === "container" && targetAt.runAs === "container") return { scheme, host: targetAt.name, port: targetPort };
-    if (clientAt.runAs === "native" && targetAt.runAs === "container") return { scheme, host: "localhost", port: hostPort };
+    if (clientAt.vm !== targetAt.vm)
+      return { scheme, host: alias, port: targetAt.runAs === "native" ? targetPort : hostPort };
+    if (clientAt.runAs === "container" && targetAt.runAs === "container")
+      return { scheme, host: targetAt.name, port: targetPort };
+    if (clientAt.runAs === "native" && targetAt.runAs === "container")
+      return { scheme, host: "localhost", port: hostPort };
     if (clientAt.runAs === "container") return { scheme, host: HOST_GATEWAY, port: targetPort };
     return { scheme, host: "localhost", port: targetPort };
   }

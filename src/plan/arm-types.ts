@@ -8,7 +8,17 @@ const AWS_ARM_FAMILY = /^(a1|[a-z]+\d+g[a-z]*)$/;
 const GCP_ARM_SERIES = ["t2a", "c4a", "n4a"] as const;
 
 /** Graviton families to suggest for an x86 family's class letter. */
-const AWS_ARM_BY_CLASS: Readonly<Record<string, string>> = { t: "t4g", m: "m7g", c: "c7g", r: "r7g", x: "x2gd", i: "i4g", g: "g5g", z: "m7g", h: "c7g" };
+const AWS_ARM_BY_CLASS: Readonly<Record<string, string>> = {
+  t: "t4g",
+  m: "m7g",
+  c: "c7g",
+  r: "r7g",
+  x: "x2gd",
+  i: "i4g",
+  g: "g5g",
+  z: "m7g",
+  h: "c7g",
+};
 
 export function isArmInstanceType(cloud: Cloud, type: string): boolean {
   if (cloud === "aws") {
@@ -37,7 +47,8 @@ export function armEquivalent(cloud: Cloud, type: string): string {
 export function nonArmTypeMessage(cloud: Cloud, type: string): string | undefined {
   if (isArmInstanceType(cloud, type)) return undefined;
   const what = cloud === "aws" ? "EC2 instance type" : "machine type";
-  const families = cloud === "aws" ? "Graviton families such as t4g, m7g, c7g, r8g" : "t2a-*, c4a-* or n4a-*";
+  const families =
+    cloud === "aws" ? "Graviton families such as t4g, m7g, c7g, r8g" : "t2a-*, c4a-* or n4a-*";
   return `${type} is not an Arm ${what} (use ${families}): try ${armEquivalent(cloud, type)}.`;
 }
 

@@ -22,7 +22,8 @@ export class EndpointMap<V> {
 
   /** Every entry, service by service in the order they were first set. */
   *entries(): IterableIterator<[service: string, binding: string, value: V]> {
-    for (const [service, bindings] of this.byService) for (const [binding, value] of bindings) yield [service, binding, value];
+    for (const [service, bindings] of this.byService)
+      for (const [binding, value] of bindings) yield [service, binding, value];
   }
 }
 

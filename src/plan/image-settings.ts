@@ -47,8 +47,10 @@ export const IMAGE_REQUIREMENTS: readonly ImageRequirement[] = [
     name: "Keycloak",
     repository: /^(.+\/)?keycloak\/keycloak$/,
     whenArg: "start",
-    problem: "exits at boot without TLS key material or a hostname, and behind a proxy needs its forwarding headers",
-    source: "https://www.keycloak.org/server/reverseproxy and https://www.keycloak.org/server/hostname",
+    problem:
+      "exits at boot without TLS key material or a hostname, and behind a proxy needs its forwarding headers",
+    source:
+      "https://www.keycloak.org/server/reverseproxy and https://www.keycloak.org/server/hostname",
     settings: [
       {
         env: "KC_HTTP_ENABLED",
@@ -95,16 +97,25 @@ export interface ImageSettingsInput {
 
 /** The service's env with the settings its image needs added, and a warning for each service
  *  that got some. */
-export function withImageSettings(s: ImageSettingsInput, warnings: Diagnostic[]): Record<string, Value> {
+export function withImageSettings(
+  s: ImageSettingsInput,
+  warnings: Diagnostic[],
+): Record<string, Value> {
   const env: Record<string, Value> = { ...s.env };
   if (s.image === undefined) return env;
   const repository = imageRepository(s.image);
-  const literalArgs = s.args.map((a) => (a.parts.every((p) => typeof p === "string") ? a.parts.join("") : undefined));
+  const literalArgs = s.args.map((a) =>
+    a.parts.every((p) => typeof p === "string") ? a.parts.join("") : undefined,
+  );
   for (const req of IMAGE_REQUIREMENTS) {
     if (!req.repository.test(repository) || !literalArgs.includes(req.whenArg)) continue;
     const setByManifest = (name: string) =>
-      name.startsWith("--") ? literalArgs.some((a) => a !== undefined && (a === name || a.startsWith(`${name}=`))) : Object.hasOwn(s.env, name);
-    const added = req.settings.filter((x) => (!x.behindProxyOnly || s.behindProxy) && !x.unlessSet.some(setByManifest));
+      name.startsWith("--")
+        ? literalArgs.some((a) => a !== undefined && (a === name || a.startsWith(`${name}=`)))
+        : Object.hasOwn(s.env, name);
+    const added = req.settings.filter(
+      (x) => (!x.behindProxyOnly || s.behindProxy) && !x.unlessSet.some(setByManifest),
+    );
     if (added.length === 0) continue;
     for (const x of added) env[x.env] = { parts: [x.value], secret: false };
     warnings.push({

@@ -8,5 +8,15 @@ export { isStoredOnVm } from "./parameters";
 export { DASHBOARD_TOKEN_PARAMETER } from "./dashboard";
 export { safeName, envName, fitName, stackSegment } from "./names";
 export { isArmInstanceType, armEquivalent, nonArmTypeMessage, gcpDiskType } from "./arm-types";
-export { secretPrefix, secretStoreName, secretVariable, secretNameCollisions } from "./secret-names";
-export { MAX_BIND_MOUNT_BYTES, MAX_BIND_MOUNT_FILES, type BindMountSource, type BindMountFile } from "./sources";
+export {
+  secretPrefix,
+  secretStoreName,
+  secretVariable,
+  secretNameCollisions,
+} from "./secret-names";
+export {
+  MAX_BIND_MOUNT_BYTES,
+  MAX_BIND_MOUNT_FILES,
+  type BindMountSource,
+  type BindMountFile,
+} from "./sources";

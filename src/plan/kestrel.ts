@@ -20,7 +20,13 @@
 // native project on the VM, an https URL, a value known only on the VM) the URLs of the plan
 // replace it, with a warning. Kestrel reads `urls` before `http_ports`/`https_ports`, so
 // ASPNETCORE_URLS wins over a port list the manifest also sets (Kestrel logs that it overrides it).
-import { diagnostic, type Binding, type ComputeResource, type Diagnostic, type Value } from "../manifest";
+import {
+  diagnostic,
+  type Binding,
+  type ComputeResource,
+  type Diagnostic,
+  type Value,
+} from "../manifest";
 
 export interface ListenPort {
   readonly port: number;
@@ -34,7 +40,11 @@ const URLS = /^(ASPNETCORE_|DOTNET_)?URLS$/i;
 const PORTS = /^(ASPNETCORE_|DOTNET_)?HTTPS?_PORTS$/i;
 
 /** The http(s) ports a native project listens on, one entry a port, in binding order. */
-export function listenPorts(s: ComputeResource, targetPort: (b: Binding) => number, wide: (b: Binding) => boolean): ListenPort[] {
+export function listenPorts(
+  s: ComputeResource,
+  targetPort: (b: Binding) => number,
+  wide: (b: Binding) => boolean,
+): ListenPort[] {
   const out = new Map<number, boolean>();
   for (const b of Object.values(s.bindings)) {
     if (b.scheme !== "http" && b.scheme !== "https") continue;
@@ -52,41 +62,62 @@ export function aspnetcoreUrls(ports: readonly ListenPort[]): string {
  * The env of a native project with the plan's ASPNETCORE_URLS, unless the manifest's own setting
  * already listens where the plan needs it. Adds a warning when it replaces the manifest's setting.
  */
-export function withListenUrls(resource: string, env: Readonly<Record<string, Value>>, ports: readonly ListenPort[], warnings: Diagnostic[]): Record<string, Value> {
+export function withListenUrls(
+  resource: string,
+  env: Readonly<Record<string, Value>>,
+  ports: readonly ListenPort[],
+  warnings: Diagnostic[],
+): Record<string, Value> {
   const out = { ...env };
   if (ports.length === 0) return out;
   const urls = aspnetcoreUrls(ports);
   const urlKeys = Object.keys(env).filter((k) => URLS.test(k));
   const portKeys = Object.keys(env).filter((k) => PORTS.test(k));
   // Kestrel takes `urls` when it is set, the port lists otherwise.
-  const checked = urlKeys.length ? urlKeys.map((k) => [k, urlsProblem(env[k], ports)] as const) : portKeys.map((k) => [k, portsProblem(k, env[k], ports)] as const);
+  const checked = urlKeys.length
+    ? urlKeys.map((k) => [k, urlsProblem(env[k], ports)] as const)
+    : portKeys.map((k) => [k, portsProblem(k, env[k], ports)] as const);
   const [key, problem] = checked.find(([, p]) => p !== undefined) ?? [];
   const set = { parts: [urls], secret: false };
   if (key !== undefined && problem !== undefined) {
     warnings.push(
-      diagnostic(resource, `env.${key}`, `${problem}; running natively, ${resource} listens on ${urls} instead (ASPNETCORE_URLS, which Kestrel reads before HTTP_PORTS): the ports its clients and the proxy were given.`),
+      diagnostic(
+        resource,
+        `env.${key}`,
+        `${problem}; running natively, ${resource} listens on ${urls} instead (ASPNETCORE_URLS, which Kestrel reads before HTTP_PORTS): the ports its clients and the proxy were given.`,
+      ),
     );
     // Every `urls` key the manifest has gets the plan's value: .NET's configuration reads them
     // all, and the unprefixed one comes last.
     for (const k of urlKeys) out[k] = set;
     if (!urlKeys.length) out.ASPNETCORE_URLS = set;
-  } else if (!urlKeys.length && !portKeys.some((k) => !/HTTPS_PORTS$/i.test(k))) out.ASPNETCORE_URLS = set;
+  } else if (!urlKeys.length && !portKeys.some((k) => !/HTTPS_PORTS$/i.test(k)))
+    out.ASPNETCORE_URLS = set;
   return out;
 }
 
-const literal = (v: Value): string | undefined => (v.parts.every((p) => typeof p === "string") ? v.parts.join("") : undefined);
-const samePorts = (a: readonly number[], b: readonly ListenPort[]) => a.length === b.length && b.every((p) => a.includes(p.port));
+const literal = (v: Value): string | undefined =>
+  v.parts.every((p) => typeof p === "string") ? v.parts.join("") : undefined;
+const samePorts = (a: readonly number[], b: readonly ListenPort[]) =>
+  a.length === b.length && b.every((p) => a.includes(p.port));
 const planned = (ports: readonly ListenPort[]) => ports.map((p) => p.port).join(";");
 
 function portsProblem(key: string, v: Value, ports: readonly ListenPort[]): string | undefined {
   const text = literal(v);
   if (text === undefined) return "the port list is known only on the VM (it holds a parameter)";
-  const list = text.split(";").map((p) => p.trim()).filter(Boolean);
+  const list = text
+    .split(";")
+    .map((p) => p.trim())
+    .filter(Boolean);
   // An https port list makes Kestrel look for a certificate, which the VM does not have.
-  if (/HTTPS_PORTS$/i.test(key)) return list.length ? `Kestrel would serve https on ${text} without a certificate (TLS ends at the VM's proxy)` : undefined;
+  if (/HTTPS_PORTS$/i.test(key))
+    return list.length
+      ? `Kestrel would serve https on ${text} without a certificate (TLS ends at the VM's proxy)`
+      : undefined;
   const numbers = list.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
   // A port list binds every address: wide enough for any client.
-  if (numbers.some(Number.isNaN) || !samePorts([...new Set(numbers)], ports)) return `${text} is not the planned ports ${planned(ports)}`;
+  if (numbers.some(Number.isNaN) || !samePorts([...new Set(numbers)], ports))
+    return `${text} is not the planned ports ${planned(ports)}`;
   return undefined;
 }
 
@@ -94,19 +125,27 @@ function urlsProblem(v: Value, ports: readonly ListenPort[]): string | undefined
   const text = literal(v);
   if (text === undefined) return "the URLs are known only on the VM (they hold a parameter)";
   const found: number[] = [];
-  for (const u of text.split(";").map((x) => x.trim()).filter(Boolean)) {
+  for (const u of text
+    .split(";")
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const m = /^(https?):\/\/(\[[^\]]*\]|[^/:]+):(\d+)\/?$/i.exec(u);
     if (!m) return `${u} is not a URL with a port`;
-    if (m[1].toLowerCase() === "https") return `Kestrel would serve ${u} without a certificate (TLS ends at the VM's proxy)`;
+    if (m[1].toLowerCase() === "https")
+      return `Kestrel would serve ${u} without a certificate (TLS ends at the VM's proxy)`;
     const port = Number(m[3]);
     const host = m[2].toLowerCase();
-    const any = ["*", "+", "0.0.0.0", "[::]"].includes(host) || !/^(localhost|127\.0\.0\.1|\[::1\]|\d+\.\d+\.\d+\.\d+|\[.*\])$/.test(host);
+    const any =
+      ["*", "+", "0.0.0.0", "[::]"].includes(host) ||
+      !/^(localhost|127\.0\.0\.1|\[::1\]|\d+\.\d+\.\d+\.\d+|\[.*\])$/.test(host);
     const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(host);
     const need = ports.find((p) => p.port === port);
-    if (need?.wide && !any) return `${u} listens on ${m[2]} only, but clients outside the VM's loopback call port ${port}`;
+    if (need?.wide && !any)
+      return `${u} listens on ${m[2]} only, but clients outside the VM's loopback call port ${port}`;
     if (need && !any && !loopback) return `${u} listens on ${m[2]} only`;
     found.push(port);
   }
-  if (!samePorts([...new Set(found)], ports)) return `${text} is not the planned ports ${planned(ports)}`;
+  if (!samePorts([...new Set(found)], ports))
+    return `${text} is not the planned ports ${planned(ports)}`;
   return undefined;
 }

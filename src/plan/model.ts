@@ -19,7 +19,13 @@ export type ImageSource =
       readonly build: Build;
       readonly repository: string;
       readonly args: Readonly<Record<string, Value | null>>;
-      readonly secrets: Readonly<Record<string, { readonly type: "env"; readonly value: Value } | { readonly type: "file"; readonly sourcePath: string }>>;
+      readonly secrets: Readonly<
+        Record<
+          string,
+          | { readonly type: "env"; readonly value: Value }
+          | { readonly type: "file"; readonly sourcePath: string }
+        >
+      >;
     };
 
 export interface PortPlan {
@@ -63,7 +69,12 @@ export interface ServicePlan {
   readonly volumes: readonly VolumePlan[];
   /** Bind mounts of files from the developer's machine (copied with the app config): the files,
    *  checked to be inside the app's source root, found by metadata only. */
-  readonly bindMounts: readonly { readonly sourcePath: string; readonly target: string; readonly readOnly: boolean; readonly source: BindMountSource }[];
+  readonly bindMounts: readonly {
+    readonly sourcePath: string;
+    readonly target: string;
+    readonly readOnly: boolean;
+    readonly source: BindMountSource;
+  }[];
   /** Services (plan names) on the same VM this one references: start order. */
   readonly dependsOn: readonly string[];
 }
@@ -92,7 +103,11 @@ export interface VmPlan {
   readonly services: readonly ServicePlan[];
   readonly publicEndpoints: readonly PublicEndpoint[];
   /** Ports other VMs of the app reach on this one. */
-  readonly privatePorts: readonly { readonly port: number; readonly protocol: "tcp" | "udp"; readonly service: string }[];
+  readonly privatePorts: readonly {
+    readonly port: number;
+    readonly protocol: "tcp" | "udp";
+    readonly service: string;
+  }[];
   /** Named volumes: the VM gets a data disk when there is at least one. */
   readonly namedVolumes: readonly string[];
   /** Size of the separate data disk that holds the named volumes; 0 when there are none. */

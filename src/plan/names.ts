@@ -40,7 +40,10 @@ export function stackSegment(stack: string): string {
 }
 
 /** Safe names for a list of names, made unique with numeric suffixes where sanitising collides. */
-export function uniqueSafeNames(names: readonly string[], reserved: readonly string[] = []): Map<string, string> {
+export function uniqueSafeNames(
+  names: readonly string[],
+  reserved: readonly string[] = [],
+): Map<string, string> {
   const used = new Set(reserved);
   const out = new Map<string, string>();
   for (const name of names) {
@@ -55,5 +58,8 @@ export function uniqueSafeNames(names: readonly string[], reserved: readonly str
 
 /** An environment-variable-safe upper-case form: `cache-password` -> `CACHE_PASSWORD`. */
 export function envName(name: string): string {
-  return name.toUpperCase().replace(/[^A-Z0-9]+/g, "_").replace(/^_|_$/g, "");
+  return name
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, "_")
+    .replace(/^_|_$/g, "");
 }

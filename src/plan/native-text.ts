@@ -16,9 +16,23 @@ export function nativeTextProblems(s: ServicePlan): Diagnostic[] {
   const fix = `run ${s.resource} in a container (aspire:runtime docker, or a VM group with runtime docker) or remove the control characters.`;
   const problems: Diagnostic[] = [];
   s.args.forEach((a, i) => {
-    if (CONTROL.test(literal(a))) problems.push(diagnostic(s.resource, `args.${i}`, `the argument has a line break or another control character, which a systemd unit line cannot hold: ${fix}`));
+    if (CONTROL.test(literal(a)))
+      problems.push(
+        diagnostic(
+          s.resource,
+          `args.${i}`,
+          `the argument has a line break or another control character, which a systemd unit line cannot hold: ${fix}`,
+        ),
+      );
   });
   for (const [k, v] of Object.entries(s.env))
-    if (CONTROL.test(literal(v).replace(/\t/g, ""))) problems.push(diagnostic(s.resource, `env.${k}`, `the value has a line break or another control character, which a line of the service's environment template cannot hold: ${fix}`));
+    if (CONTROL.test(literal(v).replace(/\t/g, "")))
+      problems.push(
+        diagnostic(
+          s.resource,
+          `env.${k}`,
+          `the value has a line break or another control character, which a line of the service's environment template cannot hold: ${fix}`,
+        ),
+      );
   return problems;
 }

@@ -52,10 +52,17 @@ export const DOTNET_CHANNELS = ["8.0", "9.0", "10.0"] as const;
 export type DotnetChannel = (typeof DOTNET_CHANNELS)[number];
 /** 10.0 (LTS, supported to 2028-11-14): .NET 8 (LTS) and 9 (STS) left support on 2026-11-10. */
 export const DEFAULT_DOTNET_CHANNEL: DotnetChannel = "10.0";
-export const DOTNET_END_OF_SUPPORT: Readonly<Record<DotnetChannel, string>> = { "8.0": "2026-11-10", "9.0": "2026-11-10", "10.0": "2028-11-14" };
+export const DOTNET_END_OF_SUPPORT: Readonly<Record<DotnetChannel, string>> = {
+  "8.0": "2026-11-10",
+  "9.0": "2026-11-10",
+  "10.0": "2028-11-14",
+};
 
 /** Defaults of the learning path: the cheapest Arm instance on each cloud. */
-export const DEFAULT_INSTANCE_TYPE: Readonly<Record<Cloud, string>> = { aws: "t4g.small", gcp: "t2a-standard-1" };
+export const DEFAULT_INSTANCE_TYPE: Readonly<Record<Cloud, string>> = {
+  aws: "t4g.small",
+  gcp: "t2a-standard-1",
+};
 export const DEFAULT_DISK_SIZE_GB = 20;
 /** The smallest boot disk: the size of the largest boot image, Ubuntu 24.04 arm64 on Google Cloud
  *  (diskSizeGb 10; a boot disk may not be smaller than its image). The AWS AMIs' root snapshots

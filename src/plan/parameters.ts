@@ -1,14 +1,31 @@
 // Where each parameter's value comes from. Known, non-secret values are written into the VM's
 // configuration; secret and generated ones go to the cloud's secret store and are read on the VM,
 // so their values never appear in user data, plan output or files.
-import { diagnostic, valueToText, type Diagnostic, type Manifest, type ParameterResource, type Part, type Value } from "../manifest";
+import {
+  diagnostic,
+  valueToText,
+  type Diagnostic,
+  type Manifest,
+  type ParameterResource,
+  type Part,
+  type Value,
+} from "../manifest";
 import type { ParameterPlan } from "./model";
 import type { PlanOptions } from "./options";
 
-export function planParameters(manifest: Manifest, options: PlanOptions, errors: Diagnostic[], warnings: Diagnostic[]): ParameterPlan[] {
-  const given = new Map(Object.entries(options.parameters ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+export function planParameters(
+  manifest: Manifest,
+  options: PlanOptions,
+  errors: Diagnostic[],
+  warnings: Diagnostic[],
+): ParameterPlan[] {
+  const given = new Map(
+    Object.entries(options.parameters ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+  );
   const plans: ParameterPlan[] = [];
-  const params = [...manifest.resources.values()].filter((r): r is ParameterResource => r.kind === "parameter.v0");
+  const params = [...manifest.resources.values()].filter(
+    (r): r is ParameterResource => r.kind === "parameter.v0",
+  );
   for (const p of params) {
     const input = p.inputs.value ?? Object.values(p.inputs)[0];
     const secret = input?.secret ?? false;
@@ -27,11 +44,24 @@ export function planParameters(manifest: Manifest, options: PlanOptions, errors:
         ? `pulumi config set --secret aspire:parameters.${p.name} VALUE (or --set ${p.name}=VALUE for aspire-arm plan)`
         : `pulumi config set aspire:parameters.${p.name} VALUE (or --set ${p.name}=VALUE for aspire-arm plan)`;
       // A secret is only read on the VM, so a plan can be made without it; a plain value is written into files now.
-      (secret ? warnings : errors).push(diagnostic(p.name, "inputs.value", `parameter ${p.name} has no value and no default: set it with ${how}.`));
+      (secret ? warnings : errors).push(
+        diagnostic(
+          p.name,
+          "inputs.value",
+          `parameter ${p.name} has no value and no default: set it with ${how}.`,
+        ),
+      );
       plans.push({ name: p.name, secret, source: "unset" });
     }
   }
-  for (const name of given.keys()) errors.push(diagnostic(null, `parameters.${name}`, `there is no parameter named ${name} in the manifest (parameters: ${params.map((p) => p.name).join(", ") || "none"}).`));
+  for (const name of given.keys())
+    errors.push(
+      diagnostic(
+        null,
+        `parameters.${name}`,
+        `there is no parameter named ${name} in the manifest (parameters: ${params.map((p) => p.name).join(", ") || "none"}).`,
+      ),
+    );
   return plans;
 }
 
@@ -45,7 +75,12 @@ export function isStoredOnVm(p: ParameterPlan): boolean {
 export function fillKnownParameters(value: Value, known: ReadonlyMap<string, string>): Value {
   const parts: Part[] = [];
   for (const p of value.parts) {
-    const text = typeof p === "string" ? p : p.kind === "parameter" && known.has(p.parameter) ? valueToText({ parts: [p], secret: false }, () => known.get(p.parameter) ?? "") : undefined;
+    const text =
+      typeof p === "string"
+        ? p
+        : p.kind === "parameter" && known.has(p.parameter)
+          ? valueToText({ parts: [p], secret: false }, () => known.get(p.parameter) ?? "")
+          : undefined;
     if (text === undefined) parts.push(p);
     else if (typeof parts[parts.length - 1] === "string") parts[parts.length - 1] += text;
     else if (text) parts.push(text);

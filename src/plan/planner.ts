@@ -29,10 +29,29 @@ import {
   type Manifest,
   type Value,
 } from "../manifest";
-import { PlanPlacement, RecordingPlacement, HOST_GATEWAY, type EndpointUse, type ServicePlacement } from "./addressing";
-import { EndpointMap, EndpointSet, type ReadonlyEndpointMap, type ReadonlyEndpointSet } from "./endpoints";
+import {
+  PlanPlacement,
+  RecordingPlacement,
+  HOST_GATEWAY,
+  type EndpointUse,
+  type ServicePlacement,
+} from "./addressing";
+import {
+  EndpointMap,
+  EndpointSet,
+  type ReadonlyEndpointMap,
+  type ReadonlyEndpointSet,
+} from "./endpoints";
 import { PlanError } from "./errors";
-import type { DeploymentPlan, ImageSource, ParameterPlan, PortPlan, PublicEndpoint, ServicePlan, VmPlan } from "./model";
+import type {
+  DeploymentPlan,
+  ImageSource,
+  ParameterPlan,
+  PortPlan,
+  PublicEndpoint,
+  ServicePlan,
+  VmPlan,
+} from "./model";
 import { uniqueSafeNames } from "./names";
 import { nativeTextProblems } from "./native-text";
 import { secretNameCollisions } from "./secret-names";
@@ -42,7 +61,14 @@ import { fillKnownParameters, isStoredOnVm, planParameters } from "./parameters"
 import { withImageSettings } from "./image-settings";
 import { assignVms, type AssignedVm } from "./vm-assignment";
 import { listenPorts, withListenUrls } from "./kestrel";
-import { DASHBOARD_NAME, dashboardEndpoint, dashboardService, dashboardTokenParameter, otelEnv, otlpReachedFromOutside } from "./dashboard";
+import {
+  DASHBOARD_NAME,
+  dashboardEndpoint,
+  dashboardService,
+  dashboardTokenParameter,
+  otelEnv,
+  otlpReachedFromOutside,
+} from "./dashboard";
 
 export interface PlanResult {
   readonly plan: DeploymentPlan;
@@ -98,32 +124,58 @@ class Planner {
   /** The folder that every file the deployer reads (build inputs, bind mounts) must be inside. */
   private readonly sourceRoot: SourceRoot;
 
-  constructor(private readonly manifest: Manifest, private readonly options: PlanOptions) {
+  constructor(
+    private readonly manifest: Manifest,
+    private readonly options: PlanOptions,
+  ) {
     this.parameters = planParameters(manifest, options, this.errors, this.warnings);
     const assignment = assignVms(manifest, options, this.errors);
     this.warnings.push(...assignment.warnings);
     this.throwIfErrors();
     this.vms = assignment.vms;
     this.services = [...manifest.resources.values()].filter(runsAsService);
-    if (this.services.length === 0) this.warnings.push({ resource: null, field: "resources", message: "the manifest runs no service (no project, container or Dockerfile build): its VM runs nothing of the app." });
+    if (this.services.length === 0)
+      this.warnings.push({
+        resource: null,
+        field: "resources",
+        message:
+          "the manifest runs no service (no project, container or Dockerfile build): its VM runs nothing of the app.",
+      });
     this.dashboardVm = options.dashboard ? this.vms[0].name : undefined;
 
     this.placements = this.placeServices(assignment.vmOf);
     this.targetPorts = this.planTargetPorts();
     // First pass: who reaches which endpoint.
     const recorded = this.recordUses();
-    this.uses = recorded.filter((u) => u.from !== u.target && this.placements.has(u.from) && this.placements.has(u.target));
+    this.uses = recorded.filter(
+      (u) => u.from !== u.target && this.placements.has(u.from) && this.placements.has(u.target),
+    );
     this.reachedFromOutsideItsNetwork = this.findReachedFromOutsideItsNetwork();
-    this.publishedOnAllInterfaces = this.findPublishedOnAllInterfaces(recorded.filter((u) => u.from === u.target));
+    this.publishedOnAllInterfaces = this.findPublishedOnAllInterfaces(
+      recorded.filter((u) => u.from === u.target),
+    );
     this.vmsRunningProxy = this.findVmsRunningProxy();
     this.hostPorts = this.planHostPorts();
     this.nativeReachedBeyondLoopback = this.findNativeReachedBeyondLoopback();
 
     // Second pass: the real addresses.
-    this.evaluator = new Evaluator(manifest, new PlanPlacement({ stack: options.stack, placements: this.placements, targetPorts: this.targetPorts, hostPorts: this.hostPorts, reachedFromOutsideItsNetwork: this.reachedFromOutsideItsNetwork }));
+    this.evaluator = new Evaluator(
+      manifest,
+      new PlanPlacement({
+        stack: options.stack,
+        placements: this.placements,
+        targetPorts: this.targetPorts,
+        hostPorts: this.hostPorts,
+        reachedFromOutsideItsNetwork: this.reachedFromOutsideItsNetwork,
+      }),
+    );
     this.evaluated = this.evaluateServices(this.evaluator);
     this.warnAboutContainerFiles();
-    this.knownValues = new Map(this.parameters.filter((p) => !isStoredOnVm(p) && p.value !== undefined).map((p) => [p.name, p.value as string]));
+    this.knownValues = new Map(
+      this.parameters
+        .filter((p) => !isStoredOnVm(p) && p.value !== undefined)
+        .map((p) => [p.name, p.value as string]),
+    );
     if (this.dashboardVm) this.parameters.push(dashboardTokenParameter);
     this.checkSecretNames();
     this.sourceRoot = sourceRoot(manifest.dir, options.sourceRoot);
@@ -135,7 +187,18 @@ class Planner {
     this.errors.push(...vms.flatMap((vm) => vm.services.flatMap(nativeTextProblems)));
     this.throwIfErrors();
     const { cloud, stack, dashboard, domain } = this.options;
-    return { plan: { cloud, stack, manifestFile: this.manifest.file, vms, parameters: this.parameters, dashboard: dashboard ?? false, domain }, warnings: this.warnings };
+    return {
+      plan: {
+        cloud,
+        stack,
+        manifestFile: this.manifest.file,
+        vms,
+        parameters: this.parameters,
+        dashboard: dashboard ?? false,
+        domain,
+      },
+      warnings: this.warnings,
+    };
   }
 
   private throwIfErrors(): void {
@@ -147,13 +210,20 @@ class Planner {
   /** Each service's VM, its name there (container, unit), and how it runs: a project natively on
    *  a VM of the dotnet runtime, anything else in a container. */
   private placeServices(vmOf: ReadonlyMap<string, string>): Map<string, ServicePlacement> {
-    const names = uniqueSafeNames(this.services.map((s) => s.name), ["caddy", "aspire-dashboard"]);
+    const names = uniqueSafeNames(
+      this.services.map((s) => s.name),
+      ["caddy", "aspire-dashboard"],
+    );
     const vmByName = new Map(this.vms.map((v) => [v.name, v]));
     const placements = new Map<string, ServicePlacement>();
     for (const s of this.services) {
       const vm = vmByName.get(vmOf.get(s.name) ?? "");
       if (!vm) continue;
-      placements.set(s.name, { vm: vm.name, name: names.get(s.name) ?? s.name, runAs: vm.runtime === "dotnet" && isProject(s) ? "native" : "container" });
+      placements.set(s.name, {
+        vm: vm.name,
+        name: names.get(s.name) ?? s.name,
+        runAs: vm.runtime === "dotnet" && isProject(s) ? "native" : "container",
+      });
     }
     return placements;
   }
@@ -187,7 +257,15 @@ class Planner {
   /** The first pass: every service's env and args evaluated as if the app ran on one Docker
    *  network, recording which endpoints each service reaches (itself included). */
   private recordUses(): readonly EndpointUse[] {
-    const recorder = new RecordingPlacement(new PlanPlacement({ stack: this.options.stack, placements: this.placements, targetPorts: this.targetPorts, hostPorts: new EndpointMap(), reachedFromOutsideItsNetwork: new EndpointSet() }));
+    const recorder = new RecordingPlacement(
+      new PlanPlacement({
+        stack: this.options.stack,
+        placements: this.placements,
+        targetPorts: this.targetPorts,
+        hostPorts: new EndpointMap(),
+        reachedFromOutsideItsNetwork: new EndpointSet(),
+      }),
+    );
     this.evaluateServices(new Evaluator(this.manifest, recorder));
     return recorder.uses;
   }
@@ -199,9 +277,12 @@ class Planner {
     for (const u of this.uses) {
       const client = this.placementOf(u.from);
       const target = this.placementOf(u.target);
-      if (client.vm !== target.vm || (target.runAs === "container" && client.runAs === "native")) reached.add(u.target, u.binding);
+      if (client.vm !== target.vm || (target.runAs === "container" && client.runAs === "native"))
+        reached.add(u.target, u.binding);
     }
-    for (const s of this.services) for (const b of Object.values(s.bindings)) if (publicDirectly(b) && this.placements.has(s.name)) reached.add(s.name, b.name);
+    for (const s of this.services)
+      for (const b of Object.values(s.bindings))
+        if (publicDirectly(b) && this.placements.has(s.name)) reached.add(s.name, b.name);
     return reached;
   }
 
@@ -211,8 +292,12 @@ class Planner {
   private findPublishedOnAllInterfaces(selfUses: readonly EndpointUse[]): EndpointSet {
     const published = new EndpointSet();
     for (const u of selfUses) published.add(u.target, u.binding);
-    for (const u of this.uses) if (this.placements.get(u.from)?.vm !== this.placements.get(u.target)?.vm) published.add(u.target, u.binding);
-    for (const s of this.services) for (const b of Object.values(s.bindings)) if (publicDirectly(b)) published.add(s.name, b.name);
+    for (const u of this.uses)
+      if (this.placements.get(u.from)?.vm !== this.placements.get(u.target)?.vm)
+        published.add(u.target, u.binding);
+    for (const s of this.services)
+      for (const b of Object.values(s.bindings))
+        if (publicDirectly(b)) published.add(s.name, b.name);
     return published;
   }
 
@@ -232,8 +317,18 @@ class Planner {
   private planHostPorts(): EndpointMap<number> {
     const hostPorts = new EndpointMap<number>();
     // A port is taken per protocol: tcp 3478 and udp 3478 (STUN/TURN) are two different ports.
-    const takenByVm = new Map(this.vms.map((v) => [v.name, new Set([SSH_PORT, ...(this.vmsRunningProxy.has(v.name) ? PROXY_PORTS : [])].map((p) => `tcp/${p}`))]));
-    for (const [service, , port] of this.targetPorts.entries()) takenByVm.get(this.placements.get(service)?.vm ?? "")?.add(`tcp/${port}`);
+    const takenByVm = new Map(
+      this.vms.map((v) => [
+        v.name,
+        new Set(
+          [SSH_PORT, ...(this.vmsRunningProxy.has(v.name) ? PROXY_PORTS : [])].map(
+            (p) => `tcp/${p}`,
+          ),
+        ),
+      ]),
+    );
+    for (const [service, , port] of this.targetPorts.entries())
+      takenByVm.get(this.placements.get(service)?.vm ?? "")?.add(`tcp/${port}`);
     for (const s of this.services) {
       const placement = this.placements.get(s.name);
       if (placement?.runAs !== "container") continue;
@@ -255,9 +350,15 @@ class Planner {
   private findNativeReachedBeyondLoopback(): EndpointSet {
     const reached = new EndpointSet();
     const isNative = (service: string) => this.placements.get(service)?.runAs === "native";
-    for (const [service, binding] of this.reachedFromOutsideItsNetwork) if (isNative(service)) reached.add(service, binding);
-    for (const u of this.uses) if (isNative(u.target) && this.placements.get(u.from)?.runAs === "container") reached.add(u.target, u.binding);
-    for (const s of this.services) if (isNative(s.name)) for (const b of Object.values(s.bindings)) if (publicThroughProxy(b)) reached.add(s.name, b.name);
+    for (const [service, binding] of this.reachedFromOutsideItsNetwork)
+      if (isNative(service)) reached.add(service, binding);
+    for (const u of this.uses)
+      if (isNative(u.target) && this.placements.get(u.from)?.runAs === "container")
+        reached.add(u.target, u.binding);
+    for (const s of this.services)
+      if (isNative(s.name))
+        for (const b of Object.values(s.bindings))
+          if (publicThroughProxy(b)) reached.add(s.name, b.name);
     return reached;
   }
 
@@ -265,8 +366,15 @@ class Planner {
     const evaluated = new Map<string, EvaluatedService>();
     for (const s of this.services) {
       // fromEntries, not assignment: an env name `__proto__` stays a name.
-      const env = Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, evaluator.evaluate(s.name, v, { resource: s.name, field: `env.${k}` })]));
-      const args = s.args.map((a, i) => evaluator.evaluate(s.name, a, { resource: s.name, field: `args.${i}` }));
+      const env = Object.fromEntries(
+        Object.entries(s.env).map(([k, v]) => [
+          k,
+          evaluator.evaluate(s.name, v, { resource: s.name, field: `env.${k}` }),
+        ]),
+      );
+      const args = s.args.map((a, i) =>
+        evaluator.evaluate(s.name, a, { resource: s.name, field: `args.${i}` }),
+      );
       evaluated.set(s.name, { env, args });
     }
     return evaluated;
@@ -278,13 +386,23 @@ class Planner {
     for (const r of this.manifest.resources.values())
       if (isCompute(r))
         for (const source of Object.keys(r.containerFiles))
-          this.warnings.push({ resource: r.name, field: `containerFiles.${source}`, message: `files from ${source}'s image are not copied into ${r.name}'s image: build them into ${r.name} yourself (for example a multi-stage Dockerfile), or set aspire:images.${r.name} to an image that has them.` });
+          this.warnings.push({
+            resource: r.name,
+            field: `containerFiles.${source}`,
+            message: `files from ${source}'s image are not copied into ${r.name}'s image: build them into ${r.name} yourself (for example a multi-stage Dockerfile), or set aspire:images.${r.name} to an image that has them.`,
+          });
   }
 
   /** Two parameters whose secrets would share a store entry or a variable would read each other's value. */
   private checkSecretNames(): void {
-    for (const [first, second, what] of secretNameCollisions(this.parameters.filter(isStoredOnVm).map((p) => p.name)))
-      this.errors.push({ resource: second, field: null, message: `parameters ${first} and ${second} would share the ${what}, so one would read the other's value: rename one of them in the AppHost.` });
+    for (const [first, second, what] of secretNameCollisions(
+      this.parameters.filter(isStoredOnVm).map((p) => p.name),
+    ))
+      this.errors.push({
+        resource: second,
+        field: null,
+        message: `parameters ${first} and ${second} would share the ${what}, so one would read the other's value: rename one of them in the AppHost.`,
+      });
     this.throwIfErrors();
   }
 
@@ -298,7 +416,11 @@ class Planner {
       services.push(dashboardService(otlpReachedFromOutside(vm.name, projects)));
     }
     const publicEndpoints = this.publicEndpoints(servicesOnVm, services);
-    const namedVolumes = [...new Set(services.flatMap((s) => s.volumes.filter((v) => v.name).map((v) => v.name as string)))];
+    const namedVolumes = [
+      ...new Set(
+        services.flatMap((s) => s.volumes.filter((v) => v.name).map((v) => v.name as string)),
+      ),
+    ];
     return {
       name: vm.name,
       instanceType: vm.instanceType,
@@ -309,7 +431,9 @@ class Planner {
       publicEndpoints,
       privatePorts: privatePorts(services),
       namedVolumes,
-      dataDiskGb: namedVolumes.length ? (this.options.dataDiskSizeGb ?? DEFAULT_DATA_DISK_SIZE_GB) : 0,
+      dataDiskGb: namedVolumes.length
+        ? (this.options.dataDiskSizeGb ?? DEFAULT_DATA_DISK_SIZE_GB)
+        : 0,
       secrets: this.storedSecretsRead(services),
       peers: this.peersOf(vm.name, servicesOnVm),
       proxy: publicEndpoints.some((e) => e.upstream !== undefined),
@@ -318,11 +442,23 @@ class Planner {
 
   /** What the VM opens to the internet: its external http(s) endpoints through the proxy, the
    *  dashboard's UI, and its external tcp/udp endpoints on their host ports. */
-  private publicEndpoints(servicesOnVm: readonly ComputeResource[], services: readonly ServicePlan[]): PublicEndpoint[] {
+  private publicEndpoints(
+    servicesOnVm: readonly ComputeResource[],
+    services: readonly ServicePlan[],
+  ): PublicEndpoint[] {
     const endpoints = this.proxiedEndpoints(servicesOnVm);
-    if (services.some((s) => s.name === DASHBOARD_NAME)) endpoints.push(dashboardEndpoint(this.options.domain));
+    if (services.some((s) => s.name === DASHBOARD_NAME))
+      endpoints.push(dashboardEndpoint(this.options.domain));
     for (const s of services)
-      for (const p of s.ports) if (p.exposure === "public" && p.hostPort !== undefined) endpoints.push({ service: s.name, binding: p.binding, scheme: p.protocol, transport: p.protocol, port: p.hostPort });
+      for (const p of s.ports)
+        if (p.exposure === "public" && p.hostPort !== undefined)
+          endpoints.push({
+            service: s.name,
+            binding: p.binding,
+            scheme: p.protocol,
+            transport: p.protocol,
+            port: p.hostPort,
+          });
     return endpoints;
   }
 
@@ -335,14 +471,27 @@ class Planner {
     const endpoints: PublicEndpoint[] = [];
     webServices.forEach((s, i) => {
       const placement = this.placementOf(s.name);
-      const hostName = domain ? (webServices.length === 1 ? domain : `${placement.name}.${domain}`) : undefined;
+      const hostName = domain
+        ? webServices.length === 1
+          ? domain
+          : `${placement.name}.${domain}`
+        : undefined;
       for (const b of Object.values(s.bindings).filter(publicThroughProxy)) {
         const port = this.targetPort(s, b);
-        const upstream = placement.runAs === "native" ? `${HOST_GATEWAY}:${port}` : `${placement.name}:${port}`;
+        const upstream =
+          placement.runAs === "native" ? `${HOST_GATEWAY}:${port}` : `${placement.name}:${port}`;
         const publicPort = domain ? (b.scheme === "https" ? 443 : 80) : i === 0 ? 80 : 8000 + i;
         // Without a domain, http and https share one plain-HTTP site: list it once.
         if (endpoints.some((e) => e.service === placement.name && e.port === publicPort)) continue;
-        endpoints.push({ service: placement.name, binding: b.name, scheme: domain ? b.scheme : "http", transport: b.transport, port: publicPort, hostName, upstream });
+        endpoints.push({
+          service: placement.name,
+          binding: b.name,
+          scheme: domain ? b.scheme : "http",
+          transport: b.transport,
+          port: publicPort,
+          hostName,
+          upstream,
+        });
       }
     });
     return endpoints;
@@ -353,13 +502,20 @@ class Planner {
     const stored = new Set(this.parameters.filter(isStoredOnVm).map((p) => p.name));
     const secrets = new Set<string>();
     for (const s of services)
-      for (const v of [...Object.values(s.env), ...s.args]) for (const part of v.parts) if (typeof part !== "string" && part.kind === "parameter" && stored.has(part.parameter)) secrets.add(part.parameter);
+      for (const v of [...Object.values(s.env), ...s.args])
+        for (const part of v.parts)
+          if (typeof part !== "string" && part.kind === "parameter" && stored.has(part.parameter))
+            secrets.add(part.parameter);
     return [...secrets].sort();
   }
 
   /** The other VMs that the VM's services reach (a project's telemetry reaches the dashboard's), sorted. */
   private peersOf(vm: string, servicesOnVm: readonly ComputeResource[]): string[] {
-    const peers = new Set(this.uses.filter((u) => this.placements.get(u.from)?.vm === vm).map((u) => this.placementOf(u.target).vm));
+    const peers = new Set(
+      this.uses
+        .filter((u) => this.placements.get(u.from)?.vm === vm)
+        .map((u) => this.placementOf(u.target).vm),
+    );
     if (this.dashboardVm && servicesOnVm.some(isProject)) peers.add(this.dashboardVm);
     peers.delete(vm);
     return [...peers].sort();
@@ -373,7 +529,8 @@ class Planner {
     // In this order, as their warnings and errors are listed.
     const env = this.envOf(s, placement, evaluated.env);
     const image = this.imageSource(s, placement);
-    if (image.kind !== "pull") this.errors.push(...buildInputProblems(this.sourceRoot, this.manifest.dir, s));
+    if (image.kind !== "pull")
+      this.errors.push(...buildInputProblems(this.sourceRoot, this.manifest.dir, s));
     const bindMounts = this.bindMounts(s);
     const args = evaluated.args.map((a) => fillKnownParameters(a, this.knownValues));
     const container = s.kind === "container.v0" || s.kind === "container.v1" ? s : undefined;
@@ -384,10 +541,21 @@ class Planner {
       runAs: placement.runAs,
       image,
       // The assembly is named after the project file (MSBuild's default AssemblyName).
-      assembly: isProject(s) ? path.basename(s.path.replace(/\\/g, "/")).replace(/\.[^.]+$/, "") : undefined,
+      assembly: isProject(s)
+        ? path.basename(s.path.replace(/\\/g, "/")).replace(/\.[^.]+$/, "")
+        : undefined,
       entrypoint: container?.entrypoint,
       args,
-      env: withImageSettings({ resource: s.name, image: image.kind === "pull" ? image.image : undefined, args, env, behindProxy: hasPublicThroughProxy(s) }, this.warnings),
+      env: withImageSettings(
+        {
+          resource: s.name,
+          image: image.kind === "pull" ? image.image : undefined,
+          args,
+          env,
+          behindProxy: hasPublicThroughProxy(s),
+        },
+        this.warnings,
+      ),
       ports: Object.values(s.bindings).map((b) => this.portPlan(s, placement, b)),
       volumes: container?.volumes ?? [],
       dependsOn: this.dependsOn(s, placement),
@@ -397,30 +565,62 @@ class Planner {
 
   /** The service's env with the known parameters' values, OTEL_* for a project when the dashboard
    *  runs, and for a native project the addresses it listens on (kestrel.ts). */
-  private envOf(s: ComputeResource, placement: ServicePlacement, evaluatedEnv: Record<string, Value>): Record<string, Value> {
-    const otel = this.dashboardVm && isProject(s) ? otelEnv(s.name, placement, this.dashboardVm, this.options.stack) : {};
-    const env = Object.fromEntries(Object.entries({ ...evaluatedEnv, ...otel }).map(([k, v]) => [k, fillKnownParameters(v, this.knownValues)]));
+  private envOf(
+    s: ComputeResource,
+    placement: ServicePlacement,
+    evaluatedEnv: Record<string, Value>,
+  ): Record<string, Value> {
+    const otel =
+      this.dashboardVm && isProject(s)
+        ? otelEnv(s.name, placement, this.dashboardVm, this.options.stack)
+        : {};
+    const env = Object.fromEntries(
+      Object.entries({ ...evaluatedEnv, ...otel }).map(([k, v]) => [
+        k,
+        fillKnownParameters(v, this.knownValues),
+      ]),
+    );
     if (placement.runAs !== "native") return env;
-    const ports = listenPorts(s, (b) => this.targetPort(s, b), (b) => this.nativeReachedBeyondLoopback.has(s.name, b.name));
+    const ports = listenPorts(
+      s,
+      (b) => this.targetPort(s, b),
+      (b) => this.nativeReachedBeyondLoopback.has(s.name, b.name),
+    );
     return withListenUrls(s.name, env, ports, this.warnings);
   }
 
   private imageSource(s: ComputeResource, placement: ServicePlacement): ImageSource {
     const override = own(this.options.images, s.name);
     if (override) return { kind: "pull", image: override };
-    if (isProject(s)) return { kind: "project", projectPath: s.projectPath, repository: placement.name };
+    if (isProject(s))
+      return { kind: "project", projectPath: s.projectPath, repository: placement.name };
     const build = buildOf(s);
     if (!build) return { kind: "pull", image: (s as { image: string }).image };
-    const value = (text: string, field: string) => fillKnownParameters(this.evaluator.evaluate(s.name, text, { resource: s.name, field }), this.knownValues);
+    const value = (text: string, field: string) =>
+      fillKnownParameters(
+        this.evaluator.evaluate(s.name, text, { resource: s.name, field }),
+        this.knownValues,
+      );
     const args = Object.fromEntries(
       Object.entries(build.args).map(([k, v]) => {
         const evaluated = v === null ? null : value(v, `build.args.${k}`);
-        if (evaluated?.secret) this.warnings.push({ resource: s.name, field: `build.args.${k}`, message: "a secret in a build arg stays in the image history: pass it as a build secret (WithBuildSecret) instead." });
+        if (evaluated?.secret)
+          this.warnings.push({
+            resource: s.name,
+            field: `build.args.${k}`,
+            message:
+              "a secret in a build arg stays in the image history: pass it as a build secret (WithBuildSecret) instead.",
+          });
         return [k, evaluated];
       }),
     );
     const secrets = Object.fromEntries(
-      Object.entries(build.secrets).map(([id, sec]) => [id, sec.type === "env" ? { type: "env" as const, value: value(sec.value ?? "", `build.secrets.${id}.value`) } : { type: "file" as const, sourcePath: sec.sourcePath ?? "" }]),
+      Object.entries(build.secrets).map(([id, sec]) => [
+        id,
+        sec.type === "env"
+          ? { type: "env" as const, value: value(sec.value ?? "", `build.secrets.${id}.value`) }
+          : { type: "file" as const, sourcePath: sec.sourcePath ?? "" },
+      ]),
     );
     return { kind: "dockerfile", build, repository: placement.name, args, secrets };
   }
@@ -432,13 +632,27 @@ class Planner {
       sourcePath: b.sourcePath,
       target: b.target,
       readOnly: b.readOnly,
-      source: bindMountSource(this.sourceRoot, b.source, b.sourcePath, s.name, `bindMounts.${i}.source`, this.errors, this.warnings),
+      source: bindMountSource(
+        this.sourceRoot,
+        b.source,
+        b.sourcePath,
+        s.name,
+        `bindMounts.${i}.source`,
+        this.errors,
+        this.warnings,
+      ),
     }));
   }
 
   private portPlan(s: ComputeResource, placement: ServicePlacement, b: Binding): PortPlan {
     const hostPort = placement.runAs === "native" ? undefined : this.hostPorts.get(s.name, b.name);
-    return { binding: b.name, protocol: b.protocol, targetPort: this.targetPort(s, b), hostPort, exposure: this.exposure(s, b) };
+    return {
+      binding: b.name,
+      protocol: b.protocol,
+      targetPort: this.targetPort(s, b),
+      hostPort,
+      exposure: this.exposure(s, b),
+    };
   }
 
   /** Who may reach the endpoint: anyone (external tcp/udp), the app's other VMs, native processes
@@ -451,7 +665,13 @@ class Planner {
 
   /** The services on the same VM that this one reaches, by their names there: its start order. */
   private dependsOn(s: ComputeResource, placement: ServicePlacement): string[] {
-    return [...new Set(this.uses.filter((u) => u.from === s.name && this.placements.get(u.target)?.vm === placement.vm).map((u) => this.placementOf(u.target).name))];
+    return [
+      ...new Set(
+        this.uses
+          .filter((u) => u.from === s.name && this.placements.get(u.target)?.vm === placement.vm)
+          .map((u) => this.placementOf(u.target).name),
+      ),
+    ];
   }
 
   // --- lookups --------------------------------------------------------------------------------
@@ -470,7 +690,15 @@ class Planner {
 
 /** The ports that the app's other VMs reach on a VM: a container's host port, a native process's own. */
 function privatePorts(services: readonly ServicePlan[]): VmPlan["privatePorts"] {
-  return services.flatMap((s) => s.ports.filter((p) => p.exposure === "private").map((p) => ({ port: s.runAs === "native" ? p.targetPort : (p.hostPort as number), protocol: p.protocol, service: s.name })));
+  return services.flatMap((s) =>
+    s.ports
+      .filter((p) => p.exposure === "private")
+      .map((p) => ({
+        port: s.runAs === "native" ? p.targetPort : (p.hostPort as number),
+        protocol: p.protocol,
+        service: s.name,
+      })),
+  );
 }
 
 function isHttp(scheme: string): boolean {

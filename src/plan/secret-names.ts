@@ -11,7 +11,9 @@ import { envName, stackSegment } from "./names";
  *  distinct for every two stacks (`Prod` and `prod` included): a parameter name is unique in a
  *  region, a secret id in a project. */
 export function secretPrefix(cloud: Cloud, stack: string): string {
-  return cloud === "aws" ? `/aspire-arm/${stackSegment(stack)}/` : `aspire-arm-${stackSegment(stack)}--`;
+  return cloud === "aws"
+    ? `/aspire-arm/${stackSegment(stack)}/`
+    : `aspire-arm-${stackSegment(stack)}--`;
 }
 
 /** The parameter's name in the store, after the prefix: its name in lower case (Aspire's names are
@@ -38,7 +40,8 @@ export function secretNameCollisions(parameters: readonly string[]): [string, st
     ]) {
       const other = seen.get(`${kind}:${name}`);
       if (other === undefined) seen.set(`${kind}:${name}`, i);
-      else if (!out.some(([a, b]) => a === parameters[other] && b === p)) out.push([parameters[other], p, `${kind} ${name}`]);
+      else if (!out.some(([a, b]) => a === parameters[other] && b === p))
+        out.push([parameters[other], p, `${kind} ${name}`]);
     }
   });
   return out;

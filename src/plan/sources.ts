@@ -33,7 +33,12 @@ export interface SourceRoot {
 }
 
 export function sourceRoot(manifestDir: string, configured?: string): SourceRoot {
-  const chosen = configured !== undefined ? path.resolve(configured) : path.dirname(manifestDir) === manifestDir ? manifestDir : path.dirname(manifestDir);
+  const chosen =
+    configured !== undefined
+      ? path.resolve(configured)
+      : path.dirname(manifestDir) === manifestDir
+        ? manifestDir
+        : path.dirname(manifestDir);
   // The filesystem root would make every file of the machine the app's.
   const root = path.parse(chosen).root === chosen ? manifestDir : chosen;
   return { shown: root, real: realOrSelf(root) };
@@ -54,9 +59,14 @@ const inside = (root: string, p: string) => {
 
 /** Why `resolved` (the manifest's `written`) may not be used, or undefined. Checks the path as
  *  written and, when it exists, its real path. */
-export function sourceProblem(root: SourceRoot, written: string, resolved: string): string | undefined {
+export function sourceProblem(
+  root: SourceRoot,
+  written: string,
+  resolved: string,
+): string | undefined {
   const outside = `${JSON.stringify(written)} resolves outside the app's source root ${root.shown}`;
-  const fix = "Keep the file inside the app's folder, or set aspire:sourceRoot to a folder that holds it (never a system folder).";
+  const fix =
+    "Keep the file inside the app's folder, or set aspire:sourceRoot to a folder that holds it (never a system folder).";
   if (!inside(root.shown, resolved) && !inside(root.real, resolved)) return `${outside}. ${fix}`;
   let real: string;
   try {
@@ -68,10 +78,20 @@ export function sourceProblem(root: SourceRoot, written: string, resolved: strin
   return undefined;
 }
 
-export type BindMountSource = { readonly kind: "missing" } | { readonly kind: "file" | "directory"; readonly files: readonly BindMountFile[] };
+export type BindMountSource =
+  | { readonly kind: "missing" }
+  | { readonly kind: "file" | "directory"; readonly files: readonly BindMountFile[] };
 
 /** The files of a bind mount, by metadata only, or the problems that refuse it. */
-export function bindMountSource(root: SourceRoot, written: string, resolved: string, resource: string, field: string, errors: Diagnostic[], warnings: Diagnostic[]): BindMountSource {
+export function bindMountSource(
+  root: SourceRoot,
+  written: string,
+  resolved: string,
+  resource: string,
+  field: string,
+  errors: Diagnostic[],
+  warnings: Diagnostic[],
+): BindMountSource {
   const fail = (message: string): BindMountSource => {
     errors.push(diagnostic(resource, field, message));
     return { kind: "missing" };
@@ -79,7 +99,13 @@ export function bindMountSource(root: SourceRoot, written: string, resolved: str
   const problem = sourceProblem(root, written, resolved);
   if (problem) return fail(`bind mount source ${problem}`);
   if (!fs.existsSync(resolved)) {
-    warnings.push(diagnostic(resource, field, `bind mount source ${JSON.stringify(written)} does not exist here, so the VM gets an empty folder. Publish the manifest next to its source tree, or bake the files into an image.`));
+    warnings.push(
+      diagnostic(
+        resource,
+        field,
+        `bind mount source ${JSON.stringify(written)} does not exist here, so the VM gets an empty folder. Publish the manifest next to its source tree, or bake the files into an image.`,
+      ),
+    );
     return { kind: "missing" };
   }
   const files: BindMountFile[] = [];
@@ -88,10 +114,12 @@ export function bindMountSource(root: SourceRoot, written: string, resolved: str
   // Returns a message when the tree cannot be copied.
   const walk = (p: string, rel: string): string | undefined => {
     const real = fs.realpathSync(p);
-    if (!inside(root.real, real)) return `${JSON.stringify(written)} holds ${rel || "a link"} pointing outside the app's source root ${root.shown} (to ${real}): copy the file into the folder instead of linking it.`;
+    if (!inside(root.real, real))
+      return `${JSON.stringify(written)} holds ${rel || "a link"} pointing outside the app's source root ${root.shown} (to ${real}): copy the file into the folder instead of linking it.`;
     const stat = fs.statSync(real);
     if (stat.isDirectory()) {
-      if (seenDirs.has(real)) return `${JSON.stringify(written)} holds a symbolic link loop at ${rel}.`;
+      if (seenDirs.has(real))
+        return `${JSON.stringify(written)} holds a symbolic link loop at ${rel}.`;
       seenDirs.add(real);
       for (const entry of fs.readdirSync(real).sort()) {
         const problem = walk(path.join(real, entry), rel ? `${rel}/${entry}` : entry);
@@ -99,11 +127,19 @@ export function bindMountSource(root: SourceRoot, written: string, resolved: str
       }
       return undefined;
     }
-    if (!stat.isFile()) return `${JSON.stringify(written)}${rel ? ` holds ${rel}, which` : ""} is not a regular file or folder (a device, socket or pipe): only files are copied.`;
+    if (!stat.isFile())
+      return `${JSON.stringify(written)}${rel ? ` holds ${rel}, which` : ""} is not a regular file or folder (a device, socket or pipe): only files are copied.`;
     bytes += stat.size;
-    if (files.length >= MAX_BIND_MOUNT_FILES) return `${JSON.stringify(written)} holds more than ${MAX_BIND_MOUNT_FILES} files, more than the app config carries: bake them into an image instead.`;
-    if (bytes > MAX_BIND_MOUNT_BYTES) return `${JSON.stringify(written)} holds more than the ${MAX_BIND_MOUNT_BYTES} bytes copied with the app config: bake these files into an image instead.`;
-    files.push({ path: rel, source: real, bytes: stat.size, executable: (stat.mode & 0o111) !== 0 });
+    if (files.length >= MAX_BIND_MOUNT_FILES)
+      return `${JSON.stringify(written)} holds more than ${MAX_BIND_MOUNT_FILES} files, more than the app config carries: bake them into an image instead.`;
+    if (bytes > MAX_BIND_MOUNT_BYTES)
+      return `${JSON.stringify(written)} holds more than the ${MAX_BIND_MOUNT_BYTES} bytes copied with the app config: bake these files into an image instead.`;
+    files.push({
+      path: rel,
+      source: real,
+      bytes: stat.size,
+      executable: (stat.mode & 0o111) !== 0,
+    });
     return undefined;
   };
   try {
@@ -113,7 +149,9 @@ export function bindMountSource(root: SourceRoot, written: string, resolved: str
     return { kind: isDirectory ? "directory" : "file", files };
   } catch (e) {
     // Unreadable folders, files removed while walking: said, never thrown.
-    return fail(`bind mount source ${JSON.stringify(written)} cannot be read here (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+    return fail(
+      `bind mount source ${JSON.stringify(written)} cannot be read here (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`,
+    );
   }
 }
 
@@ -122,16 +160,23 @@ export function buildInputs(s: ComputeResource): [string, string][] {
   if (isProject(s)) return [["path", s.projectPath]];
   const build = buildOf(s);
   if (!build) return [];
-  const [context, dockerfile] = s.kind === "dockerfile.v0" ? ["context", "path"] : ["build.context", "build.dockerfile"];
+  const [context, dockerfile] =
+    s.kind === "dockerfile.v0" ? ["context", "path"] : ["build.context", "build.dockerfile"];
   return [
     [context, build.contextPath],
     [dockerfile, build.dockerfilePath],
-    ...Object.entries(build.secrets).flatMap(([id, sec]): [string, string][] => (sec.type === "file" && sec.sourcePath ? [[`build.secrets.${id}.source`, sec.sourcePath]] : [])),
+    ...Object.entries(build.secrets).flatMap(([id, sec]): [string, string][] =>
+      sec.type === "file" && sec.sourcePath ? [[`build.secrets.${id}.source`, sec.sourcePath]] : [],
+    ),
   ];
 }
 
 /** Problems of a built service's inputs: each must be inside the source root. */
-export function buildInputProblems(root: SourceRoot, manifestDir: string, s: ComputeResource): Diagnostic[] {
+export function buildInputProblems(
+  root: SourceRoot,
+  manifestDir: string,
+  s: ComputeResource,
+): Diagnostic[] {
   return buildInputs(s).flatMap(([field, resolved]) => {
     const problem = sourceProblem(root, path.relative(manifestDir, resolved) || ".", resolved);
     return problem ? [diagnostic(s.name, field, `path ${problem}`)] : [];

@@ -22,7 +22,11 @@ interface WriteFile {
 export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): string {
   // Native services need Docker too: apply.sh copies each one's published app out of its
   // container image (native.list), which takes docker pull, create and cp.
-  const needsDocker = vm.runtime === "docker" || vm.proxy || vm.services.some((s) => s.runAs === "container" || s.runAs === "native") || plan.dashboard;
+  const needsDocker =
+    vm.runtime === "docker" ||
+    vm.proxy ||
+    vm.services.some((s) => s.runAs === "container" || s.runAs === "native") ||
+    plan.dashboard;
   const source = ctx.secretSource;
   const vars: [string, string][] = [
     ["ASPIRE_VM", vm.name],
@@ -38,7 +42,10 @@ export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext
     ["ASPIRE_SECRET_FILE", source.kind === "file" ? source.path : ""],
     ["ASPIRE_DATA_DISK", vm.namedVolumes.length ? (ctx.dataDisks?.[vm.name] ?? "") : ""],
     ["ASPIRE_DATA_DIR", DATA_DIR],
-    ["ASPIRE_REGISTRY", vm.services.some((s) => s.image.kind !== "pull") ? (ctx.registry ?? "") : ""],
+    [
+      "ASPIRE_REGISTRY",
+      vm.services.some((s) => s.image.kind !== "pull") ? (ctx.registry ?? "") : "",
+    ],
   ];
   return vars.map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
 }
@@ -62,31 +69,56 @@ RestartSec=15
 WantedBy=multi-user.target
 `;
 
-export function renderBootstrapFiles(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): WriteFile[] {
+export function renderBootstrapFiles(
+  plan: DeploymentPlan,
+  vm: VmPlan,
+  ctx: RenderContext,
+): WriteFile[] {
   return [
     { path: VM_ENV_FILE, content: renderVmEnv(plan, vm, ctx), permissions: "0644" },
     { path: `${LIB_DIR}/bootstrap.sh`, content: vmScript("bootstrap.sh"), permissions: "0755" },
     { path: `${LIB_DIR}/apply.sh`, content: vmScript("apply.sh"), permissions: "0755" },
-    { path: `${LIB_DIR}/fetch-secrets.py`, content: vmScript("fetch-secrets.py"), permissions: "0755" },
+    {
+      path: `${LIB_DIR}/fetch-secrets.py`,
+      content: vmScript("fetch-secrets.py"),
+      permissions: "0755",
+    },
     // The runtimes' installer and the ExecStart wrapper of native services: VMs of the dotnet runtime only.
     ...(vm.runtime === "dotnet"
-      ? (["dotnet-runtimes.py", "exec-env.py"] as const).map((name) => ({ path: `${LIB_DIR}/${name}`, content: vmScript(name), permissions: "0755" }))
+      ? (["dotnet-runtimes.py", "exec-env.py"] as const).map((name) => ({
+          path: `${LIB_DIR}/${name}`,
+          content: vmScript(name),
+          permissions: "0755",
+        }))
       : []),
     { path: `/etc/systemd/system/${APP_UNIT}`, content: APP_UNIT_TEXT, permissions: "0644" },
   ];
 }
 
 /** The cloud-config text (before compression), with the initial app config when given. */
-export function renderCloudConfig(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext, appConfig: readonly ConfigFile[] = []): string {
+export function renderCloudConfig(
+  plan: DeploymentPlan,
+  vm: VmPlan,
+  ctx: RenderContext,
+  appConfig: readonly ConfigFile[] = [],
+): string {
   const writeFiles = [
     ...renderBootstrapFiles(plan, vm, ctx),
-    ...appConfig.map((f): WriteFile => ({ path: `${APP_DIR}/${f.path}`, content: f.content, permissions: f.permissions, ...(f.encoding === "base64" ? { encoding: "b64" } : {}) })),
+    ...appConfig.map((f): WriteFile => ({
+      path: `${APP_DIR}/${f.path}`,
+      content: f.content,
+      permissions: f.permissions,
+      ...(f.encoding === "base64" ? { encoding: "b64" } : {}),
+    })),
   ];
   const doc = {
     write_files: writeFiles,
     runcmd: [[`${LIB_DIR}/bootstrap.sh`]],
   };
-  return `#cloud-config\n# VM ${vm.name} of stack ${plan.stack}, written by aspire-arm.\n` + yaml.dump(doc, { lineWidth: -1, noRefs: true });
+  return (
+    `#cloud-config\n# VM ${vm.name} of stack ${plan.stack}, written by aspire-arm.\n` +
+    yaml.dump(doc, { lineWidth: -1, noRefs: true })
+  );
 }
 
 export function shellQuote(v: string): string {

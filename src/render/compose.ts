@@ -28,8 +28,19 @@ export class ComposeVariable {
 export type ComposeText = string | ComposeVariable;
 
 export type ComposeMount =
-  | { readonly type: "volume"; readonly source?: string; readonly target: string; readonly read_only?: true }
-  | { readonly type: "bind"; readonly source: string; readonly target: string; readonly read_only?: true; readonly bind: { readonly create_host_path: true } };
+  | {
+      readonly type: "volume";
+      readonly source?: string;
+      readonly target: string;
+      readonly read_only?: true;
+    }
+  | {
+      readonly type: "bind";
+      readonly source: string;
+      readonly target: string;
+      readonly read_only?: true;
+      readonly bind: { readonly create_host_path: true };
+    };
 
 export interface ComposeServiceNode {
   readonly image: ComposeText;
@@ -66,7 +77,12 @@ export function restartPolicy(s: ServicePlan): RestartPolicy {
 
 export interface ComposeDocument {
   readonly services: Readonly<Record<string, ComposeServiceNode>>;
-  readonly volumes?: Readonly<Record<string, { readonly driver?: string; readonly driver_opts?: Readonly<Record<string, string>> }>>;
+  readonly volumes?: Readonly<
+    Record<
+      string,
+      { readonly driver?: string; readonly driver_opts?: Readonly<Record<string, string>> }
+    >
+  >;
 }
 
 /** A node of the document as the written file reads back (a YAML parser's result: what tests and
@@ -80,13 +96,24 @@ export type ComposeYaml<T> = T extends ComposeVariable
       ? readonly ComposeYaml<U>[]
       : { readonly [K in keyof T]: ComposeYaml<T[K]> };
 
-export function renderCompose(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): string | undefined {
+export function renderCompose(
+  plan: DeploymentPlan,
+  vm: VmPlan,
+  ctx: RenderContext,
+): string | undefined {
   const doc = composeDocument(plan, vm, ctx);
   if (!doc) return undefined;
-  return `# Docker Compose file of VM ${vm.name}, stack ${plan.stack}. Written by aspire-arm: edits are replaced on the next deploy.\n` + yaml.dump(composeText(doc), { lineWidth: -1, noRefs: true, quotingType: '"' });
+  return (
+    `# Docker Compose file of VM ${vm.name}, stack ${plan.stack}. Written by aspire-arm: edits are replaced on the next deploy.\n` +
+    yaml.dump(composeText(doc), { lineWidth: -1, noRefs: true, quotingType: '"' })
+  );
 }
 
-export function composeDocument(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): ComposeDocument | undefined {
+export function composeDocument(
+  plan: DeploymentPlan,
+  vm: VmPlan,
+  ctx: RenderContext,
+): ComposeDocument | undefined {
   const containers = vm.services.filter((s) => s.runAs === "container");
   if (containers.length === 0 && !vm.proxy) return undefined;
   const services: Record<string, ComposeServiceNode> = {};
@@ -97,7 +124,14 @@ export function composeDocument(plan: DeploymentPlan, vm: VmPlan, ctx: RenderCon
     services[s.name] = containerService(plan, vm, s, ctx, nativeTargets);
     for (const v of s.volumes)
       if (v.name)
-        volumes[v.name] = { driver: "local", driver_opts: { type: "none", o: "bind", device: `${VOLUMES_DIR}/${volumeDirName(v.name)}` } };
+        volumes[v.name] = {
+          driver: "local",
+          driver_opts: {
+            type: "none",
+            o: "bind",
+            device: `${VOLUMES_DIR}/${volumeDirName(v.name)}`,
+          },
+        };
   }
   if (vm.proxy) {
     const ports = [...new Set(vm.publicEndpoints.filter((e) => e.upstream).map((e) => e.port))];
@@ -107,7 +141,13 @@ export function composeDocument(plan: DeploymentPlan, vm: VmPlan, ctx: RenderCon
       restart: "unless-stopped",
       ports: [...new Set(ports)].sort((a, b) => a - b).map((p) => `${p}:${p}`),
       volumes: ["./Caddyfile:/etc/caddy/Caddyfile:ro", "caddy-data:/data", "caddy-config:/config"],
-      depends_on: [...new Set(vm.publicEndpoints.filter((e) => e.upstream && containers.some((c) => c.name === e.service)).map((e) => e.service))],
+      depends_on: [
+        ...new Set(
+          vm.publicEndpoints
+            .filter((e) => e.upstream && containers.some((c) => c.name === e.service))
+            .map((e) => e.service),
+        ),
+      ],
       ...(nativeTargets ? { extra_hosts: [`${HOST_GATEWAY}:host-gateway`] } : {}),
     };
     volumes["caddy-data"] = {};
@@ -116,24 +156,48 @@ export function composeDocument(plan: DeploymentPlan, vm: VmPlan, ctx: RenderCon
   return Object.keys(volumes).length ? { services, volumes } : { services };
 }
 
-function containerService(plan: DeploymentPlan, vm: VmPlan, s: ServicePlan, ctx: RenderContext, nativeTargets: boolean): ComposeServiceNode {
+function containerService(
+  plan: DeploymentPlan,
+  vm: VmPlan,
+  s: ServicePlan,
+  ctx: RenderContext,
+  nativeTargets: boolean,
+): ComposeServiceNode {
   const ports = s.ports
     .filter((p) => p.hostPort !== undefined)
-    .map((p) => `${p.exposure === "local" ? "127.0.0.1:" : ""}${p.hostPort}:${p.targetPort}${p.protocol === "udp" ? "/udp" : ""}`);
+    .map(
+      (p) =>
+        `${p.exposure === "local" ? "127.0.0.1:" : ""}${p.hostPort}:${p.targetPort}${p.protocol === "udp" ? "/udp" : ""}`,
+    );
   const readOnly = (ro: boolean) => (ro ? { read_only: true as const } : {});
   const mounts: ComposeMount[] = [
-    ...s.volumes.map((v): ComposeMount => ({ type: "volume", ...(v.name ? { source: v.name } : {}), target: v.target, ...readOnly(v.readOnly) })),
+    ...s.volumes.map((v): ComposeMount => ({
+      type: "volume",
+      ...(v.name ? { source: v.name } : {}),
+      target: v.target,
+      ...readOnly(v.readOnly),
+    })),
     // The folder is written with the app config; created empty when its source was not found.
-    ...s.bindMounts.map((b, i): ComposeMount => ({ type: "bind", source: `./files/${s.name}/${i}`, target: b.target, ...readOnly(b.readOnly), bind: { create_host_path: true } })),
+    ...s.bindMounts.map((b, i): ComposeMount => ({
+      type: "bind",
+      source: `./files/${s.name}/${i}`,
+      target: b.target,
+      ...readOnly(b.readOnly),
+      bind: { create_host_path: true },
+    })),
   ];
-  const deps = s.dependsOn.filter((d) => vm.services.some((x) => x.name === d && x.runAs === "container"));
+  const deps = s.dependsOn.filter((d) =>
+    vm.services.some((x) => x.name === d && x.runAs === "container"),
+  );
   const variable = (v: Parameters<typeof interpolated>[0]) => new ComposeVariable(interpolated(v));
   return {
     image: imageReference(plan, s, ctx),
     ...(s.entrypoint !== undefined ? { entrypoint: [s.entrypoint] } : {}),
     // args stay an exec array, never re-quoted: `sh -c "<script>"` keeps its $VARS for the shell.
     ...(s.args.length ? { command: s.args.map(variable) } : {}),
-    ...(Object.keys(s.env).length ? { environment: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, variable(v)])) } : {}),
+    ...(Object.keys(s.env).length
+      ? { environment: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, variable(v)])) }
+      : {}),
     ...(ports.length ? { ports } : {}),
     ...(mounts.length ? { volumes: mounts } : {}),
     // Other VMs resolve through the stack's private DNS zone; only the host itself needs a name here.
@@ -152,7 +216,10 @@ function composeText(node: unknown): unknown {
   if (node !== null && typeof node === "object")
     return Object.fromEntries(
       Object.entries(node).map(([k, v]) => {
-        if (k.includes("$")) throw new Error(`compose key ${JSON.stringify(k)} holds a $, which the manifest checks should have refused`);
+        if (k.includes("$"))
+          throw new Error(
+            `compose key ${JSON.stringify(k)} holds a $, which the manifest checks should have refused`,
+          );
         return [k, composeText(v)];
       }),
     );

@@ -25,11 +25,20 @@ export interface RenderContext {
 export const UNKNOWN_REGISTRY = "registry.invalid";
 
 export function defaultSecretSource(plan: DeploymentPlan): SecretSource {
-  return plan.cloud === "aws" ? { kind: "aws-ssm", region: "us-east-1" } : { kind: "gcp-secret-manager" };
+  return plan.cloud === "aws"
+    ? { kind: "aws-ssm", region: "us-east-1" }
+    : { kind: "gcp-secret-manager" };
 }
 
 /** The image a service runs: a published one, or the one the stack builds and pushes. */
-export function imageReference(plan: DeploymentPlan, service: ServicePlan, ctx: RenderContext): string {
+export function imageReference(
+  plan: DeploymentPlan,
+  service: ServicePlan,
+  ctx: RenderContext,
+): string {
   if (service.image.kind === "pull") return service.image.image;
-  return own(ctx.builtImages, service.resource) ?? `${UNKNOWN_REGISTRY}/aspire-arm/${plan.stack}/${service.image.repository}:latest`;
+  return (
+    own(ctx.builtImages, service.resource) ??
+    `${UNKNOWN_REGISTRY}/aspire-arm/${plan.stack}/${service.image.repository}:latest`
+  );
 }

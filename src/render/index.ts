@@ -3,9 +3,21 @@
 export { renderVm, userDataProblem, USER_DATA_LIMIT, type RenderedVm } from "./user-data";
 export { renderAppConfig, type ConfigFile } from "./app-config";
 export { renderCloudConfig, renderBootstrapFiles, renderVmEnv } from "./cloud-init";
-export { renderCompose, restartPolicy, type ComposeDocument, type ComposeServiceNode, type ComposeYaml, type RestartPolicy } from "./compose";
+export {
+  renderCompose,
+  restartPolicy,
+  type ComposeDocument,
+  type ComposeServiceNode,
+  type ComposeYaml,
+  type RestartPolicy,
+} from "./compose";
 export { renderCaddyfile, CADDY_IMAGE } from "./caddyfile";
 export { renderNativeServices } from "./systemd";
-export { defaultSecretSource, imageReference, type RenderContext, type SecretSource } from "./context";
+export {
+  defaultSecretSource,
+  imageReference,
+  type RenderContext,
+  type SecretSource,
+} from "./context";
 export { secretPrefix, secretStoreName, secretVariable } from "../plan";
 export * from "./vm-paths";

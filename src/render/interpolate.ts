@@ -8,7 +8,10 @@ export function interpolated(value: Value): string {
     .map((p) => {
       if (typeof p === "string") return p.replace(/\$/g, "$$$$");
       if (p.kind !== "parameter") throw new Error(`unexpected ${p.kind} slot in a plan value`);
-      if (p.filters.length > 1) throw new Error(`parameter ${p.parameter} is filtered twice; only one uri filter is supported`);
+      if (p.filters.length > 1)
+        throw new Error(
+          `parameter ${p.parameter} is filtered twice; only one uri filter is supported`,
+        );
       return "${" + secretVariable(p.parameter, p.filters.length === 1) + "}";
     })
     .join("");

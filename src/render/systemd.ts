@@ -32,7 +32,13 @@ function nativeService(vm: VmPlan, s: ServicePlan): NativeServiceFiles {
   const dir = `${NATIVE_APPS_DIR}/${s.name}`;
   // The assembly is named after the project file, text of the manifest: `$` must not expand.
   // The host of the runtimes apply.sh installs (dotnet-runtimes.py), whatever else provides /usr/bin/dotnet.
-  const exec = [`${DOTNET_DIR}/dotnet`, `${dir}/${escapeDollar(assembly)}.dll`, ...s.args.map(interpolated)].map(systemdWord).join(" ");
+  const exec = [
+    `${DOTNET_DIR}/dotnet`,
+    `${dir}/${escapeDollar(assembly)}.dll`,
+    ...s.args.map(interpolated),
+  ]
+    .map(systemdWord)
+    .join(" ");
   // -I -S: no PYTHON* variables, user site or site module in the wrapper.
   const execStart = `:/usr/bin/python3 -I -S ${EXEC_ENV} ${exec}`;
   const deps = s.dependsOn.map((d) => {
@@ -68,19 +74,31 @@ WantedBy=multi-user.target
 `;
   // The args' secrets are expanded by exec-env.py from the same environment file.
   const argSecrets = new Set<string>();
-  for (const a of s.args) for (const p of a.parts) if (typeof p !== "string" && p.kind === "parameter") argSecrets.add(secretVariable(p.parameter, p.filters.length > 0));
+  for (const a of s.args)
+    for (const p of a.parts)
+      if (typeof p !== "string" && p.kind === "parameter")
+        argSecrets.add(secretVariable(p.parameter, p.filters.length > 0));
   const lines = Object.entries(s.env).map(([k, v]) => {
     const text = interpolated(v);
     // One variable a line: the plan refused control characters in native services' values.
-    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(text)) throw new Error(`${s.resource} env.${k}: a control character reached an environment template`);
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(text))
+      throw new Error(
+        `${s.resource} env.${k}: a control character reached an environment template`,
+      );
     return `${k}=${text}`;
   });
   for (const v of argSecrets) lines.push(`${v}=\${${v}}`);
-  return { unitName: `aspire-${s.name}.service`, unit, envTemplateName: `${s.name}.env.in`, envTemplate: lines.join("\n") + "\n" };
+  return {
+    unitName: `aspire-${s.name}.service`,
+    unit,
+    envTemplateName: `${s.name}.env.in`,
+    envTemplate: lines.join("\n") + "\n",
+  };
 }
 
 /** One ExecStart word: double-quoted, with systemd's escapes; `$$` and `${VAR}` from interpolated() are left to exec-env.py. */
 function systemdWord(text: string): string {
-  if (/[\u0000-\u001f\u007f]/.test(text)) throw new Error(`a control character reached an ExecStart word: ${JSON.stringify(text)}`);
+  if (/[\u0000-\u001f\u007f]/.test(text))
+    throw new Error(`a control character reached an ExecStart word: ${JSON.stringify(text)}`);
   return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/%/g, "%%")}"`;
 }

@@ -27,12 +27,22 @@ export function renderVm(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): 
   // gzip level 9 and mtime 0 (Node's default header has none): the same input gives the same bytes, so no spurious diffs.
   const gzip = zlib.gzipSync(plain, { level: 9 });
   const useGzip = plan.cloud === "aws" || plain.length > USER_DATA_LIMIT.gcp;
-  return { vm, appConfig, cloudConfig, userData: useGzip ? gzip : plain, userDataEncoding: useGzip ? "gzip" : "plain" };
+  return {
+    vm,
+    appConfig,
+    cloudConfig,
+    userData: useGzip ? gzip : plain,
+    userDataEncoding: useGzip ? "gzip" : "plain",
+  };
 }
 
 /** A clear error when the user data cannot fit, naming the VM, the size and what to do. */
 export function userDataProblem(plan: DeploymentPlan, r: RenderedVm): Diagnostic | undefined {
   const limit = USER_DATA_LIMIT[plan.cloud];
   if (r.userData.length <= limit) return undefined;
-  return diagnostic(null, `vms.${r.vm.name}`, `the user data of VM ${r.vm.name} is ${r.userData.length} bytes ${r.userDataEncoding === "gzip" ? "gzipped" : ""} and the ${plan.cloud.toUpperCase()} limit is ${limit}: split the app across more VMs (aspire:vms), or move large bind-mount files into images.`);
+  return diagnostic(
+    null,
+    `vms.${r.vm.name}`,
+    `the user data of VM ${r.vm.name} is ${r.userData.length} bytes ${r.userDataEncoding === "gzip" ? "gzipped" : ""} and the ${plan.cloud.toUpperCase()} limit is ${limit}: split the app across more VMs (aspire:vms), or move large bind-mount files into images.`,
+  );
 }

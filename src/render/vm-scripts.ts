@@ -4,7 +4,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-export const VM_SCRIPTS = ["bootstrap.sh", "apply.sh", "fetch-secrets.py", "exec-env.py", "dotnet-runtimes.py"] as const;
+export const VM_SCRIPTS = [
+  "bootstrap.sh",
+  "apply.sh",
+  "fetch-secrets.py",
+  "exec-env.py",
+  "dotnet-runtimes.py",
+] as const;
 export type VmScript = (typeof VM_SCRIPTS)[number];
 
 let root: string | undefined;
@@ -13,8 +19,15 @@ let root: string | undefined;
 function packageRoot(): string {
   if (root) return root;
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "package.json")) && fs.existsSync(path.join(dir, "src/render/vm"))) return (root = dir);
-    if (path.dirname(dir) === dir) throw new Error(`aspire-arm: cannot find src/render/vm above ${__dirname}; reinstall the package.`);
+    if (
+      fs.existsSync(path.join(dir, "package.json")) &&
+      fs.existsSync(path.join(dir, "src/render/vm"))
+    )
+      return (root = dir);
+    if (path.dirname(dir) === dir)
+      throw new Error(
+        `aspire-arm: cannot find src/render/vm above ${__dirname}; reinstall the package.`,
+      );
   }
 }
 
@@ -24,7 +37,10 @@ const cache = new Map<VmScript, string>();
 export function vmScript(name: VmScript): string {
   let text = cache.get(name);
   if (text === undefined) {
-    text = compactScript(name, fs.readFileSync(path.join(packageRoot(), "src/render/vm", name), "utf8"));
+    text = compactScript(
+      name,
+      fs.readFileSync(path.join(packageRoot(), "src/render/vm", name), "utf8"),
+    );
     cache.set(name, text);
   }
   return text;
@@ -72,7 +88,10 @@ function compactBash(name: string, text: string): string {
       out.push(code.trimStart());
     }
   });
-  if (stack.length !== 1 || continued) throw new Error(`compactScript: ${name} ends inside a string, a substitution or a continued line`);
+  if (stack.length !== 1 || continued)
+    throw new Error(
+      `compactScript: ${name} ends inside a string, a substitution or a continued line`,
+    );
   return out.join("\n") + "\n";
 }
 
@@ -80,7 +99,12 @@ function compactBash(name: string, text: string): string {
  * Scans one line, updating the context stack. continued: it ends with a backslash; comment: where
  * a comment starts in it, or -1.
  */
-function scanBashLine(name: string, lineNumber: number, line: string, stack: BashContext[]): { continued: boolean; comment: number } {
+function scanBashLine(
+  name: string,
+  lineNumber: number,
+  line: string,
+  stack: BashContext[],
+): { continued: boolean; comment: number } {
   let wordStart = true;
   for (let i = 0; i < line.length; i++) {
     const top = stack[stack.length - 1];
@@ -122,14 +146,18 @@ function scanBashLine(name: string, lineNumber: number, line: string, stack: Bas
     }
     if (top.kind === "param") {
       if (c === "}") stack.pop();
-      else if (c === "'" && stack[stack.length - 2].kind !== "dq") stack.push({ kind: "sq", depth: 0 });
+      else if (c === "'" && stack[stack.length - 2].kind !== "dq")
+        stack.push({ kind: "sq", depth: 0 });
       continue;
     }
     // In code: the script itself or a $(...).
     if (c === "'") stack.push({ kind: line[i - 1] === "$" ? "ansi" : "sq", depth: 0 });
     else if (c === "#" && atWordStart) return { continued: false, comment: i };
     else if (c === "<" && line.startsWith("<<", i)) {
-      if (line[i + 2] !== "<") throw new Error(`compactScript: ${name}:${lineNumber}: heredocs are not supported (use printf)`);
+      if (line[i + 2] !== "<")
+        throw new Error(
+          `compactScript: ${name}:${lineNumber}: heredocs are not supported (use printf)`,
+        );
       i += 2;
       wordStart = true;
     } else if (c === ")" && top.depth === 0 && stack.length > 1) stack.pop();
@@ -164,7 +192,10 @@ function compactPython(name: string, text: string): string {
   /** One space a level: the same blocks, as long as every level is four spaces. */
   const indent = (l: PyLine, n: number) => {
     const width = indentOf(l.text);
-    if (/\t/.test(width) || width.length % 4) throw new Error(`compactScript: ${name}:${n + 1}: indentation is not a multiple of four spaces`);
+    if (/\t/.test(width) || width.length % 4)
+      throw new Error(
+        `compactScript: ${name}:${n + 1}: indentation is not a multiple of four spaces`,
+      );
     return " ".repeat(width.length / 4);
   };
   const out: string[] = [];
@@ -178,14 +209,17 @@ function compactPython(name: string, text: string): string {
     if (s && (!previous || previous.header) && isBlankOrComment(lines[s.line].text.slice(s.end))) {
       const next = lines.slice(s.line + 1).find(code);
       // The block's only statement: replaced by `pass`.
-      if (previous && (!next || indentOf(next.text).length < indentOf(l.text).length)) out.push(indent(l, n) + "pass");
+      if (previous && (!next || indentOf(next.text).length < indentOf(l.text).length))
+        out.push(indent(l, n) + "pass");
       previous = lines[s.line];
       n = s.line;
       continue;
     }
     const text = l.comment < 0 ? l.text : l.text.slice(0, l.comment).trimEnd();
     // Inside brackets, indentation means nothing.
-    out.push(l.verbatim ? l.text : l.depth > 0 ? text.trimStart() : indent(l, n) + text.trimStart());
+    out.push(
+      l.verbatim ? l.text : l.depth > 0 ? text.trimStart() : indent(l, n) + text.trimStart(),
+    );
     previous = l;
   }
   return out.join("\n") + "\n";
@@ -231,9 +265,17 @@ function scanPython(name: string, text: string): PyLine[] {
       else if (")]}".includes(c)) depth--;
       if (!/\s/.test(c)) last = c;
     }
-    if (quote?.length === 1 && !line.endsWith("\\")) throw new Error(`compactScript: ${name}:${n + 1}: unterminated string`);
-    out.push({ text: line, verbatim, depth: startDepth, comment, header: quote === undefined && !continued && depth === 0 && last === ":" });
+    if (quote?.length === 1 && !line.endsWith("\\"))
+      throw new Error(`compactScript: ${name}:${n + 1}: unterminated string`);
+    out.push({
+      text: line,
+      verbatim,
+      depth: startDepth,
+      comment,
+      header: quote === undefined && !continued && depth === 0 && last === ":",
+    });
   });
-  if (quote !== undefined || depth !== 0 || continued) throw new Error(`compactScript: ${name} ends inside a string, brackets or a continued line`);
+  if (quote !== undefined || depth !== 0 || continued)
+    throw new Error(`compactScript: ${name} ends inside a string, brackets or a continued line`);
   return out.map((l, n) => ({ ...l, string: ends.get(n) }));
 }

@@ -5,7 +5,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { AppParameters, ASPIRE_PASSWORD_SPECIALS, randomPasswordArgs } from "../../components/app-parameters";
+import {
+  AppParameters,
+  ASPIRE_PASSWORD_SPECIALS,
+  randomPasswordArgs,
+} from "../../components/app-parameters";
 import { loadManifest } from "../../src/manifest";
 import { buildPlan, type ParameterPlan } from "../../src/plan";
 
@@ -24,15 +28,26 @@ interface Registered {
  *  late registrations of an earlier test land in that test's list, not in this one. */
 let registered: Registered[] = [];
 
-async function useMocks(config: Record<string, string> = {}, secretKeys: string[] = []): Promise<void> {
+async function useMocks(
+  config: Record<string, string> = {},
+  secretKeys: string[] = [],
+): Promise<void> {
   const mine: Registered[] = [];
   registered = mine;
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        mine.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, custom: args.custom ?? false });
+        mine.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs as Record<string, unknown>,
+          custom: args.custom ?? false,
+        });
         // RandomPassword's result is computed by the provider: the mock makes one from the name.
-        const state = args.type === RANDOM_PASSWORD ? { ...args.inputs, result: `generated-for-${args.name}` } : args.inputs;
+        const state =
+          args.type === RANDOM_PASSWORD
+            ? { ...args.inputs, result: `generated-for-${args.name}` }
+            : args.inputs;
         return { id: `${args.name}-id`, state };
       },
       call: (args) => args.inputs,
@@ -68,41 +83,63 @@ function build(parameters: readonly ParameterPlan[] = planParameters()): AppPara
     seen.set(args.name, args.opts);
     return undefined;
   };
-  return new AppParameters("params", { parameters, config: new pulumi.Config("aspire") }, { transformations: [record] });
+  return new AppParameters(
+    "params",
+    { parameters, config: new pulumi.Config("aspire") },
+    { transformations: [record] },
+  );
 }
 
 /** Builds the component and waits until every value has resolved (so every resource is registered). */
-async function buildAndSettle(parameters?: readonly ParameterPlan[]): Promise<{ params: AppParameters; values: Record<string, string> }> {
+async function buildAndSettle(
+  parameters?: readonly ParameterPlan[],
+): Promise<{ params: AppParameters; values: Record<string, string> }> {
   const params = build(parameters);
   const values: Record<string, string> = {};
   for (const [k, v] of Object.entries(params.values)) values[k] = await valueOf(v);
   return { params, values };
 }
 
-const passwordFields = ["length", "lower", "upper", "numeric", "special", "minLower", "minUpper", "minNumeric", "minSpecial"] as const;
+const passwordFields = [
+  "length",
+  "lower",
+  "upper",
+  "numeric",
+  "special",
+  "minLower",
+  "minUpper",
+  "minNumeric",
+  "minSpecial",
+] as const;
 
 function passwordInputs(r: Registered): Record<string, unknown> {
   return Object.fromEntries(passwordFields.map((f) => [f, r.inputs[f]]));
 }
 
 test("the fixture's plan has the parameter sources the component tests rely on", () => {
-  assert.deepEqual(planParameters().map((p) => [p.name, p.secret, p.source]), [
-    ["cache-password", true, "generate"],
-    ["pg-password", true, "generate"],
-    ["api-key", true, "unset"],
-    ["region", false, "default"],
-    ["signing-key", true, "default"],
-  ]);
+  assert.deepEqual(
+    planParameters().map((p) => [p.name, p.secret, p.source]),
+    [
+      ["cache-password", true, "generate"],
+      ["pg-password", true, "generate"],
+      ["api-key", true, "unset"],
+      ["region", false, "default"],
+      ["signing-key", true, "default"],
+    ],
+  );
 });
 
 test("one RandomPassword per generated parameter, a child of the AppParameters component, named after it", async () => {
   await useMocks(API_KEY_CONFIG, API_KEY_SECRET);
   const { values } = await buildAndSettle();
-  assert.deepEqual(registered.map((r) => [r.type, r.name, r.custom]), [
-    ["aspire-arm:index:AppParameters", "params", false],
-    [RANDOM_PASSWORD, "params-cache-password", true],
-    [RANDOM_PASSWORD, "params-pg-password", true],
-  ]);
+  assert.deepEqual(
+    registered.map((r) => [r.type, r.name, r.custom]),
+    [
+      ["aspire-arm:index:AppParameters", "params", false],
+      [RANDOM_PASSWORD, "params-cache-password", true],
+      [RANDOM_PASSWORD, "params-pg-password", true],
+    ],
+  );
   assert.equal(values["cache-password"], "generated-for-params-cache-password");
   assert.equal(values["pg-password"], "generated-for-params-pg-password");
 });
@@ -112,13 +149,43 @@ test("RandomPassword inputs follow the manifest: allowed classes as given, lengt
   await buildAndSettle();
   const passwords = registered.filter((r) => r.type === RANDOM_PASSWORD);
   // cache-password: {minLength: 22, special: false}.
-  assert.deepEqual(passwordInputs(passwords[0]), { length: 22, lower: true, upper: true, numeric: true, special: false, minLower: 0, minUpper: 0, minNumeric: 0, minSpecial: 0 });
+  assert.deepEqual(passwordInputs(passwords[0]), {
+    length: 22,
+    lower: true,
+    upper: true,
+    numeric: true,
+    special: false,
+    minLower: 0,
+    minUpper: 0,
+    minNumeric: 0,
+    minSpecial: 0,
+  });
   // pg-password: {minLength: 8, upper: false, minLower: 5, minNumeric: 4, minSpecial: 3}: 5 + 4 + 3 = 12 > 8.
-  assert.deepEqual(passwordInputs(passwords[1]), { length: 12, lower: true, upper: false, numeric: true, special: true, minLower: 5, minUpper: 0, minNumeric: 4, minSpecial: 3 });
+  assert.deepEqual(passwordInputs(passwords[1]), {
+    length: 12,
+    lower: true,
+    upper: false,
+    numeric: true,
+    special: true,
+    minLower: 5,
+    minUpper: 0,
+    minNumeric: 4,
+    minSpecial: 3,
+  });
 });
 
 test("randomPasswordArgs: the length is minLength when the mins fit in it, their sum when they do not", () => {
-  const g = { minLength: 10, lower: true, upper: true, numeric: true, special: false, minLower: 2, minUpper: 2, minNumeric: 2, minSpecial: 0 };
+  const g = {
+    minLength: 10,
+    lower: true,
+    upper: true,
+    numeric: true,
+    special: false,
+    minLower: 2,
+    minUpper: 2,
+    minNumeric: 2,
+    minSpecial: 0,
+  };
   assert.equal(randomPasswordArgs(g).length, 10);
   assert.equal(randomPasswordArgs({ ...g, minLower: 6, minUpper: 6 }).length, 14);
   assert.equal(randomPasswordArgs(g).special, false);
@@ -128,7 +195,9 @@ test("the same program run twice asks for identical RandomPasswords, so Pulumi k
   const runOnce = async () => {
     await useMocks(API_KEY_CONFIG, API_KEY_SECRET);
     await buildAndSettle();
-    return registered.filter((r) => r.type === RANDOM_PASSWORD).map((r) => ({ name: r.name, inputs: r.inputs }));
+    return registered
+      .filter((r) => r.type === RANDOM_PASSWORD)
+      .map((r) => ({ name: r.name, inputs: r.inputs }));
   };
   const first = await runOnce();
   const second = await runOnce();
@@ -139,11 +208,30 @@ test("the same program run twice asks for identical RandomPasswords, so Pulumi k
 test("adding a parameter to the app does not rename the existing RandomPasswords", async () => {
   await useMocks(API_KEY_CONFIG, API_KEY_SECRET);
   await buildAndSettle();
-  const before = registered.filter((r) => r.type === RANDOM_PASSWORD).map((r) => [r.name, passwordInputs(r)]);
-  const extra: ParameterPlan = { name: "new-password", secret: true, source: "generate", generate: { minLength: 16, lower: true, upper: true, numeric: true, special: false, minLower: 0, minUpper: 0, minNumeric: 0, minSpecial: 0 } };
+  const before = registered
+    .filter((r) => r.type === RANDOM_PASSWORD)
+    .map((r) => [r.name, passwordInputs(r)]);
+  const extra: ParameterPlan = {
+    name: "new-password",
+    secret: true,
+    source: "generate",
+    generate: {
+      minLength: 16,
+      lower: true,
+      upper: true,
+      numeric: true,
+      special: false,
+      minLower: 0,
+      minUpper: 0,
+      minNumeric: 0,
+      minSpecial: 0,
+    },
+  };
   await useMocks(API_KEY_CONFIG, API_KEY_SECRET);
   await buildAndSettle([extra, ...planParameters()]);
-  const after = registered.filter((r) => r.type === RANDOM_PASSWORD).map((r) => [r.name, passwordInputs(r)]);
+  const after = registered
+    .filter((r) => r.type === RANDOM_PASSWORD)
+    .map((r) => [r.name, passwordInputs(r)]);
   assert.deepEqual(after.slice(1), before);
   assert.equal(after[0][0], "params-new-password");
 });
@@ -158,11 +246,17 @@ test("a secret given in stack config (aspire:parameters.NAME, marked secret) is 
 });
 
 test("a config value overrides a generated default, and no RandomPassword is created for it", async () => {
-  await useMocks({ ...API_KEY_CONFIG, "aspire:parameters.cache-password": "chosen-by-user" }, [...API_KEY_SECRET, "aspire:parameters.cache-password"]);
+  await useMocks({ ...API_KEY_CONFIG, "aspire:parameters.cache-password": "chosen-by-user" }, [
+    ...API_KEY_SECRET,
+    "aspire:parameters.cache-password",
+  ]);
   const { params, values } = await buildAndSettle();
   assert.equal(values["cache-password"], "chosen-by-user");
   assert.equal(await pulumi.isSecret(params.values["cache-password"]), true);
-  assert.deepEqual(registered.filter((r) => r.type === RANDOM_PASSWORD).map((r) => r.name), ["params-pg-password"]);
+  assert.deepEqual(
+    registered.filter((r) => r.type === RANDOM_PASSWORD).map((r) => r.name),
+    ["params-pg-password"],
+  );
 });
 
 test("a value from the structured `aspire:parameters` object (pulumi config set --path) is a secret Output", async () => {
@@ -179,31 +273,26 @@ test("a plain parameter with a manifest default is that default, and not a secre
   assert.equal(await pulumi.isSecret(params.values.region), false);
 });
 
-test(
-  "a secret parameter with a manifest default value deploys that default (as a secret)",
-  async () => {
-    await useMocks(API_KEY_CONFIG, API_KEY_SECRET);
-    const { params } = await buildAndSettle();
-    assert.equal(await pulumi.isSecret(params.values["signing-key"]), true);
-    assert.equal(await valueOf(params.values["signing-key"]), "dev-signing-key");
-  },
-);
+test("a secret parameter with a manifest default value deploys that default (as a secret)", async () => {
+  await useMocks(API_KEY_CONFIG, API_KEY_SECRET);
+  const { params } = await buildAndSettle();
+  assert.equal(await pulumi.isSecret(params.values["signing-key"]), true);
+  assert.equal(await valueOf(params.values["signing-key"]), "dev-signing-key");
+});
 
-test(
-  "a plain parameter set in stack config without --secret stays a plain Output",
-  async () => {
-    await useMocks({ ...API_KEY_CONFIG, "aspire:parameters.region": "us-east-2" }, API_KEY_SECRET);
-    const { params } = await buildAndSettle();
-    assert.equal(await valueOf(params.values.region), "us-east-2");
-    assert.equal(await pulumi.isSecret(params.values.region), false);
-  },
-);
+test("a plain parameter set in stack config without --secret stays a plain Output", async () => {
+  await useMocks({ ...API_KEY_CONFIG, "aspire:parameters.region": "us-east-2" }, API_KEY_SECRET);
+  const { params } = await buildAndSettle();
+  assert.equal(await valueOf(params.values.region), "us-east-2");
+  assert.equal(await pulumi.isSecret(params.values.region), false);
+});
 
 // ---- the characters of generated passwords, and stacks deployed before they changed -------------
 
 test("Aspire's special characters (dotnet/aspire PasswordGenerator.SpecialChars): none ends a URL's user info or authority, none is an escape or a connection string separator", () => {
   assert.equal(ASPIRE_PASSWORD_SPECIALS, "-_.{}~()*+!");
-  for (const c of ":/?#[]@%;=$&,'\"` <>^\\|") assert.ok(!ASPIRE_PASSWORD_SPECIALS.includes(c), `${c} is in the set`);
+  for (const c of ":/?#[]@%;=$&,'\"` <>^\\|")
+    assert.ok(!ASPIRE_PASSWORD_SPECIALS.includes(c), `${c} is in the set`);
 });
 
 test("every RandomPassword is asked for Aspire's special characters, whatever its generate options", async () => {
@@ -211,9 +300,15 @@ test("every RandomPassword is asked for Aspire's special characters, whatever it
   await buildAndSettle();
   const passwords = registered.filter((r) => r.type === RANDOM_PASSWORD);
   assert.equal(passwords.length, 2);
-  for (const p of passwords) assert.equal(p.inputs.overrideSpecial, ASPIRE_PASSWORD_SPECIALS, p.name);
+  for (const p of passwords)
+    assert.equal(p.inputs.overrideSpecial, ASPIRE_PASSWORD_SPECIALS, p.name);
   // No other input than the generate options and overrideSpecial: the set the next test relies on.
-  for (const p of passwords) assert.deepEqual(Object.keys(p.inputs).sort(), [...passwordFields, "overrideSpecial"].sort(), p.name);
+  for (const p of passwords)
+    assert.deepEqual(
+      Object.keys(p.inputs).sort(),
+      [...passwordFields, "overrideSpecial"].sort(),
+      p.name,
+    );
 });
 
 test("every RandomPassword ignores changes to overrideSpecial, and stays a child of the component", async () => {
@@ -231,7 +326,11 @@ test("every RandomPassword ignores changes to overrideSpecial, and stays a child
  *  the state's inputs, or no value when the state has none (the engine's processIgnoreChanges,
  *  pkg/resource/deploy/step_generator.go, `path.Reset(oldInputs, news)`; the ignoreChanges page:
  *  "using the old value from the state instead of the value provided by the Pulumi program"). */
-function inputsPulumiDiffs(news: Record<string, unknown>, olds: Record<string, unknown>, ignoreChanges: readonly string[]): Record<string, unknown> {
+function inputsPulumiDiffs(
+  news: Record<string, unknown>,
+  olds: Record<string, unknown>,
+  ignoreChanges: readonly string[],
+): Record<string, unknown> {
   const out = { ...news };
   for (const key of ignoreChanges) {
     if (Object.hasOwn(olds, key)) out[key] = olds[key];
@@ -244,8 +343,28 @@ test("a stack whose passwords were generated before overrideSpecial was set sees
   // What the previous version of this program registered for the fixture (no overrideSpecial):
   // the stack's state holds these inputs.
   const stateInputs: Record<string, Record<string, unknown>> = {
-    "params-cache-password": { length: 22, lower: true, upper: true, numeric: true, special: false, minLower: 0, minUpper: 0, minNumeric: 0, minSpecial: 0 },
-    "params-pg-password": { length: 12, lower: true, upper: false, numeric: true, special: true, minLower: 5, minUpper: 0, minNumeric: 4, minSpecial: 3 },
+    "params-cache-password": {
+      length: 22,
+      lower: true,
+      upper: true,
+      numeric: true,
+      special: false,
+      minLower: 0,
+      minUpper: 0,
+      minNumeric: 0,
+      minSpecial: 0,
+    },
+    "params-pg-password": {
+      length: 12,
+      lower: true,
+      upper: false,
+      numeric: true,
+      special: true,
+      minLower: 5,
+      minUpper: 0,
+      minNumeric: 4,
+      minSpecial: 3,
+    },
   };
   await useMocks(API_KEY_CONFIG, API_KEY_SECRET);
   await buildAndSettle();
@@ -279,7 +398,10 @@ test("a secret parameter with no value and no default throws a RunError naming `
     (e: unknown) => {
       assert.ok(e instanceof pulumi.RunError, `expected a RunError, got ${String(e)}`);
       assert.match(e.message, /parameter api-key has no value/);
-      assert.ok(e.message.includes("pulumi config set --secret aspire:parameters.api-key VALUE"), e.message);
+      assert.ok(
+        e.message.includes("pulumi config set --secret aspire:parameters.api-key VALUE"),
+        e.message,
+      );
       return true;
     },
   );

@@ -4,9 +4,15 @@ import assert from "node:assert/strict";
 import { ec2Description, ecrRepositoryName } from "../../components/aws/names";
 
 test("ec2Description keeps EC2's characters and replaces every other, within 255", () => {
-  assert.equal(ec2Description("aspire-arm Feature_Branch.42: VM app"), "aspire-arm Feature_Branch.42: VM app");
-  assert.equal(ec2Description("SSH (aspire:ssh) #1, @[x]+=&;{}!$*/"), "SSH (aspire:ssh) #1, @[x]+=&;{}!$*/");
-  assert.equal(ec2Description("the app's \"own\" VMs, café"), "the app-s -own- VMs, caf-");
+  assert.equal(
+    ec2Description("aspire-arm Feature_Branch.42: VM app"),
+    "aspire-arm Feature_Branch.42: VM app",
+  );
+  assert.equal(
+    ec2Description("SSH (aspire:ssh) #1, @[x]+=&;{}!$*/"),
+    "SSH (aspire:ssh) #1, @[x]+=&;{}!$*/",
+  );
+  assert.equal(ec2Description('the app\'s "own" VMs, café'), "the app-s -own- VMs, caf-");
   assert.equal(ec2Description("x".repeat(300)).length, 255);
 });
 

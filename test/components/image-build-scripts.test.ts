@@ -50,7 +50,11 @@ interface Run {
 }
 
 /** A scratch folder with the fakes and an empty markers folder that must stay empty. */
-function sandbox(t: { after: (fn: () => void) => void }): { dir: string; markers: string; bin: string } {
+function sandbox(t: { after: (fn: () => void) => void }): {
+  dir: string;
+  markers: string;
+  bin: string;
+} {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aspire-arm-build-"));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const [markers, bin] = [path.join(dir, "markers"), path.join(dir, "bin")];
@@ -67,20 +71,50 @@ function hostile(markers: string, tag: string, options: { newline?: boolean } = 
 }
 
 /** Runs a build command as @pulumi/command does (interpreter + [create], environment added), against the fakes. */
-function runBuild(box: { dir: string; bin: string }, shell: readonly string[], create: string, environment: Record<string, string>, extra: Record<string, string> = {}): Run {
+function runBuild(
+  box: { dir: string; bin: string },
+  shell: readonly string[],
+  create: string,
+  environment: Record<string, string>,
+  extra: Record<string, string> = {},
+): Run {
   const fakeDir = fs.mkdtempSync(path.join(box.dir, "calls-"));
-  const env = { PATH: `${box.bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, HOME: box.dir, FAKE_DIR: fakeDir, FAKE_LOG: path.join(fakeDir, "log"), ...extra, ...environment };
-  const r = spawnSync(shell[0], [...shell.slice(1), create], { cwd: box.dir, env, encoding: "utf8" });
+  const env = {
+    PATH: `${box.bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+    HOME: box.dir,
+    FAKE_DIR: fakeDir,
+    FAKE_LOG: path.join(fakeDir, "log"),
+    ...extra,
+    ...environment,
+  };
+  const r = spawnSync(shell[0], [...shell.slice(1), create], {
+    cwd: box.dir,
+    env,
+    encoding: "utf8",
+  });
   assert.equal(r.error, undefined, `${shell[0]} must be installed`);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, calls: readRecordedCalls(fakeDir) };
 }
 
 function readRecordedCalls(fakeDir: string): Call[] {
-  const count = fs.existsSync(path.join(fakeDir, "count")) ? Number(fs.readFileSync(path.join(fakeDir, "count"), "utf8")) : 0;
+  const count = fs.existsSync(path.join(fakeDir, "count"))
+    ? Number(fs.readFileSync(path.join(fakeDir, "count"), "utf8"))
+    : 0;
   return Array.from({ length: count }, (_, i) => {
     const base = path.join(fakeDir, `call-${i + 1}`);
-    const stdin = fs.existsSync(`${base}.stdin`) ? fs.readFileSync(`${base}.stdin`, "utf8") : undefined;
-    return { argv: nulSeparated(`${base}.argv`), env: Object.fromEntries(nulSeparated(`${base}.env`).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])), ...(stdin === undefined ? {} : { stdin }) };
+    const stdin = fs.existsSync(`${base}.stdin`)
+      ? fs.readFileSync(`${base}.stdin`, "utf8")
+      : undefined;
+    return {
+      argv: nulSeparated(`${base}.argv`),
+      env: Object.fromEntries(
+        nulSeparated(`${base}.env`).map((kv) => [
+          kv.slice(0, kv.indexOf("=")),
+          kv.slice(kv.indexOf("=") + 1),
+        ]),
+      ),
+      ...(stdin === undefined ? {} : { stdin }),
+    };
   });
 }
 
@@ -125,24 +159,63 @@ function csvFields(record: string): string[] {
 }
 
 function service(resource: string, image: ServicePlan["image"]): ServicePlan {
-  return { resource, name: "svc", kind: "container.v1", runAs: "container", image, args: [], env: {}, ports: [], volumes: [], bindMounts: [], dependsOn: [] };
+  return {
+    resource,
+    name: "svc",
+    kind: "container.v1",
+    runAs: "container",
+    image,
+    args: [],
+    env: {},
+    ports: [],
+    volumes: [],
+    bindMounts: [],
+    dependsOn: [],
+  };
 }
 
 /** The secret-holding part of the environment, as the program adds it. */
-function secretEnvironment(password: string, buildSecrets: Record<string, string> = {}): Record<string, string> {
+function secretEnvironment(
+  password: string,
+  buildSecrets: Record<string, string> = {},
+): Record<string, string> {
   return { REGISTRY_USER: USER, REGISTRY_PASSWORD: password, ...buildSecrets };
 }
 
 /** What every successful build must show, whatever the tool: login by stdin only, the ref printed, nothing run. */
-function assertCleanBuild(r: Run, o: { password: string; ref: string; markers: string; secrets?: readonly string[] }): void {
+function assertCleanBuild(
+  r: Run,
+  o: { password: string; ref: string; markers: string; secrets?: readonly string[] },
+): void {
   assert.equal(r.code, 0, r.stderr);
   const [login, ...rest] = r.calls;
-  assert.deepEqual(login.argv, ["docker", "login", "--username", USER, "--password-stdin", REGISTRY]);
+  assert.deepEqual(login.argv, [
+    "docker",
+    "login",
+    "--username",
+    USER,
+    "--password-stdin",
+    REGISTRY,
+  ]);
   assert.equal(login.stdin, o.password, "the password reaches docker login on stdin, exactly");
-  for (const c of r.calls) for (const s of [o.password, ...(o.secrets ?? [])]) assert.ok(!c.argv.some((a) => a.includes(s)), `a secret in the argv of ${c.argv.slice(0, 3).join(" ")}`);
-  for (const c of rest) assert.equal(c.env.REGISTRY_PASSWORD, undefined, "the build tools do not get the registry password");
-  for (const s of [o.password, ...(o.secrets ?? [])]) assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), "no secret in the output");
-  assert.ok(r.stdout.endsWith(`${o.ref}\n`), `stdout ends with the image ref: ${JSON.stringify(r.stdout)}`);
+  for (const c of r.calls)
+    for (const s of [o.password, ...(o.secrets ?? [])])
+      assert.ok(
+        !c.argv.some((a) => a.includes(s)),
+        `a secret in the argv of ${c.argv.slice(0, 3).join(" ")}`,
+      );
+  for (const c of rest)
+    assert.equal(
+      c.env.REGISTRY_PASSWORD,
+      undefined,
+      "the build tools do not get the registry password",
+    );
+  for (const s of [o.password, ...(o.secrets ?? [])])
+    assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), "no secret in the output");
+  assert.ok(
+    r.stdout.endsWith(`${o.ref}\n`),
+    `stdout ends with the image ref: ${JSON.stringify(r.stdout)}`,
+  );
   assert.deepEqual(fs.readdirSync(o.markers), [], "nothing in a value ran");
 }
 
@@ -152,18 +225,39 @@ test("a project build with hostile resource name and project path: exact dotnet 
   const projectDir = path.join(box.dir, `Ap${hostile(box.markers, "path", { newline: true })}i`);
   fs.mkdirSync(projectDir, { recursive: true });
   const project = path.join(projectDir, "Api.csproj");
-  fs.writeFileSync(project, "<Project Sdk=\"Microsoft.NET.Sdk.Web\" />");
+  fs.writeFileSync(project, '<Project Sdk="Microsoft.NET.Sdk.Web" />');
   const ref = `${REGISTRY}/aspire-arm/dev/api:0123456789abcdef`;
   const password = `pa$$w0rd'"\`$(touch ${path.join(box.markers, "pw")})\n;x`;
-  const c = buildCommand(service(resource, { kind: "project", projectPath: project, repository: "api" }), ref, REGISTRY);
+  const c = buildCommand(
+    service(resource, { kind: "project", projectPath: project, repository: "api" }),
+    ref,
+    REGISTRY,
+  );
   for (const shell of SHELLS(c)) {
-    const r = runBuild(box, shell.argv, c.create, { ...c.environment, ...secretEnvironment(password) });
+    const r = runBuild(box, shell.argv, c.create, {
+      ...c.environment,
+      ...secretEnvironment(password),
+    });
     assertCleanBuild(r, { password, ref, markers: box.markers });
     assert.deepEqual(
       r.calls.map((x) => x.argv),
       [
         ["docker", "login", "--username", USER, "--password-stdin", REGISTRY],
-        ["dotnet", "publish", project, "-c", "Release", "--os", "linux", "--arch", "arm64", "-t:PublishContainer", `-p:ContainerRegistry=${REGISTRY}`, "-p:ContainerRepository=aspire-arm/dev/api", "-p:ContainerImageTag=0123456789abcdef"],
+        [
+          "dotnet",
+          "publish",
+          project,
+          "-c",
+          "Release",
+          "--os",
+          "linux",
+          "--arch",
+          "arm64",
+          "-t:PublishContainer",
+          `-p:ContainerRegistry=${REGISTRY}`,
+          "-p:ContainerRepository=aspire-arm/dev/api",
+          "-p:ContainerImageTag=0123456789abcdef",
+        ],
       ],
       shell.label,
     );
@@ -184,32 +278,78 @@ test("a Dockerfile build with hostile context, Dockerfile, stage, build args and
   const s = service(resource, {
     kind: "dockerfile",
     repository: "web",
-    build: { contextPath: context, dockerfilePath: dockerfile, stage: `--push ${h("stage")}`, args: {}, secrets: {}, buildOnly: false },
-    args: { [`A$B ${h("argname")}`]: { parts: [argValue], secret: false }, FROM_ENV: null, [`-x ${h("nullname")}`]: null },
-    secrets: { [envId]: { type: "env", value: { parts: ["unused: the program puts the value in BUILD_SECRET_0"], secret: true } }, [fileId]: { type: "file", sourcePath: secretSource } },
+    build: {
+      contextPath: context,
+      dockerfilePath: dockerfile,
+      stage: `--push ${h("stage")}`,
+      args: {},
+      secrets: {},
+      buildOnly: false,
+    },
+    args: {
+      [`A$B ${h("argname")}`]: { parts: [argValue], secret: false },
+      FROM_ENV: null,
+      [`-x ${h("nullname")}`]: null,
+    },
+    secrets: {
+      [envId]: {
+        type: "env",
+        value: { parts: ["unused: the program puts the value in BUILD_SECRET_0"], secret: true },
+      },
+      [fileId]: { type: "file", sourcePath: secretSource },
+    },
   });
   const ref = `${REGISTRY}/aspire-arm/dev/web:fedcba9876543210`;
   const password = `pw ${h("pw")}`;
   const c = buildCommand(s, ref, REGISTRY);
   const [envSpec, fileSpec] = [c.environment.ASPIRE_SECRET_0, c.environment.ASPIRE_SECRET_1];
-  assert.deepEqual(csvFields(envSpec), [`id=${envId}`, "env=BUILD_SECRET_0"], "BuildKit reads the id whole, and the value from BUILD_SECRET_0");
+  assert.deepEqual(
+    csvFields(envSpec),
+    [`id=${envId}`, "env=BUILD_SECRET_0"],
+    "BuildKit reads the id whole, and the value from BUILD_SECRET_0",
+  );
   assert.deepEqual(csvFields(fileSpec), [`id=${fileId}`, `src=${secretSource}`]);
   for (const shell of SHELLS(c)) {
-    const r = runBuild(box, shell.argv, c.create, { ...c.environment, ...secretEnvironment(password, { BUILD_SECRET_0: secretValue }) });
+    const r = runBuild(box, shell.argv, c.create, {
+      ...c.environment,
+      ...secretEnvironment(password, { BUILD_SECRET_0: secretValue }),
+    });
     assertCleanBuild(r, { password, ref, markers: box.markers, secrets: [secretValue] });
     assert.deepEqual(
       r.calls[1].argv,
       [
-        "docker", "buildx", "build", "--platform", "linux/arm64", "-f", dockerfile, "-t", ref, "--push",
-        "--target", `--push ${h("stage")}`,
-        "--build-arg", `A$B ${h("argname")}=${argValue}`, "--build-arg", "FROM_ENV", "--build-arg", `-x ${h("nullname")}`,
-        "--secret", envSpec, "--secret", fileSpec,
+        "docker",
+        "buildx",
+        "build",
+        "--platform",
+        "linux/arm64",
+        "-f",
+        dockerfile,
+        "-t",
+        ref,
+        "--push",
+        "--target",
+        `--push ${h("stage")}`,
+        "--build-arg",
+        `A$B ${h("argname")}=${argValue}`,
+        "--build-arg",
+        "FROM_ENV",
+        "--build-arg",
+        `-x ${h("nullname")}`,
+        "--secret",
+        envSpec,
+        "--secret",
+        fileSpec,
         context,
       ],
       shell.label,
     );
     assert.equal(r.calls.length, 2, shell.label);
-    assert.equal(r.calls[1].env.BUILD_SECRET_0, secretValue, "the build secret reaches docker in its environment, exactly");
+    assert.equal(
+      r.calls[1].env.BUILD_SECRET_0,
+      secretValue,
+      "the build secret reaches docker in its environment, exactly",
+    );
   }
 });
 
@@ -218,17 +358,51 @@ test("a missing project or build context fails before any login, naming the reso
   const resource = `api${hostile(box.markers, "name", { newline: true })}`;
   const missing = path.join(box.dir, `gone${hostile(box.markers, "path", { newline: true })}`);
   const cases = [
-    { c: buildCommand(service(resource, { kind: "project", projectPath: path.join(missing, "Api.csproj"), repository: "api" }), `${REGISTRY}/a:t`, REGISTRY), what: `project ${path.join(missing, "Api.csproj")} not found: put the manifest in the AppHost folder next to the sources` },
     {
-      c: buildCommand(service(resource, { kind: "dockerfile", repository: "web", build: { contextPath: missing, dockerfilePath: path.join(missing, "Dockerfile"), args: {}, secrets: {}, buildOnly: false }, args: {}, secrets: {} }), `${REGISTRY}/w:t`, REGISTRY),
+      c: buildCommand(
+        service(resource, {
+          kind: "project",
+          projectPath: path.join(missing, "Api.csproj"),
+          repository: "api",
+        }),
+        `${REGISTRY}/a:t`,
+        REGISTRY,
+      ),
+      what: `project ${path.join(missing, "Api.csproj")} not found: put the manifest in the AppHost folder next to the sources`,
+    },
+    {
+      c: buildCommand(
+        service(resource, {
+          kind: "dockerfile",
+          repository: "web",
+          build: {
+            contextPath: missing,
+            dockerfilePath: path.join(missing, "Dockerfile"),
+            args: {},
+            secrets: {},
+            buildOnly: false,
+          },
+          args: {},
+          secrets: {},
+        }),
+        `${REGISTRY}/w:t`,
+        REGISTRY,
+      ),
       what: `build context ${missing} not found: publish the manifest next to its sources`,
     },
   ];
   for (const { c, what } of cases)
     for (const shell of SHELLS(c)) {
-      const r = runBuild(box, shell.argv, c.create, { ...c.environment, ...secretEnvironment("pw") });
+      const r = runBuild(box, shell.argv, c.create, {
+        ...c.environment,
+        ...secretEnvironment("pw"),
+      });
       assert.notEqual(r.code, 0, shell.label);
-      assert.equal(r.stderr, `aspire-arm: ${resource}: ${what}, or set aspire:images.${resource}\n`, shell.label);
+      assert.equal(
+        r.stderr,
+        `aspire-arm: ${resource}: ${what}, or set aspire:images.${resource}\n`,
+        shell.label,
+      );
       assert.deepEqual(r.calls, [], "no login, no build");
       assert.equal(r.stdout, "");
     }
@@ -237,24 +411,77 @@ test("a missing project or build context fails before any login, naming the reso
 
 test("a failed docker login stops the build (no pipefail needed: the login is the pipeline's last command)", (t) => {
   const box = sandbox(t);
-  const c = buildCommand(service("web", { kind: "dockerfile", repository: "web", build: { contextPath: box.dir, dockerfilePath: path.join(box.dir, "Dockerfile"), args: {}, secrets: {}, buildOnly: false }, args: {}, secrets: {} }), `${REGISTRY}/w:t`, REGISTRY);
+  const c = buildCommand(
+    service("web", {
+      kind: "dockerfile",
+      repository: "web",
+      build: {
+        contextPath: box.dir,
+        dockerfilePath: path.join(box.dir, "Dockerfile"),
+        args: {},
+        secrets: {},
+        buildOnly: false,
+      },
+      args: {},
+      secrets: {},
+    }),
+    `${REGISTRY}/w:t`,
+    REGISTRY,
+  );
   for (const shell of SHELLS(c)) {
-    const r = runBuild(box, shell.argv, c.create, { ...c.environment, ...secretEnvironment("pw") }, { FAKE_FAIL: "docker login" });
+    const r = runBuild(
+      box,
+      shell.argv,
+      c.create,
+      { ...c.environment, ...secretEnvironment("pw") },
+      { FAKE_FAIL: "docker login" },
+    );
     assert.notEqual(r.code, 0, shell.label);
-    assert.deepEqual(r.calls.map((x) => x.argv[1]), ["login"], shell.label);
-    assert.ok(!r.stdout.includes(`${REGISTRY}/w:t`), "no image ref: the program must not think the push finished");
+    assert.deepEqual(
+      r.calls.map((x) => x.argv[1]),
+      ["login"],
+      shell.label,
+    );
+    assert.ok(
+      !r.stdout.includes(`${REGISTRY}/w:t`),
+      "no image ref: the program must not think the push finished",
+    );
   }
 });
 
 test("every shape of build script is POSIX sh: shellcheck -s sh finds nothing", () => {
-  const build = { contextPath: "/c", dockerfilePath: "/c/Dockerfile", args: {}, secrets: {}, buildOnly: false };
+  const build = {
+    contextPath: "/c",
+    dockerfilePath: "/c/Dockerfile",
+    args: {},
+    secrets: {},
+    buildOnly: false,
+  };
   const scripts = [
-    buildScript(service("api", { kind: "project", projectPath: "/p/Api.csproj", repository: "api" })),
-    buildScript(service("web", { kind: "dockerfile", repository: "web", build, args: {}, secrets: {} })),
-    buildScript(service("web", { kind: "dockerfile", repository: "web", build: { ...build, stage: "final" }, args: { A: { parts: ["1"], secret: false }, B: null }, secrets: { S: { type: "env", value: { parts: ["x"], secret: true } }, F: { type: "file", sourcePath: "/f" } } })),
+    buildScript(
+      service("api", { kind: "project", projectPath: "/p/Api.csproj", repository: "api" }),
+    ),
+    buildScript(
+      service("web", { kind: "dockerfile", repository: "web", build, args: {}, secrets: {} }),
+    ),
+    buildScript(
+      service("web", {
+        kind: "dockerfile",
+        repository: "web",
+        build: { ...build, stage: "final" },
+        args: { A: { parts: ["1"], secret: false }, B: null },
+        secrets: {
+          S: { type: "env", value: { parts: ["x"], secret: true } },
+          F: { type: "file", sourcePath: "/f" },
+        },
+      }),
+    ),
   ];
   for (const script of scripts) {
-    const r = spawnSync("shellcheck", ["-S", "style", "-s", "sh", "-"], { input: script, encoding: "utf8" });
+    const r = spawnSync("shellcheck", ["-S", "style", "-s", "sh", "-"], {
+      input: script,
+      encoding: "utf8",
+    });
     assert.equal(r.error, undefined, "shellcheck must be installed (apt-get install shellcheck)");
     assert.equal(r.status, 0, `${r.stdout}\n${script}`);
   }
@@ -264,7 +491,8 @@ test("every shape of build script is POSIX sh: shellcheck -s sh finds nothing", 
 
 /** A recorded input that must be a Pulumi secret: its plain value. */
 function unwrapSecret(v: unknown, what: string): Record<string, string> {
-  const wrapped = v as { [pulumi.runtime.specialSigKey]?: string; value?: Record<string, string> } | undefined;
+  const wrapped = v as
+    { [pulumi.runtime.specialSigKey]?: string; value?: Record<string, string> } | undefined;
   assert.ok(wrapped?.[pulumi.runtime.specialSigKey] && wrapped.value, `${what} is a secret`);
   return wrapped.value;
 }
@@ -272,13 +500,19 @@ function unwrapSecret(v: unknown, what: string): Record<string, string> {
 test("the program's build commands, run with their interpreter and environment: exact argv for hostile paths, args and secrets", async (t) => {
   const box = sandbox(t);
   const m = (tag: string) => hostile(box.markers, tag);
-  const names = { project: `Ap${m("project")}i/Api.csproj`, context: `ctx ${m("context")}`, dockerfile: `ctx ${m("context")}/Docker${m("dockerfile")}file`, stage: `--push ${m("stage")}`, cert: `cert ${m("cert")}.pem` };
+  const names = {
+    project: `Ap${m("project")}i/Api.csproj`,
+    context: `ctx ${m("context")}`,
+    dockerfile: `ctx ${m("context")}/Docker${m("dockerfile")}file`,
+    stage: `--push ${m("stage")}`,
+    cert: `cert ${m("cert")}.pem`,
+  };
   const argValue = `it's "q" ${hostile(box.markers, "arg", { newline: true })}`;
   const secretValue = `s3cr$t ${m("secret")}`;
   // Manifest paths are relative to its folder, written with "/" (a backslash is read as one).
   const abs = (p: string) => path.resolve(box.dir, p.replace(/\\/g, "/"));
   fs.mkdirSync(path.dirname(abs(names.project)), { recursive: true });
-  fs.writeFileSync(abs(names.project), "<Project Sdk=\"Microsoft.NET.Sdk.Web\" />");
+  fs.writeFileSync(abs(names.project), '<Project Sdk="Microsoft.NET.Sdk.Web" />');
   fs.mkdirSync(abs(names.context), { recursive: true });
   fs.mkdirSync(path.dirname(abs(names.dockerfile)), { recursive: true });
   fs.writeFileSync(abs(names.dockerfile), "FROM scratch\n");
@@ -287,7 +521,13 @@ test("the program's build commands, run with their interpreter and environment: 
     manifest,
     JSON.stringify({
       resources: {
-        api: { type: "project.v0", path: names.project, bindings: { http: { scheme: "http", protocol: "tcp", transport: "http", external: true } } },
+        api: {
+          type: "project.v0",
+          path: names.project,
+          bindings: {
+            http: { scheme: "http", protocol: "tcp", transport: "http", external: true },
+          },
+        },
         web: {
           type: "container.v1",
           build: {
@@ -295,15 +535,34 @@ test("the program's build commands, run with their interpreter and environment: 
             dockerfile: names.dockerfile,
             stage: names.stage,
             args: { A: argValue, FROM_ENV: null },
-            secrets: { tok: { type: "env", value: "{tok.value}" }, "cert.pem": { type: "file", source: names.cert } },
+            secrets: {
+              tok: { type: "env", value: "{tok.value}" },
+              "cert.pem": { type: "file", source: names.cert },
+            },
           },
-          bindings: { http: { scheme: "http", protocol: "tcp", transport: "http", targetPort: 8080 } },
+          bindings: {
+            http: { scheme: "http", protocol: "tcp", transport: "http", targetPort: 8080 },
+          },
         },
-        tok: { type: "parameter.v0", value: "{tok.inputs.value}", inputs: { value: { type: "string", secret: true } } },
+        tok: {
+          type: "parameter.v0",
+          value: "{tok.inputs.value}",
+          inputs: { value: { type: "string", secret: true } },
+        },
       },
     }),
   );
-  const run = await runProgramWithMocks(path.join(repoRoot, "dist/index.js"), "test", { "aspire:cloud": "aws", "aws:region": "eu-west-1", "aspire:manifest": manifest, "aspire:parameters.tok": secretValue }, ["aspire:parameters.tok"]);
+  const run = await runProgramWithMocks(
+    path.join(repoRoot, "dist/index.js"),
+    "test",
+    {
+      "aspire:cloud": "aws",
+      "aws:region": "eu-west-1",
+      "aspire:manifest": manifest,
+      "aspire:parameters.tok": secretValue,
+    },
+    ["aspire:parameters.tok"],
+  );
   const commands = run.resources.filter((r) => r.type === "command:local:Command");
   assert.deepEqual(commands.map((c) => c.name).sort(), ["app-images-api", "app-images-web"]);
   for (const cmd of commands) {
@@ -314,26 +573,75 @@ test("the program's build commands, run with their interpreter and environment: 
     assert.equal(environment.REGISTRY_PASSWORD, "(registry token)");
     const ref = environment.ASPIRE_IMAGE;
     const repository = cmd.name === "app-images-api" ? "api" : "web";
-    assert.match(ref, new RegExp(`^000000000000\\.dkr\\.ecr\\.\\(region\\)\\.amazonaws\\.com/aspire-arm/test/${repository}:[0-9a-f]{16}$`));
+    assert.match(
+      ref,
+      new RegExp(
+        `^000000000000\\.dkr\\.ecr\\.\\(region\\)\\.amazonaws\\.com/aspire-arm/test/${repository}:[0-9a-f]{16}$`,
+      ),
+    );
     const tag = ref.slice(ref.lastIndexOf(":") + 1);
     const expected =
       repository === "api"
-        ? ["dotnet", "publish", abs(names.project), "-c", "Release", "--os", "linux", "--arch", "arm64", "-t:PublishContainer", `-p:ContainerRegistry=${REGISTRY}`, "-p:ContainerRepository=aspire-arm/test/api", `-p:ContainerImageTag=${tag}`]
+        ? [
+            "dotnet",
+            "publish",
+            abs(names.project),
+            "-c",
+            "Release",
+            "--os",
+            "linux",
+            "--arch",
+            "arm64",
+            "-t:PublishContainer",
+            `-p:ContainerRegistry=${REGISTRY}`,
+            "-p:ContainerRepository=aspire-arm/test/api",
+            `-p:ContainerImageTag=${tag}`,
+          ]
         : [
-            "docker", "buildx", "build", "--platform", "linux/arm64", "-f", abs(names.dockerfile), "-t", ref, "--push", "--target", names.stage,
-            "--build-arg", `A=${argValue}`, "--build-arg", "FROM_ENV",
-            "--secret", environment.ASPIRE_SECRET_0, "--secret", environment.ASPIRE_SECRET_1,
+            "docker",
+            "buildx",
+            "build",
+            "--platform",
+            "linux/arm64",
+            "-f",
+            abs(names.dockerfile),
+            "-t",
+            ref,
+            "--push",
+            "--target",
+            names.stage,
+            "--build-arg",
+            `A=${argValue}`,
+            "--build-arg",
+            "FROM_ENV",
+            "--secret",
+            environment.ASPIRE_SECRET_0,
+            "--secret",
+            environment.ASPIRE_SECRET_1,
             abs(names.context),
           ];
     if (repository === "web") {
       assert.deepEqual(csvFields(environment.ASPIRE_SECRET_0), ["id=tok", "env=BUILD_SECRET_0"]);
-      assert.deepEqual(csvFields(environment.ASPIRE_SECRET_1), ["id=cert.pem", `src=${abs(names.cert)}`], "the id stays an id, the source is the manifest's file");
+      assert.deepEqual(
+        csvFields(environment.ASPIRE_SECRET_1),
+        ["id=cert.pem", `src=${abs(names.cert)}`],
+        "the id stays an id, the source is the manifest's file",
+      );
       assert.equal(environment.BUILD_SECRET_0, secretValue);
     }
     for (const shell of [interpreter, ["bash", "-c"]]) {
       const r = runBuild(box, shell, create, environment);
-      assertCleanBuild(r, { password: "(registry token)", ref, markers: box.markers, secrets: [secretValue] });
-      assert.deepEqual(r.calls.map((c) => c.argv), [["docker", "login", "--username", USER, "--password-stdin", REGISTRY], expected], `${cmd.name} under ${shell[0]}`);
+      assertCleanBuild(r, {
+        password: "(registry token)",
+        ref,
+        markers: box.markers,
+        secrets: [secretValue],
+      });
+      assert.deepEqual(
+        r.calls.map((c) => c.argv),
+        [["docker", "login", "--username", USER, "--password-stdin", REGISTRY], expected],
+        `${cmd.name} under ${shell[0]}`,
+      );
       if (repository === "web") assert.equal(r.calls[1].env.BUILD_SECRET_0, secretValue);
     }
   }

@@ -18,14 +18,20 @@ import { fixture } from "../plan/plan-support";
 const PROVIDER_DEFAULT_SPECIALS = "!@#$%&*()-_=+[]{}<>:?";
 function generate(a: random.RandomPasswordArgs): string {
   const n = (v: unknown) => (typeof v === "number" ? v : 0);
-  const specials = typeof a.overrideSpecial === "string" && a.overrideSpecial !== "" ? a.overrideSpecial : PROVIDER_DEFAULT_SPECIALS;
+  const specials =
+    typeof a.overrideSpecial === "string" && a.overrideSpecial !== ""
+      ? a.overrideSpecial
+      : PROVIDER_DEFAULT_SPECIALS;
   const classes: [boolean, number, string][] = [
     [a.upper !== false, n(a.minUpper), "ABCDEFGHIJKLMNOPQRSTUVWXYZ"],
     [a.lower !== false, n(a.minLower), "abcdefghijklmnopqrstuvwxyz"],
     [a.numeric !== false, n(a.minNumeric), "0123456789"],
     [a.special !== false, n(a.minSpecial), specials],
   ];
-  const all = classes.filter(([on]) => on).map(([, , chars]) => chars).join("");
+  const all = classes
+    .filter(([on]) => on)
+    .map(([, , chars]) => chars)
+    .join("");
   const pick = (chars: string) => chars[randomInt(chars.length)];
   const out: string[] = [];
   for (const [, min, chars] of classes) for (let i = 0; i < min; i++) out.push(pick(chars));
@@ -44,8 +50,12 @@ function plannedUrls(): { urls: Record<string, Value>; options: Map<string, Gene
   const { plan } = buildPlan(manifest, { cloud: "aws", stack: "dev" });
   const orders = plan.vms.flatMap((v) => v.services).find((s) => s.name === "orders");
   assert.ok(orders);
-  const urls = Object.fromEntries(Object.entries(orders.env).filter(([k]) => k.startsWith("ConnectionStrings__")));
-  const options = new Map(plan.parameters.filter((p) => p.generate).map((p) => [p.name, p.generate as GenerateOptions]));
+  const urls = Object.fromEntries(
+    Object.entries(orders.env).filter(([k]) => k.startsWith("ConnectionStrings__")),
+  );
+  const options = new Map(
+    plan.parameters.filter((p) => p.generate).map((p) => [p.name, p.generate as GenerateOptions]),
+  );
   return { urls, options };
 }
 
@@ -76,7 +86,10 @@ function roundTrips(text: string, expected: Shape, password: string): boolean {
 }
 
 /** Fills every password slot of the URLs with passwords from `make`, `rounds` times, and counts the URLs that break. */
-function breakages(make: (g: GenerateOptions) => string, rounds: number): { tried: number; broken: string[] } {
+function breakages(
+  make: (g: GenerateOptions) => string,
+  rounds: number,
+): { tried: number; broken: string[] } {
   const { urls, options } = plannedUrls();
   let tried = 0;
   const broken: string[] = [];
@@ -84,11 +97,20 @@ function breakages(make: (g: GenerateOptions) => string, rounds: number): { trie
     const slots = value.parts.filter((p) => typeof p !== "string");
     assert.equal(slots.length, 1, `${key}: expected one password in ${JSON.stringify(value)}`);
     const slot = slots[0];
-    assert.ok(typeof slot !== "string" && options.has(slot.parameter), `${key}: ${JSON.stringify(slot)} is not a generated password`);
+    assert.ok(
+      typeof slot !== "string" && options.has(slot.parameter),
+      `${key}: ${JSON.stringify(slot)} is not a generated password`,
+    );
     const g = options.get(slot.parameter) as GenerateOptions;
     // The URL's shape with a plain word in place of the password.
     const plainUrl = new URL(valueToText(value, () => "word"));
-    const expected: Shape = { protocol: plainUrl.protocol, username: plainUrl.username, host: plainUrl.hostname, port: plainUrl.port, pathname: plainUrl.pathname };
+    const expected: Shape = {
+      protocol: plainUrl.protocol,
+      username: plainUrl.username,
+      host: plainUrl.hostname,
+      port: plainUrl.port,
+      pathname: plainUrl.pathname,
+    };
     assert.ok(expected.host && expected.port, `${key}: ${plainUrl.href} has no host or port`);
     for (let i = 0; i < rounds; i++) {
       const password = make(g);
@@ -102,7 +124,11 @@ function breakages(make: (g: GenerateOptions) => string, rounds: number): { trie
 
 test("the fixture's consumer gets three URL connection strings, each with one generated password in its user info", () => {
   const { urls } = plannedUrls();
-  assert.deepEqual(Object.keys(urls).sort(), ["ConnectionStrings__broker", "ConnectionStrings__db", "ConnectionStrings__search"]);
+  assert.deepEqual(Object.keys(urls).sort(), [
+    "ConnectionStrings__broker",
+    "ConnectionStrings__db",
+    "ConnectionStrings__search",
+  ]);
 });
 
 test("property: passwords generated with Aspire's characters, in the manifest's URLs, always parse and round-trip user and password (3 x 2000 passwords)", () => {
@@ -120,14 +146,23 @@ test("property: the generated passwords honour the generate options (length, all
       assert.equal(p.length, a.length, name);
       const count = (re: RegExp) => (p.match(re) ?? []).length;
       if (!g.lower) assert.equal(count(/[a-z]/g), 0, `${name}: ${p}`);
-      assert.ok(count(/[a-z]/g) >= g.minLower && count(/[A-Z]/g) >= g.minUpper && count(/[0-9]/g) >= g.minNumeric, `${name}: ${p}`);
+      assert.ok(
+        count(/[a-z]/g) >= g.minLower &&
+          count(/[A-Z]/g) >= g.minUpper &&
+          count(/[0-9]/g) >= g.minNumeric,
+        `${name}: ${p}`,
+      );
       assert.ok(count(/[^a-zA-Z0-9]/g) >= g.minSpecial, `${name}: ${p}`);
-      for (const c of p.replace(/[a-zA-Z0-9]/g, "")) assert.ok("-_.{}~()*+!".includes(c), `${name}: ${c} in ${p}`);
+      for (const c of p.replace(/[a-zA-Z0-9]/g, ""))
+        assert.ok("-_.{}~()*+!".includes(c), `${name}: ${c} in ${p}`);
     }
   }
 });
 
 test("control: with @pulumi/random's default special characters, most of the same URLs break (the bug this guards against)", () => {
-  const { tried, broken } = breakages((g) => generate({ ...randomPasswordArgs(g), overrideSpecial: undefined }), 500);
+  const { tried, broken } = breakages(
+    (g) => generate({ ...randomPasswordArgs(g), overrideSpecial: undefined }),
+    500,
+  );
   assert.ok(broken.length > tried / 2, `only ${broken.length} of ${tried} URLs broke`);
 });

@@ -11,7 +11,12 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { runProgramWithMocks, type MockRun, type RecordedOptions, type RecordedResource } from "../../src/cli/mock-program";
+import {
+  runProgramWithMocks,
+  type MockRun,
+  type RecordedOptions,
+  type RecordedResource,
+} from "../../src/cli/mock-program";
 import { keyInputs } from "../../src/cli/resource-tree";
 import { APP_DIR, VM_ENV_FILE } from "../../src/render";
 import { maskMachinePaths, matchesGoldenFolder } from "../support/golden";
@@ -34,36 +39,62 @@ const TAG_MASK = "<source-tag>";
 for (const [cloud, location] of Object.entries(CLOUDS))
   for (const runtime of RUNTIMES)
     test(`starter on ${cloud}, runtime ${runtime}: what the VM receives matches test/golden/starter/${cloud}-${runtime}/`, async (t) => {
-      const run = await runProgramWithMocks(program, STACK, { ...location, "aspire:runtime": runtime, "aspire:manifest": starter });
+      const run = await runProgramWithMocks(program, STACK, {
+        ...location,
+        "aspire:runtime": runtime,
+        "aspire:manifest": starter,
+      });
       const builds = buildCommands(run);
       const tags = builds.map((b) => b.environment.ASPIRE_TAG);
-      assert.ok(tags.every((tag) => /^[0-9a-f]{16}$/.test(tag)), `image tags: ${tags.join(", ")}`);
-      const mask = (text: string) => maskMachinePaths(tags.reduce((x, tag) => x.split(tag).join(TAG_MASK), text));
+      assert.ok(
+        tags.every((tag) => /^[0-9a-f]{16}$/.test(tag)),
+        `image tags: ${tags.join(", ")}`,
+      );
+      const mask = (text: string) =>
+        maskMachinePaths(tags.reduce((x, tag) => x.split(tag).join(TAG_MASK), text));
 
-      const instances = run.resources.filter((r) => r.type === "aws:ec2/instance:Instance" || r.type === "gcp:compute/instance:Instance");
+      const instances = run.resources.filter(
+        (r) => r.type === "aws:ec2/instance:Instance" || r.type === "gcp:compute/instance:Instance",
+      );
       assert.equal(instances.length, 1, "the starter runs on one VM");
       const cloudConfig = userData(instances[0]);
       const files = new Map<string, string>([["user-data.yaml", cloudConfig]]);
       for (const f of writtenFiles(cloudConfig)) {
         if (f.path === VM_ENV_FILE) files.set("vm.env", f.content);
         // The app config as apply.sh finds it in /etc/aspire-arm/app; a binary file as its base64 text.
-        else if (f.path.startsWith(`${APP_DIR}/`)) files.set(`${f.path.slice(APP_DIR.length + 1)}${f.encoding === "b64" ? ".b64" : ""}`, f.content);
+        else if (f.path.startsWith(`${APP_DIR}/`))
+          files.set(
+            `${f.path.slice(APP_DIR.length + 1)}${f.encoding === "b64" ? ".b64" : ""}`,
+            f.content,
+          );
       }
-      for (const b of builds) files.set(`build-${b.environment.ASPIRE_RESOURCE}.yaml`, buildText(b));
+      for (const b of builds)
+        files.set(`build-${b.environment.ASPIRE_RESOURCE}.yaml`, buildText(b));
       files.set("resources.txt", resourcesText(run.resources));
-      await matchesGoldenFolder(t, `starter/${cloud}-${runtime}`, new Map([...files].map(([name, text]) => [name, mask(text)])));
+      await matchesGoldenFolder(
+        t,
+        `starter/${cloud}-${runtime}`,
+        new Map([...files].map(([name, text]) => [name, mask(text)])),
+      );
     });
 
 /** The cloud-config a VM boots with, decoded as cloud-init decodes it (gzip, base64 on GCP metadata). */
 function userData(instance: RecordedResource): string {
-  if (instance.type === "aws:ec2/instance:Instance") return zlib.gunzipSync(Buffer.from(String(instance.inputs.userDataBase64), "base64")).toString("utf8");
+  if (instance.type === "aws:ec2/instance:Instance")
+    return zlib
+      .gunzipSync(Buffer.from(String(instance.inputs.userDataBase64), "base64"))
+      .toString("utf8");
   const metadata = instance.inputs.metadata as Record<string, string>;
   const text = metadata["user-data"];
-  return metadata["user-data-encoding"] === "base64" ? zlib.gunzipSync(Buffer.from(text, "base64")).toString("utf8") : text;
+  return metadata["user-data-encoding"] === "base64"
+    ? zlib.gunzipSync(Buffer.from(text, "base64")).toString("utf8")
+    : text;
 }
 
 function writtenFiles(cloudConfig: string): { path: string; content: string; encoding?: string }[] {
-  const doc = yaml.load(cloudConfig) as { write_files: { path: string; content: string; encoding?: string }[] };
+  const doc = yaml.load(cloudConfig) as {
+    write_files: { path: string; content: string; encoding?: string }[];
+  };
   return doc.write_files;
 }
 
@@ -79,8 +110,14 @@ function buildCommands(run: MockRun): RecordedBuild[] {
     .filter((r) => r.type === "command:local:Command")
     .map((r) => {
       const env = r.inputs.environment as Record<string, unknown>;
-      const environment = (env[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig ? env.value : env) as Record<string, string>;
-      return { interpreter: r.inputs.interpreter as string[], create: String(r.inputs.create), environment };
+      const environment = (
+        env[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig ? env.value : env
+      ) as Record<string, string>;
+      return {
+        interpreter: r.inputs.interpreter as string[],
+        create: String(r.inputs.create),
+        environment,
+      };
     })
     .sort((a, b) => a.environment.ASPIRE_RESOURCE.localeCompare(b.environment.ASPIRE_RESOURCE));
 }
@@ -95,11 +132,16 @@ function buildText(b: RecordedBuild): string {
   const secret = names.filter((n) => SECRET_BUILD_VARIABLES.test(n));
   const doc = {
     interpreter: b.interpreter,
-    environment: Object.fromEntries(names.filter((n) => !secret.includes(n)).map((n) => [n, b.environment[n]])),
+    environment: Object.fromEntries(
+      names.filter((n) => !secret.includes(n)).map((n) => [n, b.environment[n]]),
+    ),
     secretEnvironment: secret,
     create: b.create,
   };
-  return `# The image build of ${b.environment.ASPIRE_RESOURCE}: the command the program gives @pulumi/command (components/images.ts buildCommand).\n` + yaml.dump(doc, { lineWidth: -1, noRefs: true });
+  return (
+    `# The image build of ${b.environment.ASPIRE_RESOURCE}: the command the program gives @pulumi/command (components/images.ts buildCommand).\n` +
+    yaml.dump(doc, { lineWidth: -1, noRefs: true })
+  );
 }
 
 /** The resource tree: a child under its parent, siblings by type and name (registration order varies
@@ -121,11 +163,17 @@ function resourcesText(resources: readonly RecordedResource[]): string {
     "# A child under its parent; key inputs as `aspire-arm plan` prints them; {options} that are not the default.",
   ];
   const walk = (parent: string, depth: number) => {
-    for (const r of [...(children.get(parent) ?? [])].sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name))) {
+    for (const r of [...(children.get(parent) ?? [])].sort(
+      (a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name),
+    )) {
       // The gzipped size varies with the image tags' digits: masked with them.
-      const inputs = keyInputs(r.type, r.inputs).map((i) => i.replace(/^userData=\d+ bytes gzip$/, "userData=<size> bytes gzip"));
+      const inputs = keyInputs(r.type, r.inputs).map((i) =>
+        i.replace(/^userData=\d+ bytes gzip$/, "userData=<size> bytes gzip"),
+      );
       const options = r.options ? optionsText(r.options) : "";
-      lines.push(`${`${"  ".repeat(depth)}${r.type}`.padEnd(66)} ${r.name}${inputs.length ? `  ${inputs.join(" ")}` : ""}${options ? `  {${options}}` : ""}`);
+      lines.push(
+        `${`${"  ".repeat(depth)}${r.type}`.padEnd(66)} ${r.name}${inputs.length ? `  ${inputs.join(" ")}` : ""}${options ? `  {${options}}` : ""}`,
+      );
       walk(id(r.type, r.name), depth + 1);
     }
   };
@@ -140,6 +188,8 @@ function optionsText(o: RecordedOptions): string {
     ...(o.deleteBeforeReplace ? ["deleteBeforeReplace"] : []),
     ...(o.ignoreChanges.length ? [`ignoreChanges=${o.ignoreChanges.join(",")}`] : []),
     ...(o.replaceOnChanges.length ? [`replaceOnChanges=${o.replaceOnChanges.join(",")}`] : []),
-    ...(o.replacementTrigger !== undefined ? [`replacementTrigger=${JSON.stringify(o.replacementTrigger)}`] : []),
+    ...(o.replacementTrigger !== undefined
+      ? [`replacementTrigger=${JSON.stringify(o.replacementTrigger)}`]
+      : []),
   ].join(" ");
 }

@@ -21,7 +21,13 @@ interface JsonPlan {
     runtime: string;
     diskSizeGb: number;
     userData: { bytes: number; encoding: string; uncompressedBytes: number; limit: number };
-    services: { name: string; resource: string; runAs: string; image: string; dependsOn: string[] }[];
+    services: {
+      name: string;
+      resource: string;
+      runAs: string;
+      image: string;
+      dependsOn: string[];
+    }[];
     secrets: string[];
   }[];
   parameters: { name: string; secret: boolean; source: string; storedOnVm: boolean }[];
@@ -34,7 +40,10 @@ test("plan with an unknown option: exit 2, the option named with the usage line,
   const r = await cli("plan", starterManifest, "--bogus");
   assert.equal(r.code, 2);
   assert.equal(r.out, "");
-  assert.ok(r.err.startsWith("aspire-arm: plan: unknown option --bogus. Usage: aspire-arm plan MANIFEST"), r.err);
+  assert.ok(
+    r.err.startsWith("aspire-arm: plan: unknown option --bogus. Usage: aspire-arm plan MANIFEST"),
+    r.err,
+  );
 });
 
 test("plan without a manifest (and no stack file naming one): exit 2, asking for the manifest", async () => {
@@ -54,14 +63,24 @@ test("plan --cloud azure: exit 2, naming the two clouds", async () => {
 test("plan --runtime jvm and a --set without `=`: exit 2 each", async () => {
   const runtime = await cli("plan", starterManifest, "--runtime", "jvm");
   assert.equal(runtime.code, 2);
-  assert.ok(runtime.err.startsWith('aspire-arm: plan: --runtime must be docker or dotnet, not "jvm".'), runtime.err);
+  assert.ok(
+    runtime.err.startsWith('aspire-arm: plan: --runtime must be docker or dotnet, not "jvm".'),
+    runtime.err,
+  );
   const set = await cli("plan", starterManifest, "--set", "novalue");
   assert.equal(set.code, 2);
-  assert.ok(set.err.startsWith('aspire-arm: plan: --set takes NAME=VALUE, not "novalue".'), set.err);
+  assert.ok(
+    set.err.startsWith('aspire-arm: plan: --set takes NAME=VALUE, not "novalue".'),
+    set.err,
+  );
 });
 
 test("bin/aspire-arm.js plan --cloud azure exits 2 as a process, without a stack trace", () => {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin/aspire-arm.js"), "plan", starterManifest, "--cloud", "azure"], { cwd: tempDir("bin"), encoding: "utf8" });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, "bin/aspire-arm.js"), "plan", starterManifest, "--cloud", "azure"],
+    { cwd: tempDir("bin"), encoding: "utf8" },
+  );
   assert.equal(r.status, 2);
   assert.equal(r.stdout, "");
   assert.ok(!r.stderr.includes("    at "), r.stderr);
@@ -73,24 +92,62 @@ test("--out with the docker runtime writes DIR/app/user-data (#cloud-config), co
   const dir = tempDir("out-docker");
   const r = await cli("plan", starterManifest, "--out", dir);
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(filesUnder(dir), [".aspire-arm-plan", "app/Caddyfile", "app/compose.yaml", "app/secrets.list", "app/user-data"]);
-  assert.equal(fs.readFileSync(path.join(dir, ".aspire-arm-plan"), "utf8"), "app\n", "the marker lists the VM folders plan wrote");
+  assert.deepEqual(filesUnder(dir), [
+    ".aspire-arm-plan",
+    "app/Caddyfile",
+    "app/compose.yaml",
+    "app/secrets.list",
+    "app/user-data",
+  ]);
+  assert.equal(
+    fs.readFileSync(path.join(dir, ".aspire-arm-plan"), "utf8"),
+    "app\n",
+    "the marker lists the VM folders plan wrote",
+  );
   const userData = fs.readFileSync(path.join(dir, "app/user-data"), "utf8");
   assert.ok(userData.startsWith("#cloud-config\n"), userData.slice(0, 80));
   // The user data carries the same app config as the folder.
   const written = writeFilesOf(userData);
-  assert.equal(written.get("/etc/aspire-arm/app/compose.yaml"), fs.readFileSync(path.join(dir, "app/compose.yaml"), "utf8"));
-  assert.equal(written.get("/etc/aspire-arm/app/Caddyfile"), fs.readFileSync(path.join(dir, "app/Caddyfile"), "utf8"));
+  assert.equal(
+    written.get("/etc/aspire-arm/app/compose.yaml"),
+    fs.readFileSync(path.join(dir, "app/compose.yaml"), "utf8"),
+  );
+  assert.equal(
+    written.get("/etc/aspire-arm/app/Caddyfile"),
+    fs.readFileSync(path.join(dir, "app/Caddyfile"), "utf8"),
+  );
   assert.ok(r.out.includes(`Wrote ${path.join(dir, "app")}`), r.out);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("--out with split VMs writes one folder per VM", async () => {
   const dir = tempDir("out-split");
-  const r = await cli("plan", starterManifest, "--vm", "data=cache", "--vm", "app=apiservice,webfrontend", "--out", dir);
+  const r = await cli(
+    "plan",
+    starterManifest,
+    "--vm",
+    "data=cache",
+    "--vm",
+    "app=apiservice,webfrontend",
+    "--out",
+    dir,
+  );
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(filesUnder(dir), [".aspire-arm-plan", "app/Caddyfile", "app/compose.yaml", "app/secrets.list", "app/user-data", "data/compose.yaml", "data/secrets.list", "data/user-data"]);
-  for (const vm of ["app", "data"]) assert.ok(fs.readFileSync(path.join(dir, vm, "user-data"), "utf8").startsWith("#cloud-config\n"), vm);
+  assert.deepEqual(filesUnder(dir), [
+    ".aspire-arm-plan",
+    "app/Caddyfile",
+    "app/compose.yaml",
+    "app/secrets.list",
+    "app/user-data",
+    "data/compose.yaml",
+    "data/secrets.list",
+    "data/user-data",
+  ]);
+  for (const vm of ["app", "data"])
+    assert.ok(
+      fs.readFileSync(path.join(dir, vm, "user-data"), "utf8").startsWith("#cloud-config\n"),
+      vm,
+    );
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -110,24 +167,46 @@ test("--out with --runtime dotnet writes a systemd unit and an env template per 
     "app/units/aspire-webfrontend.service",
     "app/user-data",
   ]);
-  const api = fs.readFileSync(path.join(dir, "app/units/aspire-apiservice.service"), "utf8").split("\n");
+  const api = fs
+    .readFileSync(path.join(dir, "app/units/aspire-apiservice.service"), "utf8")
+    .split("\n");
   assert.ok(api.includes("DynamicUser=yes"), api.join("\n"));
   assert.ok(api.includes("WorkingDirectory=/opt/aspire-arm/apps/apiservice"), api.join("\n"));
   assert.ok(api.includes("LoadCredential=env:/run/aspire-arm/env/apiservice.env"), api.join("\n"));
-  assert.ok(api.includes('ExecStart=:/usr/bin/python3 -I -S /usr/local/lib/aspire-arm/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"'), api.join("\n"));
-  const web = fs.readFileSync(path.join(dir, "app/units/aspire-webfrontend.service"), "utf8").split("\n");
-  assert.ok(web.includes('ExecStart=:/usr/bin/python3 -I -S /usr/local/lib/aspire-arm/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/webfrontend/NetAspire.Arm.Web.dll"'), web.join("\n"));
+  assert.ok(
+    api.includes(
+      'ExecStart=:/usr/bin/python3 -I -S /usr/local/lib/aspire-arm/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"',
+    ),
+    api.join("\n"),
+  );
+  const web = fs
+    .readFileSync(path.join(dir, "app/units/aspire-webfrontend.service"), "utf8")
+    .split("\n");
+  assert.ok(
+    web.includes(
+      'ExecStart=:/usr/bin/python3 -I -S /usr/local/lib/aspire-arm/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/webfrontend/NetAspire.Arm.Web.dll"',
+    ),
+    web.join("\n"),
+  );
   // After the containers (the cache, through the app unit) and the API it calls.
-  assert.ok(web.includes("After=network-online.target aspire-arm-app.service aspire-apiservice.service"), web.join("\n"));
+  assert.ok(
+    web.includes("After=network-online.target aspire-arm-app.service aspire-apiservice.service"),
+    web.join("\n"),
+  );
   const env = fs.readFileSync(path.join(dir, "app/env/webfrontend.env.in"), "utf8").split("\n");
   assert.ok(env.includes("HTTP_PORTS=8081"), env.join("\n"));
-  assert.ok(env.includes("ConnectionStrings__cache=localhost:6379,password=${ASPIRE_P_CACHE_PASSWORD}"), env.join("\n"));
+  assert.ok(
+    env.includes("ConnectionStrings__cache=localhost:6379,password=${ASPIRE_P_CACHE_PASSWORD}"),
+    env.join("\n"),
+  );
   // The compose file still runs the cache, published for the native processes.
   assert.match(fs.readFileSync(path.join(dir, "app/compose.yaml"), "utf8"), /\n {2}cache:\n/);
   const written = writeFilesOf(fs.readFileSync(path.join(dir, "app/user-data"), "utf8"));
   assert.equal(written.get("/etc/aspire-arm/app/units/aspire-apiservice.service"), api.join("\n"));
   // The units' ExecStart wrapper is written beside the other scripts.
-  assert.ok(written.get("/usr/local/lib/aspire-arm/exec-env.py")?.startsWith("#!/usr/bin/env python3\n"));
+  assert.ok(
+    written.get("/usr/local/lib/aspire-arm/exec-env.py")?.startsWith("#!/usr/bin/env python3\n"),
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -136,7 +215,13 @@ test("--out replaces a VM's folder: units of an earlier dotnet plan do not survi
   assert.equal((await cli("plan", starterManifest, "--runtime", "dotnet", "--out", dir)).code, 0);
   assert.ok(fs.existsSync(path.join(dir, "app/units")));
   assert.equal((await cli("plan", starterManifest, "--out", dir)).code, 0);
-  assert.deepEqual(filesUnder(dir), [".aspire-arm-plan", "app/Caddyfile", "app/compose.yaml", "app/secrets.list", "app/user-data"]);
+  assert.deepEqual(filesUnder(dir), [
+    ".aspire-arm-plan",
+    "app/Caddyfile",
+    "app/compose.yaml",
+    "app/secrets.list",
+    "app/user-data",
+  ]);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -150,12 +235,18 @@ test("--json on aws: VMs with their services and the gzipped user data size unde
   assert.equal(doc.cloud, "aws");
   assert.equal(doc.stack, "dev");
   assert.equal(doc.manifest, starterManifest);
-  assert.deepEqual(doc.vms.map((v) => [v.name, v.instanceType, v.os, v.runtime, v.diskSizeGb]), [["app", "t4g.small", "ubuntu-24.04", "docker", 20]]);
-  assert.deepEqual(doc.vms[0].services.map((s) => [s.name, s.runAs, s.image]), [
-    ["cache", "container", "docker.io/library/redis:7.4"],
-    ["apiservice", "container", "project build -> apiservice"],
-    ["webfrontend", "container", "project build -> webfrontend"],
-  ]);
+  assert.deepEqual(
+    doc.vms.map((v) => [v.name, v.instanceType, v.os, v.runtime, v.diskSizeGb]),
+    [["app", "t4g.small", "ubuntu-24.04", "docker", 20]],
+  );
+  assert.deepEqual(
+    doc.vms[0].services.map((s) => [s.name, s.runAs, s.image]),
+    [
+      ["cache", "container", "docker.io/library/redis:7.4"],
+      ["apiservice", "container", "project build -> apiservice"],
+      ["webfrontend", "container", "project build -> webfrontend"],
+    ],
+  );
   assert.deepEqual(doc.vms[0].secrets, ["cache-password"]);
   const ud = doc.vms[0].userData;
   const cloudConfig = fs.readFileSync(path.join(dir, "app/user-data"));
@@ -164,7 +255,9 @@ test("--json on aws: VMs with their services and the gzipped user data size unde
   assert.equal(ud.uncompressedBytes, cloudConfig.length);
   assert.equal(ud.bytes, zlib.gzipSync(cloudConfig, { level: 9 }).length);
   assert.ok(ud.bytes > 0 && ud.bytes <= ud.limit, `${ud.bytes} bytes`);
-  assert.deepEqual(doc.parameters, [{ name: "cache-password", secret: true, source: "generate", storedOnVm: true }]);
+  assert.deepEqual(doc.parameters, [
+    { name: "cache-password", secret: true, source: "generate", storedOnVm: true },
+  ]);
   assert.deepEqual(doc.errors, []);
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -174,7 +267,10 @@ test("--json on gcp: t2a-standard-1, and the user data is sent plain under the 2
   assert.equal(r.code, 0, r.err);
   const doc = JSON.parse(r.out) as JsonPlan;
   assert.equal(doc.cloud, "gcp");
-  assert.deepEqual(doc.vms.map((v) => [v.name, v.instanceType]), [["app", "t2a-standard-1"]]);
+  assert.deepEqual(
+    doc.vms.map((v) => [v.name, v.instanceType]),
+    [["app", "t2a-standard-1"]],
+  );
   const ud = doc.vms[0].userData;
   assert.equal(ud.encoding, "plain");
   assert.equal(ud.limit, 256 * 1024);
@@ -182,13 +278,26 @@ test("--json on gcp: t2a-standard-1, and the user data is sent plain under the 2
 });
 
 test("--json with split VMs and the dotnet runtime lists each VM's services and how they run", async () => {
-  const r = await cli("plan", starterManifest, "--runtime", "dotnet", "--vm", "data=cache", "--vm", "app=apiservice,webfrontend", "--json");
+  const r = await cli(
+    "plan",
+    starterManifest,
+    "--runtime",
+    "dotnet",
+    "--vm",
+    "data=cache",
+    "--vm",
+    "app=apiservice,webfrontend",
+    "--json",
+  );
   assert.equal(r.code, 0, r.err);
   const doc = JSON.parse(r.out) as JsonPlan;
-  assert.deepEqual(doc.vms.map((v) => [v.name, v.runtime, v.services.map((s) => `${s.name}:${s.runAs}`)]), [
-    ["data", "dotnet", ["cache:container"]],
-    ["app", "dotnet", ["apiservice:native", "webfrontend:native"]],
-  ]);
+  assert.deepEqual(
+    doc.vms.map((v) => [v.name, v.runtime, v.services.map((s) => `${s.name}:${s.runAs}`)]),
+    [
+      ["data", "dotnet", ["cache:container"]],
+      ["app", "dotnet", ["apiservice:native", "webfrontend:native"]],
+    ],
+  );
 });
 
 // ---- manifests that cannot run ---------------------------------------------------------------------------
@@ -201,8 +310,18 @@ test("a manifest that cannot run on Arm: exit 1, naming the resource and its ima
   assert.equal(r.out, "");
   const lines = r.err.trimEnd().split("\n");
   assert.equal(lines.length, 2, r.err);
-  assert.ok(lines[0].startsWith(`aspire-arm: ${file}: sqlserver (image): image mcr.microsoft.com/mssql/server:2022-latest has no linux/arm64 variant`), lines[0]);
-  assert.ok(lines[1].startsWith(`aspire-arm: ${file}: orders (env.ConnectionStrings__sqlserver): references unsupported sqlserver`), lines[1]);
+  assert.ok(
+    lines[0].startsWith(
+      `aspire-arm: ${file}: sqlserver (image): image mcr.microsoft.com/mssql/server:2022-latest has no linux/arm64 variant`,
+    ),
+    lines[0],
+  );
+  assert.ok(
+    lines[1].startsWith(
+      `aspire-arm: ${file}: orders (env.ConnectionStrings__sqlserver): references unsupported sqlserver`,
+    ),
+    lines[1],
+  );
   assert.equal(fs.existsSync(dir), false);
 });
 
@@ -211,18 +330,35 @@ test("a manifest file that does not exist: exit 1 with one message naming it", a
   const r = await cli("plan", missing);
   assert.equal(r.code, 1);
   assert.equal(r.out, "");
-  assert.ok(r.err.startsWith(`aspire-arm: ${missing}: cannot read the manifest: no such file.`), r.err);
+  assert.ok(
+    r.err.startsWith(`aspire-arm: ${missing}: cannot read the manifest: no such file.`),
+    r.err,
+  );
 });
 
 test("an unknown resource in --vm: exit 1, naming it and the services there are", async () => {
   const r = await cli("plan", starterManifest, "--vm", "data=redis");
   assert.equal(r.code, 1);
-  assert.match(r.err, /there is no service named redis in the manifest \(services: cache, apiservice, webfrontend\)/);
+  assert.match(
+    r.err,
+    /there is no service named redis in the manifest \(services: cache, apiservice, webfrontend\)/,
+  );
 });
 
 test("parameter names in --set match case-insensitively, as Aspire names do and as buildPlan accepts them", async () => {
-  const r = await cli("plan", fixture("plan-secrets-canary.json"), "--set", "API-KEY=x", "--set", "region=eu", "--json");
+  const r = await cli(
+    "plan",
+    fixture("plan-secrets-canary.json"),
+    "--set",
+    "API-KEY=x",
+    "--set",
+    "region=eu",
+    "--json",
+  );
   assert.equal(r.code, 0, r.err);
   const doc = JSON.parse(r.out) as JsonPlan;
-  assert.deepEqual(doc.parameters.find((p) => p.name === "api-key"), { name: "api-key", secret: true, source: "config", storedOnVm: true });
+  assert.deepEqual(
+    doc.parameters.find((p) => p.name === "api-key"),
+    { name: "api-key", secret: true, source: "config", storedOnVm: true },
+  );
 });

@@ -20,7 +20,11 @@ export async function cli(...argv: string[]): Promise<CliRun> {
   const before = process.cwd();
   process.chdir(emptyCwd);
   try {
-    const code = await main(argv, (t) => (out += t), (t) => (err += t));
+    const code = await main(
+      argv,
+      (t) => (out += t),
+      (t) => (err += t),
+    );
     return { code, out, err };
   } finally {
     process.chdir(before);

@@ -10,7 +10,12 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import * as yaml from "js-yaml";
 import { loadManifest, type Diagnostic } from "../../src/manifest";
-import { buildPlan, MAX_BIND_MOUNT_BYTES, type DeploymentPlan, type PlanOptions } from "../../src/plan";
+import {
+  buildPlan,
+  MAX_BIND_MOUNT_BYTES,
+  type DeploymentPlan,
+  type PlanOptions,
+} from "../../src/plan";
 import { renderVm, defaultSecretSource } from "../../src/render";
 import { cli } from "./cli-support";
 import { readStackConfig } from "../../src/config/stack-config";
@@ -24,7 +29,8 @@ function solution() {
   const box = tempDir("deployer");
   const sol = path.join(box, "sol");
   const appHost = path.join(sol, "App.AppHost");
-  for (const d of ["outside", "sol/realms", "sol/cfg/sub", "sol/App.AppHost", "sol/Api"]) fs.mkdirSync(path.join(box, d), { recursive: true });
+  for (const d of ["outside", "sol/realms", "sol/cfg/sub", "sol/App.AppHost", "sol/Api"])
+    fs.mkdirSync(path.join(box, d), { recursive: true });
   fs.writeFileSync(path.join(box, "outside/secret.txt"), CANARY);
   fs.writeFileSync(path.join(sol, "realms/realm.json"), '{"realm": "demo"}\n');
   fs.writeFileSync(path.join(sol, "cfg/app.conf"), "listen 80;\n");
@@ -41,37 +47,68 @@ function writeManifest(dir: string, resources: Record<string, unknown>): string 
   return file;
 }
 
-const web = (bindMounts: unknown[]) => ({ web: { type: "container.v0", image: "docker.io/library/nginx:1.27", bindMounts } });
+const web = (bindMounts: unknown[]) => ({
+  web: { type: "container.v0", image: "docker.io/library/nginx:1.27", bindMounts },
+});
 
-function planOf(file: string, options: Partial<PlanOptions> = {}): { plan: DeploymentPlan; warnings: readonly Diagnostic[] } {
+function planOf(
+  file: string,
+  options: Partial<PlanOptions> = {},
+): { plan: DeploymentPlan; warnings: readonly Diagnostic[] } {
   const { manifest } = loadManifest(file);
   return buildPlan(manifest, { cloud: "aws", stack: "dev", ...options });
 }
 
-const planErrors = (file: string, options: Partial<PlanOptions> = {}): Diagnostic[] => planErrorsOf(() => planOf(file, options));
+const planErrors = (file: string, options: Partial<PlanOptions> = {}): Diagnostic[] =>
+  planErrorsOf(() => planOf(file, options));
 
 /** The files the VM's cloud-config writes, decoded as cloud-init does (b64 included). */
 function writtenFiles(plan: DeploymentPlan): Map<string, Buffer> {
   const r = renderVm(plan, plan.vms[0], { secretSource: defaultSecretSource(plan) });
   assert.ok(!zlib.gunzipSync(r.userData).toString("latin1").includes(CANARY));
-  const doc = yaml.load(r.cloudConfig) as { write_files: { path: string; content: string; encoding?: string }[] };
-  return new Map(doc.write_files.map((f) => [f.path, f.encoding === "b64" ? Buffer.from(f.content, "base64") : Buffer.from(f.content, "utf8")]));
+  const doc = yaml.load(r.cloudConfig) as {
+    write_files: { path: string; content: string; encoding?: string }[];
+  };
+  return new Map(
+    doc.write_files.map((f) => [
+      f.path,
+      f.encoding === "b64" ? Buffer.from(f.content, "base64") : Buffer.from(f.content, "utf8"),
+    ]),
+  );
 }
 
 test("a bind mount of the AppHost's sibling folder (../realms) is copied, text and binary byte-exact, links inside followed", () => {
   const s = solution();
-  const file = writeManifest(s.appHost, web([{ source: "../realms", target: "/opt/keycloak/data/import" }, { source: "../cfg", target: "/etc/app" }]));
+  const file = writeManifest(
+    s.appHost,
+    web([
+      { source: "../realms", target: "/opt/keycloak/data/import" },
+      { source: "../cfg", target: "/etc/app" },
+    ]),
+  );
   const { plan, warnings } = planOf(file);
   assert.deepEqual(warnings, []);
   const files = writtenFiles(plan);
-  assert.equal(files.get("/etc/aspire-arm/app/files/web/0/realm.json")?.toString(), '{"realm": "demo"}\n');
+  assert.equal(
+    files.get("/etc/aspire-arm/app/files/web/0/realm.json")?.toString(),
+    '{"realm": "demo"}\n',
+  );
   assert.deepEqual(files.get("/etc/aspire-arm/app/files/web/1/sub/logo.bin"), BINARY);
-  assert.equal(files.get("/etc/aspire-arm/app/files/web/1/sub/inner-link.conf")?.toString(), "listen 80;\n");
-  const doc = yaml.load(renderVm(plan, plan.vms[0], { secretSource: defaultSecretSource(plan) }).cloudConfig) as { write_files: { path: string; permissions: string; encoding?: string }[] };
+  assert.equal(
+    files.get("/etc/aspire-arm/app/files/web/1/sub/inner-link.conf")?.toString(),
+    "listen 80;\n",
+  );
+  const doc = yaml.load(
+    renderVm(plan, plan.vms[0], { secretSource: defaultSecretSource(plan) }).cloudConfig,
+  ) as { write_files: { path: string; permissions: string; encoding?: string }[] };
   const byPath = new Map(doc.write_files.map((f) => [f.path, f]));
   assert.equal(byPath.get("/etc/aspire-arm/app/files/web/1/run.sh")?.permissions, "0755");
   assert.equal(byPath.get("/etc/aspire-arm/app/files/web/1/sub/logo.bin")?.encoding, "b64");
-  assert.equal(byPath.get("/etc/aspire-arm/app/files/web/1/app.conf")?.encoding, undefined, "text stays text");
+  assert.equal(
+    byPath.get("/etc/aspire-arm/app/files/web/1/app.conf")?.encoding,
+    undefined,
+    "text stays text",
+  );
   s.cleanup();
 });
 
@@ -101,7 +138,10 @@ test("sources outside the source root are refused by name, and never read: ../ e
 test("the root is the folder above the AppHost's by default; aspire:sourceRoot narrows or widens it, never to /", () => {
   const s = solution();
   const file = writeManifest(s.appHost, web([{ source: "../realms", target: "/r" }]));
-  assert.match(planErrors(file, { sourceRoot: s.appHost })[0].message, /outside the app's source root .*App\.AppHost/);
+  assert.match(
+    planErrors(file, { sourceRoot: s.appHost })[0].message,
+    /outside the app's source root .*App\.AppHost/,
+  );
   const out = writeManifest(s.appHost, web([{ source: "../../outside/secret.txt", target: "/s" }]));
   assert.ok(planOf(out, { sourceRoot: s.box }).plan, "a wider root, chosen by the user, holds it");
   // The filesystem root would hold every file of the machine: the AppHost folder is used instead.
@@ -121,24 +161,44 @@ test("special files, huge files and too many files are refused from their metada
   fs.writeFileSync(big, "");
   fs.truncateSync(big, 4 * 1024 * 1024 * 1024); // sparse: reading it would take seconds and 4 GB
   const started = Date.now();
-  assert.match(planErrors(writeManifest(s.appHost, web([{ source: "../big.img", target: "/b" }])))[0].message, new RegExp(`more than the ${MAX_BIND_MOUNT_BYTES} bytes`));
+  assert.match(
+    planErrors(writeManifest(s.appHost, web([{ source: "../big.img", target: "/b" }])))[0].message,
+    new RegExp(`more than the ${MAX_BIND_MOUNT_BYTES} bytes`),
+  );
   assert.ok(Date.now() - started < 1000);
 
   const many = path.join(s.sol, "many");
   fs.mkdirSync(many);
   for (let i = 0; i < 600; i++) fs.writeFileSync(path.join(many, `f${i}`), "x");
-  assert.match(planErrors(writeManifest(s.appHost, web([{ source: "../many", target: "/m" }])))[0].message, /more than 512 files/);
+  assert.match(
+    planErrors(writeManifest(s.appHost, web([{ source: "../many", target: "/m" }])))[0].message,
+    /more than 512 files/,
+  );
   s.cleanup();
 });
 
 test("a missing source (or a dangling link) is a warning and an empty folder, as before; a dangling link inside is one error", () => {
   const s = solution();
   fs.symlinkSync(path.join(s.sol, "nowhere"), path.join(s.sol, "dangling"));
-  const { warnings } = planOf(writeManifest(s.appHost, web([{ source: "../absent", target: "/a" }, { source: "../dangling", target: "/d" }])));
-  assert.deepEqual(warnings.map((w) => w.field), ["bindMounts.0.source", "bindMounts.1.source"]);
+  const { warnings } = planOf(
+    writeManifest(
+      s.appHost,
+      web([
+        { source: "../absent", target: "/a" },
+        { source: "../dangling", target: "/d" },
+      ]),
+    ),
+  );
+  assert.deepEqual(
+    warnings.map((w) => w.field),
+    ["bindMounts.0.source", "bindMounts.1.source"],
+  );
   assert.match(warnings[0].message, /does not exist here, so the VM gets an empty folder/);
   fs.symlinkSync(path.join(s.sol, "nowhere"), path.join(s.sol, "cfg/dangling"));
-  assert.match(planErrors(writeManifest(s.appHost, web([{ source: "../cfg", target: "/c" }])))[0].message, /cannot be read here \(ENOENT\)/);
+  assert.match(
+    planErrors(writeManifest(s.appHost, web([{ source: "../cfg", target: "/c" }])))[0].message,
+    /cannot be read here \(ENOENT\)/,
+  );
   s.cleanup();
 });
 
@@ -147,25 +207,46 @@ test("build inputs stay inside the root too: projects, Dockerfiles, contexts, se
   const file = writeManifest(s.appHost, {
     api: { type: "project.v0", path: "../../outside/Evil.csproj" },
     ok: { type: "project.v0", path: "../Api/Api.csproj" },
-    img: { type: "container.v1", build: { context: "/", dockerfile: "/etc/Dockerfile", secrets: { key: { type: "file", source: "/etc/passwd" } } } },
+    img: {
+      type: "container.v1",
+      build: {
+        context: "/",
+        dockerfile: "/etc/Dockerfile",
+        secrets: { key: { type: "file", source: "/etc/passwd" } },
+      },
+    },
   });
   const errors = planErrors(file);
   assert.deepEqual(
     errors.map((e) => `${e.resource} ${e.field}`),
     ["api path", "img build.context", "img build.dockerfile", "img build.secrets.key.source"],
   );
-  assert.ok(planOf(file, { images: { api: "registry.example.com/api:1", img: "registry.example.com/img:1" } }).plan);
+  assert.ok(
+    planOf(file, {
+      images: { api: "registry.example.com/api:1", img: "registry.example.com/img:1" },
+    }).plan,
+  );
   s.cleanup();
 });
 
 test("plan refuses the review's escapes in one line each, exit 1, and writes nothing", async () => {
   const s = solution();
-  const file = writeManifest(s.appHost, web([{ source: "../cfg", target: "/etc/app" }, { source: "../../../../../../../etc/shadow", target: "/s" }, { source: "/proc/self/environ", target: "/env" }]));
+  const file = writeManifest(
+    s.appHost,
+    web([
+      { source: "../cfg", target: "/etc/app" },
+      { source: "../../../../../../../etc/shadow", target: "/s" },
+      { source: "/proc/self/environ", target: "/env" },
+    ]),
+  );
   const out = path.join(s.box, "out");
   const r = await cli("plan", file, "--no-resources", "--out", out);
   assert.equal(r.code, 1, r.err);
   const lines = r.err.trimEnd().split("\n");
-  assert.deepEqual(lines.map((l) => l.replace(/: bind mount source.*/, "")), ["aspire-arm: web (bindMounts.1.source)", "aspire-arm: web (bindMounts.2.source)"]);
+  assert.deepEqual(
+    lines.map((l) => l.replace(/: bind mount source.*/, "")),
+    ["aspire-arm: web (bindMounts.1.source)", "aspire-arm: web (bindMounts.2.source)"],
+  );
   assert.ok(!fs.existsSync(out), "nothing written");
   s.cleanup();
 });
@@ -200,10 +281,17 @@ test("plan --out never deletes what it did not write: a non-empty folder without
 });
 
 test("stack config: aspire:sourceRoot reaches the plan; aspire:images values follow Docker's reference grammar", () => {
-  const ok = readStackConfig({ "aws:region": "us-east-1", "aspire:sourceRoot": "../solution", "aspire:images": '{"api": "registry.example.com/api:1.0"}' });
+  const ok = readStackConfig({
+    "aws:region": "us-east-1",
+    "aspire:sourceRoot": "../solution",
+    "aspire:images": '{"api": "registry.example.com/api:1.0"}',
+  });
   assert.deepEqual(ok.errors, []);
   assert.equal(ok.config.plan.sourceRoot, "../solution");
-  const bad = readStackConfig({ "aws:region": "us-east-1", "aspire:images": '{"api": "api:1 $(id)", "web": "Web:latest"}' });
+  const bad = readStackConfig({
+    "aws:region": "us-east-1",
+    "aspire:images": '{"api": "api:1 $(id)", "web": "Web:latest"}',
+  });
   assert.deepEqual(
     bad.errors.map((e) => e.field),
     ["aspire:images.api", "aspire:images.web"],
@@ -212,8 +300,16 @@ test("stack config: aspire:sourceRoot reaches the plan; aspire:images values fol
 });
 
 test("stack config: aspire:ssh.publicKey is one key on one line (GCP's ssh-keys metadata is a key a line)", () => {
-  const ssh = (publicKey: string) => readStackConfig({ "aws:region": "us-east-1", "aspire:ssh": JSON.stringify({ enabled: true, cidrs: ["203.0.113.7/32"], publicKey }) }).errors.map((e) => e.field);
+  const ssh = (publicKey: string) =>
+    readStackConfig({
+      "aws:region": "us-east-1",
+      "aspire:ssh": JSON.stringify({ enabled: true, cidrs: ["203.0.113.7/32"], publicKey }),
+    }).errors.map((e) => e.field);
   assert.deepEqual(ssh("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE me@host"), []);
-  assert.deepEqual(ssh("ssh-ed25519 AAAAC3Nza\nroot:ssh-rsa AAAAB3Nza attacker"), ["aspire:ssh.publicKey"]);
-  assert.deepEqual(ssh("ssh-ed25519 AAAAC3Nza me\rroot:ssh-rsa AAAAB3Nza"), ["aspire:ssh.publicKey"]);
+  assert.deepEqual(ssh("ssh-ed25519 AAAAC3Nza\nroot:ssh-rsa AAAAB3Nza attacker"), [
+    "aspire:ssh.publicKey",
+  ]);
+  assert.deepEqual(ssh("ssh-ed25519 AAAAC3Nza me\rroot:ssh-rsa AAAAB3Nza"), [
+    "aspire:ssh.publicKey",
+  ]);
 });

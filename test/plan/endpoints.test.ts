@@ -15,7 +15,15 @@ test("EndpointMap: a value per (service, binding); names that would join alike s
   assert.equal(ports.get("a", "b\u0000c"), 2);
   assert.equal(ports.get("api", "grpc"), undefined);
   assert.equal(ports.has("web", "http"), false);
-  assert.deepEqual([...ports.entries()], [["api", "http", 8090], ["api", "https", 8081], ["a\u0000b", "c", 1], ["a", "b\u0000c", 2]]);
+  assert.deepEqual(
+    [...ports.entries()],
+    [
+      ["api", "http", 8090],
+      ["api", "https", 8081],
+      ["a\u0000b", "c", 1],
+      ["a", "b\u0000c", 2],
+    ],
+  );
 });
 
 test("EndpointSet: each endpoint once, service by service in the order first added", () => {
@@ -26,5 +34,12 @@ test("EndpointSet: each endpoint once, service by service in the order first add
   reached.add("cache", "metrics");
   assert.equal(reached.has("cache", "tcp"), true);
   assert.equal(reached.has("api", "tcp"), false);
-  assert.deepEqual([...reached], [["cache", "tcp"], ["cache", "metrics"], ["api", "http"]]);
+  assert.deepEqual(
+    [...reached],
+    [
+      ["cache", "tcp"],
+      ["cache", "metrics"],
+      ["api", "http"],
+    ],
+  );
 });

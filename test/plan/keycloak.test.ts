@@ -30,7 +30,12 @@ test("Keycloak `start` with an external endpoint: HTTP enabled, X-Forwarded head
   assert.deepEqual(env.KC_PROXY_HEADERS, plain("xforwarded"));
   assert.deepEqual(env.KC_HOSTNAME_STRICT, plain("false"));
   // The manifest's own env is untouched, in its order, before the added settings.
-  assert.deepEqual(Object.keys(env), ["KC_BOOTSTRAP_ADMIN_USERNAME", "KC_BOOTSTRAP_ADMIN_PASSWORD", "KC_HEALTH_ENABLED", ...ADDED]);
+  assert.deepEqual(Object.keys(env), [
+    "KC_BOOTSTRAP_ADMIN_USERNAME",
+    "KC_BOOTSTRAP_ADMIN_PASSWORD",
+    "KC_HEALTH_ENABLED",
+    ...ADDED,
+  ]);
   const idp = composeService(composeOf(plan, "app"), "idp");
   assert.equal(idp.environment?.KC_HTTP_ENABLED, "true");
   assert.equal(idp.environment?.KC_PROXY_HEADERS, "xforwarded");
@@ -42,9 +47,22 @@ test("Keycloak `start` with an external endpoint: HTTP enabled, X-Forwarded head
 test("the plan warns once per Keycloak it changed, naming each setting added and the guides", () => {
   const { warnings } = planned();
   const kc = warnings.filter((w) => w.message.startsWith("Keycloak"));
-  assert.deepEqual(kc.map((w) => [w.resource, w.field]), [["idp", "env"], ["idp-internal", "env"]]);
+  assert.deepEqual(
+    kc.map((w) => [w.resource, w.field]),
+    [
+      ["idp", "env"],
+      ["idp-internal", "env"],
+    ],
+  );
   const idp = kc[0].message;
-  for (const s of ["KC_HTTP_ENABLED=true", "KC_PROXY_HEADERS=xforwarded", "KC_HOSTNAME_STRICT=false", "KC_HOSTNAME", "https://www.keycloak.org/server/reverseproxy", "https://www.keycloak.org/server/hostname"])
+  for (const s of [
+    "KC_HTTP_ENABLED=true",
+    "KC_PROXY_HEADERS=xforwarded",
+    "KC_HOSTNAME_STRICT=false",
+    "KC_HOSTNAME",
+    "https://www.keycloak.org/server/reverseproxy",
+    "https://www.keycloak.org/server/hostname",
+  ])
     assert.ok(idp.includes(s), `${s} missing from: ${idp}`);
   assert.ok(!kc[1].message.includes("KC_PROXY_HEADERS="), kc[1].message);
 });
@@ -68,25 +86,60 @@ test("settings the manifest makes, as env or as flags, are kept and not added ag
 test("the image is matched by repository on any registry, tag or digest, including an aspire:images mirror", () => {
   const { manifest } = loadManifest(manifestFile);
   const mirror = "123456789012.dkr.ecr.us-east-1.amazonaws.com/keycloak/keycloak:26.2";
-  const { plan } = buildPlan(manifest, { cloud: "aws", stack: "dev", images: { "idp-dev": mirror, runner: "docker.io/keycloak/keycloak:26.2" } });
+  const { plan } = buildPlan(manifest, {
+    cloud: "aws",
+    stack: "dev",
+    images: { "idp-dev": mirror, runner: "docker.io/keycloak/keycloak:26.2" },
+  });
   // idp-dev runs start-dev whatever its image; runner's `start` now runs Keycloak.
-  assert.deepEqual(ADDED.filter((k) => k in findService(plan, "idp-dev").env), []);
-  assert.deepEqual(ADDED.filter((k) => k in findService(plan, "runner").env), ADDED);
+  assert.deepEqual(
+    ADDED.filter((k) => k in findService(plan, "idp-dev").env),
+    [],
+  );
+  assert.deepEqual(
+    ADDED.filter((k) => k in findService(plan, "runner").env),
+    ADDED,
+  );
   const input = { resource: "kc", args: [plain("start")], env: {}, behindProxy: false };
-  for (const image of ["quay.io/keycloak/keycloak", "quay.io/keycloak/keycloak:26.2@sha256:" + "0".repeat(64), "QUAY.IO/Keycloak/Keycloak:latest", mirror])
+  for (const image of [
+    "quay.io/keycloak/keycloak",
+    "quay.io/keycloak/keycloak:26.2@sha256:" + "0".repeat(64),
+    "QUAY.IO/Keycloak/Keycloak:latest",
+    mirror,
+  ])
     assert.ok("KC_HTTP_ENABLED" in withImageSettings({ ...input, image }, []), image);
-  for (const image of ["quay.io/keycloak/keycloak-operator:26.2", "docker.io/jboss/keycloak:16.1.1", "ghcr.io/example/keycloak:1"])
+  for (const image of [
+    "quay.io/keycloak/keycloak-operator:26.2",
+    "docker.io/jboss/keycloak:16.1.1",
+    "ghcr.io/example/keycloak:1",
+  ])
     assert.deepEqual(withImageSettings({ ...input, image }, []), {}, image);
 });
 
 test("`start` must be a literal argument: an expression that evaluates to text is not guessed at", () => {
-  const secretArg = { parts: [{ kind: "parameter" as const, parameter: "mode", secret: true, filters: [] }], secret: true };
-  assert.deepEqual(withImageSettings({ resource: "kc", image: "quay.io/keycloak/keycloak:26.2", args: [secretArg], env: {}, behindProxy: true }, []), {});
+  const secretArg = {
+    parts: [{ kind: "parameter" as const, parameter: "mode", secret: true, filters: [] }],
+    secret: true,
+  };
+  assert.deepEqual(
+    withImageSettings(
+      {
+        resource: "kc",
+        image: "quay.io/keycloak/keycloak:26.2",
+        args: [secretArg],
+        env: {},
+        behindProxy: true,
+      },
+      [],
+    ),
+    {},
+  );
 });
 
 test("every entry of the table has settings, a source page and a reason for each setting", () => {
   for (const r of IMAGE_REQUIREMENTS) {
     assert.ok(r.settings.length > 0 && /^https:\/\//.test(r.source), r.name);
-    for (const s of r.settings) assert.ok(s.why && s.unlessSet.includes(s.env), `${r.name} ${s.env}`);
+    for (const s of r.settings)
+      assert.ok(s.why && s.unlessSet.includes(s.env), `${r.name} ${s.env}`);
   }
 });

@@ -8,10 +8,24 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import type { DeploymentPlan, PlanOptions } from "../../src/plan";
-import { defaultSecretSource, imageReference, renderVm, renderVmEnv, type RenderContext } from "../../src/render";
+import {
+  defaultSecretSource,
+  imageReference,
+  renderVm,
+  renderVmEnv,
+  type RenderContext,
+} from "../../src/render";
 import { readStackConfig } from "../../src/config/stack-config";
 import { cli } from "./cli-support";
-import { composeService, parseCompose, planFile, starterManifest, tempDir, vmOf, writeFilesOf } from "./plan-support";
+import {
+  composeService,
+  parseCompose,
+  planFile,
+  starterManifest,
+  tempDir,
+  vmOf,
+  writeFilesOf,
+} from "./plan-support";
 
 const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 /** What the stack's build pushes, as a deployment passes it to the renderer. */
@@ -21,7 +35,11 @@ const BUILT = {
 };
 
 function ctxOf(plan: DeploymentPlan, built?: Record<string, string>): RenderContext {
-  return { secretSource: defaultSecretSource(plan), builtImages: built, registry: built ? REGISTRY : undefined };
+  return {
+    secretSource: defaultSecretSource(plan),
+    builtImages: built,
+    registry: built ? REGISTRY : undefined,
+  };
 }
 
 function appConfig(plan: DeploymentPlan, vmName: string, ctx: RenderContext): Map<string, string> {
@@ -29,10 +47,16 @@ function appConfig(plan: DeploymentPlan, vmName: string, ctx: RenderContext): Ma
 }
 
 /** The images the docker runtime's compose file runs the projects with, for the same options. */
-function composeImages(options: Partial<PlanOptions>, built?: Record<string, string>): { apiservice: string; webfrontend: string } {
+function composeImages(
+  options: Partial<PlanOptions>,
+  built?: Record<string, string>,
+): { apiservice: string; webfrontend: string } {
   const plan = planFile(starterManifest, { ...options, runtime: "docker" });
   const compose = parseCompose(appConfig(plan, "app", ctxOf(plan, built)).get("compose.yaml"));
-  return { apiservice: composeService(compose, "apiservice").image, webfrontend: composeService(compose, "webfrontend").image };
+  return {
+    apiservice: composeService(compose, "apiservice").image,
+    webfrontend: composeService(compose, "webfrontend").image,
+  };
 }
 
 function vmEnvOf(plan: DeploymentPlan, vmName: string, ctx: RenderContext): Record<string, string> {
@@ -52,17 +76,25 @@ for (const [label, built] of [
     const plan = planFile(starterManifest, { runtime: "dotnet" });
     const files = appConfig(plan, "app", ctxOf(plan, built));
     const images = composeImages({}, built);
-    assert.equal(files.get("native.list"), `apiservice ${images.apiservice}\nwebfrontend ${images.webfrontend}\n`);
+    assert.equal(
+      files.get("native.list"),
+      `apiservice ${images.apiservice}\nwebfrontend ${images.webfrontend}\n`,
+    );
     if (built) assert.deepEqual(images, BUILT);
     else assert.equal(images.apiservice, "registry.invalid/aspire-arm/dev/apiservice:latest");
     // The same references the renderer uses everywhere.
     const vm = vmOf(plan, "app");
     const listed: Record<string, string> = images;
-    for (const s of vm.services.filter((x) => x.runAs === "native")) assert.equal(listed[s.name], imageReference(plan, s, ctxOf(plan, built)));
+    for (const s of vm.services.filter((x) => x.runAs === "native"))
+      assert.equal(listed[s.name], imageReference(plan, s, ctxOf(plan, built)));
     // The projects are not in the compose file: they run under systemd from the extracted app.
     const compose = parseCompose(files.get("compose.yaml"));
     assert.deepEqual(Object.keys(compose.services), ["cache", "caddy"]);
-    assert.ok(files.get("units/aspire-apiservice.service")?.includes("WorkingDirectory=/opt/aspire-arm/apps/apiservice\n"));
+    assert.ok(
+      files
+        .get("units/aspire-apiservice.service")
+        ?.includes("WorkingDirectory=/opt/aspire-arm/apps/apiservice\n"),
+    );
   });
 }
 
@@ -70,20 +102,49 @@ test("starter with runtime dotnet and an image override: native.list lists the o
   const images = { apiservice: "ghcr.io/example/apiservice:1.2.3" };
   const plan = planFile(starterManifest, { runtime: "dotnet", images });
   const files = appConfig(plan, "app", ctxOf(plan, BUILT));
-  assert.equal(files.get("native.list"), `apiservice ${images.apiservice}\nwebfrontend ${BUILT.webfrontend}\n`);
-  assert.equal(composeImages({ images }, BUILT).apiservice, images.apiservice, "the compose file would run the override too");
+  assert.equal(
+    files.get("native.list"),
+    `apiservice ${images.apiservice}\nwebfrontend ${BUILT.webfrontend}\n`,
+  );
+  assert.equal(
+    composeImages({ images }, BUILT).apiservice,
+    images.apiservice,
+    "the compose file would run the override too",
+  );
   const unit = files.get("units/aspire-apiservice.service") ?? "";
-  assert.ok(unit.includes('exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"\n'), unit);
+  assert.ok(
+    unit.includes(
+      'exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"\n',
+    ),
+    unit,
+  );
 });
 
 test("aspire-arm plan --runtime dotnet --image: native.list in the app config folder and in the user data", async () => {
   const dir = tempDir("native-list");
   try {
-    const r = await cli("plan", starterManifest, "--runtime", "dotnet", "--image", "webfrontend=ghcr.io/example/web:2", "--out", dir);
+    const r = await cli(
+      "plan",
+      starterManifest,
+      "--runtime",
+      "dotnet",
+      "--image",
+      "webfrontend=ghcr.io/example/web:2",
+      "--out",
+      dir,
+    );
     assert.equal(r.code, 0, r.err);
     const list = fs.readFileSync(path.join(dir, "app/native.list"), "utf8");
-    assert.equal(list, "apiservice registry.invalid/aspire-arm/dev/apiservice:latest\nwebfrontend ghcr.io/example/web:2\n");
-    assert.equal(writeFilesOf(fs.readFileSync(path.join(dir, "app/user-data"), "utf8")).get("/etc/aspire-arm/app/native.list"), list);
+    assert.equal(
+      list,
+      "apiservice registry.invalid/aspire-arm/dev/apiservice:latest\nwebfrontend ghcr.io/example/web:2\n",
+    );
+    assert.equal(
+      writeFilesOf(fs.readFileSync(path.join(dir, "app/user-data"), "utf8")).get(
+        "/etc/aspire-arm/app/native.list",
+      ),
+      list,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -93,15 +154,31 @@ test("runtime dotnet: ASPIRE_NEEDS_DOCKER is 1, also on a VM with nothing but na
   const plan = planFile(starterManifest, { runtime: "dotnet" });
   assert.equal(vmEnvOf(plan, "app", ctxOf(plan, BUILT)).ASPIRE_NEEDS_DOCKER, "'1'");
 
-  const split = planFile(starterManifest, { runtime: "dotnet", vms: { web: { resources: ["cache", "webfrontend"] }, api: { resources: ["apiservice"] } } });
+  const split = planFile(starterManifest, {
+    runtime: "dotnet",
+    vms: { web: { resources: ["cache", "webfrontend"] }, api: { resources: ["apiservice"] } },
+  });
   const api = vmOf(split, "api");
-  assert.deepEqual(api.services.map((s) => s.runAs), ["native"]);
+  assert.deepEqual(
+    api.services.map((s) => s.runAs),
+    ["native"],
+  );
   assert.equal(api.proxy, false);
   const env = vmEnvOf(split, "api", ctxOf(split, BUILT));
   assert.equal(env.ASPIRE_NEEDS_DOCKER, "'1'");
-  assert.equal(env.ASPIRE_REGISTRY, `'${REGISTRY}'`, "the VM logs in to the registry it pulls the app from");
-  assert.equal(appConfig(split, "api", ctxOf(split, BUILT)).get("native.list"), `apiservice ${BUILT.apiservice}\n`);
-  assert.equal(appConfig(split, "web", ctxOf(split, BUILT)).get("native.list"), `webfrontend ${BUILT.webfrontend}\n`);
+  assert.equal(
+    env.ASPIRE_REGISTRY,
+    `'${REGISTRY}'`,
+    "the VM logs in to the registry it pulls the app from",
+  );
+  assert.equal(
+    appConfig(split, "api", ctxOf(split, BUILT)).get("native.list"),
+    `apiservice ${BUILT.apiservice}\n`,
+  );
+  assert.equal(
+    appConfig(split, "web", ctxOf(split, BUILT)).get("native.list"),
+    `webfrontend ${BUILT.webfrontend}\n`,
+  );
 });
 
 test("runtime docker: no native.list", () => {
@@ -109,30 +186,47 @@ test("runtime docker: no native.list", () => {
   assert.equal(appConfig(plan, "app", ctxOf(plan, BUILT)).has("native.list"), false);
 });
 
-const haveCloudInit = (process.env.PATH ?? "").split(":").some((d) => fs.existsSync(path.join(d, "cloud-init")));
+const haveCloudInit = (process.env.PATH ?? "")
+  .split(":")
+  .some((d) => fs.existsSync(path.join(d, "cloud-init")));
 
-test("runtime dotnet: the user data passes `cloud-init schema --config-file` and fits the EC2 limit", { skip: haveCloudInit ? false : "cloud-init is not installed (apt-get install cloud-init)" }, () => {
-  const plan = planFile(starterManifest, { runtime: "dotnet" });
-  const rendered = renderVm(plan, vmOf(plan, "app"), ctxOf(plan, BUILT));
-  assert.ok(writeFilesOf(rendered.cloudConfig).has("/etc/aspire-arm/app/native.list"));
-  assert.ok(zlib.gzipSync(Buffer.from(rendered.cloudConfig, "utf8"), { level: 9 }).length <= 16 * 1024);
-  const dir = tempDir("native-cloud-init");
-  try {
-    const file = path.join(dir, "user-data.yaml");
-    fs.writeFileSync(file, rendered.cloudConfig);
-    // Throws (with cloud-init's report) when the schema check fails.
-    execFileSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8", stdio: "pipe" });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  "runtime dotnet: the user data passes `cloud-init schema --config-file` and fits the EC2 limit",
+  { skip: haveCloudInit ? false : "cloud-init is not installed (apt-get install cloud-init)" },
+  () => {
+    const plan = planFile(starterManifest, { runtime: "dotnet" });
+    const rendered = renderVm(plan, vmOf(plan, "app"), ctxOf(plan, BUILT));
+    assert.ok(writeFilesOf(rendered.cloudConfig).has("/etc/aspire-arm/app/native.list"));
+    assert.ok(
+      zlib.gzipSync(Buffer.from(rendered.cloudConfig, "utf8"), { level: 9 }).length <= 16 * 1024,
+    );
+    const dir = tempDir("native-cloud-init");
+    try {
+      const file = path.join(dir, "user-data.yaml");
+      fs.writeFileSync(file, rendered.cloudConfig);
+      // Throws (with cloud-init's report) when the schema check fails.
+      execFileSync("cloud-init", ["schema", "--config-file", file], {
+        encoding: "utf8",
+        stdio: "pipe",
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test("aspire:dotnetChannel: 8.0, 9.0 or 10.0 (default 10.0, LTS); 8.0 and 9.0 with a warning that they left support; anything else an error naming the key", () => {
   const base = { "aws:region": "us-east-1" };
   const none = readStackConfig(base);
   assert.equal(none.config.dotnetChannel, "10.0");
   assert.deepEqual(none.warnings, []);
-  for (const [value, channel] of [["10.0", "10.0"], [10, "10.0"], ["9.0", "9.0"], [8, "8.0"], ["8.0", "8.0"]] as const) {
+  for (const [value, channel] of [
+    ["10.0", "10.0"],
+    [10, "10.0"],
+    ["9.0", "9.0"],
+    [8, "8.0"],
+    ["8.0", "8.0"],
+  ] as const) {
     const r = readStackConfig({ ...base, "aspire:dotnetChannel": value });
     assert.deepEqual(r.errors, [], String(value));
     assert.equal(r.config.dotnetChannel, channel);
@@ -140,27 +234,48 @@ test("aspire:dotnetChannel: 8.0, 9.0 or 10.0 (default 10.0, LTS); 8.0 and 9.0 wi
     if (channel === "10.0") assert.deepEqual(warnings, []);
     else {
       assert.equal(warnings.length, 1);
-      assert.match(warnings[0].message, new RegExp(`^\\.NET ${channel.replace(".", "\\.")} left support on 2026-11-10; .*pulumi config set aspire:dotnetChannel 10\\.0$`));
+      assert.match(
+        warnings[0].message,
+        new RegExp(
+          `^\\.NET ${channel.replace(".", "\\.")} left support on 2026-11-10; .*pulumi config set aspire:dotnetChannel 10\\.0$`,
+        ),
+      );
     }
   }
   for (const bad of ["7.0", "11.0", "latest", "10", true, { channel: "10.0" }]) {
     const r = readStackConfig({ ...base, "aspire:dotnetChannel": bad });
     assert.equal(r.errors.length, 1, JSON.stringify(bad));
     assert.equal(r.errors[0].field, "aspire:dotnetChannel");
-    assert.match(r.errors[0].message, /^must be one of 8\.0, 9\.0, 10\.0, not .*: the \.NET runtime installed for a native app whose published files name none .*Example: pulumi config set aspire:dotnetChannel 10\.0$/);
+    assert.match(
+      r.errors[0].message,
+      /^must be one of 8\.0, 9\.0, 10\.0, not .*: the \.NET runtime installed for a native app whose published files name none .*Example: pulumi config set aspire:dotnetChannel 10\.0$/,
+    );
   }
 });
 
 test("runtime dotnet: vm.env carries the fallback channel (10.0 unless set); the runtimes' installer and the ExecStart wrapper are written on dotnet VMs only", () => {
   const plan = planFile(starterManifest, { runtime: "dotnet" });
   assert.equal(vmEnvOf(plan, "app", ctxOf(plan, BUILT)).ASPIRE_DOTNET_CHANNEL, "'10.0'");
-  assert.equal(vmEnvOf(plan, "app", { ...ctxOf(plan, BUILT), dotnetChannel: "8.0" }).ASPIRE_DOTNET_CHANNEL, "'8.0'");
+  assert.equal(
+    vmEnvOf(plan, "app", { ...ctxOf(plan, BUILT), dotnetChannel: "8.0" }).ASPIRE_DOTNET_CHANNEL,
+    "'8.0'",
+  );
   const written = writeFilesOf(renderVm(plan, vmOf(plan, "app"), ctxOf(plan, BUILT)).cloudConfig);
-  for (const script of ["dotnet-runtimes.py", "exec-env.py"]) assert.ok(written.get(`/usr/local/lib/aspire-arm/${script}`)?.startsWith("#!/usr/bin/env python3\n"), script);
+  for (const script of ["dotnet-runtimes.py", "exec-env.py"])
+    assert.ok(
+      written.get(`/usr/local/lib/aspire-arm/${script}`)?.startsWith("#!/usr/bin/env python3\n"),
+      script,
+    );
   // The units run the host of the runtimes dotnet-runtimes.py installs.
-  assert.match(written.get("/etc/aspire-arm/app/units/aspire-apiservice.service") ?? "", /exec-env\.py "\/usr\/share\/dotnet\/dotnet" /);
+  assert.match(
+    written.get("/etc/aspire-arm/app/units/aspire-apiservice.service") ?? "",
+    /exec-env\.py "\/usr\/share\/dotnet\/dotnet" /,
+  );
 
   const docker = planFile(starterManifest);
-  const dockerFiles = writeFilesOf(renderVm(docker, vmOf(docker, "app"), ctxOf(docker)).cloudConfig);
-  for (const script of ["dotnet-runtimes.py", "exec-env.py"]) assert.ok(!dockerFiles.has(`/usr/local/lib/aspire-arm/${script}`), script);
+  const dockerFiles = writeFilesOf(
+    renderVm(docker, vmOf(docker, "app"), ctxOf(docker)).cloudConfig,
+  );
+  for (const script of ["dotnet-runtimes.py", "exec-env.py"])
+    assert.ok(!dockerFiles.has(`/usr/local/lib/aspire-arm/${script}`), script);
 });

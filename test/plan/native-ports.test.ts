@@ -7,25 +7,42 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkManifest, loadManifest, type Diagnostic } from "../../src/manifest";
-import { buildPlan, HOST_GATEWAY, vmAlias, type DeploymentPlan, type PlanOptions, type ServicePlan } from "../../src/plan";
+import {
+  buildPlan,
+  HOST_GATEWAY,
+  vmAlias,
+  type DeploymentPlan,
+  type PlanOptions,
+  type ServicePlan,
+} from "../../src/plan";
 import { appFiles, findService, fixture, planFile, shown, starterManifest } from "./plan-support";
 import { corpusDir, deployableCorpus, SHARED_MISSING } from "../support/paths";
 
 const NATIVE_PORTS = fixture("native-ports.json");
 
-function planWithWarnings(file: string, options: Partial<PlanOptions> = {}): { plan: DeploymentPlan; warnings: readonly Diagnostic[] } {
+function planWithWarnings(
+  file: string,
+  options: Partial<PlanOptions> = {},
+): { plan: DeploymentPlan; warnings: readonly Diagnostic[] } {
   const { manifest } = loadManifest(file);
   return buildPlan(manifest, { cloud: "aws", stack: "dev", runtime: "dotnet", ...options });
 }
 
 function planResources(resources: Record<string, unknown>, options: Partial<PlanOptions> = {}) {
-  const result = checkManifest({ file: "/apps/t/aspire-manifest.json", dir: "/apps/t", document: { resources } });
+  const result = checkManifest({
+    file: "/apps/t/aspire-manifest.json",
+    dir: "/apps/t",
+    document: { resources },
+  });
   assert.deepEqual(result.errors, []);
   return buildPlan(result.manifest!, { cloud: "aws", stack: "dev", runtime: "dotnet", ...options });
 }
 
-const env = (s: ServicePlan, key: string): string | undefined => (s.env[key] ? shown(s.env[key]) : undefined);
-const httpPorts = (s: ServicePlan) => [...new Set(s.ports.filter((p) => p.protocol === "tcp").map((p) => p.targetPort))];
+const env = (s: ServicePlan, key: string): string | undefined =>
+  s.env[key] ? shown(s.env[key]) : undefined;
+const httpPorts = (s: ServicePlan) => [
+  ...new Set(s.ports.filter((p) => p.protocol === "tcp").map((p) => p.targetPort)),
+];
 
 /** Where Kestrel listens, read from the service's env as Kestrel reads it: `urls` first (any
  *  prefix), then the http port lists (every address). Port -> "wide" (every address) or "loopback". */
@@ -38,11 +55,15 @@ function listening(s: ServicePlan): Map<number, "wide" | "loopback"> {
     for (const u of shown(s.env[urls[urls.length - 1]]).split(";")) {
       const m = /^http:\/\/([^/]+):(\d+)$/.exec(u);
       assert.ok(m, `${s.name}: ${u} is a plain http URL with a port`);
-      out.set(Number(m[2]), ["localhost", "127.0.0.1", "[::1]"].includes(m[1]) ? "loopback" : "wide");
+      out.set(
+        Number(m[2]),
+        ["localhost", "127.0.0.1", "[::1]"].includes(m[1]) ? "loopback" : "wide",
+      );
     }
     return out;
   }
-  for (const k of keys.filter((x) => /^(ASPNETCORE_|DOTNET_)?HTTP_PORTS$/i.test(x))) for (const p of shown(s.env[k]).split(";")) out.set(Number(p), "wide");
+  for (const k of keys.filter((x) => /^(ASPNETCORE_|DOTNET_)?HTTP_PORTS$/i.test(x)))
+    for (const p of shown(s.env[k]).split(";")) out.set(Number(p), "wide");
   return out;
 }
 
@@ -61,12 +82,22 @@ function assertNativeListening(plan: DeploymentPlan): number {
       const s = byPort.get(port);
       if (!s) return;
       const got = listening(s).get(port);
-      assert.ok(got === "wide" || got === how, `${s.name} on VM ${vm.name} must listen ${how} on ${port} (${why}); it listens ${got ?? "not at all"} there`);
+      assert.ok(
+        got === "wide" || got === how,
+        `${s.name} on VM ${vm.name} must listen ${how} on ${port} (${why}); it listens ${got ?? "not at all"} there`,
+      );
     };
     for (const s of natives) {
       const l = listening(s);
-      assert.deepEqual([...l.keys()].sort(), httpPorts(s).sort(), `${s.name}: listens on exactly its planned ports`);
-      assert.ok(env(s, "ASPNETCORE_URLS") === undefined || !/https:/.test(env(s, "ASPNETCORE_URLS") ?? ""), "plain HTTP: TLS ends at the proxy");
+      assert.deepEqual(
+        [...l.keys()].sort(),
+        httpPorts(s).sort(),
+        `${s.name}: listens on exactly its planned ports`,
+      );
+      assert.ok(
+        env(s, "ASPNETCORE_URLS") === undefined || !/https:/.test(env(s, "ASPNETCORE_URLS") ?? ""),
+        "plain HTTP: TLS ends at the proxy",
+      );
       checked++;
     }
     for (const e of vm.publicEndpoints) {
@@ -76,9 +107,21 @@ function assertNativeListening(plan: DeploymentPlan): number {
     for (const other of plan.vms)
       for (const s of other.services) {
         const text = Object.values(s.env).map(shown).join("\n");
-        const host = other.name !== vm.name ? vmAlias(vm.name, plan.stack) : s.runAs === "container" ? HOST_GATEWAY : "localhost";
-        for (const m of text.matchAll(new RegExp(`(?<![\\w.-])${host.replace(/\./g, "\\.")}:(\\d+)`, "g")))
-          if (s.name !== byPort.get(Number(m[1]))?.name || host !== "localhost") need(Number(m[1]), host === "localhost" ? "loopback" : "wide", `${s.name} on ${other.name} calls ${m[0]}`);
+        const host =
+          other.name !== vm.name
+            ? vmAlias(vm.name, plan.stack)
+            : s.runAs === "container"
+              ? HOST_GATEWAY
+              : "localhost";
+        for (const m of text.matchAll(
+          new RegExp(`(?<![\\w.-])${host.replace(/\./g, "\\.")}:(\\d+)`, "g"),
+        ))
+          if (s.name !== byPort.get(Number(m[1]))?.name || host !== "localhost")
+            need(
+              Number(m[1]),
+              host === "localhost" ? "loopback" : "wide",
+              `${s.name} on ${other.name} calls ${m[0]}`,
+            );
       }
   }
   return checked;
@@ -101,18 +144,31 @@ test("a project with no HTTP_PORTS (Aspire 8 manifests): ASPNETCORE_URLS of its 
   assert.equal(env(stock, "Logging__LogLevel__Default"), "Information");
   assert.equal(assertNativeListening(plan), 2);
   // Written into the service's environment file.
-  assert.match(appFiles(plan, "app").get("env/stock-api.env.in") ?? "", /^ASPNETCORE_URLS=http:\/\/localhost:8081;http:\/\/\*:9464$/m);
+  assert.match(
+    appFiles(plan, "app").get("env/stock-api.env.in") ?? "",
+    /^ASPNETCORE_URLS=http:\/\/localhost:8081;http:\/\/\*:9464$/m,
+  );
 });
 
 test("a native project called from another VM listens on every address; in a container nothing is added", () => {
-  const { plan } = planWithWarnings(NATIVE_PORTS, { vms: { web: { resources: ["storefront", "scraper"] }, api: { resources: ["stock-api"] } } });
+  const { plan } = planWithWarnings(NATIVE_PORTS, {
+    vms: { web: { resources: ["storefront", "scraper"] }, api: { resources: ["stock-api"] } },
+  });
   const stock = findService(plan, "stock-api");
   assert.equal(env(stock, "ASPNETCORE_URLS"), "http://*:8080;http://*:9464");
-  assert.equal(env(findService(plan, "storefront"), "services__stock-api__http__0"), `http://${vmAlias("api", "dev")}:8080`);
+  assert.equal(
+    env(findService(plan, "storefront"), "services__stock-api__http__0"),
+    `http://${vmAlias("api", "dev")}:8080`,
+  );
   assertNativeListening(plan);
 
   const docker = planFile(NATIVE_PORTS);
-  for (const s of docker.vms[0].services) assert.equal(s.env.ASPNETCORE_URLS, undefined, `${s.name} runs in a container: the image sets its port`);
+  for (const s of docker.vms[0].services)
+    assert.equal(
+      s.env.ASPNETCORE_URLS,
+      undefined,
+      `${s.name} runs in a container: the image sets its port`,
+    );
 });
 
 test("the starter: its HTTP_PORTS already are the planned ports, so the manifest's setting stays and nothing is added", () => {
@@ -120,7 +176,8 @@ test("the starter: its HTTP_PORTS already are the planned ports, so the manifest
   assert.deepEqual(warnings, []);
   assert.equal(env(findService(plan, "apiservice"), "HTTP_PORTS"), "8080");
   assert.equal(env(findService(plan, "webfrontend"), "HTTP_PORTS"), "8081");
-  for (const name of ["apiservice", "webfrontend"]) assert.equal(findService(plan, name).env.ASPNETCORE_URLS, undefined);
+  for (const name of ["apiservice", "webfrontend"])
+    assert.equal(findService(plan, name).env.ASPNETCORE_URLS, undefined);
   assert.equal(assertNativeListening(plan), 2);
 });
 
@@ -129,31 +186,69 @@ test("a manifest's port setting that contradicts the plan is replaced by the pla
     type: "project.v0",
     path: "../Api/Api.csproj",
     env,
-    bindings: { http: { scheme: "http", protocol: "tcp", transport: "http", external }, https: { scheme: "https", protocol: "tcp", transport: "http", external } },
+    bindings: {
+      http: { scheme: "http", protocol: "tcp", transport: "http", external },
+      https: { scheme: "https", protocol: "tcp", transport: "http", external },
+    },
   });
   // [manifest env, external, the warning's field and message (replaced) or the env as planned (kept)]
   const cases: [Record<string, string>, boolean, [string, RegExp] | Record<string, string>][] = [
     // kept: the planned port on every address, or on loopback where only native peers call
     [{ HTTP_PORTS: "{api.bindings.http.targetPort}" }, true, { HTTP_PORTS: "8080" }],
     [{ ASPNETCORE_HTTP_PORTS: "8080" }, false, { ASPNETCORE_HTTP_PORTS: "8080" }],
-    [{ ASPNETCORE_URLS: "http://+:{api.bindings.http.targetPort}" }, true, { ASPNETCORE_URLS: "http://+:8080" }],
-    [{ ASPNETCORE_URLS: "http://localhost:8080" }, false, { ASPNETCORE_URLS: "http://localhost:8080" }],
+    [
+      { ASPNETCORE_URLS: "http://+:{api.bindings.http.targetPort}" },
+      true,
+      { ASPNETCORE_URLS: "http://+:8080" },
+    ],
+    [
+      { ASPNETCORE_URLS: "http://localhost:8080" },
+      false,
+      { ASPNETCORE_URLS: "http://localhost:8080" },
+    ],
     // replaced
     [{ HTTP_PORTS: "5000" }, false, ["env.HTTP_PORTS", /5000 is not the planned ports 8080/]],
-    [{ ASPNETCORE_URLS: "http://localhost:8080" }, true, ["env.ASPNETCORE_URLS", /listens on localhost only, but clients outside the VM's loopback call port 8080/]],
+    [
+      { ASPNETCORE_URLS: "http://localhost:8080" },
+      true,
+      [
+        "env.ASPNETCORE_URLS",
+        /listens on localhost only, but clients outside the VM's loopback call port 8080/,
+      ],
+    ],
     [{ ASPNETCORE_URLS: "https://+:8080" }, true, ["env.ASPNETCORE_URLS", /without a certificate/]],
-    [{ HTTP_PORTS: "8080", HTTPS_PORTS: "8443" }, true, ["env.HTTPS_PORTS", /https on 8443 without a certificate/]],
-    [{ ASPNETCORE_URLS: "http://10.0.0.5:8080" }, false, ["env.ASPNETCORE_URLS", /listens on 10\.0\.0\.5 only/]],
+    [
+      { HTTP_PORTS: "8080", HTTPS_PORTS: "8443" },
+      true,
+      ["env.HTTPS_PORTS", /https on 8443 without a certificate/],
+    ],
+    [
+      { ASPNETCORE_URLS: "http://10.0.0.5:8080" },
+      false,
+      ["env.ASPNETCORE_URLS", /listens on 10\.0\.0\.5 only/],
+    ],
     [{ HTTP_PORTS: "{port.value}" }, false, ["env.HTTP_PORTS", /known only on the VM/]],
   ];
   for (const [manifestEnv, external, expected] of cases) {
     const label = `${JSON.stringify(manifestEnv)}${external ? " (external)" : ""}`;
-    const port = { type: "parameter.v0", value: "{port.inputs.value}", inputs: { value: { type: "string", secret: true } } };
-    const planned = planResources({ port, api: project(manifestEnv, external), web: project({ services__api__http__0: "{api.bindings.http.url}" }) });
+    const port = {
+      type: "parameter.v0",
+      value: "{port.inputs.value}",
+      inputs: { value: { type: "string", secret: true } },
+    };
+    const planned = planResources({
+      port,
+      api: project(manifestEnv, external),
+      web: project({ services__api__http__0: "{api.bindings.http.url}" }),
+    });
     const plan = planned.plan;
     const warnings = planned.warnings.filter((w) => w.resource !== "port");
     const api = findService(plan, "api");
-    const ports = Object.fromEntries(Object.keys(api.env).filter((k) => /URLS|PORTS/.test(k)).map((k) => [k, env(api, k)]));
+    const ports = Object.fromEntries(
+      Object.keys(api.env)
+        .filter((k) => /URLS|PORTS/.test(k))
+        .map((k) => [k, env(api, k)]),
+    );
     if (!Array.isArray(expected)) {
       assert.deepEqual(warnings, [], label);
       assert.deepEqual(ports, expected, label);
@@ -162,9 +257,14 @@ test("a manifest's port setting that contradicts the plan is replaced by the pla
       assert.equal(warnings[0].resource, "api");
       assert.equal(warnings[0].field, expected[0], label);
       assert.match(warnings[0].message, expected[1], label);
-      assert.equal(ports.ASPNETCORE_URLS, external ? "http://*:8080" : "http://localhost:8080", label);
+      assert.equal(
+        ports.ASPNETCORE_URLS,
+        external ? "http://*:8080" : "http://localhost:8080",
+        label,
+      );
       // The manifest's port lists stay (ASPNETCORE_URLS wins over them in Kestrel).
-      for (const k of Object.keys(manifestEnv).filter((x) => x !== "ASPNETCORE_URLS")) assert.ok(api.env[k], `${label}: ${k} kept`);
+      for (const k of Object.keys(manifestEnv).filter((x) => x !== "ASPNETCORE_URLS"))
+        assert.ok(api.env[k], `${label}: ${k} kept`);
     }
     assertNativeListening(plan);
   }
@@ -173,42 +273,62 @@ test("a manifest's port setting that contradicts the plan is replaced by the pla
 const corpusApp = (name: string) => path.join(corpusDir, name);
 const noCorpus = fs.existsSync(corpusDir) ? false : SHARED_MISSING;
 
-test("corpus, Aspire 8 TestShop (no HTTP_PORTS anywhere): every project gets its planned ports, the frontend every address for the proxy", { skip: noCorpus }, () => {
-  const file = corpusApp("dotnet__aspire@v8.0.0__playground__TestShop__AppHost__aspire-manifest.json");
-  assert.ok(!fs.readFileSync(file, "utf8").includes("HTTP_PORTS"));
-  const { plan } = planWithWarnings(file, { parameters: {} });
-  const natives = plan.vms.flatMap((v) => v.services.filter((s) => s.runAs === "native"));
-  assert.ok(natives.length >= 4);
-  for (const s of natives) if (httpPorts(s).length) assert.ok(env(s, "ASPNETCORE_URLS"), `${s.name} gets ASPNETCORE_URLS`);
-  assert.equal(env(findService(plan, "frontend"), "ASPNETCORE_URLS"), "http://*:8082");
-  assert.equal(assertNativeListening(plan), natives.length);
-});
+test(
+  "corpus, Aspire 8 TestShop (no HTTP_PORTS anywhere): every project gets its planned ports, the frontend every address for the proxy",
+  { skip: noCorpus },
+  () => {
+    const file = corpusApp(
+      "dotnet__aspire@v8.0.0__playground__TestShop__AppHost__aspire-manifest.json",
+    );
+    assert.ok(!fs.readFileSync(file, "utf8").includes("HTTP_PORTS"));
+    const { plan } = planWithWarnings(file, { parameters: {} });
+    const natives = plan.vms.flatMap((v) => v.services.filter((s) => s.runAs === "native"));
+    assert.ok(natives.length >= 4);
+    for (const s of natives)
+      if (httpPorts(s).length)
+        assert.ok(env(s, "ASPNETCORE_URLS"), `${s.name} gets ASPNETCORE_URLS`);
+    assert.equal(env(findService(plan, "frontend"), "ASPNETCORE_URLS"), "http://*:8082");
+    assert.equal(assertNativeListening(plan), natives.length);
+  },
+);
 
-test("corpus, HealthChecksUI: a literal 8080 in ASPNETCORE_HTTP_PORTS that the plan gave another project is replaced, with a warning", { skip: noCorpus }, () => {
-  const { plan, warnings } = planWithWarnings(corpusApp("dotnet__aspire-samples@3f64f44__samples__HealthChecksUI__HealthChecksUI.AppHost__aspire-manifest.json"));
-  assert.equal(env(findService(plan, "apiservice"), "ASPNETCORE_HTTP_PORTS"), "8080;8081");
-  assert.equal(findService(plan, "apiservice").env.ASPNETCORE_URLS, undefined);
-  const web = findService(plan, "webfrontend");
-  assert.deepEqual(httpPorts(web), [8082, 8083]);
-  assert.equal(env(web, "ASPNETCORE_URLS"), "http://*:8082;http://*:8083");
-  assert.deepEqual(
-    warnings.filter((w) => w.resource === "webfrontend").map((w) => w.field),
-    ["env.ASPNETCORE_HTTP_PORTS"],
-  );
-  assertNativeListening(plan);
-});
+test(
+  "corpus, HealthChecksUI: a literal 8080 in ASPNETCORE_HTTP_PORTS that the plan gave another project is replaced, with a warning",
+  { skip: noCorpus },
+  () => {
+    const { plan, warnings } = planWithWarnings(
+      corpusApp(
+        "dotnet__aspire-samples@3f64f44__samples__HealthChecksUI__HealthChecksUI.AppHost__aspire-manifest.json",
+      ),
+    );
+    assert.equal(env(findService(plan, "apiservice"), "ASPNETCORE_HTTP_PORTS"), "8080;8081");
+    assert.equal(findService(plan, "apiservice").env.ASPNETCORE_URLS, undefined);
+    const web = findService(plan, "webfrontend");
+    assert.deepEqual(httpPorts(web), [8082, 8083]);
+    assert.equal(env(web, "ASPNETCORE_URLS"), "http://*:8082;http://*:8083");
+    assert.deepEqual(
+      warnings.filter((w) => w.resource === "webfrontend").map((w) => w.field),
+      ["env.ASPNETCORE_HTTP_PORTS"],
+    );
+    assertNativeListening(plan);
+  },
+);
 
-test("every deployable corpus app with runtime dotnet, on one VM and one VM per service: each native project listens where its callers call", { skip: deployableCorpus() ? false : SHARED_MISSING }, () => {
-  let natives = 0;
-  for (const file of deployableCorpus() ?? [])
-    for (const options of [{}, { vmPerService: true }]) {
-      let plan: DeploymentPlan;
-      try {
-        plan = planWithWarnings(file, options).plan;
-      } catch {
-        continue; // parameters without values and the like: the plan tests cover those
+test(
+  "every deployable corpus app with runtime dotnet, on one VM and one VM per service: each native project listens where its callers call",
+  { skip: deployableCorpus() ? false : SHARED_MISSING },
+  () => {
+    let natives = 0;
+    for (const file of deployableCorpus() ?? [])
+      for (const options of [{}, { vmPerService: true }]) {
+        let plan: DeploymentPlan;
+        try {
+          plan = planWithWarnings(file, options).plan;
+        } catch {
+          continue; // parameters without values and the like: the plan tests cover those
+        }
+        natives += assertNativeListening(plan);
       }
-      natives += assertNativeListening(plan);
-    }
-  assert.ok(natives > 50, `${natives} native projects checked`);
-});
+    assert.ok(natives > 50, `${natives} native projects checked`);
+  },
+);

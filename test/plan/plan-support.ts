@@ -6,8 +6,22 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { loadManifest, type Diagnostic, type Value } from "../../src/manifest";
-import { buildPlan, PlanError, type DeploymentPlan, type PlanOptions, type ServicePlan, type VmPlan } from "../../src/plan";
-import { defaultSecretSource, renderVm, type ComposeDocument, type ComposeServiceNode, type ComposeYaml, type RenderedVm } from "../../src/render";
+import {
+  buildPlan,
+  PlanError,
+  type DeploymentPlan,
+  type PlanOptions,
+  type ServicePlan,
+  type VmPlan,
+} from "../../src/plan";
+import {
+  defaultSecretSource,
+  renderVm,
+  type ComposeDocument,
+  type ComposeServiceNode,
+  type ComposeYaml,
+  type RenderedVm,
+} from "../../src/render";
 import { interpolated } from "../../src/render/interpolate";
 import { fixturesDir, repoRoot } from "../support/paths";
 
@@ -31,7 +45,10 @@ export function vmOf(plan: DeploymentPlan, name: string): VmPlan {
 
 export function serviceOf(vm: VmPlan, name: string): ServicePlan {
   const s = vm.services.find((x) => x.name === name);
-  assert.ok(s, `no service ${name} on VM ${vm.name} (services: ${vm.services.map((x) => x.name).join(", ")})`);
+  assert.ok(
+    s,
+    `no service ${name} on VM ${vm.name} (services: ${vm.services.map((x) => x.name).join(", ")})`,
+  );
   return s;
 }
 
@@ -75,15 +92,23 @@ export function composeOf(plan: DeploymentPlan, vmName: string): ComposeYaml<Com
   return parseCompose(appFiles(plan, vmName).get("compose.yaml"));
 }
 
-export function composeService(compose: ComposeYaml<ComposeDocument>, name: string): ComposeYaml<ComposeServiceNode> {
+export function composeService(
+  compose: ComposeYaml<ComposeDocument>,
+  name: string,
+): ComposeYaml<ComposeServiceNode> {
   const s = compose.services[name];
-  assert.ok(s, `no compose service ${name} (services: ${Object.keys(compose.services).join(", ")})`);
+  assert.ok(
+    s,
+    `no compose service ${name} (services: ${Object.keys(compose.services).join(", ")})`,
+  );
   return s;
 }
 
 /** The env keys a manifest resource declares, in manifest order, read from the raw JSON. */
 export function manifestEnvKeys(file: string, resource: string): string[] {
-  const doc = JSON.parse(fs.readFileSync(file, "utf8")) as { resources: Record<string, { env?: Record<string, string> }> };
+  const doc = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    resources: Record<string, { env?: Record<string, string> }>;
+  };
   const r = doc.resources[resource];
   assert.ok(r, `no resource ${resource} in ${file}`);
   return Object.keys(r.env ?? {});
@@ -118,7 +143,10 @@ export function filesUnder(dir: string): string[] {
 
 /** The files cloud-init writes, from a cloud-config text. */
 export function writeFilesOf(cloudConfig: string): Map<string, string> {
-  assert.ok(cloudConfig.startsWith("#cloud-config\n"), "user data does not start with #cloud-config");
+  assert.ok(
+    cloudConfig.startsWith("#cloud-config\n"),
+    "user data does not start with #cloud-config",
+  );
   const doc = yaml.load(cloudConfig) as { write_files?: { path: string; content: string }[] };
   assert.ok(Array.isArray(doc.write_files), "user data has no write_files");
   return new Map(doc.write_files.map((f) => [f.path, f.content]));

@@ -5,14 +5,35 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { checkManifest, type Manifest, type ParameterResource, type Resource } from "../../src/manifest";
-import { buildPlan, PlanError, secretNameCollisions, secretPrefix, secretStoreName, secretVariable, type Cloud } from "../../src/plan";
+import {
+  checkManifest,
+  type Manifest,
+  type ParameterResource,
+  type Resource,
+} from "../../src/manifest";
+import {
+  buildPlan,
+  PlanError,
+  secretNameCollisions,
+  secretPrefix,
+  secretStoreName,
+  secretVariable,
+  type Cloud,
+} from "../../src/plan";
 import { runProgramWithMocks } from "../../src/cli/mock-program";
 import { tempDir } from "./plan-support";
 import { repoRoot } from "../support/paths";
 
-const secretParameter = (name: string) => ({ type: "parameter.v0", value: `{${name}.inputs.value}`, inputs: { value: { type: "string", secret: true } } });
-const app = (env: Record<string, string>) => ({ type: "container.v0", image: "docker.io/library/alpine:3.20", env });
+const secretParameter = (name: string) => ({
+  type: "parameter.v0",
+  value: `{${name}.inputs.value}`,
+  inputs: { value: { type: "string", secret: true } },
+});
+const app = (env: Record<string, string>) => ({
+  type: "container.v0",
+  image: "docker.io/library/alpine:3.20",
+  env,
+});
 
 test("store ids are unambiguous across stacks: (a, b-c) and (a-b, c) differ, on both clouds", () => {
   const names = ["a", "b", "c", "a-b", "b-c", "a-b-c", "ab", "Ab", "x1", "app-dev"];
@@ -23,7 +44,11 @@ test("store ids are unambiguous across stacks: (a, b-c) and (a-b, c) differ, on 
         if (parameter === "Ab" || stack === "Ab") continue; // names are unique regardless of case; stacks: see the note on safeName
         const id = secretPrefix(cloud, stack) + secretStoreName(parameter);
         const owner = `${stack}/${parameter}`;
-        assert.equal(seen.get(id) ?? owner, owner, `${cloud}: ${id} is both ${seen.get(id)} and ${owner}`);
+        assert.equal(
+          seen.get(id) ?? owner,
+          owner,
+          `${cloud}: ${id} is both ${seen.get(id)} and ${owner}`,
+        );
         seen.set(id, owner);
       }
   }
@@ -33,7 +58,10 @@ test("store ids are unambiguous across stacks: (a, b-c) and (a-b, c) differ, on 
 });
 
 test("long parameter names keep their whole name: two 64-character names that share 50 do not meet", () => {
-  const [one, two] = ["p".repeat(50) + "-one-" + "x".repeat(9), "p".repeat(50) + "-two-" + "x".repeat(9)];
+  const [one, two] = [
+    "p".repeat(50) + "-one-" + "x".repeat(9),
+    "p".repeat(50) + "-two-" + "x".repeat(9),
+  ];
   assert.notEqual(secretStoreName(one), secretStoreName(two));
   assert.deepEqual(secretNameCollisions([one, two]), []);
   assert.equal(secretVariable("cache-password"), "ASPIRE_P_CACHE_PASSWORD");
@@ -43,13 +71,37 @@ test("two parameters that would share a store name or a variable are refused, na
   // `check` already refuses names that differ only in case and names with `_`; a plan built from
   // another source of manifests is still protected.
   const resources = new Map<string, Resource>([
-    ["Db-Password", { kind: "parameter.v0", name: "Db-Password", value: "{Db-Password.inputs.value}", inputs: { value: { name: "value", secret: true } } } as ParameterResource],
-    ["db-password", { kind: "parameter.v0", name: "db-password", value: "{db-password.inputs.value}", inputs: { value: { name: "value", secret: true } } } as ParameterResource],
+    [
+      "Db-Password",
+      {
+        kind: "parameter.v0",
+        name: "Db-Password",
+        value: "{Db-Password.inputs.value}",
+        inputs: { value: { name: "value", secret: true } },
+      } as ParameterResource,
+    ],
+    [
+      "db-password",
+      {
+        kind: "parameter.v0",
+        name: "db-password",
+        value: "{db-password.inputs.value}",
+        inputs: { value: { name: "value", secret: true } },
+      } as ParameterResource,
+    ],
   ]);
   const manifest: Manifest = { file: "/apps/t/aspire-manifest.json", dir: "/apps/t", resources };
   assert.throws(
     () => buildPlan(manifest, { cloud: "aws", stack: "dev" }),
-    (e: unknown) => e instanceof PlanError && e.diagnostics.some((d) => d.resource === "db-password" && /parameters Db-Password and db-password would share the secret store name db-password/.test(d.message)),
+    (e: unknown) =>
+      e instanceof PlanError &&
+      e.diagnostics.some(
+        (d) =>
+          d.resource === "db-password" &&
+          /parameters Db-Password and db-password would share the secret store name db-password/.test(
+            d.message,
+          ),
+      ),
   );
 });
 
@@ -60,10 +112,24 @@ test("a parameter named x-uri and the percent-encoded form of x have different v
 });
 
 test("a manifest parameter named like the dashboard's token is refused when the dashboard is on", () => {
-  const result = checkManifest({ file: "/apps/t/m.json", dir: "/apps/t", document: { resources: { "aspire-dashboard-token": secretParameter("aspire-dashboard-token"), web: app({ T: "{aspire-dashboard-token.value}" }) } } });
+  const result = checkManifest({
+    file: "/apps/t/m.json",
+    dir: "/apps/t",
+    document: {
+      resources: {
+        "aspire-dashboard-token": secretParameter("aspire-dashboard-token"),
+        web: app({ T: "{aspire-dashboard-token.value}" }),
+      },
+    },
+  });
   assert.deepEqual(result.errors, []);
   assert.ok(buildPlan(result.manifest!, { cloud: "aws", stack: "dev" }).plan);
-  assert.throws(() => buildPlan(result.manifest!, { cloud: "aws", stack: "dev", dashboard: true }), (e: unknown) => e instanceof PlanError && /would share the secret store name aspire-dashboard-token/.test(e.message));
+  assert.throws(
+    () => buildPlan(result.manifest!, { cloud: "aws", stack: "dev", dashboard: true }),
+    (e: unknown) =>
+      e instanceof PlanError &&
+      /would share the secret store name aspire-dashboard-token/.test(e.message),
+  );
 });
 
 test("the GCP program gives stack a's parameter b-c and stack a-b's parameter c different Secret Manager ids", async () => {
@@ -73,13 +139,32 @@ test("the GCP program gives stack a's parameter b-c and stack a-b's parameter c 
     fs.writeFileSync(file, JSON.stringify(doc));
     return file;
   };
-  const a = write("a.json", { resources: { "b-c": secretParameter("b-c"), app: app({ S: "{b-c.value}" }) } });
-  const b = write("b.json", { resources: { c: secretParameter("c"), app: app({ S: "{c.value}" }) } });
+  const a = write("a.json", {
+    resources: { "b-c": secretParameter("b-c"), app: app({ S: "{b-c.value}" }) },
+  });
+  const b = write("b.json", {
+    resources: { c: secretParameter("c"), app: app({ S: "{c.value}" }) },
+  });
   const ids: string[] = [];
-  for (const [stack, file, parameter] of [["a", a, "b-c"], ["a-b", b, "c"]]) {
-    const config = { "aspire:cloud": "gcp", "gcp:zone": "us-central1-a", "gcp:project": "demo", "aspire:manifest": file, [`aspire:parameters.${parameter}`]: "v" };
-    const run = await runProgramWithMocks(path.join(repoRoot, "dist/index.js"), stack, config, [`aspire:parameters.${parameter}`]);
-    ids.push(...run.resources.filter((r) => r.type === "gcp:secretmanager/secret:Secret").map((r) => String(r.inputs.secretId)));
+  for (const [stack, file, parameter] of [
+    ["a", a, "b-c"],
+    ["a-b", b, "c"],
+  ]) {
+    const config = {
+      "aspire:cloud": "gcp",
+      "gcp:zone": "us-central1-a",
+      "gcp:project": "demo",
+      "aspire:manifest": file,
+      [`aspire:parameters.${parameter}`]: "v",
+    };
+    const run = await runProgramWithMocks(path.join(repoRoot, "dist/index.js"), stack, config, [
+      `aspire:parameters.${parameter}`,
+    ]);
+    ids.push(
+      ...run.resources
+        .filter((r) => r.type === "gcp:secretmanager/secret:Secret")
+        .map((r) => String(r.inputs.secretId)),
+    );
   }
   assert.deepEqual(ids, ["aspire-arm-a--b-c", "aspire-arm-a-b--c"]);
   fs.rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,20 @@ import * as path from "node:path";
 import type { Cloud } from "../../src/plan";
 import { composeSchemaErrors } from "../support/compose-schema";
 import { cli } from "./cli-support";
-import { appFiles, composeOf, composeService, filesUnder, findService, fixture, parseCompose, planFile, render, tempDir, vmOf, writeFilesOf } from "./plan-support";
+import {
+  appFiles,
+  composeOf,
+  composeService,
+  filesUnder,
+  findService,
+  fixture,
+  parseCompose,
+  planFile,
+  render,
+  tempDir,
+  vmOf,
+  writeFilesOf,
+} from "./plan-support";
 
 const manifestFile = fixture("plan-secrets-canary.json");
 const CANARY = 'CANARY-9f3b2c-$ecret "quote"';
@@ -17,13 +30,28 @@ const CANARY_CORE = "9f3b2c";
 const CLOUDS: readonly Cloud[] = ["aws", "gcp"];
 const SHAPES = [
   { label: "one VM", flags: [] as string[], vms: undefined },
-  { label: "split", flags: ["--vm", "db=postgres", "--vm", "web=api"], vms: { db: { resources: ["postgres"] }, web: { resources: ["api"] } } },
+  {
+    label: "split",
+    flags: ["--vm", "db=postgres", "--vm", "web=api"],
+    vms: { db: { resources: ["postgres"] }, web: { resources: ["api"] } },
+  },
 ];
-const SECRETS_HEADER = "# store-name variable: fetched by fetch-secrets.py at boot and on every apply\n";
+const SECRETS_HEADER =
+  "# store-name variable: fetched by fetch-secrets.py at boot and on every apply\n";
 
 interface JsonPlan {
-  vms: { name: string; secrets: string[]; services: { name: string; env: Record<string, string>; args: string[] }[] }[];
-  parameters: { name: string; secret: boolean; source: string; storedOnVm: boolean; value?: string }[];
+  vms: {
+    name: string;
+    secrets: string[];
+    services: { name: string; env: Record<string, string>; args: string[] }[];
+  }[];
+  parameters: {
+    name: string;
+    secret: boolean;
+    source: string;
+    storedOnVm: boolean;
+    value?: string;
+  }[];
   warnings: { resource: string | null; field: string | null; message: string }[];
 }
 
@@ -41,21 +69,48 @@ for (const cloud of CLOUDS)
   for (const shape of SHAPES) {
     test(`canary (${cloud}, ${shape.label}): \`plan --set\` with --out and --json writes the secret value in no file and no output`, async () => {
       const dir = tempDir("canary");
-      const r = await cli("plan", manifestFile, "--cloud", cloud, "--set", `api-key=${CANARY}`, "--set", "region=eu-west-1", ...shape.flags, "--out", dir, "--json");
+      const r = await cli(
+        "plan",
+        manifestFile,
+        "--cloud",
+        cloud,
+        "--set",
+        `api-key=${CANARY}`,
+        "--set",
+        "region=eu-west-1",
+        ...shape.flags,
+        "--out",
+        dir,
+        "--json",
+      );
       assert.equal(r.code, 0, r.err);
       assertNoCanary("stdout (--json)", r.out);
       assertNoCanary("stderr", r.err);
       const files = filesUnder(dir);
       const vmNames = shape.vms ? ["db", "web"] : ["app"];
-      for (const vm of vmNames) assert.ok(files.includes(`${vm}/user-data`), `no ${vm}/user-data in ${files.join(", ")}`);
+      for (const vm of vmNames)
+        assert.ok(files.includes(`${vm}/user-data`), `no ${vm}/user-data in ${files.join(", ")}`);
       for (const f of files) assertNoCanary(f, fs.readFileSync(path.join(dir, f), "utf8"));
       const doc = JSON.parse(r.out) as JsonPlan;
-      assert.deepEqual(doc.parameters.find((p) => p.name === "api-key"), { name: "api-key", secret: true, source: "config", storedOnVm: true });
+      assert.deepEqual(
+        doc.parameters.find((p) => p.name === "api-key"),
+        { name: "api-key", secret: true, source: "config", storedOnVm: true },
+      );
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
     test(`canary (${cloud}, ${shape.label}): the text output does not contain the secret value either`, async () => {
-      const r = await cli("plan", manifestFile, "--cloud", cloud, "--set", `api-key=${CANARY}`, "--set", "region=eu-west-1", ...shape.flags);
+      const r = await cli(
+        "plan",
+        manifestFile,
+        "--cloud",
+        cloud,
+        "--set",
+        `api-key=${CANARY}`,
+        "--set",
+        "region=eu-west-1",
+        ...shape.flags,
+      );
       assert.equal(r.code, 0, r.err);
       assertNoCanary("stdout (text)", r.out);
       assertNoCanary("stderr", r.err);
@@ -63,14 +118,21 @@ for (const cloud of CLOUDS)
     });
 
     test(`canary (${cloud}, ${shape.label}): buildPlan with options.parameters keeps the value out of the plan and every rendered file`, () => {
-      const plan = planFile(manifestFile, { cloud, vms: shape.vms, parameters: { "api-key": CANARY, region: "eu-west-1" } });
+      const plan = planFile(manifestFile, {
+        cloud,
+        vms: shape.vms,
+        parameters: { "api-key": CANARY, region: "eu-west-1" },
+      });
       assertNoCanary("the plan", JSON.stringify(plan));
       for (const vm of plan.vms) {
         const r = render(plan, vm);
         assertNoCanary(`${vm.name} cloud-config`, r.cloudConfig);
         for (const f of r.appConfig) assertNoCanary(`${vm.name}/${f.path}`, f.content);
       }
-      assert.deepEqual(plan.parameters.find((p) => p.name === "api-key"), { name: "api-key", secret: true, source: "config", value: undefined });
+      assert.deepEqual(
+        plan.parameters.find((p) => p.name === "api-key"),
+        { name: "api-key", secret: true, source: "config", value: undefined },
+      );
     });
   }
 
@@ -78,22 +140,57 @@ for (const cloud of CLOUDS)
 
 test("the user data holds only secret names: secrets.list lines `name VAR` per VM, and the store prefix in vm.env", async () => {
   const dir = tempDir("names");
-  const r = await cli("plan", manifestFile, "--set", `api-key=${CANARY}`, "--set", "region=eu-west-1", "--vm", "db=postgres", "--vm", "web=api", "--out", dir);
+  const r = await cli(
+    "plan",
+    manifestFile,
+    "--set",
+    `api-key=${CANARY}`,
+    "--set",
+    "region=eu-west-1",
+    "--vm",
+    "db=postgres",
+    "--vm",
+    "web=api",
+    "--out",
+    dir,
+  );
   assert.equal(r.code, 0, r.err);
   const db = writeFilesOf(fs.readFileSync(path.join(dir, "db/user-data"), "utf8"));
   const web = writeFilesOf(fs.readFileSync(path.join(dir, "web/user-data"), "utf8"));
-  assert.equal(db.get("/etc/aspire-arm/app/secrets.list"), `${SECRETS_HEADER}db-password ASPIRE_P_DB_PASSWORD\n`);
-  assert.equal(web.get("/etc/aspire-arm/app/secrets.list"), `${SECRETS_HEADER}api-key ASPIRE_P_API_KEY\ndb-password ASPIRE_P_DB_PASSWORD\n`);
-  assert.match(web.get("/etc/aspire-arm/vm.env") ?? "", /^ASPIRE_SECRET_PREFIX='\/aspire-arm\/dev\/'$/m);
-  assert.equal(fs.readFileSync(path.join(dir, "web/secrets.list"), "utf8"), web.get("/etc/aspire-arm/app/secrets.list"));
+  assert.equal(
+    db.get("/etc/aspire-arm/app/secrets.list"),
+    `${SECRETS_HEADER}db-password ASPIRE_P_DB_PASSWORD\n`,
+  );
+  assert.equal(
+    web.get("/etc/aspire-arm/app/secrets.list"),
+    `${SECRETS_HEADER}api-key ASPIRE_P_API_KEY\ndb-password ASPIRE_P_DB_PASSWORD\n`,
+  );
+  assert.match(
+    web.get("/etc/aspire-arm/vm.env") ?? "",
+    /^ASPIRE_SECRET_PREFIX='\/aspire-arm\/dev\/'$/m,
+  );
+  assert.equal(
+    fs.readFileSync(path.join(dir, "web/secrets.list"), "utf8"),
+    web.get("/etc/aspire-arm/app/secrets.list"),
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("on gcp the store prefix is the stack's secret id prefix", () => {
-  const plan = planFile(manifestFile, { cloud: "gcp", stack: "prod", parameters: { region: "eu-west-1" } });
+  const plan = planFile(manifestFile, {
+    cloud: "gcp",
+    stack: "prod",
+    parameters: { region: "eu-west-1" },
+  });
   const files = writeFilesOf(render(plan, vmOf(plan, "app")).cloudConfig);
-  assert.match(files.get("/etc/aspire-arm/vm.env") ?? "", /^ASPIRE_SECRET_PREFIX='aspire-arm-prod--'$/m);
-  assert.equal(files.get("/etc/aspire-arm/app/secrets.list"), `${SECRETS_HEADER}api-key ASPIRE_P_API_KEY\ndb-password ASPIRE_P_DB_PASSWORD\n`);
+  assert.match(
+    files.get("/etc/aspire-arm/vm.env") ?? "",
+    /^ASPIRE_SECRET_PREFIX='aspire-arm-prod--'$/m,
+  );
+  assert.equal(
+    files.get("/etc/aspire-arm/app/secrets.list"),
+    `${SECRETS_HEADER}api-key ASPIRE_P_API_KEY\ndb-password ASPIRE_P_DB_PASSWORD\n`,
+  );
 });
 
 test("secret env values in compose are ${ASPIRE_P_...} references, the uri-encoded one as ...__URI", () => {
@@ -103,22 +200,45 @@ test("secret env values in compose are ${ASPIRE_P_...} references, the uri-encod
   const compose = parseCompose(text);
   const api = composeService(compose, "api").environment ?? {};
   assert.equal(api.ExternalApi__Key, "${ASPIRE_P_API_KEY}");
-  assert.equal(api.ConnectionStrings__postgres, "Host=postgres;Port=5432;Username=postgres;Password=${ASPIRE_P_DB_PASSWORD}");
-  assert.equal(api.POSTGRES_URI, "postgresql://postgres:${ASPIRE_P_DB_PASSWORD__URI}@postgres:5432");
-  assert.equal(composeService(compose, "postgres").environment?.POSTGRES_PASSWORD, "${ASPIRE_P_DB_PASSWORD}");
+  assert.equal(
+    api.ConnectionStrings__postgres,
+    "Host=postgres;Port=5432;Username=postgres;Password=${ASPIRE_P_DB_PASSWORD}",
+  );
+  assert.equal(
+    api.POSTGRES_URI,
+    "postgresql://postgres:${ASPIRE_P_DB_PASSWORD__URI}@postgres:5432",
+  );
+  assert.equal(
+    composeService(compose, "postgres").environment?.POSTGRES_PASSWORD,
+    "${ASPIRE_P_DB_PASSWORD}",
+  );
   // Every value that carries a secret is marked secret in the plan.
   const env = findService(plan, "api").env;
   assert.deepEqual(
-    Object.entries(env).filter(([, v]) => v.secret).map(([k]) => k),
+    Object.entries(env)
+      .filter(([, v]) => v.secret)
+      .map(([k]) => k),
     ["ConnectionStrings__postgres", "POSTGRES_URI", "ExternalApi__Key"],
   );
 });
 
 test("a literal `$` in a manifest value is written `$$` in compose (env and command), and in a plain --set value too", async () => {
   const dir = tempDir("dollar");
-  const r = await cli("plan", manifestFile, "--set", "api-key=k", "--set", "region=eu-$west", "--out", dir);
+  const r = await cli(
+    "plan",
+    manifestFile,
+    "--set",
+    "api-key=k",
+    "--set",
+    "region=eu-$west",
+    "--out",
+    dir,
+  );
   assert.equal(r.code, 0, r.err);
-  const api = composeService(parseCompose(fs.readFileSync(path.join(dir, "app/compose.yaml"), "utf8")), "api");
+  const api = composeService(
+    parseCompose(fs.readFileSync(path.join(dir, "app/compose.yaml"), "utf8")),
+    "api",
+  );
   assert.equal(api.environment?.Shop__PriceNote, "costs $$5, not $${HOME}");
   assert.equal(api.environment?.Shop__Region, "eu-$$west");
   assert.deepEqual(api.command, ["--banner", "costs $$5, not $${HOME}"]);
@@ -126,46 +246,74 @@ test("a literal `$` in a manifest value is written `$$` in compose (env and comm
 });
 
 test("dotnet runtime: the env template of a native project uses the same `$$` and ${ASPIRE_P_...} forms", () => {
-  const plan = planFile(manifestFile, { runtime: "dotnet", parameters: { "api-key": CANARY, region: "eu-$west" } });
+  const plan = planFile(manifestFile, {
+    runtime: "dotnet",
+    parameters: { "api-key": CANARY, region: "eu-$west" },
+  });
   const lines = (appFiles(plan, "app").get("env/api.env.in") ?? "").split("\n");
   assert.ok(lines.includes("Shop__PriceNote=costs $$5, not $${HOME}"), lines.join("\n"));
   assert.ok(lines.includes("Shop__Region=eu-$$west"), lines.join("\n"));
   assert.ok(lines.includes("ExternalApi__Key=${ASPIRE_P_API_KEY}"), lines.join("\n"));
-  assert.ok(lines.includes("ConnectionStrings__postgres=Host=localhost;Port=5432;Username=postgres;Password=${ASPIRE_P_DB_PASSWORD}"), lines.join("\n"));
+  assert.ok(
+    lines.includes(
+      "ConnectionStrings__postgres=Host=localhost;Port=5432;Username=postgres;Password=${ASPIRE_P_DB_PASSWORD}",
+    ),
+    lines.join("\n"),
+  );
   for (const l of lines) assertNoCanary("env/api.env.in", l);
 });
 
 // ---- unset parameters -----------------------------------------------------------------------------
 
-test(
-  "an unset secret parameter does not make `aspire-arm plan` fail, and is rendered as its variable, never as an empty string",
-  async () => {
-    const dir = tempDir("unset-secret");
-    const r = await cli("plan", manifestFile, "--set", "region=eu-west-1", "--out", dir, "--json");
-    assert.equal(r.code, 0, r.err);
-    const doc = JSON.parse(r.out) as JsonPlan;
-    assert.deepEqual(doc.parameters.find((p) => p.name === "api-key"), { name: "api-key", secret: true, source: "unset", storedOnVm: true });
-    const warning = doc.warnings.find((w) => w.resource === "api-key");
-    assert.ok(warning, `no warning about api-key in ${JSON.stringify(doc.warnings)}`);
-    assert.match(warning.message, /parameter api-key has no value and no default/);
-    assert.ok(warning.message.includes("pulumi config set --secret aspire:parameters.api-key"), warning.message);
-    assert.equal(doc.vms[0].services.find((s) => s.name === "api")?.env.ExternalApi__Key, "${ASPIRE_P_API_KEY}");
-    const compose = parseCompose(fs.readFileSync(path.join(dir, "app/compose.yaml"), "utf8"));
-    assert.equal(composeService(compose, "api").environment?.ExternalApi__Key, "${ASPIRE_P_API_KEY}");
-    assert.deepEqual(doc.vms[0].secrets, ["api-key", "db-password"]);
-    assert.ok(fs.readFileSync(path.join(dir, "app/secrets.list"), "utf8").includes("\napi-key ASPIRE_P_API_KEY\n"));
-    // Whatever stands in for the missing value while planning stays out of the files.
-    for (const f of filesUnder(dir)) assert.ok(!fs.readFileSync(path.join(dir, f), "utf8").includes("(unset"), f);
-    assert.doesNotMatch(composeText(dir), /ExternalApi__Key: ""/);
-    fs.rmSync(dir, { recursive: true, force: true });
-  },
-);
+test("an unset secret parameter does not make `aspire-arm plan` fail, and is rendered as its variable, never as an empty string", async () => {
+  const dir = tempDir("unset-secret");
+  const r = await cli("plan", manifestFile, "--set", "region=eu-west-1", "--out", dir, "--json");
+  assert.equal(r.code, 0, r.err);
+  const doc = JSON.parse(r.out) as JsonPlan;
+  assert.deepEqual(
+    doc.parameters.find((p) => p.name === "api-key"),
+    { name: "api-key", secret: true, source: "unset", storedOnVm: true },
+  );
+  const warning = doc.warnings.find((w) => w.resource === "api-key");
+  assert.ok(warning, `no warning about api-key in ${JSON.stringify(doc.warnings)}`);
+  assert.match(warning.message, /parameter api-key has no value and no default/);
+  assert.ok(
+    warning.message.includes("pulumi config set --secret aspire:parameters.api-key"),
+    warning.message,
+  );
+  assert.equal(
+    doc.vms[0].services.find((s) => s.name === "api")?.env.ExternalApi__Key,
+    "${ASPIRE_P_API_KEY}",
+  );
+  const compose = parseCompose(fs.readFileSync(path.join(dir, "app/compose.yaml"), "utf8"));
+  assert.equal(composeService(compose, "api").environment?.ExternalApi__Key, "${ASPIRE_P_API_KEY}");
+  assert.deepEqual(doc.vms[0].secrets, ["api-key", "db-password"]);
+  assert.ok(
+    fs
+      .readFileSync(path.join(dir, "app/secrets.list"), "utf8")
+      .includes("\napi-key ASPIRE_P_API_KEY\n"),
+  );
+  // Whatever stands in for the missing value while planning stays out of the files.
+  for (const f of filesUnder(dir))
+    assert.ok(!fs.readFileSync(path.join(dir, f), "utf8").includes("(unset"), f);
+  assert.doesNotMatch(composeText(dir), /ExternalApi__Key: ""/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 test("an unset secret parameter in buildPlan: a warning, source unset, and the slot kept in the value", () => {
   const plan = planFile(manifestFile, { parameters: { region: "eu-west-1" } });
-  assert.deepEqual(plan.parameters.find((p) => p.name === "api-key"), { name: "api-key", secret: true, source: "unset" });
-  assert.deepEqual(findService(plan, "api").env.ExternalApi__Key, { parts: [{ kind: "parameter", parameter: "api-key", secret: true, filters: [] }], secret: true });
-  assert.equal(composeService(composeOf(plan, "app"), "api").environment?.ExternalApi__Key, "${ASPIRE_P_API_KEY}");
+  assert.deepEqual(
+    plan.parameters.find((p) => p.name === "api-key"),
+    { name: "api-key", secret: true, source: "unset" },
+  );
+  assert.deepEqual(findService(plan, "api").env.ExternalApi__Key, {
+    parts: [{ kind: "parameter", parameter: "api-key", secret: true, filters: [] }],
+    secret: true,
+  });
+  assert.equal(
+    composeService(composeOf(plan, "app"), "api").environment?.ExternalApi__Key,
+    "${ASPIRE_P_API_KEY}",
+  );
 });
 
 test("an unset NON-secret parameter fails with exit 1, naming the parameter and how to set it, and writes nothing", async () => {

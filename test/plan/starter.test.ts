@@ -23,7 +23,12 @@ import { cli } from "./cli-support";
 
 const CLOUDS: readonly Cloud[] = ["aws", "gcp"];
 const INSTANCE: Readonly<Record<Cloud, string>> = { aws: "t4g.small", gcp: "t2a-standard-1" };
-const cacheSlot = { kind: "parameter", parameter: "cache-password", secret: true, filters: [] } as const;
+const cacheSlot = {
+  kind: "parameter",
+  parameter: "cache-password",
+  secret: true,
+  filters: [],
+} as const;
 const SPLIT = { data: { resources: ["cache"] }, app: { resources: ["apiservice", "webfrontend"] } };
 
 // ---- (a) one VM ----------------------------------------------------------------------------------
@@ -32,19 +37,31 @@ for (const cloud of CLOUDS) {
   test(`starter on ${cloud}: one VM "app" of type ${INSTANCE[cloud]} running cache, apiservice and webfrontend`, () => {
     const plan = planFile(starterManifest, { cloud });
     assert.equal(plan.cloud, cloud);
-    assert.deepEqual(plan.vms.map((v) => [v.name, v.instanceType, v.runtime, v.os, v.diskSizeGb]), [["app", INSTANCE[cloud], "docker", "ubuntu-24.04", 20]]);
+    assert.deepEqual(
+      plan.vms.map((v) => [v.name, v.instanceType, v.runtime, v.os, v.diskSizeGb]),
+      [["app", INSTANCE[cloud], "docker", "ubuntu-24.04", 20]],
+    );
     const vm = vmOf(plan, "app");
-    assert.deepEqual(vm.services.map((s) => [s.name, s.runAs, s.image.kind]), [
-      ["cache", "container", "pull"],
-      ["apiservice", "container", "project"],
-      ["webfrontend", "container", "project"],
-    ]);
-    assert.deepEqual(plan.parameters.map((p) => [p.name, p.secret, p.source]), [["cache-password", true, "generate"]]);
+    assert.deepEqual(
+      vm.services.map((s) => [s.name, s.runAs, s.image.kind]),
+      [
+        ["cache", "container", "pull"],
+        ["apiservice", "container", "project"],
+        ["webfrontend", "container", "project"],
+      ],
+    );
+    assert.deepEqual(
+      plan.parameters.map((p) => [p.name, p.secret, p.source]),
+      [["cache-password", true, "generate"]],
+    );
   });
 
   test(`starter on ${cloud}: webfrontend's connection string is cache:6379 plus a secret slot for cache-password`, () => {
     const web = serviceOf(vmOf(planFile(starterManifest, { cloud }), "app"), "webfrontend");
-    assert.deepEqual(web.env.ConnectionStrings__cache, { parts: ["cache:6379,password=", cacheSlot], secret: true });
+    assert.deepEqual(web.env.ConnectionStrings__cache, {
+      parts: ["cache:6379,password=", cacheSlot],
+      secret: true,
+    });
   });
 
   test(`starter on ${cloud}: https of a project ends at the proxy, so both service URLs are http://apiservice:8080`, () => {
@@ -68,11 +85,22 @@ for (const cloud of CLOUDS) {
     const vm = vmOf(plan, "app");
     assert.equal(vm.proxy, true);
     assert.deepEqual(
-      vm.publicEndpoints.map((e) => [e.service, e.binding, e.scheme, e.transport, e.port, e.hostName, e.upstream]),
+      vm.publicEndpoints.map((e) => [
+        e.service,
+        e.binding,
+        e.scheme,
+        e.transport,
+        e.port,
+        e.hostName,
+        e.upstream,
+      ]),
       [["webfrontend", "http", "http", "http", 80, undefined, "webfrontend:8080"]],
     );
     const files = appFiles(plan, "app");
-    assert.equal(files.get("Caddyfile"), "# Reverse proxy of VM app, written by aspire-arm.\n{\n\tauto_https off\n}\n\n:80 {\n\treverse_proxy webfrontend:8080\n}\n");
+    assert.equal(
+      files.get("Caddyfile"),
+      "# Reverse proxy of VM app, written by aspire-arm.\n{\n\tauto_https off\n}\n\n:80 {\n\treverse_proxy webfrontend:8080\n}\n",
+    );
     const caddy = composeService(parseCompose(files.get("compose.yaml")), "caddy");
     assert.deepEqual(caddy.ports, ["80:80"]);
     assert.deepEqual(caddy.depends_on, ["webfrontend"]);
@@ -88,7 +116,8 @@ for (const cloud of CLOUDS) {
       }
     assert.deepEqual(vm.privatePorts, []);
     const compose = composeOf(plan, "app");
-    for (const name of ["cache", "apiservice", "webfrontend"]) assert.equal(composeService(compose, name).ports, undefined, name);
+    for (const name of ["cache", "apiservice", "webfrontend"])
+      assert.equal(composeService(compose, name).ports, undefined, name);
   });
 
   test(`starter on ${cloud}: the VM reads exactly one secret, cache-password, and has no peers`, () => {
@@ -96,7 +125,10 @@ for (const cloud of CLOUDS) {
     const vm = vmOf(plan, "app");
     assert.deepEqual(vm.secrets, ["cache-password"]);
     assert.deepEqual(vm.peers, []);
-    assert.equal(appFiles(plan, "app").get("secrets.list"), "# store-name variable: fetched by fetch-secrets.py at boot and on every apply\ncache-password ASPIRE_P_CACHE_PASSWORD\n");
+    assert.equal(
+      appFiles(plan, "app").get("secrets.list"),
+      "# store-name variable: fetched by fetch-secrets.py at boot and on every apply\ncache-password ASPIRE_P_CACHE_PASSWORD\n",
+    );
   });
 }
 
@@ -107,44 +139,64 @@ test("starter compose file: the secret is a ${ASPIRE_P_...} reference, shell var
   const compose = parseCompose(text);
   assert.deepEqual(Object.keys(compose.services), ["cache", "apiservice", "webfrontend", "caddy"]);
   const web = composeService(compose, "webfrontend");
-  assert.equal(web.environment?.ConnectionStrings__cache, "cache:6379,password=${ASPIRE_P_CACHE_PASSWORD}");
+  assert.equal(
+    web.environment?.ConnectionStrings__cache,
+    "cache:6379,password=${ASPIRE_P_CACHE_PASSWORD}",
+  );
   assert.deepEqual(web.depends_on, ["cache", "apiservice"]);
   const cache = composeService(compose, "cache");
   assert.deepEqual(cache.entrypoint, ["/bin/sh"]);
   assert.deepEqual(cache.command, ["-c", "redis-server --requirepass $$REDIS_PASSWORD"]);
   assert.deepEqual(cache.environment, { REDIS_PASSWORD: "${ASPIRE_P_CACHE_PASSWORD}" });
-  assert.equal(composeService(compose, "apiservice").image, "registry.invalid/aspire-arm/dev/apiservice:latest");
+  assert.equal(
+    composeService(compose, "apiservice").image,
+    "registry.invalid/aspire-arm/dev/apiservice:latest",
+  );
 });
 
 // ---- (b) split across two VMs ----------------------------------------------------------------------
 
 test("starter split {data: [cache], app: [apiservice, webfrontend]}: two VMs, in the order given", () => {
   const plan = planFile(starterManifest, { vms: SPLIT });
-  assert.deepEqual(plan.vms.map((v) => [v.name, v.services.map((s) => s.name)]), [
-    ["data", ["cache"]],
-    ["app", ["apiservice", "webfrontend"]],
-  ]);
+  assert.deepEqual(
+    plan.vms.map((v) => [v.name, v.services.map((s) => s.name)]),
+    [
+      ["data", ["cache"]],
+      ["app", ["apiservice", "webfrontend"]],
+    ],
+  );
 });
 
 test("starter split: webfrontend reaches the cache by VM data's private DNS name on port 6379", () => {
   const plan = planFile(starterManifest, { vms: SPLIT });
   const web = serviceOf(vmOf(plan, "app"), "webfrontend");
-  assert.deepEqual(web.env.ConnectionStrings__cache, { parts: ["data.dev.aspire.internal:6379,password=", cacheSlot], secret: true });
+  assert.deepEqual(web.env.ConnectionStrings__cache, {
+    parts: ["data.dev.aspire.internal:6379,password=", cacheSlot],
+    secret: true,
+  });
   // apiservice stays on the same VM: still the container name.
   assert.deepEqual(web.env.services__apiservice__http__0, plain("http://apiservice:8080"));
   assert.deepEqual(web.dependsOn, ["apiservice"]);
-  assert.equal(composeService(composeOf(plan, "app"), "webfrontend").environment?.ConnectionStrings__cache, "data.dev.aspire.internal:6379,password=${ASPIRE_P_CACHE_PASSWORD}");
+  assert.equal(
+    composeService(composeOf(plan, "app"), "webfrontend").environment?.ConnectionStrings__cache,
+    "data.dev.aspire.internal:6379,password=${ASPIRE_P_CACHE_PASSWORD}",
+  );
 });
 
 test("starter split: the VM name is qualified by the stack, so two stacks never share names", () => {
   const plan = planFile(starterManifest, { vms: SPLIT, stack: "prod" });
-  assert.deepEqual(findService(plan, "webfrontend").env.ConnectionStrings__cache, { parts: ["data.prod.aspire.internal:6379,password=", cacheSlot], secret: true });
+  assert.deepEqual(findService(plan, "webfrontend").env.ConnectionStrings__cache, {
+    parts: ["data.prod.aspire.internal:6379,password=", cacheSlot],
+    secret: true,
+  });
 });
 
 test("starter split: the cache's port 6379 is published on VM data and listed as its private port", () => {
   const plan = planFile(starterManifest, { vms: SPLIT });
   const data = vmOf(plan, "data");
-  assert.deepEqual(serviceOf(data, "cache").ports, [{ binding: "tcp", protocol: "tcp", targetPort: 6379, hostPort: 6379, exposure: "private" }]);
+  assert.deepEqual(serviceOf(data, "cache").ports, [
+    { binding: "tcp", protocol: "tcp", targetPort: 6379, hostPort: 6379, exposure: "private" },
+  ]);
   assert.deepEqual(data.privatePorts, [{ port: 6379, protocol: "tcp", service: "cache" }]);
   assert.deepEqual(data.publicEndpoints, []);
   assert.equal(data.proxy, false);
@@ -169,16 +221,24 @@ test("starter split: each VM's app config holds exactly its own files, and every
   assert.deepEqual(composeSchemaErrors(app.get("compose.yaml") as string), []);
   assert.deepEqual(composeSchemaErrors(data.get("compose.yaml") as string), []);
   assert.deepEqual(Object.keys(parseCompose(data.get("compose.yaml")).services), ["cache"]);
-  assert.deepEqual(Object.keys(parseCompose(app.get("compose.yaml")).services), ["apiservice", "webfrontend", "caddy"]);
+  assert.deepEqual(Object.keys(parseCompose(app.get("compose.yaml")).services), [
+    "apiservice",
+    "webfrontend",
+    "caddy",
+  ]);
 });
 
 test("starter split: VM data is reached by its name in the stack's private DNS zone, so no VM's files carry an address or host mapping", () => {
   const plan = planFile(starterManifest, { vms: SPLIT });
   for (const vm of plan.vms) {
     const compose = composeOf(plan, vm.name);
-    for (const [name, s] of Object.entries(compose.services)) assert.equal(s.extra_hosts, undefined, `${vm.name}/${name}`);
+    for (const [name, s] of Object.entries(compose.services))
+      assert.equal(s.extra_hosts, undefined, `${vm.name}/${name}`);
     const rendered = render(plan, vm);
-    assert.doesNotMatch(rendered.cloudConfig, /ASPIRE_HOST_|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3} data\./);
+    assert.doesNotMatch(
+      rendered.cloudConfig,
+      /ASPIRE_HOST_|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3} data\./,
+    );
   }
 });
 
@@ -196,20 +256,37 @@ for (const { label, options } of SHAPES) {
     assert.equal(plan.dashboard, false);
     for (const vm of plan.vms) {
       const files = appFiles(plan, vm.name);
-      const compose = files.has("compose.yaml") ? parseCompose(files.get("compose.yaml")) : undefined;
+      const compose = files.has("compose.yaml")
+        ? parseCompose(files.get("compose.yaml"))
+        : undefined;
       for (const s of vm.services) {
         const expected = manifestEnvKeys(starterManifest, s.resource);
         assert.deepEqual(Object.keys(s.env), expected, `${s.name} in the plan`);
-        if (s.runAs === "container") assert.deepEqual(Object.keys(compose?.services[s.name]?.environment ?? {}), expected, `${s.name} in compose.yaml`);
-        else assert.deepEqual(envTemplateKeys(files.get(`env/${s.name}.env.in`)), expected, `${s.name} in env/${s.name}.env.in`);
+        if (s.runAs === "container")
+          assert.deepEqual(
+            Object.keys(compose?.services[s.name]?.environment ?? {}),
+            expected,
+            `${s.name} in compose.yaml`,
+          );
+        else
+          assert.deepEqual(
+            envTemplateKeys(files.get(`env/${s.name}.env.in`)),
+            expected,
+            `${s.name} in env/${s.name}.env.in`,
+          );
       }
       // The proxy and anything else aspire-arm adds carry no environment at all.
-      const added = Object.keys(compose?.services ?? {}).filter((n) => !vm.services.some((s) => s.name === n));
+      const added = Object.keys(compose?.services ?? {}).filter(
+        (n) => !vm.services.some((s) => s.name === n),
+      );
       assert.deepEqual(added, vm.proxy ? ["caddy"] : []);
       for (const n of added) assert.equal(compose?.services[n]?.environment, undefined, n);
       assert.ok(!vm.services.some((s) => s.name === "aspire-dashboard"));
     }
-    assert.deepEqual(plan.parameters.map((p) => p.name), ["cache-password"]);
+    assert.deepEqual(
+      plan.parameters.map((p) => p.name),
+      ["cache-password"],
+    );
   });
 }
 
@@ -219,30 +296,53 @@ test("starter with dashboard: true: projects get exactly OTEL_EXPORTER_OTLP_ENDP
   const vm = vmOf(plan, "app");
   for (const name of ["apiservice", "webfrontend"]) {
     const s = serviceOf(vm, name);
-    assert.deepEqual(Object.keys(s.env), [...manifestEnvKeys(starterManifest, name), "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME"]);
+    assert.deepEqual(Object.keys(s.env), [
+      ...manifestEnvKeys(starterManifest, name),
+      "OTEL_EXPORTER_OTLP_ENDPOINT",
+      "OTEL_SERVICE_NAME",
+    ]);
     assert.deepEqual(s.env.OTEL_EXPORTER_OTLP_ENDPOINT, plain("http://aspire-dashboard:18889"));
     assert.deepEqual(s.env.OTEL_SERVICE_NAME, plain(name));
   }
-  assert.deepEqual(Object.keys(serviceOf(vm, "cache").env), manifestEnvKeys(starterManifest, "cache"));
+  assert.deepEqual(
+    Object.keys(serviceOf(vm, "cache").env),
+    manifestEnvKeys(starterManifest, "cache"),
+  );
   const compose = composeOf(plan, "app");
-  assert.deepEqual(Object.keys(composeService(compose, "webfrontend").environment ?? {}), [...manifestEnvKeys(starterManifest, "webfrontend"), "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME"]);
+  assert.deepEqual(Object.keys(composeService(compose, "webfrontend").environment ?? {}), [
+    ...manifestEnvKeys(starterManifest, "webfrontend"),
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_SERVICE_NAME",
+  ]);
 });
 
 test("starter with dashboard: true: an aspire-dashboard service with a generated secret login token", () => {
   const plan = planFile(starterManifest, { dashboard: true });
   const vm = vmOf(plan, "app");
-  assert.deepEqual(vm.services.map((s) => s.name), ["cache", "apiservice", "webfrontend", "aspire-dashboard"]);
+  assert.deepEqual(
+    vm.services.map((s) => s.name),
+    ["cache", "apiservice", "webfrontend", "aspire-dashboard"],
+  );
   const dashboard = serviceOf(vm, "aspire-dashboard");
-  assert.deepEqual(dashboard.image, { kind: "pull", image: "mcr.microsoft.com/dotnet/aspire-dashboard:9.5" });
+  assert.deepEqual(dashboard.image, {
+    kind: "pull",
+    image: "mcr.microsoft.com/dotnet/aspire-dashboard:9.5",
+  });
   const token = plan.parameters.find((p) => p.name === "aspire-dashboard-token");
   assert.ok(token, "no aspire-dashboard-token parameter");
   assert.equal(token.secret, true);
   assert.equal(token.source, "generate");
   assert.equal(token.value, undefined);
-  assert.deepEqual(dashboard.env.DASHBOARD__FRONTEND__BROWSERTOKEN, { parts: [{ kind: "parameter", parameter: "aspire-dashboard-token", secret: true, filters: [] }], secret: true });
+  assert.deepEqual(dashboard.env.DASHBOARD__FRONTEND__BROWSERTOKEN, {
+    parts: [{ kind: "parameter", parameter: "aspire-dashboard-token", secret: true, filters: [] }],
+    secret: true,
+  });
   assert.deepEqual(vm.secrets, ["aspire-dashboard-token", "cache-password"]);
   const compose = composeOf(plan, "app");
-  assert.equal(composeService(compose, "aspire-dashboard").environment?.DASHBOARD__FRONTEND__BROWSERTOKEN, "${ASPIRE_P_ASPIRE_DASHBOARD_TOKEN}");
+  assert.equal(
+    composeService(compose, "aspire-dashboard").environment?.DASHBOARD__FRONTEND__BROWSERTOKEN,
+    "${ASPIRE_P_ASPIRE_DASHBOARD_TOKEN}",
+  );
   // OTLP stays inside the VM's Docker network when every project runs there.
   assert.equal(composeService(compose, "aspire-dashboard").ports, undefined);
   assert.deepEqual(
@@ -257,8 +357,14 @@ test("starter with dashboard: true: an aspire-dashboard service with a generated
 test("starter split with the dashboard: it runs on the first VM, and projects on the other VM send telemetry to its private DNS name", () => {
   const plan = planFile(starterManifest, { dashboard: true, vms: SPLIT });
   const data = vmOf(plan, "data");
-  assert.deepEqual(data.services.map((s) => s.name), ["cache", "aspire-dashboard"]);
-  assert.deepEqual(findService(plan, "apiservice").env.OTEL_EXPORTER_OTLP_ENDPOINT, plain("http://data.dev.aspire.internal:18889"));
+  assert.deepEqual(
+    data.services.map((s) => s.name),
+    ["cache", "aspire-dashboard"],
+  );
+  assert.deepEqual(
+    findService(plan, "apiservice").env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    plain("http://data.dev.aspire.internal:18889"),
+  );
   assert.deepEqual(data.privatePorts, [
     { port: 6379, protocol: "tcp", service: "cache" },
     { port: 18889, protocol: "tcp", service: "aspire-dashboard" },
@@ -269,19 +375,39 @@ test("starter split with the dashboard: it runs on the first VM, and projects on
 test("`aspire-arm plan --dashboard --json` shows the same: OTEL_* on projects only, and the token as a stored-on-VM parameter", async () => {
   interface JsonPlan {
     vms: { name: string; services: { name: string; env: Record<string, string> }[] }[];
-    parameters: { name: string; secret: boolean; source: string; storedOnVm: boolean; value?: string }[];
+    parameters: {
+      name: string;
+      secret: boolean;
+      source: string;
+      storedOnVm: boolean;
+      value?: string;
+    }[];
   }
   const withDashboard = await cli("plan", starterManifest, "--dashboard", "--json");
   assert.equal(withDashboard.code, 0, withDashboard.err);
   const doc = JSON.parse(withDashboard.out) as JsonPlan;
   const services = doc.vms[0].services;
-  assert.deepEqual(services.map((s) => s.name), ["cache", "apiservice", "webfrontend", "aspire-dashboard"]);
+  assert.deepEqual(
+    services.map((s) => s.name),
+    ["cache", "apiservice", "webfrontend", "aspire-dashboard"],
+  );
   for (const s of services.filter((x) => x.name === "apiservice" || x.name === "webfrontend"))
-    assert.deepEqual(Object.keys(s.env), [...manifestEnvKeys(starterManifest, s.name), "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME"]);
+    assert.deepEqual(Object.keys(s.env), [
+      ...manifestEnvKeys(starterManifest, s.name),
+      "OTEL_EXPORTER_OTLP_ENDPOINT",
+      "OTEL_SERVICE_NAME",
+    ]);
   assert.deepEqual(Object.keys(services[0].env), ["REDIS_PASSWORD"]);
-  assert.deepEqual(doc.parameters.find((p) => p.name === "aspire-dashboard-token"), { name: "aspire-dashboard-token", secret: true, source: "generate", storedOnVm: true });
+  assert.deepEqual(
+    doc.parameters.find((p) => p.name === "aspire-dashboard-token"),
+    { name: "aspire-dashboard-token", secret: true, source: "generate", storedOnVm: true },
+  );
 
   const without = JSON.parse((await cli("plan", starterManifest, "--json")).out) as JsonPlan;
-  for (const s of without.vms[0].services) assert.deepEqual(Object.keys(s.env), manifestEnvKeys(starterManifest, s.name));
-  assert.deepEqual(without.parameters.map((p) => p.name), ["cache-password"]);
+  for (const s of without.vms[0].services)
+    assert.deepEqual(Object.keys(s.env), manifestEnvKeys(starterManifest, s.name));
+  assert.deepEqual(
+    without.parameters.map((p) => p.name),
+    ["cache-password"],
+  );
 });

@@ -9,11 +9,23 @@ test("imdsv2-required: missing httpTokens, optional tokens, missing metadataOpti
     awsInstance("no-tokens", { metadataOptions: { httpEndpoint: "enabled" } }),
     awsInstance("optional", { metadataOptions: { httpTokens: "optional" } }),
     awsInstance("no-options", { metadataOptions: undefined }),
-    awsInstance("hops", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 3 } }),
+    awsInstance("hops", {
+      metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 3 },
+    }),
     awsInstance("ok"),
   ]);
-  assert.deepEqual(found(vs), ["imdsv2-required no-tokens", "imdsv2-required optional", "imdsv2-required no-options", "imdsv2-required hops"]);
+  assert.deepEqual(found(vs), [
+    "imdsv2-required no-tokens",
+    "imdsv2-required optional",
+    "imdsv2-required no-options",
+    "imdsv2-required hops",
+  ]);
   assert.match(vs[0].message, /httpTokens is not set/);
   assert.match(vs[3].message, /HopLimit is 3/);
-  assert.deepEqual(found(checkAll([awsInstance("no-tokens", { metadataOptions: { httpEndpoint: "enabled" } })], ctx)), ["imdsv2-required no-tokens"]);
+  assert.deepEqual(
+    found(
+      checkAll([awsInstance("no-tokens", { metadataOptions: { httpEndpoint: "enabled" } })], ctx),
+    ),
+    ["imdsv2-required no-tokens"],
+  );
 });

@@ -11,6 +11,13 @@ test("the policies' copy of Pulumi's secret signature is the SDK's (runtime.spec
 });
 
 test("plain: a secret wrapped as the SDK wraps it reads as its value, at any depth", () => {
-  const secret = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
-  assert.deepEqual(plain({ a: secret("s"), b: [secret({ c: secret(1) })], d: "x" }), { a: "s", b: [{ c: 1 }], d: "x" });
+  const secret = (value: unknown) => ({
+    [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+    value,
+  });
+  assert.deepEqual(plain({ a: secret("s"), b: [secret({ c: secret(1) })], d: "x" }), {
+    a: "s",
+    b: [{ c: 1 }],
+    d: "x",
+  });
 });

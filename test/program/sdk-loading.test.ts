@@ -17,7 +17,9 @@ function loadedPulumiPackages(script: string): string[] {
   const probe = `
     const loaded = () => [...new Set(Object.keys(require.cache).map((k) => /node_modules[\\\\/]@pulumi[\\\\/]([^\\\\/]+)/.exec(k)?.[1]).filter(Boolean))].sort();
     Promise.resolve().then(async () => { ${script} }).then(() => process.stdout.write(JSON.stringify(loaded())), (e) => { console.error(e); process.exit(1); });`;
-  return JSON.parse(execFileSync(process.execPath, ["-e", probe], { cwd: repoRoot, encoding: "utf8" })) as string[];
+  return JSON.parse(
+    execFileSync(process.execPath, ["-e", probe], { cwd: repoRoot, encoding: "utf8" }),
+  ) as string[];
 }
 
 /** The SDKs a mock run of the starter app on `cloud` loads. */
@@ -28,7 +30,11 @@ function sdksOfRun(config: Record<string, string>): string[] {
 }
 
 test("a GCP stack loads @pulumi/gcp and never @pulumi/aws", () => {
-  const loaded = sdksOfRun({ "aspire:cloud": "gcp", "gcp:zone": "us-central1-a", "gcp:project": "demo" });
+  const loaded = sdksOfRun({
+    "aspire:cloud": "gcp",
+    "gcp:zone": "us-central1-a",
+    "gcp:project": "demo",
+  });
   assert.ok(loaded.includes("gcp"), loaded.join(", "));
   assert.ok(!loaded.includes("aws"), `@pulumi/aws was loaded: ${loaded.join(", ")}`);
 });

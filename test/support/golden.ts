@@ -15,11 +15,15 @@ export const goldenRoot = path.join(repoRoot, "test/golden");
 export const UPDATE_GOLDEN = process.env.ASPIRE_UPDATE_GOLDEN === "1";
 
 /** What a failure tells the reader to run when the change is intended. */
-export const UPDATE_COMMAND = "npx tsc -p tsconfig.json && ASPIRE_UPDATE_GOLDEN=1 node --test dist/test/golden/";
+export const UPDATE_COMMAND =
+  "npx tsc -p tsconfig.json && ASPIRE_UPDATE_GOLDEN=1 node --test dist/test/golden/";
 
 /** The repository's path as `<repo>`, and each temp folder given as `<tmp>`, longest first. */
 export function maskMachinePaths(text: string, tempDirs: readonly string[] = []): string {
-  const masks: [string, string][] = [[repoRoot, "<repo>"], ...tempDirs.map((d): [string, string] => [d, "<tmp>"])];
+  const masks: [string, string][] = [
+    [repoRoot, "<repo>"],
+    ...tempDirs.map((d): [string, string] => [d, "<tmp>"]),
+  ];
   masks.sort((a, b) => b[0].length - a[0].length);
   return masks.reduce((t, [from, to]) => t.split(from).join(to), text);
 }
@@ -28,7 +32,10 @@ export function maskMachinePaths(text: string, tempDirs: readonly string[] = [])
 export function matchesGolden(t: TestContext, relativePath: string, text: string): void {
   const file = goldenFile(relativePath);
   const shown = path.posix.join("test/golden", relativePath);
-  if (repoRoot.length > 1 && text.includes(repoRoot)) assert.fail(`${shown}: the text holds the repository's path ${repoRoot}, which differs on every machine: mask it with maskMachinePaths.`);
+  if (repoRoot.length > 1 && text.includes(repoRoot))
+    assert.fail(
+      `${shown}: the text holds the repository's path ${repoRoot}, which differs on every machine: mask it with maskMachinePaths.`,
+    );
   const committed = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
   if (committed === text) return;
   if (UPDATE_GOLDEN) {
@@ -37,28 +44,41 @@ export function matchesGolden(t: TestContext, relativePath: string, text: string
     t.diagnostic(`${committed === undefined ? "wrote" : "updated"} ${shown}`);
     return;
   }
-  if (committed === undefined) assert.fail(`${shown} does not exist. Write it, read it, and commit it:\n  ${UPDATE_COMMAND}`);
-  assert.fail(`${shown} differs from what the test rendered:\n${unifiedDiff(committed, text, `${shown} (committed)`, "rendered now")}\nIf the change is intended, update the golden files and commit them with it:\n  ${UPDATE_COMMAND}`);
+  if (committed === undefined)
+    assert.fail(`${shown} does not exist. Write it, read it, and commit it:\n  ${UPDATE_COMMAND}`);
+  assert.fail(
+    `${shown} differs from what the test rendered:\n${unifiedDiff(committed, text, `${shown} (committed)`, "rendered now")}\nIf the change is intended, update the golden files and commit them with it:\n  ${UPDATE_COMMAND}`,
+  );
 }
 
 /** One golden folder: each file compared (a subtest each, so every difference is reported), and no
  *  committed file left that the test no longer renders (the update removes those). */
-export async function matchesGoldenFolder(t: TestContext, relativeDir: string, files: ReadonlyMap<string, string>): Promise<void> {
-  for (const [name, text] of files) await t.test(name, (st) => matchesGolden(st, path.posix.join(relativeDir, name), text));
+export async function matchesGoldenFolder(
+  t: TestContext,
+  relativeDir: string,
+  files: ReadonlyMap<string, string>,
+): Promise<void> {
+  for (const [name, text] of files)
+    await t.test(name, (st) => matchesGolden(st, path.posix.join(relativeDir, name), text));
   const dir = goldenFile(relativeDir);
   const stale = (fs.existsSync(dir) ? filesBelow(dir) : []).filter((f) => !files.has(f));
   if (stale.length === 0) return;
   if (UPDATE_GOLDEN) {
     for (const f of stale) fs.rmSync(path.join(dir, f));
-    t.diagnostic(`removed ${stale.map((f) => path.posix.join("test/golden", relativeDir, f)).join(", ")}`);
+    t.diagnostic(
+      `removed ${stale.map((f) => path.posix.join("test/golden", relativeDir, f)).join(", ")}`,
+    );
     return;
   }
-  assert.fail(`test/golden/${relativeDir} has files the test no longer renders: ${stale.join(", ")}. Remove them with:\n  ${UPDATE_COMMAND}`);
+  assert.fail(
+    `test/golden/${relativeDir} has files the test no longer renders: ${stale.join(", ")}. Remove them with:\n  ${UPDATE_COMMAND}`,
+  );
 }
 
 function goldenFile(relativePath: string): string {
   const file = path.resolve(goldenRoot, relativePath);
-  if (!file.startsWith(goldenRoot + path.sep)) throw new Error(`golden file ${relativePath} is outside test/golden`);
+  if (!file.startsWith(goldenRoot + path.sep))
+    throw new Error(`golden file ${relativePath} is outside test/golden`);
   return file;
 }
 
@@ -66,7 +86,13 @@ function goldenFile(relativePath: string): string {
 function filesBelow(dir: string, prefix = ""): string[] {
   return fs
     .readdirSync(path.join(dir, prefix), { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? filesBelow(dir, path.posix.join(prefix, e.name)) : e.isFile() ? [path.posix.join(prefix, e.name)] : []))
+    .flatMap((e) =>
+      e.isDirectory()
+        ? filesBelow(dir, path.posix.join(prefix, e.name))
+        : e.isFile()
+          ? [path.posix.join(prefix, e.name)]
+          : [],
+    )
     .sort();
 }
 
@@ -76,14 +102,31 @@ function filesBelow(dir: string, prefix = ""): string[] {
  * common head and tail are matched by a longest common subsequence (a plain block of - then +
  * when they are too many to match).
  */
-export function unifiedDiff(before: string, after: string, beforeLabel: string, afterLabel: string, context = 3, most = 60): string {
+export function unifiedDiff(
+  before: string,
+  after: string,
+  beforeLabel: string,
+  afterLabel: string,
+  context = 3,
+  most = 60,
+): string {
   const a = before.split("\n");
   const b = after.split("\n");
   let head = 0;
   while (head < a.length && head < b.length && a[head] === b[head]) head++;
   let tail = 0;
-  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
-  type Op = { readonly kind: " " | "-" | "+"; readonly text: string; readonly aLine: number; readonly bLine: number };
+  while (
+    tail < a.length - head &&
+    tail < b.length - head &&
+    a[a.length - 1 - tail] === b[b.length - 1 - tail]
+  )
+    tail++;
+  type Op = {
+    readonly kind: " " | "-" | "+";
+    readonly text: string;
+    readonly aLine: number;
+    readonly bLine: number;
+  };
   const ops: Op[] = [];
   for (let i = 0; i < head; i++) ops.push({ kind: " ", text: a[i], aLine: i, bLine: i });
   const middle = lineDiff(a.slice(head, a.length - tail), b.slice(head, b.length - tail));
@@ -93,7 +136,8 @@ export function unifiedDiff(before: string, after: string, beforeLabel: string, 
     if (m !== "+") i++;
     if (m !== "-") j++;
   }
-  for (let k = 0; k < tail; k++) ops.push({ kind: " ", text: a[i + k], aLine: i + k, bLine: j + k });
+  for (let k = 0; k < tail; k++)
+    ops.push({ kind: " ", text: a[i + k], aLine: i + k, bLine: j + k });
 
   // Hunks: each change with its context, neighbouring ones merged.
   const lines = [`--- ${beforeLabel}`, `+++ ${afterLabel}`];
@@ -108,20 +152,32 @@ export function unifiedDiff(before: string, after: string, beforeLabel: string, 
     const hunk = ops.slice(start, end + 1);
     const aCount = hunk.filter((o) => o.kind !== "+").length;
     const bCount = hunk.filter((o) => o.kind !== "-").length;
-    lines.push(`@@ -${ops[start].aLine + (aCount ? 1 : 0)},${aCount} +${ops[start].bLine + (bCount ? 1 : 0)},${bCount} @@`, ...hunk.map((o) => `${o.kind}${o.text}`));
+    lines.push(
+      `@@ -${ops[start].aLine + (aCount ? 1 : 0)},${aCount} +${ops[start].bLine + (bCount ? 1 : 0)},${bCount} @@`,
+      ...hunk.map((o) => `${o.kind}${o.text}`),
+    );
   }
-  if (lines.length > most + 2) return [...lines.slice(0, most + 2), `... (${lines.length - most - 2} more lines of diff)`].join("\n");
+  if (lines.length > most + 2)
+    return [
+      ...lines.slice(0, most + 2),
+      `... (${lines.length - most - 2} more lines of diff)`,
+    ].join("\n");
   return lines.join("\n");
 }
 
 /** The edit script from `a` to `b`: " " kept, "-" removed, "+" added, by longest common subsequence. */
 function lineDiff(a: readonly string[], b: readonly string[]): (" " | "-" | "+")[] {
   // A table of 4 million cells at most (16 MB); larger differences read as a block.
-  if (a.length * b.length > 4_000_000) return [...a.map(() => "-" as const), ...b.map(() => "+" as const)];
+  if (a.length * b.length > 4_000_000)
+    return [...a.map(() => "-" as const), ...b.map(() => "+" as const)];
   const width = b.length + 1;
   const lcs = new Uint32Array((a.length + 1) * width);
   for (let i = a.length - 1; i >= 0; i--)
-    for (let j = b.length - 1; j >= 0; j--) lcs[i * width + j] = a[i] === b[j] ? lcs[(i + 1) * width + j + 1] + 1 : Math.max(lcs[(i + 1) * width + j], lcs[i * width + j + 1]);
+    for (let j = b.length - 1; j >= 0; j--)
+      lcs[i * width + j] =
+        a[i] === b[j]
+          ? lcs[(i + 1) * width + j + 1] + 1
+          : Math.max(lcs[(i + 1) * width + j], lcs[i * width + j + 1]);
   const ops: (" " | "-" | "+")[] = [];
   let [i, j] = [0, 0];
   while (i < a.length || j < b.length) {
@@ -129,7 +185,10 @@ function lineDiff(a: readonly string[], b: readonly string[]): (" " | "-" | "+")
       ops.push(" ");
       i++;
       j++;
-    } else if (i < a.length && (j === b.length || lcs[(i + 1) * width + j] >= lcs[i * width + j + 1])) {
+    } else if (
+      i < a.length &&
+      (j === b.length || lcs[(i + 1) * width + j] >= lcs[i * width + j + 1])
+    ) {
       ops.push("-");
       i++;
     } else {

@@ -13,7 +13,8 @@ export function engineUrns(run: MockRun, stack: string, project = "aspire"): str
     let mockType = r.type;
     if (r.parent) {
       const parentQualified = qualifiedByMockUrn.get(r.parent);
-      if (parentQualified === undefined) throw new Error(`${r.type} ${r.name}: its parent ${r.parent} was not registered before it`);
+      if (parentQualified === undefined)
+        throw new Error(`${r.type} ${r.name}: its parent ${r.parent} was not registered before it`);
       qualified = `${parentQualified}$${r.type}`;
       mockType = `${r.parent.split("::")[2].split("$").pop()}$${r.type}`;
     }

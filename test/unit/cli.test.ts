@@ -23,7 +23,11 @@ interface Run {
 function run(...argv: string[]): Run {
   let out = "";
   let err = "";
-  const code = main(argv, (t) => (out += t), (t) => (err += t));
+  const code = main(
+    argv,
+    (t) => (out += t),
+    (t) => (err += t),
+  );
   // check, help and usage errors answer synchronously; only plan is asynchronous.
   assert.equal(typeof code, "number", "main() should answer synchronously here");
   return { code: code as number, out, err };
@@ -31,7 +35,10 @@ function run(...argv: string[]): Run {
 
 /** Runs `node bin/aspire-arm.js ...` from the repository root. */
 function spawn(...argv: string[]): Run {
-  const r = spawnSync(process.execPath, ["bin/aspire-arm.js", ...argv], { cwd: root, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["bin/aspire-arm.js", ...argv], {
+    cwd: root,
+    encoding: "utf8",
+  });
   assert.equal(r.error, undefined);
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -70,8 +77,14 @@ test("check on a rejected manifest: exit 1, every error naming resource and fiel
   assert.equal(lines[0], `${rejected}: rejected (4 errors)`);
   assert.match(lines[1], /^  error: storage \(type\): unsupported type azure\.bicep\.v0: /);
   assert.match(lines[2], /^  error: blobs \(connectionString\): references unsupported storage /);
-  assert.match(lines[3], /^  error: api \(env\.ConnectionStrings__blobs\): references unsupported blobs /);
-  assert.match(lines[4], /^  error: web \(env\.services__api__http__0\): references unsupported api /);
+  assert.match(
+    lines[3],
+    /^  error: api \(env\.ConnectionStrings__blobs\): references unsupported blobs /,
+  );
+  assert.match(
+    lines[4],
+    /^  error: web \(env\.services__api__http__0\): references unsupported api /,
+  );
   assert.equal(lines.length, 5);
   assert.equal(r.err, "");
 });
@@ -83,8 +96,16 @@ test("check with warnings counts them and prints them after the head line", () =
   const lines = r.out.trimEnd().split("\n");
   assert.equal(lines[0], `${file}: deployable (1 resource, 4 warnings)`);
   assert.equal(lines.length, 5);
-  assert.ok(lines.slice(1).every((l) => l.startsWith("  warning: ")), r.out);
-  assert.ok(lines.includes("  warning: cache (bindings.tcp.color): unknown field bindings.tcp.color is ignored."), r.out);
+  assert.ok(
+    lines.slice(1).every((l) => l.startsWith("  warning: ")),
+    r.out,
+  );
+  assert.ok(
+    lines.includes(
+      "  warning: cache (bindings.tcp.color): unknown field bindings.tcp.color is ignored.",
+    ),
+    r.out,
+  );
 });
 
 test("several files: exit 1 when any is rejected, one report per file in order", () => {
@@ -100,24 +121,40 @@ test("--json prints an array of {file, ok, errors: [{resource, field, message}],
   assert.equal(r.code, 1);
   assert.equal(r.err, "");
   const results = parseJsonOutput(r.out);
-  assert.deepEqual(results.map((x) => [x.file, x.ok]), [[deployable, true], [rejected, false]]);
+  assert.deepEqual(
+    results.map((x) => [x.file, x.ok]),
+    [
+      [deployable, true],
+      [rejected, false],
+    ],
+  );
   assert.deepEqual(results[0].errors, []);
   assert.deepEqual(results[0].warnings, []);
-  for (const x of results) assert.deepEqual(Object.keys(x).sort(), ["errors", "file", "ok", "warnings"]);
-  for (const e of results[1].errors) assert.deepEqual(Object.keys(e).sort(), ["field", "message", "resource"]);
-  assert.deepEqual(results[1].errors.map((e) => [e.resource, e.field]), [
-    ["storage", "type"],
-    ["blobs", "connectionString"],
-    ["api", "env.ConnectionStrings__blobs"],
-    ["web", "env.services__api__http__0"],
-  ]);
+  for (const x of results)
+    assert.deepEqual(Object.keys(x).sort(), ["errors", "file", "ok", "warnings"]);
+  for (const e of results[1].errors)
+    assert.deepEqual(Object.keys(e).sort(), ["field", "message", "resource"]);
+  assert.deepEqual(
+    results[1].errors.map((e) => [e.resource, e.field]),
+    [
+      ["storage", "type"],
+      ["blobs", "connectionString"],
+      ["api", "env.ConnectionStrings__blobs"],
+      ["web", "env.services__api__http__0"],
+    ],
+  );
 });
 
 test("--json keeps warnings, and the option may come after the files", () => {
-  const results = parseJsonOutput(run("check", fixture("deployment-manifest-only.json"), "--json").out);
+  const results = parseJsonOutput(
+    run("check", fixture("deployment-manifest-only.json"), "--json").out,
+  );
   assert.equal(results.length, 1);
   assert.equal(results[0].ok, true);
-  assert.deepEqual(results[0].warnings.map((w) => [w.resource, w.field]), [["api", "deployment"]]);
+  assert.deepEqual(
+    results[0].warnings.map((w) => [w.resource, w.field]),
+    [["api", "deployment"]],
+  );
 });
 
 test("the file is reported as given on the command line", () => {
@@ -131,14 +168,20 @@ test("invalid JSON: exit 1, the line and column in the report, nothing on stderr
   assert.match(r.out, /: rejected \(1 error\)\n  error: invalid JSON at line 6, column 5: /);
   assert.equal(r.err, "");
   const json = parseJsonOutput(run("check", "--json", invalidJson).out);
-  assert.deepEqual(json[0].errors.map((e) => [e.resource, e.field]), [[null, null]]);
+  assert.deepEqual(
+    json[0].errors.map((e) => [e.resource, e.field]),
+    [[null, null]],
+  );
   assert.match(json[0].errors[0].message, /^invalid JSON at line 6, column 5: /);
 });
 
 test("a missing file: exit 1 and a message saying so", () => {
   const r = run("check", fixture("no-such-file.json"));
   assert.equal(r.code, 1);
-  assert.match(r.out, /no-such-file\.json: rejected \(1 error\)\n  error: cannot read the manifest: no such file\./);
+  assert.match(
+    r.out,
+    /no-such-file\.json: rejected \(1 error\)\n  error: cannot read the manifest: no such file\./,
+  );
 });
 
 const usageErrors: { argv: string[]; says: string }[] = [
@@ -165,7 +208,10 @@ test("help, --help and -h print the help on stdout and exit 0", () => {
     assert.equal(r.out, HELP, arg);
     assert.equal(r.err, "", arg);
   }
-  assert.match(HELP, /Exit codes: 0 success \(check: all deployable\), 1 rejected input or a plan that cannot fit, 2 usage error\./);
+  assert.match(
+    HELP,
+    /Exit codes: 0 success \(check: all deployable\), 1 rejected input or a plan that cannot fit, 2 usage error\./,
+  );
 });
 
 // ---- child process ----------------------------------------------------------------------------------
@@ -193,7 +239,10 @@ test("bin/aspire-arm.js --json output parses as the documented array", () => {
   const results = parseJsonOutput(r.out);
   assert.equal(results.length, 1);
   assert.equal(results[0].ok, false);
-  assert.deepEqual(results[0].errors.map((e) => e.resource), ["storage", "blobs", "api", "web"]);
+  assert.deepEqual(
+    results[0].errors.map((e) => e.resource),
+    ["storage", "blobs", "api", "web"],
+  );
 });
 
 test("bin/aspire-arm.js on invalid JSON or a missing file: exit 1, line and column, no stack trace", () => {

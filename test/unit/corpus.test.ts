@@ -5,7 +5,14 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { checkManifestFile, EvaluationError, Evaluator, expressionFields, manifestPlacement, type CheckResult } from "../../src/manifest";
+import {
+  checkManifestFile,
+  EvaluationError,
+  Evaluator,
+  expressionFields,
+  manifestPlacement,
+  type CheckResult,
+} from "../../src/manifest";
 
 const root = path.resolve(__dirname, "../../..");
 const shared = path.resolve(root, "../shared");
@@ -39,7 +46,12 @@ function corpusResults(t: TestContext): typeof cache {
   }
   if (!cache) {
     const rows = readExpectations();
-    cache = { rows, results: new Map(rows.map((row) => [row.file, checkManifestFile(path.join(corpus, row.file))])) };
+    cache = {
+      rows,
+      results: new Map(
+        rows.map((row) => [row.file, checkManifestFile(path.join(corpus, row.file))]),
+      ),
+    };
   }
   return cache;
 }
@@ -48,7 +60,9 @@ test("EXPECTED.tsv lists files that exist in the corpus", (t) => {
   const c = corpusResults(t);
   if (!c) return;
   assert.ok(c.rows.length > 0);
-  const missing = c.rows.filter((row) => !fs.existsSync(path.join(corpus, row.file))).map((row) => row.file);
+  const missing = c.rows
+    .filter((row) => !fs.existsSync(path.join(corpus, row.file)))
+    .map((row) => row.file);
   assert.deepEqual(missing, []);
 });
 
@@ -60,7 +74,13 @@ test("every corpus verdict matches the expect column of EXPECTED.tsv", (t) => {
     const result = c.results.get(row.file);
     assert.ok(result);
     const got = result.manifest ? "deploy" : "reject";
-    if (got !== row.expect) mismatches.push(`${row.file}: expected ${row.expect}, got ${got} (${result.errors.map((e) => `${e.resource}: ${e.message}`).join(" | ").slice(0, 300)})`);
+    if (got !== row.expect)
+      mismatches.push(
+        `${row.file}: expected ${row.expect}, got ${got} (${result.errors
+          .map((e) => `${e.resource}: ${e.message}`)
+          .join(" | ")
+          .slice(0, 300)})`,
+      );
   }
   assert.deepEqual(mismatches, []);
 });

@@ -8,11 +8,31 @@ import { maskMachinePaths, matchesGolden, unifiedDiff } from "../support/golden"
 import { repoRoot } from "../support/paths";
 
 test("unifiedDiff shows each changed line with three lines of context, removals before additions", () => {
-  const before = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n"].join("\n") + "\n";
-  const after = ["a", "b", "c", "d", "E", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o"].join("\n") + "\n";
+  const before =
+    ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n"].join("\n") + "\n";
+  const after =
+    ["a", "b", "c", "d", "E", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o"].join("\n") + "\n";
   assert.equal(
     unifiedDiff(before, after, "x (committed)", "rendered now"),
-    ["--- x (committed)", "+++ rendered now", "@@ -2,7 +2,7 @@", " b", " c", " d", "-e", "+E", " f", " g", " h", "@@ -12,4 +12,5 @@", " l", " m", " n", "+o", " "].join("\n"),
+    [
+      "--- x (committed)",
+      "+++ rendered now",
+      "@@ -2,7 +2,7 @@",
+      " b",
+      " c",
+      " d",
+      "-e",
+      "+E",
+      " f",
+      " g",
+      " h",
+      "@@ -12,4 +12,5 @@",
+      " l",
+      " m",
+      " n",
+      "+o",
+      " ",
+    ].join("\n"),
   );
 });
 
@@ -27,15 +47,27 @@ test("unifiedDiff merges changes closer than twice the context, and cuts a long 
 });
 
 test("unifiedDiff of a file that was empty, or is now", () => {
-  assert.equal(unifiedDiff("", "x\n", "a", "b"), ["--- a", "+++ b", "@@ -1,1 +1,2 @@", "+x", " "].join("\n"));
-  assert.equal(unifiedDiff("x\n", "", "a", "b"), ["--- a", "+++ b", "@@ -1,2 +1,1 @@", "-x", " "].join("\n"));
+  assert.equal(
+    unifiedDiff("", "x\n", "a", "b"),
+    ["--- a", "+++ b", "@@ -1,1 +1,2 @@", "+x", " "].join("\n"),
+  );
+  assert.equal(
+    unifiedDiff("x\n", "", "a", "b"),
+    ["--- a", "+++ b", "@@ -1,2 +1,1 @@", "-x", " "].join("\n"),
+  );
 });
 
 test("maskMachinePaths replaces the repository's path and the given temp folders", () => {
   const tmp = path.join(os.tmpdir(), "aspire-arm-golden-x");
-  assert.equal(maskMachinePaths(`${repoRoot}/manifests/a.csproj ${tmp}/b`, [tmp]), "<repo>/manifests/a.csproj <tmp>/b");
+  assert.equal(
+    maskMachinePaths(`${repoRoot}/manifests/a.csproj ${tmp}/b`, [tmp]),
+    "<repo>/manifests/a.csproj <tmp>/b",
+  );
 });
 
 test("matchesGolden refuses a text that holds the repository's path, before comparing or writing", (t) => {
-  assert.throws(() => matchesGolden(t, "starter/never-written.txt", `project ${repoRoot}/x.csproj\n`), /holds the repository's path .*maskMachinePaths/);
+  assert.throws(
+    () => matchesGolden(t, "starter/never-written.txt", `project ${repoRoot}/x.csproj\n`),
+    /holds the repository's path .*maskMachinePaths/,
+  );
 });

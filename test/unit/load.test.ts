@@ -32,7 +32,11 @@ function deployable(file: string): Manifest {
 /** The member of Resource whose kind includes K (ContainerResource for "container.v1"). */
 type OfKind<R, K> = R extends { kind: infer RK } ? (K extends RK ? R : never) : never;
 
-function resource<K extends Resource["kind"]>(m: Manifest, name: string, kind: K): OfKind<Resource, K> {
+function resource<K extends Resource["kind"]>(
+  m: Manifest,
+  name: string,
+  kind: K,
+): OfKind<Resource, K> {
   const r = m.resources.get(name);
   assert.ok(r, `${name} is missing`);
   assert.equal(r.kind, kind);
@@ -72,7 +76,10 @@ test("starter.json and starter.yaml give the same resources, warnings and folder
   assert.equal(yaml.manifest.file, fixture("starter.yaml"));
   assert.equal(json.manifest.dir, yaml.manifest.dir);
   assert.deepEqual(yaml.manifest.resources, json.manifest.resources);
-  assert.deepEqual([...json.manifest.resources.keys()], ["cache", "cache-password", "npm-token", "prometheus", "apiservice", "frontend", "legacyweb"]);
+  assert.deepEqual(
+    [...json.manifest.resources.keys()],
+    ["cache", "cache-password", "npm-token", "prometheus", "apiservice", "frontend", "legacyweb"],
+  );
   assert.deepEqual(yaml.warnings, json.warnings);
 });
 
@@ -80,25 +87,53 @@ test("the starter fixture reads into the expected model (spot checks)", () => {
   const m = deployable(fixture("starter.yaml"));
   const cache = resource(m, "cache", "container.v0");
   assert.deepEqual(cache.args, ["-c", "redis-server --requirepass $REDIS_PASSWORD"]);
-  assert.deepEqual(cache.volumes, [{ name: "starter-cache-data", target: "/data", readOnly: false }]);
-  assert.deepEqual(cache.bindings.tcp, { name: "tcp", scheme: "tcp", protocol: "tcp", transport: "tcp", port: undefined, targetPort: 6379, external: false });
+  assert.deepEqual(cache.volumes, [
+    { name: "starter-cache-data", target: "/data", readOnly: false },
+  ]);
+  assert.deepEqual(cache.bindings.tcp, {
+    name: "tcp",
+    scheme: "tcp",
+    protocol: "tcp",
+    transport: "tcp",
+    port: undefined,
+    targetPort: 6379,
+    external: false,
+  });
   const pw = resource(m, "cache-password", "parameter.v0");
   assert.deepEqual(pw.inputs.value.default, {
     kind: "generate",
-    generate: { minLength: 22, lower: true, upper: true, numeric: true, special: false, minLower: 0, minUpper: 0, minNumeric: 0, minSpecial: 0 },
+    generate: {
+      minLength: 22,
+      lower: true,
+      upper: true,
+      numeric: true,
+      special: false,
+      minLower: 0,
+      minUpper: 0,
+      minNumeric: 0,
+      minSpecial: 0,
+    },
   });
   const frontend = resource(m, "frontend", "container.v1");
   assert.deepEqual(frontend.build?.args, { NODE_VERSION: "20", FROM_BUILD_ENV: null });
-  assert.deepEqual(frontend.build?.secrets, { NPM_TOKEN: { type: "env", value: "{npm-token.value}" } });
+  assert.deepEqual(frontend.build?.secrets, {
+    NPM_TOKEN: { type: "env", value: "{npm-token.value}" },
+  });
 });
 
 test("YAML uses the JSON schema: on/yes stay strings, null is null", () => {
-  assert.deepEqual(parseManifestText("env:\n  FLAG: on\n  OTHER: yes\n  NOTHING: null\n", "m.yaml"), { env: { FLAG: "on", OTHER: "yes", NOTHING: null } });
+  assert.deepEqual(
+    parseManifestText("env:\n  FLAG: on\n  OTHER: yes\n  NOTHING: null\n", "m.yaml"),
+    { env: { FLAG: "on", OTHER: "yes", NOTHING: null } },
+  );
   assert.deepEqual(parseManifestText("a: 1\n", "M.YML"), { a: 1 });
 });
 
 test("a .json file is parsed strictly as JSON, never as YAML", () => {
-  assert.match(manifestErrorMessage(() => parseManifestText("resources: {}\n", "aspire-manifest.json")), /^invalid JSON at line \d+, column \d+: /);
+  assert.match(
+    manifestErrorMessage(() => parseManifestText("resources: {}\n", "aspire-manifest.json")),
+    /^invalid JSON at line \d+, column \d+: /,
+  );
 });
 
 // ---- relative paths ---------------------------------------------------------------------------------
@@ -125,7 +160,12 @@ test("relative paths are resolved against the manifest's folder, not the working
 
   const prometheus: ContainerResource = resource(m, "prometheus", "container.v0");
   assert.deepEqual(prometheus.bindMounts, [
-    { source: "../config/prometheus", sourcePath: path.join(root, "test/config/prometheus"), target: "/etc/prometheus", readOnly: true },
+    {
+      source: "../config/prometheus",
+      sourcePath: path.join(root, "test/config/prometheus"),
+      target: "/etc/prometheus",
+      readOnly: true,
+    },
   ]);
 });
 
@@ -137,38 +177,60 @@ test("Windows separators in manifest paths resolve like forward slashes; build f
     document: {
       resources: {
         api: { type: "project.v0", path: "..\\Api\\Api.csproj" },
-        web: { type: "container.v1", build: { context: "..\\web", dockerfile: "../web/Dockerfile", secrets: { NPMRC: { type: "file", source: "secrets/.npmrc" } } } },
+        web: {
+          type: "container.v1",
+          build: {
+            context: "..\\web",
+            dockerfile: "../web/Dockerfile",
+            secrets: { NPMRC: { type: "file", source: "secrets/.npmrc" } },
+          },
+        },
       },
     },
   });
   assert.ok(result.manifest, JSON.stringify(result.errors));
-  assert.equal(resource(result.manifest, "api", "project.v0").projectPath, path.resolve(dir, "../Api/Api.csproj"));
+  assert.equal(
+    resource(result.manifest, "api", "project.v0").projectPath,
+    path.resolve(dir, "../Api/Api.csproj"),
+  );
   const build = resource(result.manifest, "web", "container.v1").build;
   assert.equal(build?.contextPath, path.resolve(dir, "../web"));
-  assert.deepEqual(build?.secrets, { NPMRC: { type: "file", sourcePath: path.resolve(dir, "secrets/.npmrc") } });
+  assert.deepEqual(build?.secrets, {
+    NPMRC: { type: "file", sourcePath: path.resolve(dir, "secrets/.npmrc") },
+  });
 });
 
 // ---- syntax errors ------------------------------------------------------------------------------------
 
 test("invalid JSON reports the line and column of the error (trailing comma at line 6, column 5)", () => {
-  const message = manifestErrorMessage(() => loadManifestFile(fixture("invalid-trailing-comma.json")));
+  const message = manifestErrorMessage(() =>
+    loadManifestFile(fixture("invalid-trailing-comma.json")),
+  );
   assert.match(message, /^invalid JSON at line 6, column 5: /);
   assert.doesNotMatch(message, /position/);
 });
 
-test(
-  "invalid JSON reports the line and column when V8 says \"Unexpected token\" (missing value at line 4, column 15)",
-  () => {
-    const message = manifestErrorMessage(() => loadManifestFile(fixture("invalid-missing-value.json")));
-    assert.match(message, /^invalid JSON at line 4, column 15: /);
-    assert.doesNotMatch(message, /\n/);
-  },
-);
+test('invalid JSON reports the line and column when V8 says "Unexpected token" (missing value at line 4, column 15)', () => {
+  const message = manifestErrorMessage(() =>
+    loadManifestFile(fixture("invalid-missing-value.json")),
+  );
+  assert.match(message, /^invalid JSON at line 4, column 15: /);
+  assert.doesNotMatch(message, /\n/);
+});
 
 test("invalid JSON text: line and column are counted from the start of the text", () => {
-  assert.match(manifestErrorMessage(() => parseManifestText('{"resources": {"a": 1}} x', "m.json")), /^invalid JSON at line 1, column 25: /);
-  assert.match(manifestErrorMessage(() => parseManifestText('{\n  "a" 1\n}', "m.json")), /^invalid JSON at line 2, column 7: /);
-  assert.match(manifestErrorMessage(() => parseManifestText('{\n  "a": 1', "m.json")), /^invalid JSON at line 2, column 9: /);
+  assert.match(
+    manifestErrorMessage(() => parseManifestText('{"resources": {"a": 1}} x', "m.json")),
+    /^invalid JSON at line 1, column 25: /,
+  );
+  assert.match(
+    manifestErrorMessage(() => parseManifestText('{\n  "a" 1\n}', "m.json")),
+    /^invalid JSON at line 2, column 7: /,
+  );
+  assert.match(
+    manifestErrorMessage(() => parseManifestText('{\n  "a": 1', "m.json")),
+    /^invalid JSON at line 2, column 9: /,
+  );
 });
 
 test("invalid YAML reports the line and column of the error (bad indentation at line 4, column 4)", () => {
@@ -177,7 +239,15 @@ test("invalid YAML reports the line and column of the error (bad indentation at 
 });
 
 test("invalid YAML text: a duplicated key is reported where it is", () => {
-  assert.match(manifestErrorMessage(() => parseManifestText("resources:\n  cache:\n    type: container.v0\n    type: container.v1\n", "m.yml")), /^invalid YAML at line 4, column 5: duplicated mapping key/);
+  assert.match(
+    manifestErrorMessage(() =>
+      parseManifestText(
+        "resources:\n  cache:\n    type: container.v0\n    type: container.v1\n",
+        "m.yml",
+      ),
+    ),
+    /^invalid YAML at line 4, column 5: duplicated mapping key/,
+  );
 });
 
 test("checkManifestFile turns a syntax error into a file-level error, without throwing", () => {
@@ -196,12 +266,18 @@ test("a missing file is a ManifestError saying so, not an ENOENT exception", () 
   assert.match(message, /^cannot read the manifest: no such file\. /);
   const result = checkManifestFile(missing);
   assert.equal(result.manifest, undefined);
-  assert.deepEqual(result.errors.map((e) => [e.resource, e.field]), [[null, null]]);
+  assert.deepEqual(
+    result.errors.map((e) => [e.resource, e.field]),
+    [[null, null]],
+  );
   assert.match(result.errors[0].message, /no such file/);
 });
 
 test("a folder instead of a file is reported as such", () => {
-  assert.match(manifestErrorMessage(() => loadManifestFile(fixtures)), /^cannot read the manifest: is a folder, not a manifest file\./);
+  assert.match(
+    manifestErrorMessage(() => loadManifestFile(fixtures)),
+    /^cannot read the manifest: is a folder, not a manifest file\./,
+  );
 });
 
 test("a UTF-8 BOM is tolerated in JSON and YAML files", (t) => {
@@ -210,7 +286,10 @@ test("a UTF-8 BOM is tolerated in JSON and YAML files", (t) => {
   const yamlText = fs.readFileSync(fixture("starter.yaml"), "utf8");
   fs.writeFileSync(path.join(dir, "bom.json"), "\uFEFF" + jsonText, "utf8");
   fs.writeFileSync(path.join(dir, "bom.yaml"), "\uFEFF" + yamlText, "utf8");
-  assert.deepEqual(fs.readFileSync(path.join(dir, "bom.json")).subarray(0, 3), Buffer.from([0xef, 0xbb, 0xbf]));
+  assert.deepEqual(
+    fs.readFileSync(path.join(dir, "bom.json")).subarray(0, 3),
+    Buffer.from([0xef, 0xbb, 0xbf]),
+  );
 
   const expected = JSON.parse(jsonText) as unknown;
   assert.deepEqual(loadManifestFile(path.join(dir, "bom.json")).document, expected);
@@ -219,7 +298,8 @@ test("a UTF-8 BOM is tolerated in JSON and YAML files", (t) => {
 });
 
 test("a manifest that is not an object, or has no resources object, is a file-level error", () => {
-  const at = (document: unknown) => checkManifest({ file: "/m/aspire-manifest.json", dir: "/m", document });
+  const at = (document: unknown) =>
+    checkManifest({ file: "/m/aspire-manifest.json", dir: "/m", document });
   for (const [document, why] of [
     [[1, 2], /is not a JSON object/],
     [{}, /has no "resources" object/],

@@ -3,14 +3,25 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { checkManifest, checkManifestFile, loadManifest, ManifestError, type CheckResult, type Diagnostic } from "../../src/manifest";
+import {
+  checkManifest,
+  checkManifestFile,
+  loadManifest,
+  ManifestError,
+  type CheckResult,
+  type Diagnostic,
+} from "../../src/manifest";
 
 const root = path.resolve(__dirname, "../../..");
 const fixture = (name: string) => path.join(root, "test/fixtures", name);
 
 /** Checks an inline manifest document. */
 function check(resources: Record<string, unknown>): CheckResult {
-  return checkManifest({ file: "/apps/test/aspire-manifest.json", dir: "/apps/test", document: { resources } });
+  return checkManifest({
+    file: "/apps/test/aspire-manifest.json",
+    dir: "/apps/test",
+    document: { resources },
+  });
 }
 
 function errorsOf(result: CheckResult, resource: string): Diagnostic[] {
@@ -24,7 +35,11 @@ function onlyError(result: CheckResult, resource: string): Diagnostic {
   return errors[0];
 }
 
-const redis = { type: "container.v0", image: "docker.io/library/redis:7.4", bindings: { tcp: { scheme: "tcp", protocol: "tcp", transport: "tcp", targetPort: 6379 } } };
+const redis = {
+  type: "container.v0",
+  image: "docker.io/library/redis:7.4",
+  bindings: { tcp: { scheme: "tcp", protocol: "tcp", transport: "tcp", targetPort: 6379 } },
+};
 
 // ---- deployable -------------------------------------------------------------------------------------
 
@@ -34,7 +49,10 @@ test("a deployable manifest gives `manifest`, with every resource in order, and 
   assert.deepEqual(result.warnings, []);
   assert.ok(result.manifest);
   assert.equal(result.file, fixture("starter.json"));
-  assert.deepEqual([...result.manifest.resources.keys()], ["cache", "cache-password", "npm-token", "prometheus", "apiservice", "frontend", "legacyweb"]);
+  assert.deepEqual(
+    [...result.manifest.resources.keys()],
+    ["cache", "cache-password", "npm-token", "prometheus", "apiservice", "frontend", "legacyweb"],
+  );
   assert.deepEqual(loadManifest(fixture("starter.json")).warnings, []);
 });
 
@@ -50,15 +68,39 @@ test("literal braces (YARP routes, {notaresource.x}) are neither errors nor warn
 const rejectedEachType = checkManifestFile(fixture("rejected-each-type.json"));
 
 const rejections: { resource: string; field: string; says: RegExp }[] = [
-  { resource: "storage", field: "type", says: /^unsupported type azure\.bicep\.v0: Azure resources/ },
-  { resource: "AspireSampleDevResources", field: "type", says: /^unsupported type aws\.cloudformation\.template\.v0: CloudFormation/ },
+  {
+    resource: "storage",
+    field: "type",
+    says: /^unsupported type azure\.bicep\.v0: Azure resources/,
+  },
+  {
+    resource: "AspireSampleDevResources",
+    field: "type",
+    says: /^unsupported type aws\.cloudformation\.template\.v0: CloudFormation/,
+  },
   { resource: "servicea-dapr", field: "type", says: /^unsupported type dapr\.v0: Dapr/ },
   { resource: "nodeapp", field: "type", says: /^unsupported type executable\.v0: executables/ },
-  { resource: "basketcache", field: "type", says: /^unsupported type redis\.v0: this is an abstract resource of the Aspire 8\.0 previews/ },
+  {
+    resource: "basketcache",
+    field: "type",
+    says: /^unsupported type redis\.v0: this is an abstract resource of the Aspire 8\.0 previews/,
+  },
   { resource: "mysql", field: "inputs", says: /^legacy inputs on container\.v0: / },
-  { resource: "broken", field: "type", says: /^unsupported type \(none\): .*The AppHost wrote: "This resource does not support generation in the manifest\."/ },
-  { resource: "cheese", field: "type", says: /^unsupported type with\.cheese\.and\.ham\.v0: aspire-arm runs project\.v0, / },
-  { resource: "sql", field: "image", says: /^image mcr\.microsoft\.com\/mssql\/server:2022-latest has no linux\/arm64 variant, so it cannot run on an Arm VM\./ },
+  {
+    resource: "broken",
+    field: "type",
+    says: /^unsupported type \(none\): .*The AppHost wrote: "This resource does not support generation in the manifest\."/,
+  },
+  {
+    resource: "cheese",
+    field: "type",
+    says: /^unsupported type with\.cheese\.and\.ham\.v0: aspire-arm runs project\.v0, /,
+  },
+  {
+    resource: "sql",
+    field: "image",
+    says: /^image mcr\.microsoft\.com\/mssql\/server:2022-latest has no linux\/arm64 variant, so it cannot run on an Arm VM\./,
+  },
 ];
 
 for (const { resource, field, says } of rejections) {
@@ -71,19 +113,32 @@ for (const { resource, field, says } of rejections) {
 
 test("rejected-each-type.json: rejected as a whole, and exactly the bad resources are named", () => {
   assert.equal(rejectedEachType.manifest, undefined);
-  assert.deepEqual(rejectedEachType.errors.map((e) => e.resource).sort(), rejections.map((r) => r.resource).sort());
+  assert.deepEqual(
+    rejectedEachType.errors.map((e) => e.resource).sort(),
+    rejections.map((r) => r.resource).sort(),
+  );
   assert.deepEqual(errorsOf(rejectedEachType, "cache"), []);
 });
 
 test("the x86-only image check matches any registry alias and tag of mssql/server, and only that repository", () => {
-  for (const image of ["mcr.microsoft.com/mssql/server:2019-latest", "mcr.microsoft.com/mssql/server", "MCR.microsoft.com/mssql/server@sha256:abc", "mssql/server:2022-CU14-ubuntu-22.04"]) {
+  for (const image of [
+    "mcr.microsoft.com/mssql/server:2019-latest",
+    "mcr.microsoft.com/mssql/server",
+    "MCR.microsoft.com/mssql/server@sha256:abc",
+    "mssql/server:2022-CU14-ubuntu-22.04",
+  ]) {
     const e = onlyError(check({ sql: { type: "container.v0", image } }), "sql");
     assert.equal(e.field, "image");
     assert.match(e.message, /has no linux\/arm64 variant/, image);
     assert.ok(e.message.includes(image), e.message);
   }
-  assert.ok(check({ pg: { type: "container.v0", image: "docker.io/library/postgres:17.6" } }).manifest);
-  assert.ok(check({ edge: { type: "container.v0", image: "mcr.microsoft.com/mssql/server-tools:1" } }).manifest);
+  assert.ok(
+    check({ pg: { type: "container.v0", image: "docker.io/library/postgres:17.6" } }).manifest,
+  );
+  assert.ok(
+    check({ edge: { type: "container.v0", image: "mcr.microsoft.com/mssql/server-tools:1" } })
+      .manifest,
+  );
 });
 
 // ---- rejection spreads to references ----------------------------------------------------------------------
@@ -95,7 +150,10 @@ test("a resource referencing a rejected one is named, transitively: web -> api -
 
   const blobs = onlyError(result, "blobs");
   assert.equal(blobs.field, "connectionString");
-  assert.match(blobs.message, /^references unsupported storage through \{storage\.outputs\.blobEndpoint\}/);
+  assert.match(
+    blobs.message,
+    /^references unsupported storage through \{storage\.outputs\.blobEndpoint\}/,
+  );
 
   const api = onlyError(result, "api");
   assert.equal(api.field, "env.ConnectionStrings__blobs");
@@ -111,14 +169,31 @@ test("a resource referencing a rejected one is named, transitively: web -> api -
 
 test("a bad reference rejects the resource, and the rejection spreads to its consumers", () => {
   const result = check({
-    sql: { type: "parameter.v0", value: "{sql.inputs.value}", connectionString: "{sql.value}", inputs: { value: { type: "string", secret: true } } },
+    sql: {
+      type: "parameter.v0",
+      value: "{sql.inputs.value}",
+      connectionString: "{sql.value}",
+      inputs: { value: { type: "string", secret: true } },
+    },
     cs: { type: "value.v0", connectionString: "sql={sql.bindings.tcp.url}" },
-    app: { type: "container.v0", image: "docker.io/library/alpine:3.20", env: { CS: "{cs.connectionString}" } },
+    app: {
+      type: "container.v0",
+      image: "docker.io/library/alpine:3.20",
+      env: { CS: "{cs.connectionString}" },
+    },
   });
   const cs = onlyError(result, "cs");
   assert.equal(cs.field, "connectionString");
-  assert.ok(cs.message.startsWith("bad reference {sql.bindings.tcp.url} in cs.connectionString: sql is a parameter.v0 and has no bindings."), cs.message);
-  assert.match(onlyError(result, "app").message, /^references unsupported cs through \{cs\.connectionString\}/);
+  assert.ok(
+    cs.message.startsWith(
+      "bad reference {sql.bindings.tcp.url} in cs.connectionString: sql is a parameter.v0 and has no bindings.",
+    ),
+    cs.message,
+  );
+  assert.match(
+    onlyError(result, "app").message,
+    /^references unsupported cs through \{cs\.connectionString\}/,
+  );
   assert.deepEqual(errorsOf(result, "sql"), []);
 });
 
@@ -131,11 +206,20 @@ test("bad references name resource, field and expression (missing binding, missi
     c: { type: "container.v0", image: "x/c:1", env: { PW: "{pw.inputs.password}" } },
   });
   assert.equal(onlyError(result, "a").field, "env.URL");
-  assert.match(onlyError(result, "a").message, /^bad reference \{cache\.bindings\.http\.url\} in a\.env\.URL: cache has no binding named http \(it has: tcp\)\./);
+  assert.match(
+    onlyError(result, "a").message,
+    /^bad reference \{cache\.bindings\.http\.url\} in a\.env\.URL: cache has no binding named http \(it has: tcp\)\./,
+  );
   assert.equal(onlyError(result, "b").field, "args.1");
-  assert.match(onlyError(result, "b").message, /^bad reference \{cache\.connectionString\} in b\.args\.1: cache is a container\.v0 with no connectionString\./);
+  assert.match(
+    onlyError(result, "b").message,
+    /^bad reference \{cache\.connectionString\} in b\.args\.1: cache is a container\.v0 with no connectionString\./,
+  );
   assert.equal(onlyError(result, "c").field, "env.PW");
-  assert.match(onlyError(result, "c").message, /^bad reference \{pw\.inputs\.password\} in c\.env\.PW: parameter pw has no input named password/);
+  assert.match(
+    onlyError(result, "c").message,
+    /^bad reference \{pw\.inputs\.password\} in c\.env\.PW: parameter pw has no input named password/,
+  );
 });
 
 // ---- deployment sections ------------------------------------------------------------------------------------
@@ -144,7 +228,10 @@ test("a deployment section that needs only the manifest is a warning, and the ma
   const result = checkManifestFile(fixture("deployment-manifest-only.json"));
   assert.deepEqual(result.errors, []);
   assert.ok(result.manifest);
-  assert.deepEqual(result.warnings.map((w) => [w.resource, w.field]), [["api", "deployment"]]);
+  assert.deepEqual(
+    result.warnings.map((w) => [w.resource, w.field]),
+    [["api", "deployment"]],
+  );
   assert.match(result.warnings[0].message, /ignored: the resource runs on the VM as a project\.v0/);
 });
 
@@ -163,21 +250,37 @@ test("a deployment section needing {.outputs.X} or {x.containerImage} is an erro
 
 test("a consumer of a resource rejected for its deployment section says so", () => {
   const result = check({
-    api: { type: "project.v1", path: "a.csproj", bindings: { http: { scheme: "http", protocol: "tcp", transport: "http" } }, deployment: { type: "azure.bicep.v0", path: "api.bicep", params: { img: "{api.containerImage}" } } },
+    api: {
+      type: "project.v1",
+      path: "a.csproj",
+      bindings: { http: { scheme: "http", protocol: "tcp", transport: "http" } },
+      deployment: {
+        type: "azure.bicep.v0",
+        path: "api.bicep",
+        params: { img: "{api.containerImage}" },
+      },
+    },
     web: { type: "project.v0", path: "w.csproj", env: { API: "{api.bindings.http.url}" } },
   });
   assert.equal(onlyError(result, "api").field, "deployment.params.img");
   assert.equal(onlyError(result, "web").field, "env.API");
 });
 
-test(
-  "a deployment section on a project.v0 is warned about once",
-  () => {
-    const result = check({ api: { type: "project.v0", path: "a.csproj", deployment: { type: "azure.bicep.v0", path: "api.bicep", params: { sku: "Basic" } } } });
-    assert.ok(result.manifest);
-    assert.equal(result.warnings.filter((w) => w.resource === "api" && w.field === "deployment").length, 1, JSON.stringify(result.warnings));
-  },
-);
+test("a deployment section on a project.v0 is warned about once", () => {
+  const result = check({
+    api: {
+      type: "project.v0",
+      path: "a.csproj",
+      deployment: { type: "azure.bicep.v0", path: "api.bicep", params: { sku: "Basic" } },
+    },
+  });
+  assert.ok(result.manifest);
+  assert.equal(
+    result.warnings.filter((w) => w.resource === "api" && w.field === "deployment").length,
+    1,
+    JSON.stringify(result.warnings),
+  );
+});
 
 // ---- warnings, not errors ----------------------------------------------------------------------------------------
 
@@ -198,11 +301,28 @@ test("unknown fields (resource, binding, top level) are warnings, not errors; co
     ].sort(),
   );
   const legacy = result.warnings.find((w) => w.field === "bindings.tcp.containerPort");
-  assert.match(legacy?.message ?? "", /containerPort is the 8\.0-preview name of targetPort; read as targetPort 6379\./);
+  assert.match(
+    legacy?.message ?? "",
+    /containerPort is the 8\.0-preview name of targetPort; read as targetPort 6379\./,
+  );
 });
 
 test("targetPort wins over a legacy containerPort when both are present", () => {
-  const result = check({ c: { type: "container.v0", image: "x/c:1", bindings: { tcp: { scheme: "tcp", protocol: "tcp", transport: "tcp", targetPort: 80, containerPort: 8080 } } } });
+  const result = check({
+    c: {
+      type: "container.v0",
+      image: "x/c:1",
+      bindings: {
+        tcp: {
+          scheme: "tcp",
+          protocol: "tcp",
+          transport: "tcp",
+          targetPort: 80,
+          containerPort: 8080,
+        },
+      },
+    },
+  });
   const c = result.manifest?.resources.get("c");
   assert.ok(c && c.kind === "container.v0");
   assert.equal(c.bindings.tcp.targetPort, 80);
@@ -218,26 +338,36 @@ test("an env value that is an object is an error naming env.KEY", () => {
   assert.match(e.message, /^env\.Logging must be a string, not an object\./);
 });
 
-test(
-  "an env value that is an object has the field env.KEY in its diagnostic",
-  () => {
-    assert.equal(onlyError(checkManifestFile(fixture("env-object.json")), "api").field, "env.Logging");
-  },
-);
+test("an env value that is an object has the field env.KEY in its diagnostic", () => {
+  assert.equal(
+    onlyError(checkManifestFile(fixture("env-object.json")), "api").field,
+    "env.Logging",
+  );
+});
 
 test("wrongly typed fields are errors naming the field", () => {
   const result = check({
-    a: { type: "container.v0", image: "x/a:1", bindings: { http: { scheme: "http", protocol: "tcp", transport: "http", targetPort: 70000 } } },
+    a: {
+      type: "container.v0",
+      image: "x/a:1",
+      bindings: { http: { scheme: "http", protocol: "tcp", transport: "http", targetPort: 70000 } },
+    },
     b: { type: "container.v0", image: "x/b:1", args: ["--port", 8080] },
     c: { type: "container.v0" },
     d: { type: 7 },
   });
   assert.equal(onlyError(result, "a").field, "bindings.http.targetPort");
-  assert.match(onlyError(result, "a").message, /must be a port number between 1 and 65535, not number 70000/);
+  assert.match(
+    onlyError(result, "a").message,
+    /must be a port number between 1 and 65535, not number 70000/,
+  );
   assert.equal(onlyError(result, "b").field, "args.1");
   assert.match(onlyError(result, "b").message, /args\.1 must be a string, not number 8080/);
   assert.match(onlyError(result, "c").message, /a container\.v0 needs an image/);
-  assert.deepEqual([onlyError(result, "d").field, onlyError(result, "d").message], ["type", "type must be a string, not number 7."]);
+  assert.deepEqual(
+    [onlyError(result, "d").field, onlyError(result, "d").message],
+    ["type", "type must be a string, not number 7."],
+  );
 });
 
 test("resource names that differ only in case clash", () => {
@@ -253,17 +383,22 @@ test("a reference cycle rejects the manifest, with the cycle's path in the messa
   assert.equal(result.manifest, undefined);
   const cycles = result.errors.filter((e) => e.message.startsWith("reference cycle: "));
   assert.ok(cycles.length >= 1);
-  for (const e of cycles) assert.match(e.message, /^reference cycle: (a|b)\.connectionString -> (?!\1)(a|b)\.connectionString -> \1\.connectionString\. Break the cycle in the AppHost\.$/);
+  for (const e of cycles)
+    assert.match(
+      e.message,
+      /^reference cycle: (a|b)\.connectionString -> (?!\1)(a|b)\.connectionString -> \1\.connectionString\. Break the cycle in the AppHost\.$/,
+    );
   assert.deepEqual(errorsOf(result, "bystander"), []);
 });
 
-test(
-  "a reference cycle is reported once",
-  () => {
-    const result = checkManifestFile(fixture("cycle.json"));
-    assert.equal(result.errors.filter((e) => e.message.startsWith("reference cycle: ")).length, 1, JSON.stringify(result.errors, null, 1));
-  },
-);
+test("a reference cycle is reported once", () => {
+  const result = checkManifestFile(fixture("cycle.json"));
+  assert.equal(
+    result.errors.filter((e) => e.message.startsWith("reference cycle: ")).length,
+    1,
+    JSON.stringify(result.errors, null, 1),
+  );
+});
 
 // ---- loadManifest ----------------------------------------------------------------------------------------------------
 
@@ -275,15 +410,37 @@ test("loadManifest throws a ManifestError carrying every error of a rejected man
     caught = e;
   }
   assert.ok(caught instanceof ManifestError);
-  assert.deepEqual(caught.diagnostics.map((d) => d.resource), ["storage", "blobs", "api", "web"]);
-  assert.match(caught.message, /rejected-azure-chain\.json: storage \(type\): unsupported type azure\.bicep\.v0/);
+  assert.deepEqual(
+    caught.diagnostics.map((d) => d.resource),
+    ["storage", "blobs", "api", "web"],
+  );
+  assert.match(
+    caught.message,
+    /rejected-azure-chain\.json: storage \(type\): unsupported type azure\.bicep\.v0/,
+  );
 });
 
 test("generate options: a min* count for a character class that is switched off is refused, as Aspire's generator refuses it", () => {
-  const param = (generate: Record<string, unknown>) => ({ type: "parameter.v0", value: "{p.inputs.value}", inputs: { value: { type: "string", secret: true, default: { generate } } } });
+  const param = (generate: Record<string, unknown>) => ({
+    type: "parameter.v0",
+    value: "{p.inputs.value}",
+    inputs: { value: { type: "string", secret: true, default: { generate } } },
+  });
   const bad = onlyError(check({ p: param({ minLength: 12, upper: false, minUpper: 2 }) }), "p");
   assert.equal(bad.field, "inputs.value.default.generate.minUpper");
   assert.match(bad.message, /minUpper must be 0 when upper is false/);
-  assert.deepEqual(errorsOf(check({ p: param({ minLength: 12, special: false, minSpecial: 0, minLower: 3 }) }), "p"), []);
-  assert.equal(errorsOf(check({ p: param({ lower: false, upper: false, numeric: false, special: false }) }), "p").length, 1);
+  assert.deepEqual(
+    errorsOf(
+      check({ p: param({ minLength: 12, special: false, minSpecial: 0, minLower: 3 }) }),
+      "p",
+    ),
+    [],
+  );
+  assert.equal(
+    errorsOf(
+      check({ p: param({ lower: false, upper: false, numeric: false, special: false }) }),
+      "p",
+    ).length,
+    1,
+  );
 });

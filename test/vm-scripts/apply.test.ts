@@ -8,7 +8,21 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { calls, ECR_PASSWORD, fakeAws, fakeDotnetFeed, fakeGcp, GCP_TOKEN, installFakes, readCalls, runtimeConfig, scriptDirs, vmEnvText, type After, type ScriptResult } from "./support";
+import {
+  calls,
+  ECR_PASSWORD,
+  fakeAws,
+  fakeDotnetFeed,
+  fakeGcp,
+  GCP_TOKEN,
+  installFakes,
+  readCalls,
+  runtimeConfig,
+  scriptDirs,
+  vmEnvText,
+  type After,
+  type ScriptResult,
+} from "./support";
 
 const SECRET = `p@ss 'w0rd' "$HOME" \`id\` $(id) back\\slash\nline2 🔑`;
 
@@ -88,9 +102,20 @@ function setup(t: After, script: string, o: Options = {}) {
   };
   for (const d of [p.bin, p.fakeState, p.etc, p.systemd]) fs.mkdirSync(d, { recursive: true });
   installFakes(p.bin, FAKES);
-  for (const v of o.runtimes ?? ["10.0.4"]) fs.mkdirSync(path.join(p.dotnet, "shared", "Microsoft.AspNetCore.App", v), { recursive: true });
+  for (const v of o.runtimes ?? ["10.0.4"])
+    fs.mkdirSync(path.join(p.dotnet, "shared", "Microsoft.AspNetCore.App", v), { recursive: true });
   fs.writeFileSync(p.secrets, JSON.stringify(o.secrets ?? { "cache-password": SECRET }));
-  const vm = { ASPIRE_VM: "web", ASPIRE_RUNTIME: "docker", ASPIRE_NEEDS_DOCKER: "1", ASPIRE_SECRET_SOURCE: "file", ASPIRE_SECRET_PREFIX: "", ASPIRE_SECRET_FILE: p.secrets, ASPIRE_DATA_DISK: "", ASPIRE_DATA_DIR: p.data, ...o.vm };
+  const vm = {
+    ASPIRE_VM: "web",
+    ASPIRE_RUNTIME: "docker",
+    ASPIRE_NEEDS_DOCKER: "1",
+    ASPIRE_SECRET_SOURCE: "file",
+    ASPIRE_SECRET_PREFIX: "",
+    ASPIRE_SECRET_FILE: p.secrets,
+    ASPIRE_DATA_DISK: "",
+    ASPIRE_DATA_DIR: p.data,
+    ...o.vm,
+  };
   fs.writeFileSync(path.join(p.etc, "vm.env"), vmEnvText(vm));
 
   /** Replaces the app config folder as a whole, like a redeploy does. */
@@ -146,7 +171,10 @@ function setup(t: After, script: string, o: Options = {}) {
     }
   };
   /** The containers the fake docker created and nothing removed. */
-  const containers = () => (fs.existsSync(path.join(p.fakeState, "containers")) ? fs.readdirSync(path.join(p.fakeState, "containers")) : []);
+  const containers = () =>
+    fs.existsSync(path.join(p.fakeState, "containers"))
+      ? fs.readdirSync(path.join(p.fakeState, "containers"))
+      : [];
   return { p, deploy, run, runAsync, image, containers };
 }
 
@@ -178,7 +206,12 @@ const WORKER = "registry.example.com/worker@sha256:0123abcd";
 /** The docker calls that copy an image's /app out into a folder. */
 function extraction(ref: string, dest: string): string[] {
   const id = `ctr-${ref.replace(/[/:@]/g, "_")}`;
-  return [`docker pull -q ${ref}`, `docker create ${ref}`, `docker cp ${id}:/app/. ${dest}.new`, `docker rm ${id}`];
+  return [
+    `docker pull -q ${ref}`,
+    `docker create ${ref}`,
+    `docker cp ${id}:/app/. ${dest}.new`,
+    `docker rm ${id}`,
+  ];
 }
 
 function suite(script: string): void {
@@ -187,15 +220,24 @@ function suite(script: string): void {
     deploy(APP_V1);
     const r = run();
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(calls(r, "docker"), [`docker compose -p aspire -f ${p.app}/compose.yaml up -d --remove-orphans`]);
+    assert.deepEqual(calls(r, "docker"), [
+      `docker compose -p aspire -f ${p.app}/compose.yaml up -d --remove-orphans`,
+    ]);
     const env = readEnv0(path.join(p.fakeState, "docker-env"));
     assert.equal(env.ASPIRE_P_CACHE_PASSWORD, SECRET);
-    assert.equal(env.ASPIRE_P_CACHE_PASSWORD__URI, encodeURIComponent(SECRET).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()));
+    assert.equal(
+      env.ASPIRE_P_CACHE_PASSWORD__URI,
+      encodeURIComponent(SECRET).replace(
+        /[!'()*]/g,
+        (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase(),
+      ),
+    );
     // Exported for compose only: systemctl (run later by the same script) does not see them.
     const systemctlEnv = readEnv0(path.join(p.fakeState, "systemctl-env"));
     assert.ok(!Object.keys(systemctlEnv).some((k) => k.startsWith("ASPIRE_P_")));
     assertNoLeak(r);
-    for (const l of r.stdout.split("\n").filter(Boolean)) assert.ok(l.startsWith("aspire-arm: "), l);
+    for (const l of r.stdout.split("\n").filter(Boolean))
+      assert.ok(l.startsWith("aspire-arm: "), l);
 
     // Secrets on tmpfs-like run dir: 0700 folder, 0600 files.
     assert.equal(fs.statSync(p.run).mode & 0o777, 0o700);
@@ -209,7 +251,10 @@ function suite(script: string): void {
     deploy(APP_V1);
     const r = run();
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(fs.readdirSync(path.join(p.data, "volumes")).sort(), ["pg-data", "shop.apphost-48e1ce2b9b-cache"]);
+    assert.deepEqual(fs.readdirSync(path.join(p.data, "volumes")).sort(), [
+      "pg-data",
+      "shop.apphost-48e1ce2b9b-cache",
+    ]);
 
     deploy({ ...APP_V1, "volumes.list": "../escape\n" });
     const bad = run();
@@ -224,8 +269,14 @@ function suite(script: string): void {
     const first = run();
     assert.equal(first.code, 0, first.stderr);
     assert.equal(fs.readFileSync(path.join(p.systemd, "aspire-api.service"), "utf8"), unit("api"));
-    assert.equal(fs.readFileSync(path.join(p.systemd, "aspire-worker.service"), "utf8"), unit("worker"));
-    assert.equal(fs.readFileSync(path.join(p.state, "units.installed"), "utf8"), "aspire-api.service\naspire-worker.service\n");
+    assert.equal(
+      fs.readFileSync(path.join(p.systemd, "aspire-worker.service"), "utf8"),
+      unit("worker"),
+    );
+    assert.equal(
+      fs.readFileSync(path.join(p.state, "units.installed"), "utf8"),
+      "aspire-api.service\naspire-worker.service\n",
+    );
     const sc = calls(first, "systemctl");
     assert.deepEqual(sc, [
       "systemctl daemon-reload",
@@ -251,8 +302,15 @@ function suite(script: string): void {
     ]);
     assert.ok(!fs.existsSync(path.join(p.systemd, "aspire-worker.service")));
     assert.ok(fs.existsSync(path.join(p.systemd, "aspire-api.service")));
-    assert.equal(fs.readFileSync(path.join(p.state, "units.installed"), "utf8"), "aspire-api.service\n");
-    assert.deepEqual(fs.readdirSync(path.join(p.run, "env")), ["api.env"], "the dropped service's secrets file is gone");
+    assert.equal(
+      fs.readFileSync(path.join(p.state, "units.installed"), "utf8"),
+      "aspire-api.service\n",
+    );
+    assert.deepEqual(
+      fs.readdirSync(path.join(p.run, "env")),
+      ["api.env"],
+      "the dropped service's secrets file is gone",
+    );
 
     // A unit file that is not ours (not in the record) is never touched.
     fs.writeFileSync(path.join(p.systemd, "someone-else.service"), "[Service]\n");
@@ -261,7 +319,10 @@ function suite(script: string): void {
     deploy(v3);
     const third = run();
     assert.equal(third.code, 0, third.stderr);
-    assert.deepEqual(calls(third, "systemctl"), ["systemctl disable --now aspire-api.service", "systemctl daemon-reload"]);
+    assert.deepEqual(calls(third, "systemctl"), [
+      "systemctl disable --now aspire-api.service",
+      "systemctl daemon-reload",
+    ]);
     assert.deepEqual(fs.readdirSync(p.systemd), ["someone-else.service"]);
     assert.ok(!fs.existsSync(path.join(p.state, "units.installed")));
 
@@ -273,7 +334,10 @@ function suite(script: string): void {
 
   test("apply: a secret missing from the store stops before compose and names it, without printing values", (t) => {
     const { p, deploy, run } = setup(t, script, { secrets: { other: "p@ss-other" } });
-    deploy({ ...APP_V1, "secrets.list": "other ASPIRE_P_OTHER\ncache-password ASPIRE_P_CACHE_PASSWORD\n" });
+    deploy({
+      ...APP_V1,
+      "secrets.list": "other ASPIRE_P_OTHER\ncache-password ASPIRE_P_CACHE_PASSWORD\n",
+    });
     const r = run();
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /'cache-password' not found in file source/);
@@ -287,14 +351,25 @@ function suite(script: string): void {
     const { p, deploy, run } = setup(t, script);
     deploy(APP_V1);
     assert.equal(run().code, 0);
-    assert.match(fs.readFileSync(path.join(p.run, "secrets.env"), "utf8"), /^ASPIRE_P_CACHE_PASSWORD=/m);
+    assert.match(
+      fs.readFileSync(path.join(p.run, "secrets.env"), "utf8"),
+      /^ASPIRE_P_CACHE_PASSWORD=/m,
+    );
 
     deploy({ "compose.yaml": APP_V1["compose.yaml"] });
     const r = run();
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(fs.readFileSync(path.join(p.run, "secrets.env"), "utf8").split("\n").filter((l) => l && !l.startsWith("#")), []);
+    assert.deepEqual(
+      fs
+        .readFileSync(path.join(p.run, "secrets.env"), "utf8")
+        .split("\n")
+        .filter((l) => l && !l.startsWith("#")),
+      [],
+    );
     assert.deepEqual(fs.readdirSync(path.join(p.run, "env")), []);
-    assert.deepEqual(calls(r, "docker"), [`docker compose -p aspire -f ${p.app}/compose.yaml up -d --remove-orphans`]);
+    assert.deepEqual(calls(r, "docker"), [
+      `docker compose -p aspire -f ${p.app}/compose.yaml up -d --remove-orphans`,
+    ]);
     const env = readEnv0(path.join(p.fakeState, "docker-env"));
     assert.equal(env.ASPIRE_P_CACHE_PASSWORD, undefined);
   });
@@ -318,50 +393,101 @@ function suite(script: string): void {
   test("apply: ECR login before compose up: user AWS, the password on docker login's stdin only", async (t) => {
     const registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
     const server = await fakeAws(t, { "/aspire-arm/dev/cache-password": SECRET });
-    const vm = { ASPIRE_SECRET_SOURCE: "aws-ssm", ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/", ASPIRE_AWS_REGION: "eu-west-1", ASPIRE_REGISTRY: registry };
+    const vm = {
+      ASPIRE_SECRET_SOURCE: "aws-ssm",
+      ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/",
+      ASPIRE_AWS_REGION: "eu-west-1",
+      ASPIRE_REGISTRY: registry,
+    };
     const { p, deploy, runAsync } = setup(t, script, { vm });
     deploy(APP_V1);
-    const r = await runAsync({ ASPIRE_IMDS_URL: server.base, ASPIRE_SSM_URL: `${server.base}/`, ASPIRE_ECR_URL: `${server.base}/` });
+    const r = await runAsync({
+      ASPIRE_IMDS_URL: server.base,
+      ASPIRE_SSM_URL: `${server.base}/`,
+      ASPIRE_ECR_URL: `${server.base}/`,
+    });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(calls(r, "docker"), [`docker login --username AWS --password-stdin ${registry}`, `docker compose -p aspire -f ${p.app}/compose.yaml up -d --remove-orphans`]);
-    assert.equal(fs.readFileSync(path.join(p.fakeState, "docker-login-stdin"), "utf8"), ECR_PASSWORD);
+    assert.deepEqual(calls(r, "docker"), [
+      `docker login --username AWS --password-stdin ${registry}`,
+      `docker compose -p aspire -f ${p.app}/compose.yaml up -d --remove-orphans`,
+    ]);
+    assert.equal(
+      fs.readFileSync(path.join(p.fakeState, "docker-login-stdin"), "utf8"),
+      ECR_PASSWORD,
+    );
     assertNoLeak(r, [ECR_PASSWORD, "p@ss", "w0rd", "line2", "🔑"]);
     assert.equal(readEnv0(path.join(p.fakeState, "docker-env")).ASPIRE_P_CACHE_PASSWORD, SECRET);
-    assert.ok(server.seen.some((s) => s.headers["x-amz-target"] === "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"));
+    assert.ok(
+      server.seen.some(
+        (s) =>
+          s.headers["x-amz-target"] ===
+          "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken",
+      ),
+    );
   });
 
   test("apply: Artifact Registry login before compose up: user oauth2accesstoken, the access token on stdin only", async (t) => {
     const registry = "us-central1-docker.pkg.dev";
     const server = await fakeGcp(t, {});
-    const { p, deploy, runAsync } = setup(t, script, { vm: { ASPIRE_SECRET_SOURCE: "gcp-secret-manager", ASPIRE_GCP_PROJECT: "my-proj", ASPIRE_REGISTRY: registry } });
+    const { p, deploy, runAsync } = setup(t, script, {
+      vm: {
+        ASPIRE_SECRET_SOURCE: "gcp-secret-manager",
+        ASPIRE_GCP_PROJECT: "my-proj",
+        ASPIRE_REGISTRY: registry,
+      },
+    });
     deploy({ "compose.yaml": APP_V1["compose.yaml"] });
-    const r = await runAsync({ ASPIRE_GCE_METADATA_URL: server.base, ASPIRE_SECRETMANAGER_URL: server.base });
+    const r = await runAsync({
+      ASPIRE_GCE_METADATA_URL: server.base,
+      ASPIRE_SECRETMANAGER_URL: server.base,
+    });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(calls(r, "docker"), [`docker login --username oauth2accesstoken --password-stdin ${registry}`, `docker compose -p aspire -f ${p.app}/compose.yaml up -d --remove-orphans`]);
+    assert.deepEqual(calls(r, "docker"), [
+      `docker login --username oauth2accesstoken --password-stdin ${registry}`,
+      `docker compose -p aspire -f ${p.app}/compose.yaml up -d --remove-orphans`,
+    ]);
     assert.equal(fs.readFileSync(path.join(p.fakeState, "docker-login-stdin"), "utf8"), GCP_TOKEN);
     assertNoLeak(r, [GCP_TOKEN]);
   });
 
   test("apply: a registry password that cannot be fetched stops before compose up", async (t) => {
     const server = await fakeAws(t, {}, { ecrError: "AccessDeniedException" });
-    const { deploy, runAsync } = setup(t, script, { vm: { ASPIRE_SECRET_SOURCE: "aws-ssm", ASPIRE_AWS_REGION: "eu-west-1", ASPIRE_REGISTRY: "123456789012.dkr.ecr.eu-west-1.amazonaws.com" } });
+    const { deploy, runAsync } = setup(t, script, {
+      vm: {
+        ASPIRE_SECRET_SOURCE: "aws-ssm",
+        ASPIRE_AWS_REGION: "eu-west-1",
+        ASPIRE_REGISTRY: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+      },
+    });
     deploy({ "compose.yaml": APP_V1["compose.yaml"] });
     const r = await runAsync({ ASPIRE_IMDS_URL: server.base, ASPIRE_ECR_URL: `${server.base}/` });
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /ECR GetAuthorizationToken in eu-west-1: HTTP 400 AccessDeniedException/);
+    assert.match(
+      r.stderr,
+      /ECR GetAuthorizationToken in eu-west-1: HTTP 400 AccessDeniedException/,
+    );
     assert.equal(calls(r, "docker").filter((l) => l.startsWith("docker compose")).length, 0);
   });
 
   test("apply: no registry login without a registry, with the file source, or without containers", (t) => {
-    const { p, deploy, run } = setup(t, script, { vm: { ASPIRE_REGISTRY: "registry.example.com" } });
+    const { p, deploy, run } = setup(t, script, {
+      vm: { ASPIRE_REGISTRY: "registry.example.com" },
+    });
     deploy(APP_V1);
     const r = run();
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(calls(r, "docker"), [`docker compose -p aspire -f ${p.app}/compose.yaml up -d --remove-orphans`]);
+    assert.deepEqual(calls(r, "docker"), [
+      `docker compose -p aspire -f ${p.app}/compose.yaml up -d --remove-orphans`,
+    ]);
 
     // aws-ssm, but nothing to fetch and no containers: no request leaves the VM.
     deploy({ "units/aspire-api.service": unit("api") });
-    fs.writeFileSync(path.join(p.etc, "vm.env"), fs.readFileSync(path.join(p.etc, "vm.env"), "utf8").replace("ASPIRE_SECRET_SOURCE='file'", "ASPIRE_SECRET_SOURCE='aws-ssm'"));
+    fs.writeFileSync(
+      path.join(p.etc, "vm.env"),
+      fs
+        .readFileSync(path.join(p.etc, "vm.env"), "utf8")
+        .replace("ASPIRE_SECRET_SOURCE='file'", "ASPIRE_SECRET_SOURCE='aws-ssm'"),
+    );
     const down = run();
     assert.equal(down.code, 0, down.stderr);
     assert.deepEqual(calls(down, "docker"), ["docker compose -p aspire down --remove-orphans"]);
@@ -369,31 +495,67 @@ function suite(script: string): void {
 
   test("apply: native apps are copied out of their images into the apps folder before their units restart, and recorded", (t) => {
     const { p, deploy, run, image, containers } = setup(t, script);
-    image(API_V1, { "app/api.dll": "api v1", "app/only-in-v1.txt": "old", "app/wwwroot/index.html": "<p>v1</p>", "etc/passwd": "not the app" });
+    image(API_V1, {
+      "app/api.dll": "api v1",
+      "app/only-in-v1.txt": "old",
+      "app/wwwroot/index.html": "<p>v1</p>",
+      "etc/passwd": "not the app",
+    });
     image(WORKER, { "app/worker.dll": "worker" });
-    deploy({ "native.list": `api ${API_V1}\n# a comment\nworker ${WORKER}`, "units/aspire-api.service": unit("api"), "units/aspire-worker.service": unit("worker") });
+    deploy({
+      "native.list": `api ${API_V1}\n# a comment\nworker ${WORKER}`,
+      "units/aspire-api.service": unit("api"),
+      "units/aspire-worker.service": unit("worker"),
+    });
     const r = run();
     assert.equal(r.code, 0, r.stderr);
     const api = path.join(p.apps, "api");
     const worker = path.join(p.apps, "worker");
-    assert.deepEqual(calls(r, "docker"), [...extraction(API_V1, api), ...extraction(WORKER, worker)]);
-    assert.deepEqual(tree(api), ["api.dll: api v1", "only-in-v1.txt: old", "wwwroot/index.html: <p>v1</p>"]);
+    assert.deepEqual(calls(r, "docker"), [
+      ...extraction(API_V1, api),
+      ...extraction(WORKER, worker),
+    ]);
+    assert.deepEqual(tree(api), [
+      "api.dll: api v1",
+      "only-in-v1.txt: old",
+      "wwwroot/index.html: <p>v1</p>",
+    ]);
     assert.deepEqual(tree(worker), ["worker.dll: worker"]);
-    assert.deepEqual(fs.readdirSync(p.apps).sort(), ["api", "worker"], "no .new or .old folder is left");
+    assert.deepEqual(
+      fs.readdirSync(p.apps).sort(),
+      ["api", "worker"],
+      "no .new or .old folder is left",
+    );
     assert.equal(fs.readFileSync(path.join(p.state, "native", "api.image"), "utf8"), `${API_V1}\n`);
-    assert.equal(fs.readFileSync(path.join(p.state, "native", "worker.image"), "utf8"), `${WORKER}\n`);
+    assert.equal(
+      fs.readFileSync(path.join(p.state, "native", "worker.image"), "utf8"),
+      `${WORKER}\n`,
+    );
     assert.deepEqual(containers(), [], "every created container is removed");
-    const lastCopy = r.log.lastIndexOf(`docker cp ctr-${WORKER.replace(/[/:@]/g, "_")}:/app/. ${worker}.new`);
-    assert.ok(lastCopy >= 0 && lastCopy < r.log.indexOf("systemctl restart --no-block aspire-api.service"), r.log.join("\n"));
-    assert.match(r.stdout, new RegExp(`^aspire-arm: extracting api from ${API_V1.replace(/[.]/g, "\\.")}$`, "m"));
-    for (const l of r.stdout.split("\n").filter(Boolean)) assert.ok(l.startsWith("aspire-arm: "), l);
+    const lastCopy = r.log.lastIndexOf(
+      `docker cp ctr-${WORKER.replace(/[/:@]/g, "_")}:/app/. ${worker}.new`,
+    );
+    assert.ok(
+      lastCopy >= 0 && lastCopy < r.log.indexOf("systemctl restart --no-block aspire-api.service"),
+      r.log.join("\n"),
+    );
+    assert.match(
+      r.stdout,
+      new RegExp(`^aspire-arm: extracting api from ${API_V1.replace(/[.]/g, "\\.")}$`, "m"),
+    );
+    for (const l of r.stdout.split("\n").filter(Boolean))
+      assert.ok(l.startsWith("aspire-arm: "), l);
 
     // The same images again: nothing is pulled or copied; the units restart all the same.
     const again = run();
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(calls(again, "docker"), []);
     assert.ok(again.log.includes("systemctl restart --no-block aspire-api.service"));
-    assert.deepEqual(tree(api), ["api.dll: api v1", "only-in-v1.txt: old", "wwwroot/index.html: <p>v1</p>"]);
+    assert.deepEqual(tree(api), [
+      "api.dll: api v1",
+      "only-in-v1.txt: old",
+      "wwwroot/index.html: <p>v1</p>",
+    ]);
 
     // A missing folder is extracted again, though the record names the same image.
     fs.rmSync(worker, { recursive: true });
@@ -405,7 +567,11 @@ function suite(script: string): void {
 
   test("apply: a new image reference replaces the app folder whole; files only in the old version are gone", (t) => {
     const { p, deploy, run, image, containers } = setup(t, script);
-    image(API_V1, { "app/api.dll": "api v1", "app/only-in-v1.txt": "old", "app/wwwroot/index.html": "<p>v1</p>" });
+    image(API_V1, {
+      "app/api.dll": "api v1",
+      "app/only-in-v1.txt": "old",
+      "app/wwwroot/index.html": "<p>v1</p>",
+    });
     image(API_V2, { "app/api.dll": "api v2", "app/wwwroot/index.html": "<p>v2</p>" });
     const units = { "units/aspire-api.service": unit("api") };
     deploy({ "native.list": `api ${API_V1}\n`, ...units });
@@ -473,17 +639,42 @@ function suite(script: string): void {
   });
 
   test("apply: the .NET runtimes the extracted apps' runtimeconfig.json files name are installed before their units restart, once", async (t) => {
-    const server = await fakeDotnetFeed(t, [{ channel: "8.0", version: "8.0.22" }, { channel: "10.0", version: "10.0.4" }]);
-    const { p, deploy, runAsync, image } = setup(t, script, { runtimes: [], vm: { ASPIRE_DOTNET_CHANNEL: "10.0" } });
-    image(API_V1, { "app/Api.dll": "api", "app/Api.runtimeconfig.json": runtimeConfig([["Microsoft.AspNetCore.App", "8.0.0"]], true) });
+    const server = await fakeDotnetFeed(t, [
+      { channel: "8.0", version: "8.0.22" },
+      { channel: "10.0", version: "10.0.4" },
+    ]);
+    const { p, deploy, runAsync, image } = setup(t, script, {
+      runtimes: [],
+      vm: { ASPIRE_DOTNET_CHANNEL: "10.0" },
+    });
+    image(API_V1, {
+      "app/Api.dll": "api",
+      "app/Api.runtimeconfig.json": runtimeConfig([["Microsoft.AspNetCore.App", "8.0.0"]], true),
+    });
     image(WORKER, { "app/Worker.dll": "worker" });
-    deploy({ "native.list": `api ${API_V1}\nworker ${WORKER}\n`, "units/aspire-api.service": unit("api"), "units/aspire-worker.service": unit("worker") });
+    deploy({
+      "native.list": `api ${API_V1}\nworker ${WORKER}\n`,
+      "units/aspire-api.service": unit("api"),
+      "units/aspire-worker.service": unit("worker"),
+    });
     const r = await runAsync({ ASPIRE_DOTNET_RELEASES: server.releasesUrl });
     assert.equal(r.code, 0, r.stderr);
     // api's runtimeconfig.json names 8.0; worker has none: the fallback channel of vm.env.
-    assert.deepEqual(fs.readdirSync(path.join(p.dotnet, "shared", "Microsoft.AspNetCore.App")).sort(), ["10.0.4", "8.0.22"]);
-    assert.deepEqual(server.seen.map((x) => x.url).filter((u) => u.endsWith(".tar.gz")), ["/files/8.0.22/aspnetcore-runtime-linux-arm64.tar.gz", "/files/10.0.4/aspnetcore-runtime-linux-arm64.tar.gz"]);
-    assert.match(r.stderr, /worker: no \*\.runtimeconfig\.json; installing the fallback channel 10\.0/);
+    assert.deepEqual(
+      fs.readdirSync(path.join(p.dotnet, "shared", "Microsoft.AspNetCore.App")).sort(),
+      ["10.0.4", "8.0.22"],
+    );
+    assert.deepEqual(
+      server.seen.map((x) => x.url).filter((u) => u.endsWith(".tar.gz")),
+      [
+        "/files/8.0.22/aspnetcore-runtime-linux-arm64.tar.gz",
+        "/files/10.0.4/aspnetcore-runtime-linux-arm64.tar.gz",
+      ],
+    );
+    assert.match(
+      r.stderr,
+      /worker: no \*\.runtimeconfig\.json; installing the fallback channel 10\.0/,
+    );
     assert.ok(r.log.includes("systemctl restart --no-block aspire-api.service"));
 
     const again = await runAsync({ ASPIRE_DOTNET_RELEASES: server.releasesUrl });
@@ -494,7 +685,10 @@ function suite(script: string): void {
   test("apply: a runtime that cannot be installed stops before the units change", async (t) => {
     const server = await fakeDotnetFeed(t, [{ channel: "10.0", version: "10.0.4", badHash: true }]);
     const { deploy, runAsync, image } = setup(t, script, { runtimes: [] });
-    image(API_V1, { "app/Api.dll": "api", "app/Api.runtimeconfig.json": runtimeConfig([["Microsoft.AspNetCore.App", "10.0.0"]]) });
+    image(API_V1, {
+      "app/Api.dll": "api",
+      "app/Api.runtimeconfig.json": runtimeConfig([["Microsoft.AspNetCore.App", "10.0.0"]]),
+    });
     deploy({ "native.list": `api ${API_V1}\n`, "units/aspire-api.service": unit("api") });
     const r = await runAsync({ ASPIRE_DOTNET_RELEASES: server.releasesUrl });
     assert.notEqual(r.code, 0);
@@ -506,7 +700,11 @@ function suite(script: string): void {
     const { p, deploy, run, image } = setup(t, script);
     image(API_V1, { "app/api.dll": "api v1" });
     image(WORKER, { "app/worker.dll": "worker" });
-    deploy({ "native.list": `api ${API_V1}\nworker ${WORKER}\n`, "units/aspire-api.service": unit("api"), "units/aspire-worker.service": unit("worker") });
+    deploy({
+      "native.list": `api ${API_V1}\nworker ${WORKER}\n`,
+      "units/aspire-api.service": unit("api"),
+      "units/aspire-worker.service": unit("worker"),
+    });
     assert.equal(run().code, 0);
     fs.writeFileSync(path.join(p.apps, "not-ours.txt"), "kept");
 
@@ -517,7 +715,9 @@ function suite(script: string): void {
     assert.deepEqual(fs.readdirSync(p.apps).sort(), ["api", "not-ours.txt"]);
     assert.deepEqual(fs.readdirSync(path.join(p.state, "native")), ["api.image"]);
     const out = r.stdout.split("\n");
-    const unitGone = out.indexOf("aspire-arm: removing aspire-worker.service (no longer in the app config)");
+    const unitGone = out.indexOf(
+      "aspire-arm: removing aspire-worker.service (no longer in the app config)",
+    );
     const appGone = out.indexOf("aspire-arm: removing app worker (no longer in native.list)");
     assert.ok(unitGone >= 0 && appGone > unitGone, r.stdout);
 
@@ -532,16 +732,29 @@ function suite(script: string): void {
   test("apply: registry login before the pulls when there is only native.list (no compose.yaml)", async (t) => {
     const registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
     const server = await fakeAws(t, {});
-    const vm = { ASPIRE_RUNTIME: "dotnet", ASPIRE_SECRET_SOURCE: "aws-ssm", ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/", ASPIRE_AWS_REGION: "eu-west-1", ASPIRE_REGISTRY: registry };
+    const vm = {
+      ASPIRE_RUNTIME: "dotnet",
+      ASPIRE_SECRET_SOURCE: "aws-ssm",
+      ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/",
+      ASPIRE_AWS_REGION: "eu-west-1",
+      ASPIRE_REGISTRY: registry,
+    };
     const { p, deploy, runAsync, image } = setup(t, script, { vm });
     image(API_V1, { "app/api.dll": "api v1" });
     deploy({ "native.list": `api ${API_V1}\n`, "units/aspire-api.service": unit("api") });
     const r = await runAsync({ ASPIRE_IMDS_URL: server.base, ASPIRE_ECR_URL: `${server.base}/` });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(calls(r, "docker"), [`docker login --username AWS --password-stdin ${registry}`, ...extraction(API_V1, path.join(p.apps, "api"))]);
-    assert.equal(fs.readFileSync(path.join(p.fakeState, "docker-login-stdin"), "utf8"), ECR_PASSWORD);
+    assert.deepEqual(calls(r, "docker"), [
+      `docker login --username AWS --password-stdin ${registry}`,
+      ...extraction(API_V1, path.join(p.apps, "api")),
+    ]);
+    assert.equal(
+      fs.readFileSync(path.join(p.fakeState, "docker-login-stdin"), "utf8"),
+      ECR_PASSWORD,
+    );
     assertNoLeak(r, [ECR_PASSWORD]);
   });
 }
 
-for (const { label, dir } of scriptDirs()) describe(`apply.sh (${label})`, () => suite(path.join(dir, "apply.sh")));
+for (const { label, dir } of scriptDirs())
+  describe(`apply.sh (${label})`, () => suite(path.join(dir, "apply.sh")));

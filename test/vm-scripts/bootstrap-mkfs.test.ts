@@ -8,7 +8,15 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { calls, installFakes, readCalls, scriptDirs, vmEnvText, type After, type ScriptResult } from "./support";
+import {
+  calls,
+  installFakes,
+  readCalls,
+  scriptDirs,
+  vmEnvText,
+  type After,
+  type ScriptResult,
+} from "./support";
 
 /** Installing e2fsprogs puts mkfs.ext4 where the script looks (the fakes' folder). */
 const MKFS = `printf ext4 >"\${!#}"`;
@@ -40,10 +48,17 @@ const SYSTEM_PATH = (process.env.PATH ?? "/usr/bin:/bin")
   .filter((d) => d && !/sbin/.test(d))
   .join(":");
 
-function run(t: After, script: string, osName: string, withMkfs: boolean): ScriptResult & { disk: string } {
+function run(
+  t: After,
+  script: string,
+  osName: string,
+  withMkfs: boolean,
+): ScriptResult & { disk: string } {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "aspire-mkfs-")));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const [bin, state, etc, log, disk] = ["bin", "state", "etc", "calls.log", "disk.img"].map((f) => path.join(dir, f));
+  const [bin, state, etc, log, disk] = ["bin", "state", "etc", "calls.log", "disk.img"].map((f) =>
+    path.join(dir, f),
+  );
   for (const d of [bin, state, etc]) fs.mkdirSync(d);
   installFakes(bin, { ...FAKES, ...(withMkfs ? { "mkfs.ext4": MKFS } : {}) });
   fs.writeFileSync(disk, "");
@@ -51,7 +66,14 @@ function run(t: After, script: string, osName: string, withMkfs: boolean): Scrip
   fs.writeFileSync(path.join(dir, "fstab"), "");
   fs.writeFileSync(
     path.join(etc, "vm.env"),
-    vmEnvText({ ASPIRE_VM: "db", ASPIRE_RUNTIME: "docker", ASPIRE_NEEDS_DOCKER: "1", ASPIRE_SECRET_SOURCE: "none", ASPIRE_DATA_DISK: disk, ASPIRE_DATA_DIR: path.join(dir, "data") }),
+    vmEnvText({
+      ASPIRE_VM: "db",
+      ASPIRE_RUNTIME: "docker",
+      ASPIRE_NEEDS_DOCKER: "1",
+      ASPIRE_SECRET_SOURCE: "none",
+      ASPIRE_DATA_DISK: disk,
+      ASPIRE_DATA_DIR: path.join(dir, "data"),
+    }),
   );
   const r = spawnSync("bash", [script], {
     encoding: "utf8",
@@ -71,31 +93,41 @@ function run(t: After, script: string, osName: string, withMkfs: boolean): Scrip
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, log: readCalls(log), disk };
 }
 
-const hostHasNoMkfs = spawnSync("bash", ["-c", "command -v mkfs.ext4"], { env: { PATH: SYSTEM_PATH } }).status !== 0;
+const hostHasNoMkfs =
+  spawnSync("bash", ["-c", "command -v mkfs.ext4"], { env: { PATH: SYSTEM_PATH } }).status !== 0;
 
 for (const { label, dir } of scriptDirs()) {
   const script = path.join(dir, "bootstrap.sh");
-  describe(`bootstrap.sh (${label}): mkfs.ext4 for a blank data disk`, { skip: hostHasNoMkfs ? false : `mkfs.ext4 is on PATH outside sbin (${SYSTEM_PATH})` }, () => {
-    test("missing on Amazon Linux: dnf install -y e2fsprogs, then the disk is formatted", (t) => {
-      const r = run(t, script, "amzn", false);
-      assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(calls(r, "dnf"), ["dnf install -y e2fsprogs"]);
-      assert.deepEqual(calls(r, "mkfs.ext4"), [`mkfs.ext4 -q -L aspire-data ${r.disk}`]);
-      assert.ok(r.log.indexOf("dnf install -y e2fsprogs") < r.log.indexOf(calls(r, "mkfs.ext4")[0]));
-    });
+  describe(
+    `bootstrap.sh (${label}): mkfs.ext4 for a blank data disk`,
+    { skip: hostHasNoMkfs ? false : `mkfs.ext4 is on PATH outside sbin (${SYSTEM_PATH})` },
+    () => {
+      test("missing on Amazon Linux: dnf install -y e2fsprogs, then the disk is formatted", (t) => {
+        const r = run(t, script, "amzn", false);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(calls(r, "dnf"), ["dnf install -y e2fsprogs"]);
+        assert.deepEqual(calls(r, "mkfs.ext4"), [`mkfs.ext4 -q -L aspire-data ${r.disk}`]);
+        assert.ok(
+          r.log.indexOf("dnf install -y e2fsprogs") < r.log.indexOf(calls(r, "mkfs.ext4")[0]),
+        );
+      });
 
-    test("missing on Ubuntu: apt-get install e2fsprogs", (t) => {
-      const r = run(t, script, "ubuntu", false);
-      assert.equal(r.code, 0, r.stderr);
-      assert.ok(calls(r, "apt-get").some((l) => / install -y -q e2fsprogs$/.test(l)), r.log.join("\n"));
-      assert.equal(calls(r, "mkfs.ext4").length, 1);
-    });
+      test("missing on Ubuntu: apt-get install e2fsprogs", (t) => {
+        const r = run(t, script, "ubuntu", false);
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(
+          calls(r, "apt-get").some((l) => / install -y -q e2fsprogs$/.test(l)),
+          r.log.join("\n"),
+        );
+        assert.equal(calls(r, "mkfs.ext4").length, 1);
+      });
 
-    test("present (Ubuntu, Debian, the standard AL2023 AMI): nothing is installed", (t) => {
-      const r = run(t, script, "amzn", true);
-      assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(calls(r, "dnf"), []);
-      assert.equal(calls(r, "mkfs.ext4").length, 1);
-    });
-  });
+      test("present (Ubuntu, Debian, the standard AL2023 AMI): nothing is installed", (t) => {
+        const r = run(t, script, "amzn", true);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(calls(r, "dnf"), []);
+        assert.equal(calls(r, "mkfs.ext4").length, 1);
+      });
+    },
+  );
 }

@@ -8,9 +8,18 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { calls, installFakes, readCalls, scriptDirs, vmEnvText, type After, type ScriptResult } from "./support";
+import {
+  calls,
+  installFakes,
+  readCalls,
+  scriptDirs,
+  vmEnvText,
+  type After,
+  type ScriptResult,
+} from "./support";
 
-const COMPOSE_URL = "https://github.com/docker/compose/releases/download/v2.29.7/docker-compose-linux-aarch64";
+const COMPOSE_URL =
+  "https://github.com/docker/compose/releases/download/v2.29.7/docker-compose-linux-aarch64";
 const COMPOSE_SHA256 = "6e9fbd5daa20dca5d7d89145081ae8155d68ef2928b497d9f85b54fe0f9dbb2c";
 const UUID = "11111111-2222-3333-4444-555555555555";
 
@@ -64,7 +73,7 @@ const OS_RELEASE: Record<string, string> = {
   ubuntu: 'NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n',
   debian: 'NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n',
   amzn: 'NAME="Amazon Linux"\nVERSION_ID="2023"\nID="amzn"\nID_LIKE="fedora"\n',
-  arch: "NAME=\"Arch Linux\"\nID=arch\n",
+  arch: 'NAME="Arch Linux"\nID=arch\n',
   mint: 'NAME="Linux Mint"\nID=linuxmint\nID_LIKE="ubuntu debian"\n',
   rocky: 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\n',
 };
@@ -177,17 +186,29 @@ function suite(script: string): void {
 
     const again = run();
     assert.equal(again.code, 0, again.stderr);
-    assert.equal(calls(again, "apt-get").filter((l) => / install /.test(l)).length, 1, "second run installs nothing");
+    assert.equal(
+      calls(again, "apt-get").filter((l) => / install /.test(l)).length,
+      1,
+      "second run installs nothing",
+    );
   });
 
   test("docker missing on Debian: docker.io docker-compose apparmor, then the pinned compose plugin (v1 has no `docker compose`)", (t) => {
     const { p, run } = setup(t, script, { os: "debian", fakeSha256sum: true });
     const r = run();
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(calls(r, "apt-get").some((l) => /install -y( -q)? docker\.io docker-compose apparmor$/.test(l)), r.log.join("\n"));
+    assert.ok(
+      calls(r, "apt-get").some((l) =>
+        /install -y( -q)? docker\.io docker-compose apparmor$/.test(l),
+      ),
+      r.log.join("\n"),
+    );
     assert.equal(calls(r, "curl").length, 1);
     assert.ok(calls(r, "curl")[0].endsWith(` ${COMPOSE_URL}`));
-    assert.ok(r.log.some((l) => l.startsWith(`${COMPOSE_SHA256}  `)), "checked against the pinned sha256");
+    assert.ok(
+      r.log.some((l) => l.startsWith(`${COMPOSE_SHA256}  `)),
+      "checked against the pinned sha256",
+    );
     const plugin = path.join(p.plugins, "docker-compose");
     assert.equal(fs.statSync(plugin).mode & 0o777, 0o755);
     assert.equal(fs.readFileSync(plugin, "utf8"), `fake download of ${COMPOSE_URL}\n`);
@@ -216,13 +237,22 @@ function suite(script: string): void {
   });
 
   test("dotnet VM on Ubuntu without ICU: the release's libicuNN from apt (the runtimes are apply.sh's), and no docker when not needed", (t) => {
-    const { run } = setup(t, script, { os: "ubuntu", vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" } });
+    const { run } = setup(t, script, {
+      os: "ubuntu",
+      vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" },
+    });
     const r = run();
     assert.equal(r.code, 0, r.stderr);
     const installs = calls(r, "apt-get").filter((l) => / install /.test(l));
-    assert.deepEqual(installs.map((l) => l.replace(/^apt-get .*install -y( -q)? /, "")), ["libicu74"]);
+    assert.deepEqual(
+      installs.map((l) => l.replace(/^apt-get .*install -y( -q)? /, "")),
+      ["libicu74"],
+    );
     const update = r.log.findIndex((l) => l.startsWith("apt-get") && / update/.test(l));
-    assert.ok(update >= 0 && update < r.log.indexOf("apt-cache pkgnames libicu"), "apt-get update before looking the package up");
+    assert.ok(
+      update >= 0 && update < r.log.indexOf("apt-cache pkgnames libicu"),
+      "apt-get update before looking the package up",
+    );
     assert.deepEqual(calls(r, "docker"), []);
     assert.deepEqual(calls(r, "curl"), [], "no runtime download here");
     assert.ok(!r.log.some((l) => l.includes("docker.service")));
@@ -230,11 +260,18 @@ function suite(script: string): void {
 
     const again = run();
     assert.equal(again.code, 0, again.stderr);
-    assert.equal(calls(again, "apt-get").filter((l) => / install /.test(l)).length, 1, "second run installs nothing");
+    assert.equal(
+      calls(again, "apt-get").filter((l) => / install /.test(l)).length,
+      1,
+      "second run installs nothing",
+    );
   });
 
   test("dotnet VM on Amazon Linux 2023 without ICU: dnf install -y libicu", (t) => {
-    const { run } = setup(t, script, { os: "amzn", vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" } });
+    const { run } = setup(t, script, {
+      os: "amzn",
+      vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" },
+    });
     const r = run();
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(calls(r, "dnf"), ["dnf install -y libicu"]);
@@ -243,18 +280,28 @@ function suite(script: string): void {
   });
 
   test("dotnet VM with ICU (a long ldconfig cache, read whole under pipefail): nothing installed", (t) => {
-    const { run } = setup(t, script, { os: "ubuntu", vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "1" }, state: ["icu", "docker", "compose"] });
+    const { run } = setup(t, script, {
+      os: "ubuntu",
+      vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "1" },
+      state: ["icu", "docker", "compose"],
+    });
     const r = run();
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(calls(r, "apt-get"), []);
     assert.ok(calls(r, "ldconfig").includes("ldconfig -p"));
     assert.match(r.stdout, /ICU already installed/);
-    assert.ok(r.log.includes("systemctl enable --now docker.service"), "NEEDS_DOCKER=1 still enables docker");
+    assert.ok(
+      r.log.includes("systemctl enable --now docker.service"),
+      "NEEDS_DOCKER=1 still enables docker",
+    );
     assertAppStarted(r);
   });
 
   test("dotnet VM whose apt sources have no libicuNN: a clear error, the app unit not started", (t) => {
-    const { run } = setup(t, script, { os: "ubuntu", vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" } });
+    const { run } = setup(t, script, {
+      os: "ubuntu",
+      vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" },
+    });
     const r = run({ FAKE_NO_ICU_PACKAGE: "1" });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no libicuNN package in the apt sources/);
@@ -262,23 +309,44 @@ function suite(script: string): void {
   });
 
   test("blank data disk: formatted once (ext4, label aspire-data), mounted, one fstab line by UUID", (t) => {
-    const { p, run } = setup(t, script, { state: ["docker", "compose"], vm: { ASPIRE_DATA_DISK: "" } });
+    const { p, run } = setup(t, script, {
+      state: ["docker", "compose"],
+      vm: { ASPIRE_DATA_DISK: "" },
+    });
     fs.writeFileSync(p.disk, "");
     const link = path.join(p.dir, "by-id-google-data");
     fs.symlinkSync(p.disk, link); // like /dev/disk/by-id/...: the device is what the link points to
-    fs.writeFileSync(path.join(p.etc, "vm.env"), fs.readFileSync(path.join(p.etc, "vm.env"), "utf8").replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${link}'`));
+    fs.writeFileSync(
+      path.join(p.etc, "vm.env"),
+      fs
+        .readFileSync(path.join(p.etc, "vm.env"), "utf8")
+        .replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${link}'`),
+    );
     const r = run();
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(calls(r, "mkfs.ext4"), [`mkfs.ext4 -q -L aspire-data ${p.disk}`]);
     assert.deepEqual(calls(r, "mount"), [`mount -t ext4 ${p.disk} ${p.data}`]);
     const fstabLine = `UUID=${UUID} ${p.data} ext4 defaults,nofail,x-systemd.device-timeout=30s 0 2`;
-    assert.equal(fs.readFileSync(p.fstab, "utf8"), `# /etc/fstab\nUUID=root / ext4 defaults 0 1\n${fstabLine}\n`);
+    assert.equal(
+      fs.readFileSync(p.fstab, "utf8"),
+      `# /etc/fstab\nUUID=root / ext4 defaults 0 1\n${fstabLine}\n`,
+    );
     assert.ok(fs.statSync(path.join(p.data, "volumes")).isDirectory());
-    assert.ok(r.log.indexOf(calls(r, "mount")[0]) < r.log.indexOf("systemctl enable --now aspire-arm-app.service"));
+    assert.ok(
+      r.log.indexOf(calls(r, "mount")[0]) <
+        r.log.indexOf("systemctl enable --now aspire-arm-app.service"),
+    );
     // Docker (which restarts containers by itself at boot) and the app unit wait for the mount.
     for (const unit of ["docker.service", "aspire-arm-app.service"])
-      assert.match(fs.readFileSync(path.join(p.systemd, `${unit}.d`, "10-aspire-data-disk.conf"), "utf8"), new RegExp(`^\\[Unit\\]\nRequiresMountsFor=${p.data}$`, "m"));
-    assert.ok(r.log.indexOf("systemctl daemon-reload") < r.log.indexOf("systemctl enable --now docker.service"), "drop-ins loaded before docker starts");
+      assert.match(
+        fs.readFileSync(path.join(p.systemd, `${unit}.d`, "10-aspire-data-disk.conf"), "utf8"),
+        new RegExp(`^\\[Unit\\]\nRequiresMountsFor=${p.data}$`, "m"),
+      );
+    assert.ok(
+      r.log.indexOf("systemctl daemon-reload") <
+        r.log.indexOf("systemctl enable --now docker.service"),
+      "drop-ins loaded before docker starts",
+    );
 
     // Rerun (e.g. by hand): already formatted and mounted, fstab already has it.
     const again = run();
@@ -291,18 +359,34 @@ function suite(script: string): void {
   test("data disk that already has a filesystem: never formatted, mounted with its type", (t) => {
     const { p, run } = setup(t, script, { state: ["docker", "compose"] });
     fs.writeFileSync(p.disk, "xfs");
-    fs.writeFileSync(path.join(p.etc, "vm.env"), fs.readFileSync(path.join(p.etc, "vm.env"), "utf8").replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`));
+    fs.writeFileSync(
+      path.join(p.etc, "vm.env"),
+      fs
+        .readFileSync(path.join(p.etc, "vm.env"), "utf8")
+        .replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`),
+    );
     const r = run();
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(calls(r, "mkfs.ext4"), []);
     assert.deepEqual(calls(r, "mount"), [`mount -t xfs ${p.disk} ${p.data}`]);
-    assert.match(fs.readFileSync(p.fstab, "utf8"), new RegExp(`^UUID=${UUID} ${p.data} xfs defaults,nofail,x-systemd.device-timeout=30s 0 2$`, "m"));
+    assert.match(
+      fs.readFileSync(p.fstab, "utf8"),
+      new RegExp(
+        `^UUID=${UUID} ${p.data} xfs defaults,nofail,x-systemd.device-timeout=30s 0 2$`,
+        "m",
+      ),
+    );
     assert.equal(fs.readFileSync(p.disk, "utf8"), "xfs");
   });
 
   test("a data disk that attaches late is waited for; one that never comes fails the bootstrap", (t) => {
     const { p, run } = setup(t, script, { state: ["docker", "compose"] });
-    fs.writeFileSync(path.join(p.etc, "vm.env"), fs.readFileSync(path.join(p.etc, "vm.env"), "utf8").replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`));
+    fs.writeFileSync(
+      path.join(p.etc, "vm.env"),
+      fs
+        .readFileSync(path.join(p.etc, "vm.env"), "utf8")
+        .replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`),
+    );
     const late = run({ FAKE_DISK_APPEARS: p.disk });
     assert.equal(late.code, 0, late.stderr);
     assert.equal(calls(late, "sleep").length, 2);
@@ -323,7 +407,12 @@ function suite(script: string): void {
   test("a data disk blkid cannot classify (exit 8) is left alone", (t) => {
     const { p, run } = setup(t, script, { state: ["docker", "compose"] });
     fs.writeFileSync(p.disk, "AMBIVALENT");
-    fs.writeFileSync(path.join(p.etc, "vm.env"), fs.readFileSync(path.join(p.etc, "vm.env"), "utf8").replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`));
+    fs.writeFileSync(
+      path.join(p.etc, "vm.env"),
+      fs
+        .readFileSync(path.join(p.etc, "vm.env"), "utf8")
+        .replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`),
+    );
     const r = run();
     assert.equal(r.code, 1);
     assert.match(r.stderr, /exited with 8/);
@@ -343,7 +432,10 @@ function suite(script: string): void {
   test("derivatives are known by ID_LIKE: Linux Mint installs like Ubuntu, Rocky Linux like Amazon Linux", (t) => {
     const mint = setup(t, script, { os: "mint" }).run();
     assert.equal(mint.code, 0, mint.stderr);
-    assert.ok(calls(mint, "apt-get").some((l) => /install -y( -q)? docker\.io docker-compose-v2$/.test(l)), mint.log.join("\n"));
+    assert.ok(
+      calls(mint, "apt-get").some((l) => /install -y( -q)? docker\.io docker-compose-v2$/.test(l)),
+      mint.log.join("\n"),
+    );
     const rocky = setup(t, script, { os: "rocky", fakeSha256sum: true }).run();
     assert.equal(rocky.code, 0, rocky.stderr);
     assert.deepEqual(calls(rocky, "dnf"), ["dnf install -y docker"]);
@@ -366,4 +458,5 @@ function suite(script: string): void {
   });
 }
 
-for (const { label, dir } of scriptDirs()) describe(`bootstrap.sh (${label})`, () => suite(path.join(dir, "bootstrap.sh")));
+for (const { label, dir } of scriptDirs())
+  describe(`bootstrap.sh (${label})`, () => suite(path.join(dir, "bootstrap.sh")));

@@ -61,18 +61,33 @@ test("bash: comments, blank lines and indentation go; strings, continuations and
   const lines = compacted.split("\n");
   assert.equal(lines[0], "#!/usr/bin/env bash");
   assert.ok(!compacted.includes("A comment."));
-  assert.ok(!compacted.includes("trailing comment") && !compacted.includes("# another") && !compacted.includes("inside $(...)"));
+  assert.ok(
+    !compacted.includes("trailing comment") &&
+      !compacted.includes("# another") &&
+      !compacted.includes("inside $(...)"),
+  );
   assert.ok(lines.includes("arr=(a b c)"));
-  assert.ok(lines.includes("# not a comment, in a string") && lines.includes("") && lines.includes("    indented, in a string'"));
-  assert.ok(lines.includes("  # still the string\""));
+  assert.ok(
+    lines.includes("# not a comment, in a string") &&
+      lines.includes("") &&
+      lines.includes("    indented, in a string'"),
+  );
+  assert.ok(lines.includes('  # still the string"'));
   assert.ok(lines.includes("  # a comment after a continuation: the line must stay"));
   assert.ok(lines.includes("echo a\\ #b"));
   assert.ok(lines.includes("# shellcheck disable=SC2016"));
-  assert.equal(compactScript("sample.sh", compacted), compacted, "compacting twice changes nothing");
+  assert.equal(
+    compactScript("sample.sh", compacted),
+    compacted,
+    "compacting twice changes nothing",
+  );
 });
 
 test("bash: heredocs and unterminated strings are refused", () => {
-  assert.throws(() => compactScript("h.sh", "#!/bin/bash\ncat <<EOF\n# x\nEOF\n"), /heredocs are not supported/);
+  assert.throws(
+    () => compactScript("h.sh", "#!/bin/bash\ncat <<EOF\n# x\nEOF\n"),
+    /heredocs are not supported/,
+  );
   assert.throws(() => compactScript("q.sh", "#!/bin/bash\necho 'open\n"), /ends inside a string/);
   assert.throws(() => compactScript("s.sh", '#!/bin/bash\nx="$(echo a\n'), /ends inside/);
 });
@@ -130,12 +145,32 @@ test("python: comments, blank lines and docstrings go, blocks keep their shape; 
   assert.equal(run("python3", compacted), run("python3", PYTHON_SAMPLE));
   const lines = compacted.split("\n");
   assert.equal(lines[0], "#!/usr/bin/env python3");
-  for (const gone of ["Module docstring", "Only a docstring", "Raw docstring", "Single-quoted", "on two lines", "A comment.", "trailing comment", "inside brackets"]) assert.ok(!compacted.includes(gone), gone);
-  assert.ok(lines.includes("class OnlyDoc(Exception):") && lines[lines.indexOf("class OnlyDoc(Exception):") + 1] === " pass");
-  assert.ok(lines.includes("# not a comment, in a string") && lines.includes("") && lines.includes('    indented, in a string"""'));
+  for (const gone of [
+    "Module docstring",
+    "Only a docstring",
+    "Raw docstring",
+    "Single-quoted",
+    "on two lines",
+    "A comment.",
+    "trailing comment",
+    "inside brackets",
+  ])
+    assert.ok(!compacted.includes(gone), gone);
+  assert.ok(
+    lines.includes("class OnlyDoc(Exception):") &&
+      lines[lines.indexOf("class OnlyDoc(Exception):") + 1] === " pass",
+  );
+  assert.ok(
+    lines.includes("# not a comment, in a string") &&
+      lines.includes("") &&
+      lines.includes('    indented, in a string"""'),
+  );
   assert.ok(compacted.includes('"value # not a comment"'));
   assert.ok(compacted.includes("Not dropped"));
-  assert.ok(lines.includes(" total = 1 + \\") && lines.includes("        2"), "a continued line stays as it is");
+  assert.ok(
+    lines.includes(" total = 1 + \\") && lines.includes("        2"),
+    "a continued line stays as it is",
+  );
 });
 
 test("python: indentation other than four spaces a level and unterminated strings are refused", () => {
@@ -147,38 +182,53 @@ test("python: indentation other than four spaces a level and unterminated string
 
 for (const script of VM_SCRIPTS.filter((n) => n.endsWith(".py")))
   test(`${script} compacted has the same syntax tree as the original without its docstrings`, () => {
-  const code = [
-    "import ast, sys",
-    "def tree(path, drop_docstrings):",
-    "    t = ast.parse(open(path, encoding='utf-8').read())",
-    "    for n in ast.walk(t):",
-    "        body = getattr(n, 'body', None)",
-    "        if drop_docstrings and isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):",
-    "            n.body = body[1:] or [ast.Pass()]",
-    "    return ast.dump(t)",
-    "print(tree(sys.argv[1], True) == tree(sys.argv[2], False))",
-  ].join("\n");
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aspire-compact-"));
-  try {
-    const compacted = path.join(dir, script);
-    fs.writeFileSync(compacted, compactScript(script, fs.readFileSync(path.join(sourceDir, script), "utf8")));
-    const r = spawnSync("python3", ["-c", code, path.join(sourceDir, script), compacted], { encoding: "utf8" });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout.trim(), "True");
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+    const code = [
+      "import ast, sys",
+      "def tree(path, drop_docstrings):",
+      "    t = ast.parse(open(path, encoding='utf-8').read())",
+      "    for n in ast.walk(t):",
+      "        body = getattr(n, 'body', None)",
+      "        if drop_docstrings and isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):",
+      "            n.body = body[1:] or [ast.Pass()]",
+      "    return ast.dump(t)",
+      "print(tree(sys.argv[1], True) == tree(sys.argv[2], False))",
+    ].join("\n");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aspire-compact-"));
+    try {
+      const compacted = path.join(dir, script);
+      fs.writeFileSync(
+        compacted,
+        compactScript(script, fs.readFileSync(path.join(sourceDir, script), "utf8")),
+      );
+      const r = spawnSync("python3", ["-c", code, path.join(sourceDir, script), compacted], {
+        encoding: "utf8",
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), "True");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
 test("vmScript embeds the compacted scripts, which gzip to well under the user data budget", () => {
   const original = VM_SCRIPTS.map((n) => fs.readFileSync(path.join(sourceDir, n), "utf8"));
   const compacted = VM_SCRIPTS.map((n, i) => compactScript(n, original[i]));
   VM_SCRIPTS.forEach((n, i) => assert.equal(vmScript(n), compacted[i], n));
-  const gzip = (texts: string[]) => zlib.gzipSync(Buffer.from(texts.join(""), "utf8"), { level: 9 }).length;
+  const gzip = (texts: string[]) =>
+    zlib.gzipSync(Buffer.from(texts.join(""), "utf8"), { level: 9 }).length;
   // EC2 takes 16 KB of gzipped user data, for these scripts and the app config together. Every
   // VM gets the first three; VMs of the dotnet runtime the runtimes' installer and the wrapper too.
   const everyVm = compacted.slice(0, VM_SCRIPTS.indexOf("exec-env.py"));
-  assert.ok(gzip(everyVm) <= 7.5 * 1024, `the compacted scripts of every VM gzip to ${gzip(everyVm)} bytes`);
-  assert.ok(gzip(compacted) <= 10 * 1024, `the compacted scripts of a dotnet VM gzip to ${gzip(compacted)} bytes`);
-  assert.ok(gzip(compacted) < 0.7 * gzip(original), `${gzip(compacted)} vs ${gzip(original)} bytes`);
+  assert.ok(
+    gzip(everyVm) <= 7.5 * 1024,
+    `the compacted scripts of every VM gzip to ${gzip(everyVm)} bytes`,
+  );
+  assert.ok(
+    gzip(compacted) <= 10 * 1024,
+    `the compacted scripts of a dotnet VM gzip to ${gzip(compacted)} bytes`,
+  );
+  assert.ok(
+    gzip(compacted) < 0.7 * gzip(original),
+    `${gzip(compacted)} vs ${gzip(original)} bytes`,
+  );
 });

@@ -25,15 +25,31 @@ function setup(t: After) {
   fs.mkdirSync(out);
   const dotnet = path.join(dir, "dotnet");
   fs.writeFileSync(dotnet, FAKE_DOTNET, { mode: 0o755 });
-  const writeEnv = (entries: string[] | string) => fs.writeFileSync(path.join(creds, "env"), typeof entries === "string" ? entries : entries.map((e) => e + "\0").join(""), { mode: 0o400 });
+  const writeEnv = (entries: string[] | string) =>
+    fs.writeFileSync(
+      path.join(creds, "env"),
+      typeof entries === "string" ? entries : entries.map((e) => e + "\0").join(""),
+      { mode: 0o400 },
+    );
   return { dir, creds, out, dotnet, writeEnv };
 }
 
 function suite(script: string): void {
-  const run = (s: ReturnType<typeof setup>, args: string[], env: Record<string, string | undefined> = {}) => {
+  const run = (
+    s: ReturnType<typeof setup>,
+    args: string[],
+    env: Record<string, string | undefined> = {},
+  ) => {
     const r = spawnSync("python3", ["-I", "-S", script, ...args], {
       encoding: "utf8",
-      env: { PATH: process.env.PATH, HOME: "/var/lib/aspire-app-api", LANG: "C.UTF-8", CREDENTIALS_DIRECTORY: s.creds, FAKE_OUT: s.out, ...env } as NodeJS.ProcessEnv,
+      env: {
+        PATH: process.env.PATH,
+        HOME: "/var/lib/aspire-app-api",
+        LANG: "C.UTF-8",
+        CREDENTIALS_DIRECTORY: s.creds,
+        FAKE_OUT: s.out,
+        ...env,
+      } as NodeJS.ProcessEnv,
     });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
@@ -58,19 +74,52 @@ function suite(script: string): void {
     // What systemd set stays, unless the file sets it too.
     assert.equal(env.HOME, "/var/lib/aspire-app-api");
     assert.equal(env.CREDENTIALS_DIRECTORY, s.creds);
-    assert.deepEqual(readNul(path.join(s.out, "argv")), [s.dotnet, "/opt/aspire-arm/apps/api/Api.dll"]);
+    assert.deepEqual(readNul(path.join(s.out, "argv")), [
+      s.dotnet,
+      "/opt/aspire-arm/apps/api/Api.dll",
+    ]);
   });
 
   test("${NAME} in the command line is NAME from the file and $$ is $; nothing else is expanded", (t) => {
     const s = setup(t);
     s.writeEnv(["ASPIRE_P_DB_PASSWORD=s3cr$t ${x} $$", "OTHER=1"]);
-    const r = run(s, [s.dotnet, "/opt/apps/$$HOME.dll", "--password=${ASPIRE_P_DB_PASSWORD}", "$$$$", "$HOME", "50%", "${HOME} is not from the file"], { HOME: "/home/x" });
-    assert.notEqual(r.code, 0, "HOME is not an entry of the file: an error, not systemd's empty expansion");
+    const r = run(
+      s,
+      [
+        s.dotnet,
+        "/opt/apps/$$HOME.dll",
+        "--password=${ASPIRE_P_DB_PASSWORD}",
+        "$$$$",
+        "$HOME",
+        "50%",
+        "${HOME} is not from the file",
+      ],
+      { HOME: "/home/x" },
+    );
+    assert.notEqual(
+      r.code,
+      0,
+      "HOME is not an entry of the file: an error, not systemd's empty expansion",
+    );
     assert.match(r.stderr, /\$\{HOME\} in the command line is not in the environment file/);
 
-    const ok = run(s, [s.dotnet, "/opt/apps/$$HOME.dll", "--password=${ASPIRE_P_DB_PASSWORD}", "$$$$", "$HOME", "50%"]);
+    const ok = run(s, [
+      s.dotnet,
+      "/opt/apps/$$HOME.dll",
+      "--password=${ASPIRE_P_DB_PASSWORD}",
+      "$$$$",
+      "$HOME",
+      "50%",
+    ]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.deepEqual(readNul(path.join(s.out, "argv")), [s.dotnet, "/opt/apps/$HOME.dll", "--password=s3cr$t ${x} $$", "$$", "$HOME", "50%"]);
+    assert.deepEqual(readNul(path.join(s.out, "argv")), [
+      s.dotnet,
+      "/opt/apps/$HOME.dll",
+      "--password=s3cr$t ${x} $$",
+      "$$",
+      "$HOME",
+      "50%",
+    ]);
   });
 
   test("a bad entry or a missing file stops before exec, naming the entry and never a value", (t) => {
@@ -105,4 +154,5 @@ function suite(script: string): void {
   });
 }
 
-for (const { label, dir } of scriptDirs()) describe(`exec-env.py (${label})`, () => suite(path.join(dir, "exec-env.py")));
+for (const { label, dir } of scriptDirs())
+  describe(`exec-env.py (${label})`, () => suite(path.join(dir, "exec-env.py")));

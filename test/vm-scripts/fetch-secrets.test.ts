@@ -7,7 +7,20 @@ import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AWS_KEY, AWS_TOKEN, ECR_PASSWORD, ECR_TARGET, environOf, expectedSignature, fakeAws, fakeGcp, GCP_TOKEN, scriptDirs, vmEnvText, type After } from "./support";
+import {
+  AWS_KEY,
+  AWS_TOKEN,
+  ECR_PASSWORD,
+  ECR_TARGET,
+  environOf,
+  expectedSignature,
+  fakeAws,
+  fakeGcp,
+  GCP_TOKEN,
+  scriptDirs,
+  vmEnvText,
+  type After,
+} from "./support";
 
 /** A value that breaks naive quoting in shells, systemd and URLs alike. */
 const NASTY = `it's "quoted" $HOME \`id\` $(id) back\\slash \\n  two  spaces\ttab\nsecond line ünïcødé 🔑 ;|&<>*?[]{}~# end `;
@@ -21,7 +34,15 @@ function tmp(t: After): string {
 /** The child's environment: ours without proxies (the fake servers are on 127.0.0.1). */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ASPIRE_RETRY_DELAY: "0.01", ...extra };
-  for (const k of ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]) delete env[k];
+  for (const k of [
+    "http_proxy",
+    "https_proxy",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+  ])
+    delete env[k];
   return env;
 }
 
@@ -45,16 +66,23 @@ function runSync(script: string, args: string[], env: Record<string, string> = {
 /** Asynchronous, so the fake servers in this process can answer while python3 runs. */
 function runAsync(script: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile("python3", [script, ...args], { encoding: "utf8", env: childEnv(env) }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      "python3",
+      [script, ...args],
+      { encoding: "utf8", env: childEnv(env) },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
 /** The value of `name` after `set -a; . file` in bash. */
 function sourced(file: string, name: string): string {
-  const r = spawnSync("bash", ["-c", `set -a; . "$1"; printf %s "\${${name}}"`, "_", file], { encoding: "utf8" });
+  const r = spawnSync("bash", ["-c", `set -a; . "$1"; printf %s "\${${name}}"`, "_", file], {
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout;
 }
@@ -63,7 +91,11 @@ function fileSetup(t: After, secrets: Record<string, unknown>, list: string) {
   const dir = tmp(t);
   const secretFile = path.join(dir, "secrets.json");
   fs.writeFileSync(secretFile, JSON.stringify(secrets));
-  const vmEnv = writeVmEnv(dir, { ASPIRE_SECRET_SOURCE: "file", ASPIRE_SECRET_PREFIX: "", ASPIRE_SECRET_FILE: secretFile });
+  const vmEnv = writeVmEnv(dir, {
+    ASPIRE_SECRET_SOURCE: "file",
+    ASPIRE_SECRET_PREFIX: "",
+    ASPIRE_SECRET_FILE: secretFile,
+  });
   const listFile = path.join(dir, "secrets.list");
   fs.writeFileSync(listFile, list);
   const out = path.join(dir, "run", "aspire-arm", "secrets.env");
@@ -96,7 +128,11 @@ const NON_STDLIB_IMPORTS = [
 
 function suite(script: string): void {
   test("file source: a nasty value survives `set -a; . secrets.env` exactly, and __URI is percent-encoded", (t) => {
-    const s = fileSetup(t, { "cache-password": NASTY, plain: "a b/c!'()*~", accents: "é€" }, "# store-name variable\n\ncache-password ASPIRE_P_CACHE_PASSWORD\nplain ASPIRE_P_PLAIN\n  accents   ASPIRE_P_ACCENTS  \n");
+    const s = fileSetup(
+      t,
+      { "cache-password": NASTY, plain: "a b/c!'()*~", accents: "é€" },
+      "# store-name variable\n\ncache-password ASPIRE_P_CACHE_PASSWORD\nplain ASPIRE_P_PLAIN\n  accents   ASPIRE_P_ACCENTS  \n",
+    );
     const r = runSync(script, ["--vm-env", s.vmEnv, "--list", s.listFile, "--out", s.out]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(sourced(s.out, "ASPIRE_P_CACHE_PASSWORD"), NASTY);
@@ -114,7 +150,22 @@ function suite(script: string): void {
 
   test("output file is 0600 in a 0700 folder it creates, whatever the caller's umask, with no temp files left", (t) => {
     const s = fileSetup(t, { a: "x" }, "a ASPIRE_P_A\n");
-    const r = spawnSync("bash", ["-c", 'umask 000; exec python3 "$@"', "_", script, "--vm-env", s.vmEnv, "--list", s.listFile, "--out", s.out], { encoding: "utf8", env: childEnv() });
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        'umask 000; exec python3 "$@"',
+        "_",
+        script,
+        "--vm-env",
+        s.vmEnv,
+        "--list",
+        s.listFile,
+        "--out",
+        s.out,
+      ],
+      { encoding: "utf8", env: childEnv() },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(fs.statSync(s.out).mode & 0o777, 0o600);
     assert.equal(fs.statSync(path.dirname(s.out)).mode & 0o777, 0o700);
@@ -122,7 +173,11 @@ function suite(script: string): void {
   });
 
   test("a secret missing from the store: exit 1 naming it and the source, no value printed, previous output kept", (t) => {
-    const s = fileSetup(t, { present: "VALUE-THAT-MUST-NOT-LEAK" }, "present ASPIRE_P_PRESENT\nabsent-one ASPIRE_P_ABSENT\n");
+    const s = fileSetup(
+      t,
+      { present: "VALUE-THAT-MUST-NOT-LEAK" },
+      "present ASPIRE_P_PRESENT\nabsent-one ASPIRE_P_ABSENT\n",
+    );
     fs.mkdirSync(path.dirname(s.out), { recursive: true });
     fs.writeFileSync(s.out, "ASPIRE_P_OLD='previous'\n");
     const r = runSync(script, ["--vm-env", s.vmEnv, "--list", s.listFile, "--out", s.out]);
@@ -156,7 +211,13 @@ function suite(script: string): void {
     fs.writeFileSync(s.listFile, "# nothing\n");
     r = runSync(script, ["--vm-env", none, "--list", s.listFile, "--out", s.out]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(fs.readFileSync(s.out, "utf8").split("\n").filter((l) => l && !l.startsWith("#")).length, 0);
+    assert.equal(
+      fs
+        .readFileSync(s.out, "utf8")
+        .split("\n")
+        .filter((l) => l && !l.startsWith("#")).length,
+      0,
+    );
   });
 
   test("templates: ${VAR} and ${VAR__URI} filled, $$ is $, the rest verbatim, NUL-terminated entries of any manifest name, 0600; stale files removed", (t) => {
@@ -183,7 +244,18 @@ function suite(script: string): void {
     fs.mkdirSync(rendered, { recursive: true });
     fs.writeFileSync(path.join(rendered, "gone.env"), "OLD=1\n");
 
-    const r = runSync(script, ["--vm-env", s.vmEnv, "--list", s.listFile, "--out", s.out, "--templates", templates, "--rendered", rendered]);
+    const r = runSync(script, [
+      "--vm-env",
+      s.vmEnv,
+      "--list",
+      s.listFile,
+      "--out",
+      s.out,
+      "--templates",
+      templates,
+      "--rendered",
+      rendered,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(fs.readdirSync(rendered).sort(), ["api.env", "worker.env"]);
     const api = path.join(rendered, "api.env");
@@ -210,7 +282,18 @@ function suite(script: string): void {
     fs.mkdirSync(templates);
     for (const bad of ["bad name=1", " LEADING=1", "9X=1", "NO_EQUALS"]) {
       fs.writeFileSync(path.join(templates, "api.env.in"), `GOOD=1\n${bad}\n`);
-      const r = runSync(script, ["--vm-env", s.vmEnv, "--list", s.listFile, "--out", s.out, "--templates", templates, "--rendered", rendered]);
+      const r = runSync(script, [
+        "--vm-env",
+        s.vmEnv,
+        "--list",
+        s.listFile,
+        "--out",
+        s.out,
+        "--templates",
+        templates,
+        "--rendered",
+        rendered,
+      ]);
       assert.equal(r.code, 1, bad);
       assert.match(r.stderr, /api\.env\.in:2: expected KEY=VALUE/, bad);
       assert.ok(!fs.existsSync(path.join(rendered, "api.env")));
@@ -223,7 +306,18 @@ function suite(script: string): void {
     const rendered = path.join(s.dir, "rendered");
     fs.mkdirSync(templates);
     fs.writeFileSync(path.join(templates, "api.env.in"), "X=${ASPIRE_P_NOT_LISTED}\n");
-    const r = runSync(script, ["--vm-env", s.vmEnv, "--list", s.listFile, "--out", s.out, "--templates", templates, "--rendered", rendered]);
+    const r = runSync(script, [
+      "--vm-env",
+      s.vmEnv,
+      "--list",
+      s.listFile,
+      "--out",
+      s.out,
+      "--templates",
+      templates,
+      "--rendered",
+      rendered,
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /api\.env\.in:1: \$\{ASPIRE_P_NOT_LISTED\} is not a fetched secret/);
     assert.ok(!fs.existsSync(s.out));
@@ -243,28 +337,45 @@ function suite(script: string): void {
   });
 
   test("aws-ssm: IMDSv2 role credentials, then a SigV4-signed GetParameter per secret", async (t) => {
-    const server = await fakeAws(t, { "/aspire-arm/dev/cache-password": NASTY, "/aspire-arm/dev/api-key": "k-1" }, { roleMissingFor: 2, throttleFor: 1 });
+    const server = await fakeAws(
+      t,
+      { "/aspire-arm/dev/cache-password": NASTY, "/aspire-arm/dev/api-key": "k-1" },
+      { roleMissingFor: 2, throttleFor: 1 },
+    );
     const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, { ASPIRE_SECRET_SOURCE: "aws-ssm", ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/", ASPIRE_AWS_REGION: "eu-west-1" });
+    const vmEnv = writeVmEnv(dir, {
+      ASPIRE_SECRET_SOURCE: "aws-ssm",
+      ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/",
+      ASPIRE_AWS_REGION: "eu-west-1",
+    });
     const list = path.join(dir, "secrets.list");
     fs.writeFileSync(list, "cache-password ASPIRE_P_CACHE_PASSWORD\napi-key ASPIRE_P_API_KEY\n");
     const out = path.join(dir, "out", "secrets.env");
-    const r = await runAsync(script, ["--vm-env", vmEnv, "--list", list, "--out", out], { ASPIRE_IMDS_URL: server.base, ASPIRE_SSM_URL: `${server.base}/` });
+    const r = await runAsync(script, ["--vm-env", vmEnv, "--list", list, "--out", out], {
+      ASPIRE_IMDS_URL: server.base,
+      ASPIRE_SSM_URL: `${server.base}/`,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(sourced(out, "ASPIRE_P_CACHE_PASSWORD"), NASTY);
     assert.equal(sourced(out, "ASPIRE_P_API_KEY"), "k-1");
     // The role was not there for the first two requests: retried, and said so.
-    assert.equal(server.seen.filter((s) => s.url === "/latest/meta-data/iam/security-credentials/").length, 3);
+    assert.equal(
+      server.seen.filter((s) => s.url === "/latest/meta-data/iam/security-credentials/").length,
+      3,
+    );
     assert.match(r.stderr, /retrying/);
 
     const ssm = server.seen.filter((s) => s.method === "POST");
     // The first one was throttled (HTTP 400 ThrottlingException) and retried.
     assert.equal(ssm.length, 3);
-    assert.deepEqual(ssm.map((s) => JSON.parse(s.body)), [
-      { Name: "/aspire-arm/dev/cache-password", WithDecryption: true },
-      { Name: "/aspire-arm/dev/cache-password", WithDecryption: true },
-      { Name: "/aspire-arm/dev/api-key", WithDecryption: true },
-    ]);
+    assert.deepEqual(
+      ssm.map((s) => JSON.parse(s.body)),
+      [
+        { Name: "/aspire-arm/dev/cache-password", WithDecryption: true },
+        { Name: "/aspire-arm/dev/cache-password", WithDecryption: true },
+        { Name: "/aspire-arm/dev/api-key", WithDecryption: true },
+      ],
+    );
     for (const req of ssm) {
       assert.equal(req.headers["x-amz-target"], "AmazonSSM.GetParameter");
       assert.equal(req.headers["content-type"], "application/x-amz-json-1.1");
@@ -277,8 +388,23 @@ function suite(script: string): void {
       const m = /SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(auth);
       assert.ok(m, auth);
       const signed = m[1].split(";");
-      for (const h of ["content-type", "host", "x-amz-date", "x-amz-security-token", "x-amz-target"]) assert.ok(signed.includes(h), `${h} is signed`);
-      assert.equal(m[2], expectedSignature(req, signed, `${amzDate.slice(0, 8)}/eu-west-1/ssm/aws4_request`, amzDate));
+      for (const h of [
+        "content-type",
+        "host",
+        "x-amz-date",
+        "x-amz-security-token",
+        "x-amz-target",
+      ])
+        assert.ok(signed.includes(h), `${h} is signed`);
+      assert.equal(
+        m[2],
+        expectedSignature(
+          req,
+          signed,
+          `${amzDate.slice(0, 8)}/eu-west-1/ssm/aws4_request`,
+          amzDate,
+        ),
+      );
     }
     assert.ok(!(r.stdout + r.stderr).includes(NASTY));
   });
@@ -286,11 +412,18 @@ function suite(script: string): void {
   test("aws-ssm: a parameter missing from SSM is an error naming it and aws-ssm", async (t) => {
     const server = await fakeAws(t, { "/aspire-arm/dev/present": "PRESENT-VALUE" });
     const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, { ASPIRE_SECRET_SOURCE: "aws-ssm", ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/", ASPIRE_AWS_REGION: "us-east-1" });
+    const vmEnv = writeVmEnv(dir, {
+      ASPIRE_SECRET_SOURCE: "aws-ssm",
+      ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/",
+      ASPIRE_AWS_REGION: "us-east-1",
+    });
     const list = path.join(dir, "secrets.list");
     fs.writeFileSync(list, "present ASPIRE_P_PRESENT\nmissing-param ASPIRE_P_MISSING\n");
     const out = path.join(dir, "secrets.env");
-    const r = await runAsync(script, ["--vm-env", vmEnv, "--list", list, "--out", out], { ASPIRE_IMDS_URL: server.base, ASPIRE_SSM_URL: `${server.base}/` });
+    const r = await runAsync(script, ["--vm-env", vmEnv, "--list", list, "--out", out], {
+      ASPIRE_IMDS_URL: server.base,
+      ASPIRE_SSM_URL: `${server.base}/`,
+    });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /'missing-param' not found in aws-ssm/);
     assert.match(r.stderr, /\/aspire-arm\/dev\/missing-param/);
@@ -301,26 +434,46 @@ function suite(script: string): void {
   test("gcp-secret-manager: metadata token and project id, then versions/latest:access per secret", async (t) => {
     const server = await fakeGcp(t, { "aspire-arm-dev--cache-password": NASTY });
     const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, { ASPIRE_SECRET_SOURCE: "gcp-secret-manager", ASPIRE_SECRET_PREFIX: "aspire-arm-dev--", ASPIRE_GCP_PROJECT: "" });
+    const vmEnv = writeVmEnv(dir, {
+      ASPIRE_SECRET_SOURCE: "gcp-secret-manager",
+      ASPIRE_SECRET_PREFIX: "aspire-arm-dev--",
+      ASPIRE_GCP_PROJECT: "",
+    });
     const list = path.join(dir, "secrets.list");
     fs.writeFileSync(list, "cache-password ASPIRE_P_CACHE_PASSWORD\n");
     const out = path.join(dir, "secrets.env");
-    const r = await runAsync(script, ["--vm-env", vmEnv, "--list", list, "--out", out], { ASPIRE_GCE_METADATA_URL: server.base, ASPIRE_SECRETMANAGER_URL: server.base });
+    const r = await runAsync(script, ["--vm-env", vmEnv, "--list", list, "--out", out], {
+      ASPIRE_GCE_METADATA_URL: server.base,
+      ASPIRE_SECRETMANAGER_URL: server.base,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(sourced(out, "ASPIRE_P_CACHE_PASSWORD"), NASTY);
     assert.ok(server.seen.some((s) => s.url === "/computeMetadata/v1/project/project-id"));
-    assert.ok(server.seen.some((s) => s.url === "/v1/projects/my-proj/secrets/aspire-arm-dev--cache-password/versions/latest:access"));
+    assert.ok(
+      server.seen.some(
+        (s) =>
+          s.url ===
+          "/v1/projects/my-proj/secrets/aspire-arm-dev--cache-password/versions/latest:access",
+      ),
+    );
     assert.ok(!(r.stdout + r.stderr).includes(NASTY));
   });
 
   test("gcp-secret-manager: ASPIRE_GCP_PROJECT wins over the metadata server; a missing secret names it", async (t) => {
     const server = await fakeGcp(t, { "aspire-arm-dev--present": "PRESENT-VALUE" });
     const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, { ASPIRE_SECRET_SOURCE: "gcp-secret-manager", ASPIRE_SECRET_PREFIX: "aspire-arm-dev--", ASPIRE_GCP_PROJECT: "other-proj" });
+    const vmEnv = writeVmEnv(dir, {
+      ASPIRE_SECRET_SOURCE: "gcp-secret-manager",
+      ASPIRE_SECRET_PREFIX: "aspire-arm-dev--",
+      ASPIRE_GCP_PROJECT: "other-proj",
+    });
     const list = path.join(dir, "secrets.list");
     fs.writeFileSync(list, "present ASPIRE_P_PRESENT\n");
     const out = path.join(dir, "secrets.env");
-    const r = await runAsync(script, ["--vm-env", vmEnv, "--list", list, "--out", out], { ASPIRE_GCE_METADATA_URL: server.base, ASPIRE_SECRETMANAGER_URL: server.base });
+    const r = await runAsync(script, ["--vm-env", vmEnv, "--list", list, "--out", out], {
+      ASPIRE_GCE_METADATA_URL: server.base,
+      ASPIRE_SECRETMANAGER_URL: server.base,
+    });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /'present' not found in gcp-secret-manager/);
     assert.match(r.stderr, /aspire-arm-dev--present/);
@@ -332,8 +485,16 @@ function suite(script: string): void {
   test("--registry-password with aws-ssm: a signed ECR GetAuthorizationToken; only the password on stdout", async (t) => {
     const server = await fakeAws(t, {}, { throttleFor: 1 });
     const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, { ASPIRE_SECRET_SOURCE: "aws-ssm", ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/", ASPIRE_AWS_REGION: "eu-west-1", ASPIRE_REGISTRY: "123456789012.dkr.ecr.eu-west-1.amazonaws.com" });
-    const r = await runAsync(script, ["--vm-env", vmEnv, "--registry-password"], { ASPIRE_IMDS_URL: server.base, ASPIRE_ECR_URL: `${server.base}/` });
+    const vmEnv = writeVmEnv(dir, {
+      ASPIRE_SECRET_SOURCE: "aws-ssm",
+      ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/",
+      ASPIRE_AWS_REGION: "eu-west-1",
+      ASPIRE_REGISTRY: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+    });
+    const r = await runAsync(script, ["--vm-env", vmEnv, "--registry-password"], {
+      ASPIRE_IMDS_URL: server.base,
+      ASPIRE_ECR_URL: `${server.base}/`,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, ECR_PASSWORD);
     assert.ok(!r.stderr.includes(ECR_PASSWORD));
@@ -349,7 +510,9 @@ function suite(script: string): void {
       assert.deepEqual(JSON.parse(req.body), {});
       const amzDate = String(req.headers["x-amz-date"]);
       const scope = `${amzDate.slice(0, 8)}/eu-west-1/ecr/aws4_request`;
-      const m = new RegExp(`^AWS4-HMAC-SHA256 Credential=${AWS_KEY}/${scope}, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$`).exec(String(req.headers.authorization));
+      const m = new RegExp(
+        `^AWS4-HMAC-SHA256 Credential=${AWS_KEY}/${scope}, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$`,
+      ).exec(String(req.headers.authorization));
       assert.ok(m, String(req.headers.authorization));
       assert.equal(m[2], expectedSignature(req, m[1].split(";"), scope, amzDate));
     }
@@ -358,28 +521,51 @@ function suite(script: string): void {
   test("--registry-password with aws-ssm: an ECR error fails without printing anything on stdout", async (t) => {
     const server = await fakeAws(t, {}, { ecrError: "AccessDeniedException" });
     const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, { ASPIRE_SECRET_SOURCE: "aws-ssm", ASPIRE_AWS_REGION: "eu-west-1" });
-    const r = await runAsync(script, ["--vm-env", vmEnv, "--registry-password"], { ASPIRE_IMDS_URL: server.base, ASPIRE_ECR_URL: `${server.base}/` });
+    const vmEnv = writeVmEnv(dir, {
+      ASPIRE_SECRET_SOURCE: "aws-ssm",
+      ASPIRE_AWS_REGION: "eu-west-1",
+    });
+    const r = await runAsync(script, ["--vm-env", vmEnv, "--registry-password"], {
+      ASPIRE_IMDS_URL: server.base,
+      ASPIRE_ECR_URL: `${server.base}/`,
+    });
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
-    assert.match(r.stderr, /ECR GetAuthorizationToken in eu-west-1: HTTP 400 AccessDeniedException/);
+    assert.match(
+      r.stderr,
+      /ECR GetAuthorizationToken in eu-west-1: HTTP 400 AccessDeniedException/,
+    );
   });
 
   test("--registry-password with gcp-secret-manager: the service account's access token, and no project lookup", async (t) => {
     const server = await fakeGcp(t, {});
     const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, { ASPIRE_SECRET_SOURCE: "gcp-secret-manager", ASPIRE_SECRET_PREFIX: "aspire-arm-dev--", ASPIRE_GCP_PROJECT: "", ASPIRE_REGISTRY: "us-central1-docker.pkg.dev" });
-    const r = await runAsync(script, ["--vm-env", vmEnv, "--registry-password"], { ASPIRE_GCE_METADATA_URL: server.base, ASPIRE_SECRETMANAGER_URL: server.base });
+    const vmEnv = writeVmEnv(dir, {
+      ASPIRE_SECRET_SOURCE: "gcp-secret-manager",
+      ASPIRE_SECRET_PREFIX: "aspire-arm-dev--",
+      ASPIRE_GCP_PROJECT: "",
+      ASPIRE_REGISTRY: "us-central1-docker.pkg.dev",
+    });
+    const r = await runAsync(script, ["--vm-env", vmEnv, "--registry-password"], {
+      ASPIRE_GCE_METADATA_URL: server.base,
+      ASPIRE_SECRETMANAGER_URL: server.base,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, GCP_TOKEN);
     assert.ok(!r.stderr.includes(GCP_TOKEN));
-    assert.deepEqual(server.seen.map((s) => s.url), ["/computeMetadata/v1/instance/service-accounts/default/token"]);
+    assert.deepEqual(
+      server.seen.map((s) => s.url),
+      ["/computeMetadata/v1/instance/service-accounts/default/token"],
+    );
     assert.deepEqual(fs.readdirSync(dir), ["vm.env"], "nothing written");
   });
 
   test("--registry-password with the file or none source is an error", (t) => {
     const s = fileSetup(t, { a: "x" }, "a ASPIRE_P_A\n");
-    for (const vmEnv of [s.vmEnv, writeVmEnv(fs.mkdtempSync(path.join(s.dir, "none-")), { ASPIRE_SECRET_SOURCE: "none" })]) {
+    for (const vmEnv of [
+      s.vmEnv,
+      writeVmEnv(fs.mkdtempSync(path.join(s.dir, "none-")), { ASPIRE_SECRET_SOURCE: "none" }),
+    ]) {
       const r = runSync(script, ["--vm-env", vmEnv, "--registry-password"]);
       assert.equal(r.code, 1);
       assert.equal(r.stdout, "");
@@ -394,4 +580,5 @@ function suite(script: string): void {
   });
 }
 
-for (const { label, dir } of scriptDirs()) describe(`fetch-secrets.py (${label})`, () => suite(path.join(dir, "fetch-secrets.py")));
+for (const { label, dir } of scriptDirs())
+  describe(`fetch-secrets.py (${label})`, () => suite(path.join(dir, "fetch-secrets.py")));

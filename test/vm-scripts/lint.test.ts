@@ -15,7 +15,9 @@ for (const [label, vmDir] of [
     const shellScripts = ["bootstrap.sh", "apply.sh"].map((f) => path.join(vmDir, f));
 
     test("shellcheck -S style finds nothing in bootstrap.sh and apply.sh", () => {
-      const r = spawnSync("shellcheck", ["-S", "style", "-s", "bash", ...shellScripts], { encoding: "utf8" });
+      const r = spawnSync("shellcheck", ["-S", "style", "-s", "bash", ...shellScripts], {
+        encoding: "utf8",
+      });
       assert.equal(r.error, undefined, "shellcheck must be installed (apt-get install shellcheck)");
       assert.equal(r.stdout + r.stderr, "");
       assert.equal(r.status, 0);
@@ -34,7 +36,15 @@ for (const [label, vmDir] of [
     test("fetch-secrets.py and exec-env.py compile and have a python3 shebang", () => {
       for (const file of ["fetch-secrets.py", "exec-env.py"].map((f) => path.join(vmDir, f))) {
         assert.ok(fs.readFileSync(file, "utf8").startsWith("#!/usr/bin/env python3\n"));
-        const r = spawnSync("python3", ["-c", "import sys; compile(open(sys.argv[1], encoding='utf-8').read(), sys.argv[1], 'exec')", file], { encoding: "utf8" });
+        const r = spawnSync(
+          "python3",
+          [
+            "-c",
+            "import sys; compile(open(sys.argv[1], encoding='utf-8').read(), sys.argv[1], 'exec')",
+            file,
+          ],
+          { encoding: "utf8" },
+        );
         assert.equal(r.status, 0, r.stderr);
       }
     });
@@ -46,7 +56,11 @@ test("shellcheck directives are targeted and explained, never blanket disables",
     const lines = fs.readFileSync(file, "utf8").split("\n");
     const directives = lines.filter((l) => /#\s*shellcheck\s/.test(l));
     for (const d of directives) {
-      assert.match(d, /#\s*shellcheck (disable=SC\d{4}|source=\S+) # \S.{10,}/, `${path.basename(file)}: "${d.trim()}" needs a reason`);
+      assert.match(
+        d,
+        /#\s*shellcheck (disable=SC\d{4}|source=\S+) # \S.{10,}/,
+        `${path.basename(file)}: "${d.trim()}" needs a reason`,
+      );
     }
     assert.ok(!lines.some((l) => /shellcheck\s+disable=all/.test(l)));
   }
@@ -54,10 +68,15 @@ test("shellcheck directives are targeted and explained, never blanket disables",
 
 test("the VM test harness's shell scripts and .ci/run pass shellcheck -S style", () => {
   const harness = ["test/vm", "test/vm/guest-tools", "test/vm/image"].flatMap((d) =>
-    fs.readdirSync(path.join(repoRoot, d)).filter((f) => f.endsWith(".sh")).map((f) => path.join(repoRoot, d, f)),
+    fs
+      .readdirSync(path.join(repoRoot, d))
+      .filter((f) => f.endsWith(".sh"))
+      .map((f) => path.join(repoRoot, d, f)),
   );
   assert.ok(harness.length >= 5, `found ${harness.length} harness scripts`);
-  const r = spawnSync("shellcheck", ["-S", "style", ...harness, path.join(repoRoot, ".ci/run")], { encoding: "utf8" });
+  const r = spawnSync("shellcheck", ["-S", "style", ...harness, path.join(repoRoot, ".ci/run")], {
+    encoding: "utf8",
+  });
   assert.equal(r.stdout + r.stderr, "");
   assert.equal(r.status, 0);
 });

@@ -22,7 +22,12 @@ export function compactedDir(): string {
   if (compacted === undefined) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aspire-vm-compacted-"));
     process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-    for (const name of VM_SCRIPTS) fs.writeFileSync(path.join(dir, name), compactScript(name, fs.readFileSync(path.join(sourceDir, name), "utf8")), { mode: 0o755 });
+    for (const name of VM_SCRIPTS)
+      fs.writeFileSync(
+        path.join(dir, name),
+        compactScript(name, fs.readFileSync(path.join(sourceDir, name), "utf8")),
+        { mode: 0o755 },
+      );
     compacted = dir;
   }
   return compacted;
@@ -45,7 +50,9 @@ export function shellQuote(v: string): string {
 }
 
 export function vmEnvText(vars: Record<string, string>): string {
-  return Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
+  return Object.entries(vars)
+    .map(([k, v]) => `${k}=${shellQuote(v)}\n`)
+    .join("");
 }
 
 // --- fake commands -----------------------------------------------------------------------------
@@ -62,7 +69,11 @@ export interface ScriptResult {
 /** Writes each fake as an executable in `bin` that first appends "name args" to $FAKE_LOG. */
 export function installFakes(bin: string, fakes: Record<string, string>): void {
   for (const [name, body] of Object.entries(fakes))
-    fs.writeFileSync(path.join(bin, name), `#!/bin/bash\nprintf '%s\\n' "$(basename "$0") $*" >>"$FAKE_LOG"\n${body}\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, name),
+      `#!/bin/bash\nprintf '%s\\n' "$(basename "$0") $*" >>"$FAKE_LOG"\n${body}\n`,
+      { mode: 0o755 },
+    );
 }
 
 /** The calls recorded in a fake log so far (none when nothing ran). */
@@ -84,7 +95,9 @@ export function readNul(file: string): string[] {
 
 /** KEY=VALUE entries of a NUL-terminated file, by key. */
 export function environOf(file: string): Record<string, string> {
-  return Object.fromEntries(readNul(file).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+  return Object.fromEntries(
+    readNul(file).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+  );
 }
 
 // --- fake cloud servers ------------------------------------------------------------------------
@@ -96,7 +109,10 @@ export interface Seen {
   readonly body: string;
 }
 
-export async function serve(t: After, handler: (req: Seen, res: http.ServerResponse) => void): Promise<{ base: string; seen: Seen[] }> {
+export async function serve(
+  t: After,
+  handler: (req: Seen, res: http.ServerResponse) => void,
+): Promise<{ base: string; seen: Seen[] }> {
   const seen: Seen[] = [];
   const server = http.createServer((req, res) => {
     let body = "";
@@ -113,7 +129,12 @@ export async function serve(t: After, handler: (req: Seen, res: http.ServerRespo
   return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
-export function reply(res: http.ServerResponse, status: number, body: string | object, type = "application/json"): void {
+export function reply(
+  res: http.ServerResponse,
+  status: number,
+  body: string | object,
+  type = "application/json",
+): void {
   res.writeHead(status, { "Content-Type": type });
   res.end(typeof body === "string" ? body : JSON.stringify(body));
 }
@@ -127,14 +148,32 @@ export const ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921.GetAuthorization
 export const GCP_TOKEN = "ya29.fake-TOKEN-must-not-leak";
 
 /** Recomputes the request's SigV4 signature from what the server received. */
-export function expectedSignature(req: Seen, signedHeaders: string[], scope: string, amzDate: string): string {
+export function expectedSignature(
+  req: Seen,
+  signedHeaders: string[],
+  scope: string,
+  amzDate: string,
+): string {
   const [date, region, service] = scope.split("/");
-  const canonicalHeaders = signedHeaders.map((h) => `${h}:${String(req.headers[h]).trim().replace(/\s+/g, " ")}\n`).join("");
+  const canonicalHeaders = signedHeaders
+    .map((h) => `${h}:${String(req.headers[h]).trim().replace(/\s+/g, " ")}\n`)
+    .join("");
   const hash = (s: string) => crypto.createHash("sha256").update(s, "utf8").digest("hex");
-  const canonical = [req.method, req.url, "", canonicalHeaders, signedHeaders.join(";"), hash(req.body)].join("\n");
+  const canonical = [
+    req.method,
+    req.url,
+    "",
+    canonicalHeaders,
+    signedHeaders.join(";"),
+    hash(req.body),
+  ].join("\n");
   const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, hash(canonical)].join("\n");
-  let key: Buffer = crypto.createHmac("sha256", "AWS4" + AWS_SECRET).update(date).digest();
-  for (const part of [region, service, "aws4_request"]) key = crypto.createHmac("sha256", key).update(part).digest();
+  let key: Buffer = crypto
+    .createHmac("sha256", "AWS4" + AWS_SECRET)
+    .update(date)
+    .digest();
+  for (const part of [region, service, "aws4_request"])
+    key = crypto.createHmac("sha256", key).update(part).digest();
   return crypto.createHmac("sha256", key).update(toSign).digest("hex");
 }
 
@@ -153,29 +192,50 @@ export async function fakeAws(t: After, values: Record<string, string>, o: FakeA
   let throttled = 0;
   return serve(t, (req, res) => {
     if (req.method === "PUT" && req.url === "/latest/api/token") {
-      if (!req.headers["x-aws-ec2-metadata-token-ttl-seconds"]) return reply(res, 400, "ttl missing", "text/plain");
+      if (!req.headers["x-aws-ec2-metadata-token-ttl-seconds"])
+        return reply(res, 400, "ttl missing", "text/plain");
       return reply(res, 200, "imds-token-1", "text/plain");
     }
     if (req.url.startsWith("/latest/meta-data/")) {
-      if (req.headers["x-aws-ec2-metadata-token"] !== "imds-token-1") return reply(res, 401, "", "text/plain");
+      if (req.headers["x-aws-ec2-metadata-token"] !== "imds-token-1")
+        return reply(res, 401, "", "text/plain");
       if (req.url === "/latest/meta-data/iam/security-credentials/") {
-        if (roleRequests++ < (o.roleMissingFor ?? 0)) return reply(res, 404, "not found", "text/plain");
+        if (roleRequests++ < (o.roleMissingFor ?? 0))
+          return reply(res, 404, "not found", "text/plain");
         return reply(res, 200, "aspire-role", "text/plain");
       }
       if (req.url === "/latest/meta-data/iam/security-credentials/aspire-role")
-        return reply(res, 200, { Code: "Success", Type: "AWS-HMAC", AccessKeyId: AWS_KEY, SecretAccessKey: AWS_SECRET, Token: AWS_TOKEN, Expiration: "2099-01-01T00:00:00Z" });
+        return reply(res, 200, {
+          Code: "Success",
+          Type: "AWS-HMAC",
+          AccessKeyId: AWS_KEY,
+          SecretAccessKey: AWS_SECRET,
+          Token: AWS_TOKEN,
+          Expiration: "2099-01-01T00:00:00Z",
+        });
       return reply(res, 404, "", "text/plain");
     }
     if (req.method === "POST" && req.url === "/") {
-      if (throttled++ < (o.throttleFor ?? 0)) return reply(res, 400, { __type: "ThrottlingException", message: "Rate exceeded" });
+      if (throttled++ < (o.throttleFor ?? 0))
+        return reply(res, 400, { __type: "ThrottlingException", message: "Rate exceeded" });
       if (req.headers["x-amz-target"] === ECR_TARGET) {
         if (o.ecrError) return reply(res, 400, { __type: o.ecrError, message: "" });
         const token = Buffer.from(`AWS:${ECR_PASSWORD}`, "utf8").toString("base64");
-        return reply(res, 200, { authorizationData: [{ authorizationToken: token, expiresAt: 4102444800, proxyEndpoint: "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com" }] });
+        return reply(res, 200, {
+          authorizationData: [
+            {
+              authorizationToken: token,
+              expiresAt: 4102444800,
+              proxyEndpoint: "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+            },
+          ],
+        });
       }
       const name = (JSON.parse(req.body) as { Name: string }).Name;
       if (!(name in values)) return reply(res, 400, { __type: "ParameterNotFound", message: "" });
-      return reply(res, 200, { Parameter: { Name: name, Type: "SecureString", Value: values[name], Version: 1 } });
+      return reply(res, 200, {
+        Parameter: { Name: name, Type: "SecureString", Value: values[name], Version: 1 },
+      });
     }
     reply(res, 404, "", "text/plain");
   });
@@ -186,16 +246,23 @@ export async function fakeGcp(t: After, secrets: Record<string, string>) {
   return serve(t, (req, res) => {
     if (req.url.startsWith("/computeMetadata/v1/")) {
       if (req.headers["metadata-flavor"] !== "Google") return reply(res, 403, "", "text/plain");
-      if (req.url === "/computeMetadata/v1/project/project-id") return reply(res, 200, "my-proj", "text/plain");
-      if (req.url === "/computeMetadata/v1/instance/service-accounts/default/token") return reply(res, 200, { access_token: GCP_TOKEN, expires_in: 3599, token_type: "Bearer" });
+      if (req.url === "/computeMetadata/v1/project/project-id")
+        return reply(res, 200, "my-proj", "text/plain");
+      if (req.url === "/computeMetadata/v1/instance/service-accounts/default/token")
+        return reply(res, 200, { access_token: GCP_TOKEN, expires_in: 3599, token_type: "Bearer" });
       return reply(res, 404, "", "text/plain");
     }
     const m = /^\/v1\/projects\/([^/]+)\/secrets\/([^/]+)\/versions\/latest:access$/.exec(req.url);
     if (req.method === "GET" && m) {
-      if (req.headers.authorization !== `Bearer ${GCP_TOKEN}`) return reply(res, 401, { error: { code: 401, status: "UNAUTHENTICATED" } });
+      if (req.headers.authorization !== `Bearer ${GCP_TOKEN}`)
+        return reply(res, 401, { error: { code: 401, status: "UNAUTHENTICATED" } });
       const value = m[1] === "my-proj" ? secrets[m[2]] : undefined;
-      if (value === undefined) return reply(res, 404, { error: { code: 404, status: "NOT_FOUND" } });
-      return reply(res, 200, { name: `projects/1/secrets/${m[2]}/versions/3`, payload: { data: Buffer.from(value, "utf8").toString("base64") } });
+      if (value === undefined)
+        return reply(res, 404, { error: { code: 404, status: "NOT_FOUND" } });
+      return reply(res, 200, {
+        name: `projects/1/secrets/${m[2]}/versions/3`,
+        payload: { data: Buffer.from(value, "utf8").toString("base64") },
+      });
     }
     reply(res, 404, "", "text/plain");
   });
@@ -223,7 +290,10 @@ export function fakeRuntimeTarball(version: string): Buffer {
     put("dotnet", `#!/bin/sh\necho "host ${version}"\n`, 0o755);
     put(`host/fxr/${version}/libhostfxr.so`, `hostfxr ${version}`);
     put(`shared/Microsoft.NETCore.App/${version}/System.Private.CoreLib.dll`, `corelib ${version}`);
-    put(`shared/Microsoft.AspNetCore.App/${version}/Microsoft.AspNetCore.dll`, `aspnetcore ${version}`);
+    put(
+      `shared/Microsoft.AspNetCore.App/${version}/Microsoft.AspNetCore.dll`,
+      `aspnetcore ${version}`,
+    );
     put("LICENSE.txt", "MIT");
     const r = spawnSync("tar", ["-czf", "-", "-C", dir, "."], { maxBuffer: 1 << 24 });
     if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
@@ -241,21 +311,35 @@ export async function fakeDotnetFeed(t: After, releases: readonly FakeRelease[])
     const meta = /^\/release-metadata\/([^/]+)\/releases\.json$/.exec(req.url);
     if (meta) {
       const release = releases.find((r) => r.channel === meta[1]);
-      if (!release) return reply(res, 404, "<Error><Code>BlobNotFound</Code></Error>", "application/xml");
+      if (!release)
+        return reply(res, 404, "<Error><Code>BlobNotFound</Code></Error>", "application/xml");
       const file = (name: string, rid: string, body: Buffer | undefined) => {
         const url = `${server.base}/files/${release.version}/${name}`;
         if (body) tarballs.set(new URL(url).pathname, body);
-        const hash = crypto.createHash("sha512").update(release.badHash ? "something else" : (body ?? name)).digest("hex");
+        const hash = crypto
+          .createHash("sha512")
+          .update(release.badHash ? "something else" : (body ?? name))
+          .digest("hex");
         return { name, rid, url, hash: hash.toUpperCase() };
       };
       const tarball = fakeRuntimeTarball(release.version);
-      const files = [file("aspnetcore-runtime-linux-x64.tar.gz", "linux-x64", undefined), file("aspnetcore-runtime-composite-linux-arm64.tar.gz", "linux-arm64", undefined), file("aspnetcore-runtime-linux-arm64.tar.gz", "linux-arm64", tarball)];
+      const files = [
+        file("aspnetcore-runtime-linux-x64.tar.gz", "linux-x64", undefined),
+        file("aspnetcore-runtime-composite-linux-arm64.tar.gz", "linux-arm64", undefined),
+        file("aspnetcore-runtime-linux-arm64.tar.gz", "linux-arm64", tarball),
+      ];
       return reply(res, 200, {
         "channel-version": release.channel,
         "latest-release": release.version,
         releases: [
-          { "release-version": release.version, "aspnetcore-runtime": { version: release.version, files } },
-          { "release-version": `${release.channel}.0`, "aspnetcore-runtime": { version: `${release.channel}.0`, files: [] } },
+          {
+            "release-version": release.version,
+            "aspnetcore-runtime": { version: release.version, files },
+          },
+          {
+            "release-version": `${release.channel}.0`,
+            "aspnetcore-runtime": { version: `${release.channel}.0`, files: [] },
+          },
         ],
       });
     }
@@ -272,5 +356,15 @@ export async function fakeDotnetFeed(t: After, releases: readonly FakeRelease[])
 /** A published app's runtimeconfig.json. */
 export function runtimeConfig(frameworks: readonly [string, string][], single = false): string {
   const list = frameworks.map(([name, version]) => ({ name, version }));
-  return JSON.stringify({ runtimeOptions: { tfm: "net10.0", ...(single ? { framework: list[0] } : { frameworks: list }), configProperties: { "System.GC.Server": true } } }, null, 2);
+  return JSON.stringify(
+    {
+      runtimeOptions: {
+        tfm: "net10.0",
+        ...(single ? { framework: list[0] } : { frameworks: list }),
+        configProperties: { "System.GC.Server": true },
+      },
+    },
+    null,
+    2,
+  );
 }

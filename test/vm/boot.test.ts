@@ -28,12 +28,31 @@ import * as yaml from "js-yaml";
 import { privateZone, vmAlias } from "../../src/plan";
 import type { RenderedVm } from "../../src/render";
 import { renderFixture } from "./render-fixture";
-import { ensureImage, freePort, freeUdpPort, httpGet, listExt4, makeBlank, makeExt4, makeSeed, readFromExt4, readResults, REPO, sh, Vm, VM_DIR, type Disk, type VmOptions } from "./vm";
+import {
+  ensureImage,
+  freePort,
+  freeUdpPort,
+  httpGet,
+  listExt4,
+  makeBlank,
+  makeExt4,
+  makeSeed,
+  readFromExt4,
+  readResults,
+  REPO,
+  sh,
+  Vm,
+  VM_DIR,
+  type Disk,
+  type VmOptions,
+} from "./vm";
 
 const ENABLED = process.env.ASPIRE_VM_TEST === "1";
 const BOOT_TIMEOUT_MS = Number(process.env.ASPIRE_VM_BOOT_TIMEOUT ?? 900) * 1000;
 const ONLY = process.env.ASPIRE_VM_ONLY ? new RegExp(process.env.ASPIRE_VM_ONLY) : undefined;
-const only = (name: string) => ({ skip: ONLY && !ONLY.test(name) ? `ASPIRE_VM_ONLY=${process.env.ASPIRE_VM_ONLY}` : false });
+const only = (name: string) => ({
+  skip: ONLY && !ONLY.test(name) ? `ASPIRE_VM_ONLY=${process.env.ASPIRE_VM_ONLY}` : false,
+});
 const SECRET_FILE = "/mnt/aspire-test/secrets.json";
 const IMAGES = { apiservice: "local/aspire-test-app:1", webfrontend: "local/aspire-test-app:1" };
 
@@ -56,20 +75,28 @@ process.on("exit", () => {
 });
 
 /** Guest figures of one boot from the probe's results (seconds of guest uptime). */
-function figure(scenario: string, boot: string, r: Record<string, any>, hostReady?: number): Figure {
+function figure(
+  scenario: string,
+  boot: string,
+  r: Record<string, any>,
+  hostReady?: number,
+): Figure {
   const final = r.cloud_init_status_json?.v1?.["modules-final"]?.finished;
   const f: Figure = {
     scenario,
     boot,
     cloudInitDone: r.cloud_init_done_uptime ?? undefined,
     // cloud-init 25.1 records the stages' times as seconds of uptime (older ones: epoch seconds).
-    finalFinished: typeof final === "number" ? (final > 1e9 && r.btime ? final - r.btime : final) : undefined,
+    finalFinished:
+      typeof final === "number" ? (final > 1e9 && r.btime ? final - r.btime : final) : undefined,
     healthy: r.healthy_uptime ?? undefined,
     hostReady,
     load: os.loadavg()[0],
   };
   figures.push(f);
-  console.log(`figures ${scenario} ${boot}: cloud-init done at ${fmt(f.cloudInitDone)} s (final stage finished at ${fmt(f.finalFinished)} s), all healthy at ${fmt(f.healthy)} s of uptime; probe ready ${fmt(hostReady)} s after the kernel started (host clock; load ${f.load.toFixed(1)})`);
+  console.log(
+    `figures ${scenario} ${boot}: cloud-init done at ${fmt(f.cloudInitDone)} s (final stage finished at ${fmt(f.finalFinished)} s), all healthy at ${fmt(f.healthy)} s of uptime; probe ready ${fmt(hostReady)} s after the kernel started (host clock; load ${f.load.toFixed(1)})`,
+  );
   return f;
 }
 const fmt = (n?: number) => (n === undefined ? "-" : n.toFixed(0));
@@ -79,11 +106,23 @@ const STARTER_SERVICES = ["apiservice", "cache", "caddy", "webfrontend"];
 /** What every booted VM must show: cloud-init done without errors, all services running, the
  *  app unit succeeded, secrets.env 0600 root-only, the secret nowhere in logs or unit files; with
  *  the proxy on the VM, the frontend's Redis check through it. */
-function assertHealthyBoot(r: Record<string, any>, what: string, services = STARTER_SERVICES): void {
+function assertHealthyBoot(
+  r: Record<string, any>,
+  what: string,
+  services = STARTER_SERVICES,
+): void {
   const status = r.cloud_init_status ?? {};
-  assert.equal(status.status, "done", `${what}: cloud-init status ${JSON.stringify(status.status)} (${status.extended_status}); errors: ${JSON.stringify(status.errors)}`);
+  assert.equal(
+    status.status,
+    "done",
+    `${what}: cloud-init status ${JSON.stringify(status.status)} (${status.extended_status}); errors: ${JSON.stringify(status.errors)}`,
+  );
   assert.deepEqual(status.errors ?? [], [], `${what}: cloud-init errors`);
-  assert.deepEqual(r.cloud_init_result_json?.v1?.errors, [], `${what}: /run/cloud-init/result.json errors`);
+  assert.deepEqual(
+    r.cloud_init_result_json?.v1?.errors,
+    [],
+    `${what}: /run/cloud-init/result.json errors`,
+  );
   assert.ok(r.healthy, `${what}: app not healthy: ${r.healthy_reason}`);
   const want: string[] = r.expected_services;
   assert.deepEqual(want, services, `${what}: compose services`);
@@ -91,13 +130,30 @@ function assertHealthyBoot(r: Record<string, any>, what: string, services = STAR
     const row = (r.compose_ps as { service: string; state: string }[]).find((x) => x.service === s);
     assert.equal(row?.state, "running", `${what}: ${s} is ${row?.state}`);
   }
-  assert.equal(r.app_unit?.ActiveState, "active", `${what}: aspire-arm-app.service ${JSON.stringify(r.app_unit)}`);
-  assert.equal(r.app_unit?.Result, "success", `${what}: aspire-arm-app.service ${JSON.stringify(r.app_unit)}`);
-  assert.match(r.secrets_env_stat ?? "", /^600 root:root /, `${what}: /run/aspire-arm/secrets.env is ${r.secrets_env_stat}`);
+  assert.equal(
+    r.app_unit?.ActiveState,
+    "active",
+    `${what}: aspire-arm-app.service ${JSON.stringify(r.app_unit)}`,
+  );
+  assert.equal(
+    r.app_unit?.Result,
+    "success",
+    `${what}: aspire-arm-app.service ${JSON.stringify(r.app_unit)}`,
+  );
+  assert.match(
+    r.secrets_env_stat ?? "",
+    /^600 root:root /,
+    `${what}: /run/aspire-arm/secrets.env is ${r.secrets_env_stat}`,
+  );
   assert.equal(r.canaries, 1, `${what}: the probe read the secret file`);
   assert.equal(r.secret_in_secrets_env, true, `${what}: the secret reached secrets.env`);
   assert.deepEqual(r.secret_leaks, [], `${what}: the secret value appears in these logs or files`);
-  if (services.includes("caddy")) assert.equal(r.http_root?.redis, "PONG", `${what}: the frontend through the proxy (guest side): ${JSON.stringify(r.http_root)}`);
+  if (services.includes("caddy"))
+    assert.equal(
+      r.http_root?.redis,
+      "PONG",
+      `${what}: the frontend through the proxy (guest side): ${JSON.stringify(r.http_root)}`,
+    );
 }
 
 async function rootCopy(image: string, file: string): Promise<void> {
@@ -112,16 +168,23 @@ interface Scenario {
 
 /** A unit list as `systemctl show` prints it: names with a backslash are quoted, backslashes doubled. */
 function unitList(value: unknown): string[] {
-  return String(value ?? "").split(/\s+/).filter(Boolean).map((u) => (u.startsWith('"') ? (JSON.parse(u) as string) : u));
+  return String(value ?? "")
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((u) => (u.startsWith('"') ? (JSON.parse(u) as string) : u));
 }
 
 test("emulated arm64 VM boots the rendered user data", async (t: TestContext) => {
   if (!ENABLED) {
-    t.skip("boots arm64 VMs under qemu for many minutes: run with ASPIRE_VM_TEST=1 (npm run test:vm)");
+    t.skip(
+      "boots arm64 VMs under qemu for many minutes: run with ASPIRE_VM_TEST=1 (npm run test:vm)",
+    );
     return;
   }
   const image = await ensureImage();
-  console.log(`image ${image}: ${fs.readFileSync(path.join(image, "info.txt"), "utf8").split("\n").slice(0, 8).join("; ")}`);
+  console.log(
+    `image ${image}: ${fs.readFileSync(path.join(image, "info.txt"), "utf8").split("\n").slice(0, 8).join("; ")}`,
+  );
   const keep = process.env.ASPIRE_VM_KEEP === "1";
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "aspire-vm-"));
   t.after(async () => {
@@ -135,7 +198,11 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
   const canary = "canary" + randomBytes(12).toString("hex");
   const secretsDir = path.join(work, "secrets");
   fs.mkdirSync(secretsDir, { mode: 0o700 });
-  fs.writeFileSync(path.join(secretsDir, "secrets.json"), JSON.stringify({ "cache-password": canary }) + "\n", { mode: 0o600 });
+  fs.writeFileSync(
+    path.join(secretsDir, "secrets.json"),
+    JSON.stringify({ "cache-password": canary }) + "\n",
+    { mode: 0o600 },
+  );
   // The same disk carries the guest side of the test (probe.py, import-images.sh), so that they can
   // change without rebuilding the image.
   fs.cpSync(path.join(VM_DIR, "guest-tools"), path.join(secretsDir, "tools"), { recursive: true });
@@ -145,26 +212,45 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
   /** Starts one VM (killed after `boots` boot timeouts); its disks: a fresh copy of the root disk,
    *  ...extra, the seed, the secrets and tools disk (the shared one unless o.testDisk), the
    *  results disk. */
-  async function boot(name: string, userData: Buffer | string, extra: Disk[], boots = 1, o: { testDisk?: string; hostname?: string; privateNic?: VmOptions["privateNic"] } = {}): Promise<{ vm: Vm; s: Scenario }> {
+  async function boot(
+    name: string,
+    userData: Buffer | string,
+    extra: Disk[],
+    boots = 1,
+    o: { testDisk?: string; hostname?: string; privateNic?: VmOptions["privateNic"] } = {},
+  ): Promise<{ vm: Vm; s: Scenario }> {
     const dir = path.join(work, name);
     fs.mkdirSync(dir, { recursive: true });
     const root = path.join(dir, "root.img");
     await rootCopy(image, root);
-    const seed = await makeSeed(path.join(dir, "seed"), userData, `i-${name}-${randomBytes(4).toString("hex")}`, o.hostname);
+    const seed = await makeSeed(
+      path.join(dir, "seed"),
+      userData,
+      `i-${name}-${randomBytes(4).toString("hex")}`,
+      o.hostname,
+    );
     const results = path.join(dir, "results.img");
     await makeExt4(results, 16, "aspire-results");
     const port = await freePort();
     const vm = new Vm({
       image,
       runDir: dir,
-      disks: [{ file: root }, ...extra, { file: seed, readonly: true }, { file: o.testDisk ?? secretsImg, readonly: true }, { file: results }],
+      disks: [
+        { file: root },
+        ...extra,
+        { file: seed, readonly: true },
+        { file: o.testDisk ?? secretsImg, readonly: true },
+        { file: results },
+      ],
       hostPort: port,
       timeoutMs: BOOT_TIMEOUT_MS * boots,
       privateNic: o.privateNic,
     });
     running.add(vm);
     vm.start();
-    console.log(`${name}: qemu pid started, guest port 80 on 127.0.0.1:${port}, console ${vm.consoleLog}`);
+    console.log(
+      `${name}: qemu pid started, guest port 80 on 127.0.0.1:${port}, console ${vm.consoleLog}`,
+    );
     return { vm, s: { dir, port, results } };
   }
 
@@ -173,7 +259,8 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
     try {
       return await f();
     } catch (e) {
-      for (const v of vms) console.log(`console tail (${v.consoleLog}):\n${v.tail(120).replace(/^/gm, "  ")}`);
+      for (const v of vms)
+        console.log(`console tail (${v.consoleLog}):\n${v.tail(120).replace(/^/gm, "  ")}`);
       throw e;
     } finally {
       for (const v of vms) {
@@ -186,237 +273,496 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
   const ready = (n: number) => new RegExp(`ASPIRE-TEST READY boot=${n}\\b`);
   const kernelStart = /Booting Linux on physical CPU/;
 
-  await t.test("(a) starter app: cloud-init done, services up, Redis reached through the proxy, secret kept", only("(a) starter app: cloud-init done, services up, Redis reached through the proxy, secret kept"), async () => {
-    const out = path.join(work, "plan-a");
-    await sh("node", [
-      path.join(REPO, "bin", "aspire-arm.js"), "plan", "manifests/aspire-starter/aspire-manifest.json", "--no-resources",
-      "--secret-file", SECRET_FILE, ...Object.entries(IMAGES).flatMap(([k, v]) => ["--image", `${k}=${v}`]), "--out", out,
-    ], { cwd: REPO });
-    const userData = fs.readFileSync(path.join(out, "app", "user-data"));
-    const { vm, s } = await boot("a", userData, []);
-    const hostChecks = await withConsole(vm, async () => {
-      const line = await vm.waitFor(ready(1));
-      const root = await httpGet(s.port, "/");
-      await vm.command("poweroff");
-      await vm.waitExit(180_000);
-      return { root, readyAt: line.t - (vm.timeOf(kernelStart) ?? 0) };
-    });
-    const [r] = await readResults(s.results);
-    assert.ok(r, "the probe wrote no results");
-    fs.writeFileSync(path.join(s.dir, "results.json"), JSON.stringify(r, null, 1));
-    figure("(a) starter app", "first boot", r, hostChecks.readyAt);
-    if (r.cloud_init_status?.recoverable_errors && Object.keys(r.cloud_init_status.recoverable_errors).length)
-      console.log(`(a) cloud-init recoverable errors (warnings): ${JSON.stringify(r.cloud_init_status.recoverable_errors)}`);
-    assertHealthyBoot(r, "(a)");
-    if (r.secret_in_docker_state?.length)
-      console.log(`note: the secret is in Docker's own state on the boot disk (container environments): ${r.secret_in_docker_state.join(", ")}`);
-    assert.equal(hostChecks.root.status, 200, `GET / through the forwarded port 80: ${hostChecks.root.status} ${hostChecks.root.body}`);
-    const body = JSON.parse(hostChecks.root.body);
-    assert.equal(body.redis, "PONG", `the frontend's ConnectionStrings__cache: ${hostChecks.root.body}`);
-    assert.equal(body.apiservice, "ok", `the frontend's services__apiservice__http__0: ${hostChecks.root.body}`);
-    assert.equal(body.cache, "cache:6379");
-    assert.ok(!hostChecks.root.body.includes(canary));
-  });
+  await t.test(
+    "(a) starter app: cloud-init done, services up, Redis reached through the proxy, secret kept",
+    only(
+      "(a) starter app: cloud-init done, services up, Redis reached through the proxy, secret kept",
+    ),
+    async () => {
+      const out = path.join(work, "plan-a");
+      await sh(
+        "node",
+        [
+          path.join(REPO, "bin", "aspire-arm.js"),
+          "plan",
+          "manifests/aspire-starter/aspire-manifest.json",
+          "--no-resources",
+          "--secret-file",
+          SECRET_FILE,
+          ...Object.entries(IMAGES).flatMap(([k, v]) => ["--image", `${k}=${v}`]),
+          "--out",
+          out,
+        ],
+        { cwd: REPO },
+      );
+      const userData = fs.readFileSync(path.join(out, "app", "user-data"));
+      const { vm, s } = await boot("a", userData, []);
+      const hostChecks = await withConsole(vm, async () => {
+        const line = await vm.waitFor(ready(1));
+        const root = await httpGet(s.port, "/");
+        await vm.command("poweroff");
+        await vm.waitExit(180_000);
+        return { root, readyAt: line.t - (vm.timeOf(kernelStart) ?? 0) };
+      });
+      const [r] = await readResults(s.results);
+      assert.ok(r, "the probe wrote no results");
+      fs.writeFileSync(path.join(s.dir, "results.json"), JSON.stringify(r, null, 1));
+      figure("(a) starter app", "first boot", r, hostChecks.readyAt);
+      if (
+        r.cloud_init_status?.recoverable_errors &&
+        Object.keys(r.cloud_init_status.recoverable_errors).length
+      )
+        console.log(
+          `(a) cloud-init recoverable errors (warnings): ${JSON.stringify(r.cloud_init_status.recoverable_errors)}`,
+        );
+      assertHealthyBoot(r, "(a)");
+      if (r.secret_in_docker_state?.length)
+        console.log(
+          `note: the secret is in Docker's own state on the boot disk (container environments): ${r.secret_in_docker_state.join(", ")}`,
+        );
+      assert.equal(
+        hostChecks.root.status,
+        200,
+        `GET / through the forwarded port 80: ${hostChecks.root.status} ${hostChecks.root.body}`,
+      );
+      const body = JSON.parse(hostChecks.root.body);
+      assert.equal(
+        body.redis,
+        "PONG",
+        `the frontend's ConnectionStrings__cache: ${hostChecks.root.body}`,
+      );
+      assert.equal(
+        body.apiservice,
+        "ok",
+        `the frontend's services__apiservice__http__0: ${hostChecks.root.body}`,
+      );
+      assert.equal(body.cache, "cache:6379");
+      assert.ok(!hostChecks.root.body.includes(canary));
+    },
+  );
 
-  await t.test("(b) reboot and (c) data disk: the named volume on /dev/vdb survives a reboot and a new VM", only("(b) reboot and (c) data disk: the named volume on /dev/vdb survives a reboot and a new VM"), async () => {
-    const manifest = path.join(VM_DIR, "fixtures", "starter-with-volume", "aspire-manifest.json");
-    const [rendered] = renderFixture({ manifest, secretFile: SECRET_FILE, images: IMAGES, dataDisk: "/dev/vdb" });
-    // The bytes AWS is sent: gzip-compressed cloud-config.
-    assert.equal(rendered.userDataEncoding, "gzip");
-    const data = path.join(work, "data.img");
-    await makeBlank(data, 1024);
-    const key = "aspire-vm-test";
-    const value = randomBytes(8).toString("hex");
+  await t.test(
+    "(b) reboot and (c) data disk: the named volume on /dev/vdb survives a reboot and a new VM",
+    only(
+      "(b) reboot and (c) data disk: the named volume on /dev/vdb survives a reboot and a new VM",
+    ),
+    async () => {
+      const manifest = path.join(VM_DIR, "fixtures", "starter-with-volume", "aspire-manifest.json");
+      const [rendered] = renderFixture({
+        manifest,
+        secretFile: SECRET_FILE,
+        images: IMAGES,
+        dataDisk: "/dev/vdb",
+      });
+      // The bytes AWS is sent: gzip-compressed cloud-config.
+      assert.equal(rendered.userDataEncoding, "gzip");
+      const data = path.join(work, "data.img");
+      await makeBlank(data, 1024);
+      const key = "aspire-vm-test";
+      const value = randomBytes(8).toString("hex");
 
-    // First boot of VM 1 (blank data disk), then a reboot of the same VM.
-    const first = await boot("bc1", rendered.userData, [{ file: data }], 2);
-    const times = await withConsole(first.vm, async () => {
-      const vm = first.vm;
-      const r1 = await vm.waitFor(ready(1));
-      const root = JSON.parse((await httpGet(first.s.port, "/")).body);
-      assert.equal(root.redis, "PONG", `boot 1 GET /: ${JSON.stringify(root)}`);
-      const set = JSON.parse((await httpGet(first.s.port, `/set?key=${key}&value=${value}`)).body);
-      assert.equal(set.set, "OK", `SET through the app: ${JSON.stringify(set)}`);
-      assert.equal(JSON.parse((await httpGet(first.s.port, `/get?key=${key}`)).body).value, value);
-      await new Promise((r) => setTimeout(r, 3000)); // --save 1 1
-      const from = vm.lines.length;
-      await vm.command("reboot");
-      const r2 = await vm.waitFor(ready(2), from);
-      const got = JSON.parse((await httpGet(first.s.port, `/get?key=${key}`)).body);
-      assert.equal(got.value, value, `(b) after the reboot, GET ${key}: ${JSON.stringify(got)}`);
-      await vm.command("poweroff");
-      await vm.waitExit(180_000);
-      return { ready1: r1.t - (vm.timeOf(kernelStart, 1) ?? 0), ready2: r2.t - (vm.timeOf(kernelStart, 2) ?? 0) };
-    });
-    const [b1, b2] = await readResults(first.s.results);
-    assert.ok(b1 && b2, "the probe wrote results for both boots");
-    fs.writeFileSync(path.join(first.s.dir, "results.json"), JSON.stringify([b1, b2], null, 1));
-    figure("(b)/(c) named volume on data disk", "first boot (formats the disk)", b1, times.ready1);
-    figure("(b) same VM", "after reboot", b2, times.ready2);
-    assertHealthyBoot(b1, "(c) boot 1");
-    assert.ok(b1.bootstrap_log.some((l: string) => l.includes("formatting blank data disk /dev/vdb")), `(c) boot 1 formats the disk: ${b1.bootstrap_log.join("\n")}`);
-    assert.equal(b1.data_mount?.source, "/dev/vdb", `(c) boot 1: data dir mounted from the data disk: ${JSON.stringify(b1.data_mount)}`);
-    assertHealthyBoot(b2, "(b) after reboot");
-    // Docker restarts the containers by itself at boot: it must wait for the data disk (the
-    // bootstrap's RequiresMountsFor drop-in), or the volume would be the boot disk's mount point.
-    const mountUnit = "var-lib-aspire\\x2darm-data.mount";
-    assert.ok(unitList(b2.docker_unit?.After).includes(mountUnit), `(b) docker.service is ordered after ${mountUnit}: After=${b2.docker_unit?.After}`);
-    assert.ok(Number(b2.data_mount_unit?.ActiveEnterTimestampMonotonic) <= Number(b2.docker_unit?.ExecMainStartTimestampMonotonic), `(b) the data disk was mounted (${b2.data_mount_unit?.ActiveEnterTimestampMonotonic} us) before docker started (${b2.docker_unit?.ExecMainStartTimestampMonotonic} us)`);
-    assert.notEqual(b2.boot_id, b1.boot_id, "(b) the VM rebooted");
-    assert.equal(b2.data_mount?.source, "/dev/vdb", `(b) after reboot the data disk is mounted again (fstab): ${JSON.stringify(b2.data_mount)}`);
+      // First boot of VM 1 (blank data disk), then a reboot of the same VM.
+      const first = await boot("bc1", rendered.userData, [{ file: data }], 2);
+      const times = await withConsole(first.vm, async () => {
+        const vm = first.vm;
+        const r1 = await vm.waitFor(ready(1));
+        const root = JSON.parse((await httpGet(first.s.port, "/")).body);
+        assert.equal(root.redis, "PONG", `boot 1 GET /: ${JSON.stringify(root)}`);
+        const set = JSON.parse(
+          (await httpGet(first.s.port, `/set?key=${key}&value=${value}`)).body,
+        );
+        assert.equal(set.set, "OK", `SET through the app: ${JSON.stringify(set)}`);
+        assert.equal(
+          JSON.parse((await httpGet(first.s.port, `/get?key=${key}`)).body).value,
+          value,
+        );
+        await new Promise((r) => setTimeout(r, 3000)); // --save 1 1
+        const from = vm.lines.length;
+        await vm.command("reboot");
+        const r2 = await vm.waitFor(ready(2), from);
+        const got = JSON.parse((await httpGet(first.s.port, `/get?key=${key}`)).body);
+        assert.equal(got.value, value, `(b) after the reboot, GET ${key}: ${JSON.stringify(got)}`);
+        await vm.command("poweroff");
+        await vm.waitExit(180_000);
+        return {
+          ready1: r1.t - (vm.timeOf(kernelStart, 1) ?? 0),
+          ready2: r2.t - (vm.timeOf(kernelStart, 2) ?? 0),
+        };
+      });
+      const [b1, b2] = await readResults(first.s.results);
+      assert.ok(b1 && b2, "the probe wrote results for both boots");
+      fs.writeFileSync(path.join(first.s.dir, "results.json"), JSON.stringify([b1, b2], null, 1));
+      figure(
+        "(b)/(c) named volume on data disk",
+        "first boot (formats the disk)",
+        b1,
+        times.ready1,
+      );
+      figure("(b) same VM", "after reboot", b2, times.ready2);
+      assertHealthyBoot(b1, "(c) boot 1");
+      assert.ok(
+        b1.bootstrap_log.some((l: string) => l.includes("formatting blank data disk /dev/vdb")),
+        `(c) boot 1 formats the disk: ${b1.bootstrap_log.join("\n")}`,
+      );
+      assert.equal(
+        b1.data_mount?.source,
+        "/dev/vdb",
+        `(c) boot 1: data dir mounted from the data disk: ${JSON.stringify(b1.data_mount)}`,
+      );
+      assertHealthyBoot(b2, "(b) after reboot");
+      // Docker restarts the containers by itself at boot: it must wait for the data disk (the
+      // bootstrap's RequiresMountsFor drop-in), or the volume would be the boot disk's mount point.
+      const mountUnit = "var-lib-aspire\\x2darm-data.mount";
+      assert.ok(
+        unitList(b2.docker_unit?.After).includes(mountUnit),
+        `(b) docker.service is ordered after ${mountUnit}: After=${b2.docker_unit?.After}`,
+      );
+      assert.ok(
+        Number(b2.data_mount_unit?.ActiveEnterTimestampMonotonic) <=
+          Number(b2.docker_unit?.ExecMainStartTimestampMonotonic),
+        `(b) the data disk was mounted (${b2.data_mount_unit?.ActiveEnterTimestampMonotonic} us) before docker started (${b2.docker_unit?.ExecMainStartTimestampMonotonic} us)`,
+      );
+      assert.notEqual(b2.boot_id, b1.boot_id, "(b) the VM rebooted");
+      assert.equal(
+        b2.data_mount?.source,
+        "/dev/vdb",
+        `(b) after reboot the data disk is mounted again (fstab): ${JSON.stringify(b2.data_mount)}`,
+      );
 
-    // VM 2: a new instance (fresh root disk, new instance-id: bootstrap runs again) with the same disk.
-    const second = await boot("bc2", rendered.userData, [{ file: data }]);
-    const ready3 = await withConsole(second.vm, async () => {
-      const vm = second.vm;
-      const r = await vm.waitFor(ready(1));
-      const got = JSON.parse((await httpGet(second.s.port, `/get?key=${key}`)).body);
-      assert.equal(got.value, value, `(c) new VM with the same data disk, GET ${key}: ${JSON.stringify(got)}`);
-      await vm.command("poweroff");
-      await vm.waitExit(180_000);
-      return r.t - (vm.timeOf(kernelStart) ?? 0);
-    });
-    const [c1] = await readResults(second.s.results);
-    assert.ok(c1, "the probe wrote results");
-    fs.writeFileSync(path.join(second.s.dir, "results.json"), JSON.stringify(c1, null, 1));
-    figure("(c) new VM, same data disk", "first boot (keeps the disk)", c1, ready3);
-    assertHealthyBoot(c1, "(c) new VM");
-    assert.ok(c1.bootstrap_log.some((l: string) => l.includes("already has a filesystem; keeping it")), `(c) the disk is kept: ${c1.bootstrap_log.join("\n")}`);
-    assert.ok(!c1.bootstrap_log.some((l: string) => l.includes("formatting")), "(c) not formatted again");
-    // The data is on the data disk itself, not on a root disk.
-    const listing = await listExt4(data, "/volumes/cache-data");
-    assert.match(listing, /dump\.rdb/, `Redis' snapshot on the data disk:\n${listing}`);
-  });
+      // VM 2: a new instance (fresh root disk, new instance-id: bootstrap runs again) with the same disk.
+      const second = await boot("bc2", rendered.userData, [{ file: data }]);
+      const ready3 = await withConsole(second.vm, async () => {
+        const vm = second.vm;
+        const r = await vm.waitFor(ready(1));
+        const got = JSON.parse((await httpGet(second.s.port, `/get?key=${key}`)).body);
+        assert.equal(
+          got.value,
+          value,
+          `(c) new VM with the same data disk, GET ${key}: ${JSON.stringify(got)}`,
+        );
+        await vm.command("poweroff");
+        await vm.waitExit(180_000);
+        return r.t - (vm.timeOf(kernelStart) ?? 0);
+      });
+      const [c1] = await readResults(second.s.results);
+      assert.ok(c1, "the probe wrote results");
+      fs.writeFileSync(path.join(second.s.dir, "results.json"), JSON.stringify(c1, null, 1));
+      figure("(c) new VM, same data disk", "first boot (keeps the disk)", c1, ready3);
+      assertHealthyBoot(c1, "(c) new VM");
+      assert.ok(
+        c1.bootstrap_log.some((l: string) => l.includes("already has a filesystem; keeping it")),
+        `(c) the disk is kept: ${c1.bootstrap_log.join("\n")}`,
+      );
+      assert.ok(
+        !c1.bootstrap_log.some((l: string) => l.includes("formatting")),
+        "(c) not formatted again",
+      );
+      // The data is on the data disk itself, not on a root disk.
+      const listing = await listExt4(data, "/volumes/cache-data");
+      assert.match(listing, /dump\.rdb/, `Redis' snapshot on the data disk:\n${listing}`);
+    },
+  );
 
-  await t.test("(d) split placement: data (Redis) and app (projects) on two VMs, one private network", only("(d) split placement: data (Redis) and app (projects) on two VMs, one private network"), async () => {
-    const started = Date.now();
-    const manifestArg = "manifests/aspire-starter/aspire-manifest.json";
-    const placement = { data: ["cache"], app: ["apiservice", "webfrontend"] };
-    const rendered = renderFixture({ manifest: path.join(REPO, manifestArg), secretFile: SECRET_FILE, images: IMAGES, vms: placement });
-    assert.deepEqual(rendered.map((r) => r.vm.name).sort(), ["app", "data"]);
-    // The user data the CLI writes for the same placement, byte for byte.
-    const out = path.join(work, "plan-d");
-    await sh("node", [
-      path.join(REPO, "bin", "aspire-arm.js"), "plan", manifestArg, "--no-resources", "--secret-file", SECRET_FILE,
-      ...Object.entries(IMAGES).flatMap(([k, v]) => ["--image", `${k}=${v}`]),
-      ...Object.entries(placement).flatMap(([vm, rs]) => ["--vm", `${vm}=${rs.join(",")}`]), "--out", out,
-    ], { cwd: REPO });
-    for (const r of rendered) assert.equal(r.cloudConfig, fs.readFileSync(path.join(out, r.vm.name, "user-data"), "utf8"), `${r.vm.name}: renderFixture's user data is the CLI's`);
+  await t.test(
+    "(d) split placement: data (Redis) and app (projects) on two VMs, one private network",
+    only("(d) split placement: data (Redis) and app (projects) on two VMs, one private network"),
+    async () => {
+      const started = Date.now();
+      const manifestArg = "manifests/aspire-starter/aspire-manifest.json";
+      const placement = { data: ["cache"], app: ["apiservice", "webfrontend"] };
+      const rendered = renderFixture({
+        manifest: path.join(REPO, manifestArg),
+        secretFile: SECRET_FILE,
+        images: IMAGES,
+        vms: placement,
+      });
+      assert.deepEqual(rendered.map((r) => r.vm.name).sort(), ["app", "data"]);
+      // The user data the CLI writes for the same placement, byte for byte.
+      const out = path.join(work, "plan-d");
+      await sh(
+        "node",
+        [
+          path.join(REPO, "bin", "aspire-arm.js"),
+          "plan",
+          manifestArg,
+          "--no-resources",
+          "--secret-file",
+          SECRET_FILE,
+          ...Object.entries(IMAGES).flatMap(([k, v]) => ["--image", `${k}=${v}`]),
+          ...Object.entries(placement).flatMap(([vm, rs]) => ["--vm", `${vm}=${rs.join(",")}`]),
+          "--out",
+          out,
+        ],
+        { cwd: REPO },
+      );
+      for (const r of rendered)
+        assert.equal(
+          r.cloudConfig,
+          fs.readFileSync(path.join(out, r.vm.name, "user-data"), "utf8"),
+          `${r.vm.name}: renderFixture's user data is the CLI's`,
+        );
 
-    // What the plan publishes, from the rendered compose files: the reachability expectations below rest on it.
-    const compose = (r: RenderedVm) => yaml.load(r.appConfig.find((f) => f.path === "compose.yaml")!.content) as { services: Record<string, { image: string; ports?: string[]; environment?: Record<string, string> }> };
-    const vm = Object.fromEntries(rendered.map((r) => [r.vm.name, { r, compose: compose(r) }]));
-    const published = (name: string) => Object.values(vm[name].compose.services).flatMap((s) => s.ports ?? []).sort();
-    assert.deepEqual(published("data"), ["6379:6379"], "data publishes the cache's port (private: the app's VM is its client)");
-    assert.deepEqual(published("app"), ["80:80"], "app publishes the proxy's port only");
-    const stack = "dev"; // the stack renderFixture plans
-    const dataName = vmAlias("data", stack);
-    const appName = vmAlias("app", stack);
-    assert.match(vm.app.compose.services.webfrontend.environment?.ConnectionStrings__cache ?? "", new RegExp(`^${dataName.replace(/\./g, "\\.")}:6379,password=\\$\\{ASPIRE_P_`), "the frontend's connection string names data in the private zone");
+      // What the plan publishes, from the rendered compose files: the reachability expectations below rest on it.
+      const compose = (r: RenderedVm) =>
+        yaml.load(r.appConfig.find((f) => f.path === "compose.yaml")!.content) as {
+          services: Record<
+            string,
+            { image: string; ports?: string[]; environment?: Record<string, string> }
+          >;
+        };
+      const vm = Object.fromEntries(rendered.map((r) => [r.vm.name, { r, compose: compose(r) }]));
+      const published = (name: string) =>
+        Object.values(vm[name].compose.services)
+          .flatMap((s) => s.ports ?? [])
+          .sort();
+      assert.deepEqual(
+        published("data"),
+        ["6379:6379"],
+        "data publishes the cache's port (private: the app's VM is its client)",
+      );
+      assert.deepEqual(published("app"), ["80:80"], "app publishes the proxy's port only");
+      const stack = "dev"; // the stack renderFixture plans
+      const dataName = vmAlias("data", stack);
+      const appName = vmAlias("app", stack);
+      assert.match(
+        vm.app.compose.services.webfrontend.environment?.ConnectionStrings__cache ?? "",
+        new RegExp(`^${dataName.replace(/\./g, "\\.")}:6379,password=\\$\\{ASPIRE_P_`),
+        "the frontend's connection string names data in the private zone",
+      );
 
-    // The private network: a second NIC on each VM, linked by qemu (-netdev dgram), its static
-    // address given at boot (a systemd-networkd credential on the kernel command line, vm.ts); the
-    // private zone: its two A records, answered by a resolver on each VM (guest-tools/private-net.py).
-    const nets = {
-      data: { ip: "10.10.0.11", mac: "52:54:00:0a:0a:0b" },
-      app: { ip: "10.10.0.12", mac: "52:54:00:0a:0a:0c" },
-    };
-    const records = { [dataName]: nets.data.ip, [appName]: nets.app.ip };
-    const reach = {
-      app: [
-        { host: dataName, port: 6379, expect: "open", send: "PING\r\n", why: "the cache's port, published by data (its client is on app)" },
-        { host: dataName, port: 6380, expect: "refused", why: "a port the plan does not publish on data" },
-      ],
-      data: [
-        { host: appName, port: 80, expect: "open", why: "the proxy's port, published by app: the path from data to app works" },
-        { host: appName, port: 8080, expect: "refused", why: "webfrontend and apiservice listen on 8080 in their containers, not published" },
-        { host: appName, port: 6379, expect: "refused", why: "Redis' port, on a VM where it is not published" },
-      ],
-    };
-    const ports = { data: await freeUdpPort(), app: await freeUdpPort() };
-    while (ports.app === ports.data) ports.app = await freeUdpPort();
-    const boots = await Promise.all((["data", "app"] as const).map(async (name) => {
-      const dir = path.join(work, `d-${name}-test-disk`);
-      fs.cpSync(secretsDir, dir, { recursive: true });
-      const images = [...new Set(Object.values(vm[name].compose.services).map((s) => s.image))].sort();
-      const vmJson = { vm: name, mac: nets[name].mac, address: `${nets[name].ip}/24`, zone: privateZone(stack), records, images, reach: reach[name] };
-      fs.writeFileSync(path.join(dir, "vm.json"), JSON.stringify(vmJson, null, 1) + "\n");
-      const disk = path.join(work, `d-${name}-test.img`);
-      await makeExt4(disk, 8, "aspire-secrets", dir);
-      const other = name === "data" ? "app" : "data";
-      return boot(`d-${name}`, vm[name].r.userData, [], 1, { testDisk: disk, hostname: name, privateNic: { mac: nets[name].mac, address: `${nets[name].ip}/24`, localPort: ports[name], remotePort: ports[other] } });
-    }));
-    const [data, app] = boots;
-    const host = await withConsole([data.vm, app.vm], async () => {
-      const [rd, ra] = await Promise.all([data.vm.waitFor(ready(1)), app.vm.waitFor(ready(1))]);
-      const root = await httpGet(app.s.port, "/");
-      const from = [data.vm.lines.length, app.vm.lines.length];
-      await Promise.all([data.vm.command("reach"), app.vm.command("reach")]);
-      await Promise.all([data.vm.waitFor(/ASPIRE-TEST REACH done/, from[0]), app.vm.waitFor(/ASPIRE-TEST REACH done/, from[1])]);
-      await Promise.all([data.vm.command("poweroff"), app.vm.command("poweroff")]);
-      await Promise.all([data.vm.waitExit(180_000), app.vm.waitExit(180_000)]);
-      return { root, dataReady: rd.t - (data.vm.timeOf(kernelStart) ?? 0), appReady: ra.t - (app.vm.timeOf(kernelStart) ?? 0) };
-    });
-    const wall = (Date.now() - started) / 1000;
-    const results = async (b: (typeof boots)[number]) => {
-      const [r] = await readResults(b.s.results);
-      const text = await readFromExt4(b.s.results, "/reach.json");
-      assert.ok(r && text, `${b.s.dir}: the probe wrote its results and reach.json`);
-      const rr = JSON.parse(text);
-      fs.writeFileSync(path.join(b.s.dir, "results.json"), JSON.stringify({ boot: r, reach: rr }, null, 1));
-      return { r, reach: rr as { checks: Record<string, any>[]; zone_dns_log: string[] } };
-    };
-    const d = await results(data);
-    const a = await results(app);
-    figure("(d) split: data VM (cache)", "first boot, with app", d.r, host.dataReady);
-    figure("(d) split: app VM (apiservice, webfrontend, caddy)", "first boot, with data", a.r, host.appReady);
-    notes.push(`(d) wall time: ${wall.toFixed(0)} s from rendering to both VMs powered off (the two VMs boot at the same time).`);
-    console.log(`(d) wall time ${wall.toFixed(0)} s`);
-    for (const [name, x] of [["data", d], ["app", a]] as const) {
-      console.log(`(d) ${name} reach: ${JSON.stringify(x.reach.checks.map((c) => [c.host, c.port, c.result, c.reply]))}`);
-      console.log(`(d) ${name} zone resolver log (last lines): ${JSON.stringify(x.reach.zone_dns_log.slice(-6))}`);
-    }
-    assertHealthyBoot(d.r, "(d) data", ["cache"]);
-    assertHealthyBoot(a.r, "(d) app", ["apiservice", "caddy", "webfrontend"]);
-    for (const [name, x] of [["data", d], ["app", a]] as const) {
-      // `ip -4 -o address show`: "3: eth1    inet 10.10.0.11/24 ..."
-      const addrs = (x.r.addresses as string[]).map((l) => l.split(/\s+/)).map((w) => ({ dev: w[1], cidr: w[3] }));
-      const nic = addrs.find((p) => p.cidr === `${nets[name].ip}/24`)?.dev;
-      assert.ok(nic, `(d) ${name} has its private address: ${JSON.stringify(x.r.addresses)}`);
-      assert.deepEqual(addrs.filter((p) => p.dev === nic).map((p) => p.cidr), [`${nets[name].ip}/24`], `(d) ${name}: only the private address on ${nic}`);
-      assert.deepEqual(addrs.filter((p) => p.cidr === "10.0.2.15/24").length, 1, `(d) ${name}: the user-mode NIC's address on one NIC: ${JSON.stringify(x.r.addresses)}`);
-      assert.ok(!(x.r.failed_units as string[]).some((u) => u.includes("wait-online")), `(d) ${name}: the network came online: ${JSON.stringify(x.r.failed_units)}`);
-    }
-
-    // The frontend on app reaches Redis on data through its wired connection string, through Caddy.
-    assert.equal(host.root.status, 200, `GET / through app's forwarded port 80: ${host.root.status} ${host.root.body}`);
-    const body = JSON.parse(host.root.body);
-    assert.equal(body.cache, `${dataName}:6379`, `the frontend's ConnectionStrings__cache: ${host.root.body}`);
-    assert.equal(body.redis, "PONG", `the frontend reaches Redis on data: ${host.root.body}`);
-    assert.equal(body.apiservice, "ok", `the frontend reaches apiservice on its own VM: ${host.root.body}`);
-    assert.ok(!host.root.body.includes(canary));
-    // The name came from the zone's stand-in: Docker's DNS knows only container names and
-    // forwards the rest from the container to the VM's resolver (the query's source is the
-    // container's address; the VM's own address is the probe's lookup).
-    const fromContainer = a.reach.zone_dns_log.filter((l) => l.endsWith(`: A ${dataName} -> ${nets.data.ip}`) && !l.startsWith(`from ${nets.app.ip}:`) && !l.startsWith("from 127."));
-    assert.ok(fromContainer.length > 0, `(d) app's resolver answered ${dataName} to a container: ${a.reach.zone_dns_log.join("\n")}`);
-
-    // Only what the plan publishes is reachable from the other VM.
-    for (const [name, x] of [["data", d], ["app", a]] as const)
-      for (const c of x.reach.checks) {
-        assert.equal(c.address, records[c.host], `(d) from ${name}, ${c.host} resolves to ${records[c.host]}: ${JSON.stringify(c)}`);
-        assert.equal(c.result, c.expect, `(d) from ${name}, TCP ${c.host}:${c.port} (${c.why}): ${JSON.stringify(c)}`);
+      // The private network: a second NIC on each VM, linked by qemu (-netdev dgram), its static
+      // address given at boot (a systemd-networkd credential on the kernel command line, vm.ts); the
+      // private zone: its two A records, answered by a resolver on each VM (guest-tools/private-net.py).
+      const nets = {
+        data: { ip: "10.10.0.11", mac: "52:54:00:0a:0a:0b" },
+        app: { ip: "10.10.0.12", mac: "52:54:00:0a:0a:0c" },
+      };
+      const records = { [dataName]: nets.data.ip, [appName]: nets.app.ip };
+      const reach = {
+        app: [
+          {
+            host: dataName,
+            port: 6379,
+            expect: "open",
+            send: "PING\r\n",
+            why: "the cache's port, published by data (its client is on app)",
+          },
+          {
+            host: dataName,
+            port: 6380,
+            expect: "refused",
+            why: "a port the plan does not publish on data",
+          },
+        ],
+        data: [
+          {
+            host: appName,
+            port: 80,
+            expect: "open",
+            why: "the proxy's port, published by app: the path from data to app works",
+          },
+          {
+            host: appName,
+            port: 8080,
+            expect: "refused",
+            why: "webfrontend and apiservice listen on 8080 in their containers, not published",
+          },
+          {
+            host: appName,
+            port: 6379,
+            expect: "refused",
+            why: "Redis' port, on a VM where it is not published",
+          },
+        ],
+      };
+      const ports = { data: await freeUdpPort(), app: await freeUdpPort() };
+      while (ports.app === ports.data) ports.app = await freeUdpPort();
+      const boots = await Promise.all(
+        (["data", "app"] as const).map(async (name) => {
+          const dir = path.join(work, `d-${name}-test-disk`);
+          fs.cpSync(secretsDir, dir, { recursive: true });
+          const images = [
+            ...new Set(Object.values(vm[name].compose.services).map((s) => s.image)),
+          ].sort();
+          const vmJson = {
+            vm: name,
+            mac: nets[name].mac,
+            address: `${nets[name].ip}/24`,
+            zone: privateZone(stack),
+            records,
+            images,
+            reach: reach[name],
+          };
+          fs.writeFileSync(path.join(dir, "vm.json"), JSON.stringify(vmJson, null, 1) + "\n");
+          const disk = path.join(work, `d-${name}-test.img`);
+          await makeExt4(disk, 8, "aspire-secrets", dir);
+          const other = name === "data" ? "app" : "data";
+          return boot(`d-${name}`, vm[name].r.userData, [], 1, {
+            testDisk: disk,
+            hostname: name,
+            privateNic: {
+              mac: nets[name].mac,
+              address: `${nets[name].ip}/24`,
+              localPort: ports[name],
+              remotePort: ports[other],
+            },
+          });
+        }),
+      );
+      const [data, app] = boots;
+      const host = await withConsole([data.vm, app.vm], async () => {
+        const [rd, ra] = await Promise.all([data.vm.waitFor(ready(1)), app.vm.waitFor(ready(1))]);
+        const root = await httpGet(app.s.port, "/");
+        const from = [data.vm.lines.length, app.vm.lines.length];
+        await Promise.all([data.vm.command("reach"), app.vm.command("reach")]);
+        await Promise.all([
+          data.vm.waitFor(/ASPIRE-TEST REACH done/, from[0]),
+          app.vm.waitFor(/ASPIRE-TEST REACH done/, from[1]),
+        ]);
+        await Promise.all([data.vm.command("poweroff"), app.vm.command("poweroff")]);
+        await Promise.all([data.vm.waitExit(180_000), app.vm.waitExit(180_000)]);
+        return {
+          root,
+          dataReady: rd.t - (data.vm.timeOf(kernelStart) ?? 0),
+          appReady: ra.t - (app.vm.timeOf(kernelStart) ?? 0),
+        };
+      });
+      const wall = (Date.now() - started) / 1000;
+      const results = async (b: (typeof boots)[number]) => {
+        const [r] = await readResults(b.s.results);
+        const text = await readFromExt4(b.s.results, "/reach.json");
+        assert.ok(r && text, `${b.s.dir}: the probe wrote its results and reach.json`);
+        const rr = JSON.parse(text);
+        fs.writeFileSync(
+          path.join(b.s.dir, "results.json"),
+          JSON.stringify({ boot: r, reach: rr }, null, 1),
+        );
+        return { r, reach: rr as { checks: Record<string, any>[]; zone_dns_log: string[] } };
+      };
+      const d = await results(data);
+      const a = await results(app);
+      figure("(d) split: data VM (cache)", "first boot, with app", d.r, host.dataReady);
+      figure(
+        "(d) split: app VM (apiservice, webfrontend, caddy)",
+        "first boot, with data",
+        a.r,
+        host.appReady,
+      );
+      notes.push(
+        `(d) wall time: ${wall.toFixed(0)} s from rendering to both VMs powered off (the two VMs boot at the same time).`,
+      );
+      console.log(`(d) wall time ${wall.toFixed(0)} s`);
+      for (const [name, x] of [
+        ["data", d],
+        ["app", a],
+      ] as const) {
+        console.log(
+          `(d) ${name} reach: ${JSON.stringify(x.reach.checks.map((c) => [c.host, c.port, c.result, c.reply]))}`,
+        );
+        console.log(
+          `(d) ${name} zone resolver log (last lines): ${JSON.stringify(x.reach.zone_dns_log.slice(-6))}`,
+        );
       }
-    const redis = a.reach.checks.find((c) => c.port === 6379);
-    assert.match(redis?.reply ?? "", /^-NOAUTH/, `(d) from app, data:6379 is Redis asking for its password: ${JSON.stringify(redis)}`);
-  });
+      assertHealthyBoot(d.r, "(d) data", ["cache"]);
+      assertHealthyBoot(a.r, "(d) app", ["apiservice", "caddy", "webfrontend"]);
+      for (const [name, x] of [
+        ["data", d],
+        ["app", a],
+      ] as const) {
+        // `ip -4 -o address show`: "3: eth1    inet 10.10.0.11/24 ..."
+        const addrs = (x.r.addresses as string[])
+          .map((l) => l.split(/\s+/))
+          .map((w) => ({ dev: w[1], cidr: w[3] }));
+        const nic = addrs.find((p) => p.cidr === `${nets[name].ip}/24`)?.dev;
+        assert.ok(nic, `(d) ${name} has its private address: ${JSON.stringify(x.r.addresses)}`);
+        assert.deepEqual(
+          addrs.filter((p) => p.dev === nic).map((p) => p.cidr),
+          [`${nets[name].ip}/24`],
+          `(d) ${name}: only the private address on ${nic}`,
+        );
+        assert.deepEqual(
+          addrs.filter((p) => p.cidr === "10.0.2.15/24").length,
+          1,
+          `(d) ${name}: the user-mode NIC's address on one NIC: ${JSON.stringify(x.r.addresses)}`,
+        );
+        assert.ok(
+          !(x.r.failed_units as string[]).some((u) => u.includes("wait-online")),
+          `(d) ${name}: the network came online: ${JSON.stringify(x.r.failed_units)}`,
+        );
+      }
+
+      // The frontend on app reaches Redis on data through its wired connection string, through Caddy.
+      assert.equal(
+        host.root.status,
+        200,
+        `GET / through app's forwarded port 80: ${host.root.status} ${host.root.body}`,
+      );
+      const body = JSON.parse(host.root.body);
+      assert.equal(
+        body.cache,
+        `${dataName}:6379`,
+        `the frontend's ConnectionStrings__cache: ${host.root.body}`,
+      );
+      assert.equal(body.redis, "PONG", `the frontend reaches Redis on data: ${host.root.body}`);
+      assert.equal(
+        body.apiservice,
+        "ok",
+        `the frontend reaches apiservice on its own VM: ${host.root.body}`,
+      );
+      assert.ok(!host.root.body.includes(canary));
+      // The name came from the zone's stand-in: Docker's DNS knows only container names and
+      // forwards the rest from the container to the VM's resolver (the query's source is the
+      // container's address; the VM's own address is the probe's lookup).
+      const fromContainer = a.reach.zone_dns_log.filter(
+        (l) =>
+          l.endsWith(`: A ${dataName} -> ${nets.data.ip}`) &&
+          !l.startsWith(`from ${nets.app.ip}:`) &&
+          !l.startsWith("from 127."),
+      );
+      assert.ok(
+        fromContainer.length > 0,
+        `(d) app's resolver answered ${dataName} to a container: ${a.reach.zone_dns_log.join("\n")}`,
+      );
+
+      // Only what the plan publishes is reachable from the other VM.
+      for (const [name, x] of [
+        ["data", d],
+        ["app", a],
+      ] as const)
+        for (const c of x.reach.checks) {
+          assert.equal(
+            c.address,
+            records[c.host],
+            `(d) from ${name}, ${c.host} resolves to ${records[c.host]}: ${JSON.stringify(c)}`,
+          );
+          assert.equal(
+            c.result,
+            c.expect,
+            `(d) from ${name}, TCP ${c.host}:${c.port} (${c.why}): ${JSON.stringify(c)}`,
+          );
+        }
+      const redis = a.reach.checks.find((c) => c.port === 6379);
+      assert.match(
+        redis?.reply ?? "",
+        /^-NOAUTH/,
+        `(d) from app, data:6379 is Redis asking for its password: ${JSON.stringify(redis)}`,
+      );
+    },
+  );
 });
 
 function printFigures(image: string): void {
   if (!figures.length) return;
-  const info = fs.existsSync(path.join(image, "info.txt")) ? fs.readFileSync(path.join(image, "info.txt"), "utf8") : "";
-  const buildSeconds = fs.existsSync(path.join(image, "build-seconds")) ? fs.readFileSync(path.join(image, "build-seconds"), "utf8").trim() : "?";
-  const rows = figures.map((f) => `| ${f.scenario} | ${f.boot} | ${fmt(f.cloudInitDone)} | ${fmt(f.healthy)} | ${fmt(f.hostReady)} | ${f.load.toFixed(1)} |`);
+  const info = fs.existsSync(path.join(image, "info.txt"))
+    ? fs.readFileSync(path.join(image, "info.txt"), "utf8")
+    : "";
+  const buildSeconds = fs.existsSync(path.join(image, "build-seconds"))
+    ? fs.readFileSync(path.join(image, "build-seconds"), "utf8").trim()
+    : "?";
+  const rows = figures.map(
+    (f) =>
+      `| ${f.scenario} | ${f.boot} | ${fmt(f.cloudInitDone)} | ${fmt(f.healthy)} | ${fmt(f.hostReady)} | ${f.load.toFixed(1)} |`,
+  );
   const md = [
     "# Emulated arm64 VM boot figures",
     "",
@@ -443,7 +789,14 @@ function printFigures(image: string): void {
     ...rows,
     "",
     ...notes.flatMap((n) => [n, ""]),
-    `Image: built once per recipe hash in ${buildSeconds} s (mmdebstrap under qemu-user, 2 cores); ${info.split("\n").filter((l) => /^(kernel|cloud-init|docker\.io|docker-cli|docker-compose|containerd|python3|systemd)[: ]/.test(l)).join(", ")}.`,
+    `Image: built once per recipe hash in ${buildSeconds} s (mmdebstrap under qemu-user, 2 cores); ${info
+      .split("\n")
+      .filter((l) =>
+        /^(kernel|cloud-init|docker\.io|docker-cli|docker-compose|containerd|python3|systemd)[: ]/.test(
+          l,
+        ),
+      )
+      .join(", ")}.`,
     "",
   ].join("\n");
   console.log(md);

@@ -21,12 +21,26 @@ export interface FixtureOptions {
 }
 
 export function renderFixture(o: FixtureOptions): RenderedVm[] {
-  const { config, errors } = readStackConfig({ "aws:region": "us-east-1", "aspire:cloud": "aws", "aspire:manifest": o.manifest, "aspire:images": o.images, ...(o.vms ? { "aspire:vms": o.vms } : {}) });
+  const { config, errors } = readStackConfig({
+    "aws:region": "us-east-1",
+    "aspire:cloud": "aws",
+    "aspire:manifest": o.manifest,
+    "aspire:images": o.images,
+    ...(o.vms ? { "aspire:vms": o.vms } : {}),
+  });
   if (errors.length) throw new PlanError(errors);
   const { manifest } = loadManifest(config.manifest);
   const { plan } = buildPlan(manifest, { ...config.plan, stack: "dev" });
-  const dataDisks = o.dataDisk ? Object.fromEntries(plan.vms.map((vm) => [vm.name, o.dataDisk as string])) : {};
-  const rendered = plan.vms.map((vm) => renderVm(plan, vm, { secretSource: { kind: "file", path: o.secretFile }, dotnetChannel: config.dotnetChannel, dataDisks }));
+  const dataDisks = o.dataDisk
+    ? Object.fromEntries(plan.vms.map((vm) => [vm.name, o.dataDisk as string]))
+    : {};
+  const rendered = plan.vms.map((vm) =>
+    renderVm(plan, vm, {
+      secretSource: { kind: "file", path: o.secretFile },
+      dotnetChannel: config.dotnetChannel,
+      dataDisks,
+    }),
+  );
   for (const r of rendered) {
     const problem = userDataProblem(plan, r);
     if (problem) throw new Error(problem.message);
@@ -48,6 +62,11 @@ export function writeFixture(dir: string, rendered: readonly RenderedVm[]): void
 // (node --test also runs this file, as it runs every .js under test/: then it does nothing.)
 if (require.main === module && process.argv.length >= 6) {
   const [manifest, secretFile, dataDisk, out, ...pairs] = process.argv.slice(2);
-  const images = Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
-  writeFixture(out, renderFixture({ manifest, secretFile, images, dataDisk: dataDisk || undefined }));
+  const images = Object.fromEntries(
+    pairs.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]),
+  );
+  writeFixture(
+    out,
+    renderFixture({ manifest, secretFile, images, dataDisk: dataDisk || undefined }),
+  );
 }

@@ -17,16 +17,30 @@ export const VM_DIR = path.join(REPO, "test", "vm");
 /** The folder of the cached image (ensure-image.sh builds it when the recipe changed). */
 export async function ensureImage(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn("bash", [path.join(VM_DIR, "ensure-image.sh")], { stdio: ["ignore", "pipe", "inherit"] });
+    const p = spawn("bash", [path.join(VM_DIR, "ensure-image.sh")], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     p.stdout.on("data", (d) => (out += d));
     p.on("error", reject);
-    p.on("close", (code) => (code === 0 ? resolve(out.trim().split("\n").pop() as string) : reject(new Error(`ensure-image.sh exited with ${code}`))));
+    p.on("close", (code) =>
+      code === 0
+        ? resolve(out.trim().split("\n").pop() as string)
+        : reject(new Error(`ensure-image.sh exited with ${code}`)),
+    );
   });
 }
 
-export async function sh(cmd: string, args: string[], opts: { cwd?: string; timeout?: number } = {}): Promise<string> {
-  const { stdout } = await run(cmd, args, { cwd: opts.cwd, timeout: opts.timeout ?? 600_000, maxBuffer: 64 * 1024 * 1024 });
+export async function sh(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; timeout?: number } = {},
+): Promise<string> {
+  const { stdout } = await run(cmd, args, {
+    cwd: opts.cwd,
+    timeout: opts.timeout ?? 600_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return stdout;
 }
 
@@ -55,11 +69,25 @@ export function freeUdpPort(): Promise<number> {
 }
 
 /** A sparse ext4 disk image, optionally filled from a folder (no loop mount needed). */
-export async function makeExt4(file: string, sizeMb: number, label: string, fromDir?: string): Promise<void> {
+export async function makeExt4(
+  file: string,
+  sizeMb: number,
+  label: string,
+  fromDir?: string,
+): Promise<void> {
   fs.rmSync(file, { force: true });
   await sh("truncate", ["-s", `${sizeMb}M`, file]);
   // No journal: what the guest wrote is in place once it synced, even if qemu is killed.
-  await sh("mkfs.ext4", ["-q", "-F", "-O", "^has_journal", "-L", label, ...(fromDir ? ["-d", fromDir] : []), file]);
+  await sh("mkfs.ext4", [
+    "-q",
+    "-F",
+    "-O",
+    "^has_journal",
+    "-L",
+    label,
+    ...(fromDir ? ["-d", fromDir] : []),
+    file,
+  ]);
 }
 
 /** An empty (blank) raw disk. */
@@ -69,10 +97,18 @@ export async function makeBlank(file: string, sizeMb: number): Promise<void> {
 }
 
 /** The NoCloud seed: an ISO labelled cidata with user-data and meta-data. */
-export async function makeSeed(dir: string, userData: Buffer | string, instanceId: string, hostname = "app"): Promise<string> {
+export async function makeSeed(
+  dir: string,
+  userData: Buffer | string,
+  instanceId: string,
+  hostname = "app",
+): Promise<string> {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "user-data"), userData);
-  fs.writeFileSync(path.join(dir, "meta-data"), `instance-id: ${instanceId}\nlocal-hostname: ${hostname}\n`);
+  fs.writeFileSync(
+    path.join(dir, "meta-data"),
+    `instance-id: ${instanceId}\nlocal-hostname: ${hostname}\n`,
+  );
   const iso = path.join(dir, "seed.iso");
   await sh("cloud-localds", [iso, path.join(dir, "user-data"), path.join(dir, "meta-data")]);
   return iso;
@@ -81,7 +117,9 @@ export async function makeSeed(dir: string, userData: Buffer | string, instanceI
 /** The text of one file of an ext4 image (debugfs), or undefined when it is not there. */
 export async function readFromExt4(image: string, file: string): Promise<string | undefined> {
   try {
-    const { stdout, stderr } = await run("debugfs", ["-R", `cat ${file}`, image], { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run("debugfs", ["-R", `cat ${file}`, image], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
     if (/not found|File not found/i.test(stderr) && !stdout) return undefined;
     return stdout || undefined;
   } catch {
@@ -170,31 +208,66 @@ export class Vm {
     const o = this.o;
     fs.rmSync(this.ctlSock, { force: true });
     const args = [
-      "-M", "virt", "-accel", "tcg,thread=multi", "-cpu", o.cpu ?? "max,pauth-impdef=on", "-smp", "2", "-m", "2048",
-      "-kernel", path.join(o.image, "vmlinuz"), "-initrd", path.join(o.image, "initrd.img"),
-      "-append", ["root=/dev/vda rw console=ttyAMA0 net.ifnames=0", ...(o.privateNic ? [privateNetworkCredential(o.privateNic.mac, o.privateNic.address)] : [])].join(" "),
+      "-M",
+      "virt",
+      "-accel",
+      "tcg,thread=multi",
+      "-cpu",
+      o.cpu ?? "max,pauth-impdef=on",
+      "-smp",
+      "2",
+      "-m",
+      "2048",
+      "-kernel",
+      path.join(o.image, "vmlinuz"),
+      "-initrd",
+      path.join(o.image, "initrd.img"),
+      "-append",
+      [
+        "root=/dev/vda rw console=ttyAMA0 net.ifnames=0",
+        ...(o.privateNic ? [privateNetworkCredential(o.privateNic.mac, o.privateNic.address)] : []),
+      ].join(" "),
       ...o.disks.flatMap((d, i) => [
-        "-drive", `if=none,id=d${i},file=${d.file},format=raw,cache=unsafe${d.readonly ? ",readonly=on" : ""}`,
-        "-device", `virtio-blk-pci,drive=d${i}`,
+        "-drive",
+        `if=none,id=d${i},file=${d.file},format=raw,cache=unsafe${d.readonly ? ",readonly=on" : ""}`,
+        "-device",
+        `virtio-blk-pci,drive=d${i}`,
       ]),
       // No network but the forward of the guest's port 80 to 127.0.0.1 on the host.
-      "-netdev", `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${o.hostPort}-:80`,
-      "-device", "virtio-net-pci,netdev=n0,romfile=",
+      "-netdev",
+      `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${o.hostPort}-:80`,
+      "-device",
+      "virtio-net-pci,netdev=n0,romfile=",
       ...(o.privateNic
         ? [
-            "-netdev", `dgram,id=n1,local.type=inet,local.host=127.0.0.1,local.port=${o.privateNic.localPort},remote.type=inet,remote.host=127.0.0.1,remote.port=${o.privateNic.remotePort}`,
-            "-device", `virtio-net-pci,netdev=n1,mac=${o.privateNic.mac},romfile=`,
+            "-netdev",
+            `dgram,id=n1,local.type=inet,local.host=127.0.0.1,local.port=${o.privateNic.localPort},remote.type=inet,remote.host=127.0.0.1,remote.port=${o.privateNic.remotePort}`,
+            "-device",
+            `virtio-net-pci,netdev=n1,mac=${o.privateNic.mac},romfile=`,
           ]
         : []),
-      "-device", "virtio-rng-pci",
+      "-device",
+      "virtio-rng-pci",
       // The host's commands to the probe (reboot, poweroff).
-      "-device", "virtio-serial-pci",
-      "-chardev", `socket,id=ctl,path=${this.ctlSock},server=on,wait=off`,
-      "-device", "virtserialport,chardev=ctl,name=aspire.ctl",
-      "-display", "none", "-monitor", "none", "-serial", "stdio",
-      "-pidfile", path.join(o.runDir, "qemu.pid"),
+      "-device",
+      "virtio-serial-pci",
+      "-chardev",
+      `socket,id=ctl,path=${this.ctlSock},server=on,wait=off`,
+      "-device",
+      "virtserialport,chardev=ctl,name=aspire.ctl",
+      "-display",
+      "none",
+      "-monitor",
+      "none",
+      "-serial",
+      "stdio",
+      "-pidfile",
+      path.join(o.runDir, "qemu.pid"),
     ];
-    fs.writeFileSync(path.join(o.runDir, "qemu.cmd"), ["qemu-system-aarch64", ...args].join(" ") + "\n");
+    fs.writeFileSync(
+      path.join(o.runDir, "qemu.cmd"),
+      ["qemu-system-aarch64", ...args].join(" ") + "\n",
+    );
     this.log = fs.createWriteStream(this.consoleLog);
     this.started = Date.now();
     const p = spawn("qemu-system-aarch64", args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -207,14 +280,18 @@ export class Vm {
         this.exitCode = code;
         if (this.partial) this.pushLine(this.partial);
         this.partial = "";
-        this.log?.end(`[${this.elapsed.toFixed(1).padStart(7)}] [qemu exited: code ${code} signal ${signal}]\n`);
+        this.log?.end(
+          `[${this.elapsed.toFixed(1).padStart(7)}] [qemu exited: code ${code} signal ${signal}]\n`,
+        );
         clearTimeout(this.killTimer);
         this.ctl?.destroy();
         resolve(code);
       });
     });
     this.killTimer = setTimeout(() => {
-      this.onData(`\n[harness: timeout after ${o.timeoutMs / 1000} s: killing qemu pid ${this.pid}]\n`);
+      this.onData(
+        `\n[harness: timeout after ${o.timeoutMs / 1000} s: killing qemu pid ${this.pid}]\n`,
+      );
       this.kill();
     }, o.timeoutMs);
   }
@@ -245,7 +322,9 @@ export class Vm {
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       this.waiters.push({ re, from, resolve });
-      void this.exited?.then((code) => reject(new Error(`qemu exited (code ${code}) before the console showed ${re}`)));
+      void this.exited?.then((code) =>
+        reject(new Error(`qemu exited (code ${code}) before the console showed ${re}`)),
+      );
     });
   }
 
@@ -264,7 +343,9 @@ export class Vm {
   /** Waits for qemu to exit by itself (guest poweroff); kills it after ms. */
   async waitExit(ms: number): Promise<number | null> {
     const timer = setTimeout(() => {
-      this.onData(`\n[harness: qemu did not exit within ${ms / 1000} s: killing pid ${this.pid}]\n`);
+      this.onData(
+        `\n[harness: qemu did not exit within ${ms / 1000} s: killing pid ${this.pid}]\n`,
+      );
       this.kill();
     }, ms);
     try {
@@ -304,7 +385,10 @@ export class Vm {
   }
 
   tail(n = 80): string {
-    return this.lines.slice(-n).map((l) => `[${l.t.toFixed(1).padStart(7)}] ${l.text}`).join("\n");
+    return this.lines
+      .slice(-n)
+      .map((l) => `[${l.t.toFixed(1).padStart(7)}] ${l.text}`)
+      .join("\n");
   }
 
   /** Host-side time of the n-th (1-based) line matching re. */
@@ -314,7 +398,11 @@ export class Vm {
 }
 
 /** GET http://127.0.0.1:port/path: status and body (retried while the connection fails). */
-export async function httpGet(port: number, p: string, tries = 10): Promise<{ status: number; body: string }> {
+export async function httpGet(
+  port: number,
+  p: string,
+  tries = 10,
+): Promise<{ status: number; body: string }> {
   let last: unknown;
   for (let i = 0; i < tries; i++) {
     try {
