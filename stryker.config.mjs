@@ -3,13 +3,15 @@
 // its own stage only, so a mutant counts as killed only when that stage's own tests see it.
 //   manifest: src/manifest/**  by test/unit
 //   plan:     src/plan/**      by test/plan
-//   render:   src/render/**    by test/plan + test/render  (.ts only: not the vm/*.sh and *.py it embeds)
+//   render:   src/render/**    by test/plan + test/render  (.ts only: not the vm/*.sh and *.py it embeds),
+//             and test/vm-scripts/compact.test.ts, the unit test of src/render/vm-scripts.ts (the
+//             other test/vm-scripts files test the shell and Python scripts, not the TypeScript)
 // The tests run compiled (buildCommand) with Node's test runner under the tap runner, which spawns
 // `node` from PATH (the project's Node 20) while Stryker itself runs on Node 22 (scripts/mutate.sh).
 const STAGES = {
   manifest: { mutate: ["src/manifest/**/*.ts"], tests: ["unit"] },
   plan: { mutate: ["src/plan/**/*.ts"], tests: ["plan"] },
-  render: { mutate: ["src/render/**/*.ts"], tests: ["plan", "render"] },
+  render: { mutate: ["src/render/**/*.ts"], tests: ["plan", "render"], extraTests: ["dist/test/vm-scripts/compact.test.js"] },
 };
 
 const stage = process.env.MUTATE_STAGE ?? "";
@@ -28,7 +30,7 @@ export default {
   buildCommand: "tsc -p tsconfig.json",
   mutate,
   tap: {
-    testFiles: chosen.tests.map((folder) => `dist/test/${folder}/*.test.js`),
+    testFiles: [...chosen.tests.map((folder) => `dist/test/${folder}/*.test.js`), ...(chosen.extraTests ?? [])],
     nodeArgs: ["--test-reporter=tap", "-r", "{{hookFile}}", "{{testFile}}"],
   },
   // What the sandbox needs is the sources, fixtures and node_modules (linked); dist is rebuilt there.
