@@ -8,11 +8,31 @@
 //             other test/vm-scripts files test the shell and Python scripts, not the TypeScript)
 // The tests run compiled (buildCommand) with Node's test runner under the tap runner, which spawns
 // `node` from PATH (the project's Node 20) while Stryker itself runs on Node 22 (scripts/mutate.sh).
+import fs from "node:fs";
+
 const STAGES = {
   manifest: { mutate: ["src/manifest/**/*.ts"], tests: ["unit"] },
   plan: { mutate: ["src/plan/**/*.ts"], tests: ["plan"] },
   render: { mutate: ["src/render/**/*.ts"], tests: ["plan", "render"], extraTests: ["dist/test/vm-scripts/compact.test.js"] },
 };
+
+/** Test files that run the CLI in child processes or the Pulumi program, seconds each: listed
+ *  last, so that a mutant runs them only when no quicker file of its stage has killed it (the
+ *  tap runner tests a mutant's files in the order of the dry run, and stops at the first failure). */
+const SLOW_LAST = ["corpus-render", "deployer-files", "restart", "native-apps", "starter", "cli-plan", "secrets"];
+
+/** The compiled test files of some test folders, the slow ones last. */
+function testFilesOf(folders, extra = []) {
+  const files = [...folders.flatMap((folder) =>
+    fs
+      .readdirSync(`test/${folder}`)
+      .filter((f) => f.endsWith(".test.ts"))
+      .sort()
+      .map((f) => `dist/test/${folder}/${f.replace(/\.ts$/, ".js")}`),
+  ), ...extra];
+  const rank = (file) => SLOW_LAST.indexOf(file.replace(/^.*\/|\.test\.js$/g, ""));
+  return files.map((file, i) => [rank(file), i, file]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, , file]) => file);
+}
 
 const stage = process.env.MUTATE_STAGE ?? "";
 const chosen = STAGES[stage];
@@ -30,7 +50,7 @@ export default {
   buildCommand: "tsc -p tsconfig.json",
   mutate,
   tap: {
-    testFiles: [...chosen.tests.map((folder) => `dist/test/${folder}/*.test.js`), ...(chosen.extraTests ?? [])],
+    testFiles: testFilesOf(chosen.tests, chosen.extraTests),
     nodeArgs: ["--test-reporter=tap", "-r", "{{hookFile}}", "{{testFile}}"],
   },
   // What the sandbox needs is the sources, fixtures and node_modules (linked); dist is rebuilt there.
