@@ -61,8 +61,6 @@ export default {
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
   jsonReporter: { fileName: `reports/mutation/${stage}/mutation.json` },
   htmlReporter: { fileName: `reports/mutation/${stage}/mutation.html` },
-  incremental: process.env.MUTATE_INCREMENTAL === "1",
-  incrementalFile: `reports/mutation/${stage}/incremental.json`,
   tempDirName: ".stryker-tmp",
   cleanTempDir: true,
   thresholds: { high: 85, low: 75, break: null },

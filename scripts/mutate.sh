@@ -4,8 +4,9 @@
 # Stryker 10 needs Node 22 or later; the tests keep running on the project's Node (20): Stryker is
 # started with a Node 22 from npx by its path, and PATH is left as it is, so the tap runner's
 # `node` (the test processes) and tsc are the project's own.
-# Env: MUTATE_FILES=glob[,glob] narrows a stage to some files; MUTATE_INCREMENTAL=1 reuses the
-# previous results of unchanged mutants and tests; MUTATE_CONCURRENCY (default 2) test processes.
+# Env: MUTATE_FILES=glob[,glob] narrows a stage to some files; MUTATE_CONCURRENCY (default 2) test
+# processes. (No incremental mode: the tap runner's test ids are positions in the list of test
+# files, so Stryker's incremental differ sees every test as new once a file is added.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
