@@ -39,7 +39,9 @@ const chosen = STAGES[stage];
 if (!chosen) throw new Error(`stryker.config.mjs: set MUTATE_STAGE to one of ${Object.keys(STAGES).join(", ")} (got "${stage}")`);
 
 // MUTATE_FILES narrows the run to some files of the stage (a comma-separated list of globs).
+// Such a run reports to reports/mutation/<stage>-<files>/, beside the stage's own reports.
 const mutate = process.env.MUTATE_FILES ? process.env.MUTATE_FILES.split(",") : chosen.mutate;
+const reportDir = process.env.MUTATE_FILES ? `${stage}-${mutate.map((m) => m.replace(/^.*\//, "").replace(/\.ts$/, "").replace(/[^A-Za-z0-9.-]+/g, "_")).join("+")}` : stage;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -59,8 +61,8 @@ export default {
   timeoutMS: 10000,
   reporters: ["clear-text", "progress-append-only", "json", "html"],
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
-  jsonReporter: { fileName: `reports/mutation/${stage}/mutation.json` },
-  htmlReporter: { fileName: `reports/mutation/${stage}/mutation.html` },
+  jsonReporter: { fileName: `reports/mutation/${reportDir}/mutation.json` },
+  htmlReporter: { fileName: `reports/mutation/${reportDir}/mutation.html` },
   tempDirName: ".stryker-tmp",
   cleanTempDir: true,
   thresholds: { high: 85, low: 75, break: null },

@@ -4,9 +4,12 @@
 // mutants that did not compile or were ignored are left out of the count.
 import fs from "node:fs";
 
+// A file measured by several reports (a stage's, and a later run of some of its files) takes its
+// row from the newest report.
 const rows = new Map();
-for (const report of process.argv.slice(2)) {
-  if (!fs.existsSync(report)) continue;
+const reports = process.argv.slice(2).filter((r) => fs.existsSync(r));
+reports.sort((a, b) => fs.statSync(a).mtimeMs - fs.statSync(b).mtimeMs);
+for (const report of reports) {
   const { files } = JSON.parse(fs.readFileSync(report, "utf8"));
   for (const [file, { mutants }] of Object.entries(files)) {
     const c = { killed: 0, timeout: 0, survived: 0, noCoverage: 0 };
