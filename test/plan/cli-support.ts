@@ -1,10 +1,13 @@
-// `aspire-arm` in-process: main() from the compiled CLI with captured output. main() answers a
-// number or a promise of one (plan runs the Pulumi program under mocks); both are awaited alike.
-// Runs in an empty working folder, so that no Pulumi.<stack>.yaml of the repository is read.
+// `aspire-arm` as a user runs it: bin/aspire-arm.js (the compiled CLI) in a child process, with its
+// output and exit code. It runs in an empty working folder, so that no Pulumi.<stack>.yaml of the
+// repository is read. A child process, not process.chdir(): the test process keeps its own working
+// folder, so nothing that writes relative to it (StrykerJS's tap runner writes its results file
+// there when the process exits) ends up elsewhere, and tests never see a folder they did not ask for.
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { main } from "../../src/cli/main";
+import { repoRoot } from "../support/paths";
 
 export interface CliRun {
   readonly code: number;
@@ -13,20 +16,18 @@ export interface CliRun {
 }
 
 const emptyCwd = fs.mkdtempSync(path.join(os.tmpdir(), "aspire-arm-cwd-"));
+const bin = path.join(repoRoot, "bin/aspire-arm.js");
 
-export async function cli(...argv: string[]): Promise<CliRun> {
-  let out = "";
-  let err = "";
-  const before = process.cwd();
-  process.chdir(emptyCwd);
-  try {
-    const code = await main(
-      argv,
-      (t) => (out += t),
-      (t) => (err += t),
+export function cli(...argv: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [bin, ...argv],
+      { cwd: emptyCwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+      (error, out, err) => {
+        if (error && typeof error.code !== "number") reject(error);
+        else resolve({ code: error ? Number(error.code) : 0, out, err });
+      },
     );
-    return { code, out, err };
-  } finally {
-    process.chdir(before);
-  }
+  });
 }

@@ -116,6 +116,29 @@ test("the advertised listeners never name localhost, 127.0.0.1 or 0.0.0.0, in an
     }
 });
 
+test("vmPerService: kafka and its consumer each on a VM named after it; kafka advertises its own VM's name and publishes the port its consumer uses", () => {
+  const plan = planFile(kafkaManifest, { vmPerService: true });
+  assert.deepEqual(
+    plan.vms.map((v) => [v.name, v.services.map((s) => s.name), v.peers]),
+    [
+      ["kafka", ["kafka"], []],
+      ["consumer", ["consumer"], ["kafka"]],
+    ],
+  );
+  assert.equal(
+    advertised({ vmPerService: true }),
+    "PLAINTEXT://kafka.dev.aspire.internal:29092,PLAINTEXT_HOST://kafka.dev.aspire.internal:9092,PLAINTEXT_INTERNAL://kafka:9093",
+  );
+  assert.deepEqual(
+    findService(plan, "consumer").env.ConnectionStrings__kafka,
+    plain("kafka.dev.aspire.internal:9092"),
+  );
+  assert.deepEqual(vmOf(plan, "kafka").privatePorts, [
+    { port: 9092, protocol: "tcp", service: "kafka" },
+  ]);
+  assert.deepEqual(composeService(composeOf(plan, "kafka"), "kafka").ports, ["9092:9092"]);
+});
+
 test("kafka's other env is passed through verbatim, KAFKA_LISTENERS included (it is what kafka binds, not what it advertises)", () => {
   const kafka = findService(planFile(kafkaManifest, { vms: SPLIT }), "kafka");
   assert.deepEqual(

@@ -12,6 +12,8 @@ import {
   expressionFields,
   manifestPlacement,
   type CheckResult,
+  type Manifest,
+  type Value,
 } from "../../src/manifest";
 
 const root = path.resolve(__dirname, "../../..");
@@ -101,20 +103,54 @@ test("every resource in must_name is the resource of one of the file's errors", 
   assert.ok(named > 0, "EXPECTED.tsv names at least one resource");
 });
 
+/** What must hold of any evaluated value: text parts are merged (no empty or adjacent ones), every
+ *  slot is a parameter of the manifest, the value is secret exactly when a slot is, and a text with
+ *  no reference is itself. */
+function valueProblems(manifest: Manifest, text: string, value: Value): string[] {
+  const problems: string[] = [];
+  value.parts.forEach((part, i) => {
+    if (typeof part === "string") {
+      if (part === "") problems.push(`part ${i} is empty`);
+      if (i > 0 && typeof value.parts[i - 1] === "string")
+        problems.push(`parts ${i - 1} and ${i} are both text`);
+    } else if (manifest.resources.get(part.parameter)?.kind !== "parameter.v0")
+      problems.push(`slot ${part.parameter} is not a parameter of the manifest`);
+  });
+  const slotSecret = value.parts.some((p) => typeof p !== "string" && p.secret);
+  if (value.secret !== slotSecret)
+    problems.push(`secret is ${value.secret}, but its slots say ${slotSecret}`);
+  if (
+    !text.includes("{") &&
+    JSON.stringify(value.parts) !== JSON.stringify(text === "" ? [] : [text])
+  )
+    problems.push(`a text without references evaluates to ${JSON.stringify(value.parts)}`);
+  return problems;
+}
+
 test("every deployable corpus manifest evaluates every expression field with manifestPlacement", (t) => {
   const c = corpusResults(t);
   if (!c) return;
   const failures: string[] = [];
   let evaluated = 0;
   for (const row of c.rows) {
-    const manifest = c.results.get(row.file)?.manifest;
+    const manifest: Manifest | undefined = c.results.get(row.file)?.manifest;
     if (!manifest) continue;
-    const evaluator = new Evaluator(manifest, manifestPlacement);
+    const evaluator: Evaluator = new Evaluator(manifest, manifestPlacement);
     for (const [name, resource] of manifest.resources) {
       for (const { field, text } of expressionFields(resource)) {
         try {
-          const value = evaluator.evaluate(name, text, { resource: name, field });
-          assert.ok(Array.isArray(value.parts));
+          const value: Value = evaluator.evaluate(name, text, { resource: name, field });
+          const where: string = `${row.file}: ${name}.${field}`;
+          valueProblems(manifest, text, value).forEach((p) => failures.push(`${where}: ${p}`));
+          // The same text evaluates to the same value in a fresh evaluator (no state leaks between fields).
+          assert.deepEqual(
+            new Evaluator(manifest, manifestPlacement).evaluate(name, text, {
+              resource: name,
+              field,
+            }),
+            value,
+            where,
+          );
           evaluated++;
         } catch (e) {
           if (!(e instanceof EvaluationError)) throw e;

@@ -1,0 +1,340 @@
+// How the plan wires an app beyond the starter: names the VM keeps for itself, ports of native
+// projects against containers' host ports, data disks, the dashboard's route from other VMs, a
+// domain, several external web services, Dockerfile builds' args and secrets, and bind mounts.
+// Asserted on the plan and on the files the VMs receive.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { checkManifest, loadManifest, type Manifest } from "../../src/manifest";
+import { buildPlan, type PlanOptions } from "../../src/plan";
+import {
+  appFiles,
+  composeOf,
+  composeService,
+  findService,
+  fixture,
+  shown,
+  starterManifest,
+  tempDir,
+  vmOf,
+} from "./plan-support";
+
+/** A manifest of these resources, in <tmp>/sol/App.AppHost (the source root is <tmp>/sol). */
+function manifestOf(
+  resources: Record<string, unknown>,
+  files: Record<string, string> = {},
+): Manifest {
+  const sol = path.join(tempDir("wiring"), "sol");
+  const dir = path.join(sol, "App.AppHost");
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(sol, rel)), { recursive: true });
+    fs.writeFileSync(path.join(sol, rel), content);
+  }
+  const r = checkManifest({
+    file: path.join(dir, "aspire-manifest.json"),
+    dir,
+    document: { resources },
+  });
+  assert.ok(r.manifest, r.errors.map((e) => `${e.resource}.${e.field}: ${e.message}`).join("\n"));
+  return r.manifest;
+}
+const planOf = (m: Manifest, options: Partial<PlanOptions> = {}) =>
+  buildPlan(m, { cloud: "aws", stack: "dev", ...options });
+const http = (extra: Record<string, unknown> = {}) => ({
+  scheme: "http",
+  protocol: "tcp",
+  transport: "http",
+  ...extra,
+});
+const web = (image: string, extra: Record<string, unknown> = {}) => ({
+  type: "container.v0",
+  image,
+  bindings: { http: http({ targetPort: 80, external: true }) },
+  ...extra,
+});
+
+test("services named caddy or aspire-dashboard get other names: the proxy and the dashboard keep theirs", () => {
+  const m = manifestOf({
+    caddy: web("docker.io/library/nginx:1.27"),
+    "aspire-dashboard": web("docker.io/library/httpd:2.4"),
+  });
+  const { plan } = planOf(m, { dashboard: true });
+  const vm = vmOf(plan, "app");
+  assert.deepEqual(
+    vm.services.map((s) => [s.resource, s.name]),
+    [
+      ["caddy", "caddy-2"],
+      ["aspire-dashboard", "aspire-dashboard-2"],
+      ["aspire-dashboard", "aspire-dashboard"],
+    ],
+  );
+  const compose = composeOf(plan, "app");
+  assert.deepEqual(Object.keys(compose.services).sort(), [
+    "aspire-dashboard",
+    "aspire-dashboard-2",
+    "caddy",
+    "caddy-2",
+  ]);
+  assert.equal(composeService(compose, "caddy-2").image, "docker.io/library/nginx:1.27");
+  assert.equal(composeService(compose, "aspire-dashboard-2").image, "docker.io/library/httpd:2.4");
+  assert.match(composeService(compose, "caddy").image, /^docker\.io\/library\/caddy:/);
+  assert.match(composeService(compose, "aspire-dashboard").image, /aspire-dashboard:/);
+  const caddyfile = appFiles(plan, "app").get("Caddyfile") as string;
+  assert.match(caddyfile, /:80 \{\n\treverse_proxy caddy-2:80\n\}/);
+  assert.match(caddyfile, /:8001 \{\n\treverse_proxy aspire-dashboard-2:80\n\}/);
+});
+
+test("a native project's port is taken on the VM: a container published for a native client gets the next host port", () => {
+  const m = manifestOf(
+    {
+      cache: {
+        type: "container.v0",
+        image: "docker.io/library/redis:7.4",
+        connectionString: "{cache.bindings.tcp.host}:{cache.bindings.tcp.port}",
+        bindings: { tcp: { scheme: "tcp", protocol: "tcp", transport: "tcp", targetPort: 8080 } },
+      },
+      api: {
+        type: "project.v0",
+        path: "../Api/Api.csproj",
+        env: { ConnectionStrings__cache: "{cache.connectionString}" },
+        bindings: { http: http() },
+      },
+    },
+    { "Api/Api.csproj": "<Project />" },
+  );
+  const { plan } = planOf(m, { runtime: "dotnet" });
+  const vm = vmOf(plan, "app");
+  assert.deepEqual(
+    findService(plan, "api").ports.map((p) => [p.binding, p.targetPort, p.hostPort]),
+    [["http", 8080, undefined]],
+  );
+  assert.deepEqual(
+    findService(plan, "cache").ports.map((p) => [p.binding, p.targetPort, p.hostPort, p.exposure]),
+    [["tcp", 8080, 8081, "local"]],
+  );
+  assert.equal(shown(findService(plan, "api").env.ConnectionStrings__cache), "localhost:8081");
+  assert.deepEqual(composeService(composeOf(plan, "app"), "cache").ports, ["127.0.0.1:8081:8080"]);
+  assert.equal(vm.services.length, 2);
+});
+
+test("named volumes give their VM a data disk (aspire:dataDiskSizeGb, 20 GB by default); other VMs and anonymous volumes get none", () => {
+  const { manifest } = loadManifest(fixture("volume-app.json"));
+  const one = planOf(manifest).plan.vms[0];
+  assert.deepEqual([one.namedVolumes, one.dataDiskGb], [["app-postgres-data"], 20]);
+  const split = planOf(manifest, {
+    dataDiskSizeGb: 50,
+    vms: { db: { resources: ["postgres"] }, web: { resources: ["api"] } },
+  }).plan;
+  assert.deepEqual(
+    split.vms.map((v) => [v.name, v.namedVolumes, v.dataDiskGb]),
+    [
+      ["db", ["app-postgres-data"], 50],
+      ["web", [], 0],
+    ],
+  );
+  assert.equal(appFiles(split, "db").get("volumes.list"), "app-postgres-data\n");
+  assert.equal(appFiles(split, "web").get("volumes.list"), undefined);
+  const anonymous = manifestOf({
+    tmp: {
+      type: "container.v0",
+      image: "docker.io/library/nginx:1.27",
+      volumes: [{ target: "/cache", readOnly: false }],
+    },
+  });
+  const vm = planOf(anonymous).plan.vms[0];
+  assert.deepEqual([vm.namedVolumes, vm.dataDiskGb], [[], 0]);
+});
+
+test("dashboard: a project on another VM sends telemetry to the dashboard VM, which it lists as a peer", () => {
+  const { manifest } = loadManifest(starterManifest);
+  const vms = {
+    data: { resources: ["cache"] },
+    api: { resources: ["apiservice"] },
+    web: { resources: ["webfrontend"] },
+  };
+  const without = planOf(manifest, { vms }).plan;
+  assert.deepEqual(vmOf(without, "api").peers, []);
+  const { plan } = planOf(manifest, { vms, dashboard: true });
+  assert.deepEqual(
+    plan.vms.map((v) => [v.name, v.peers]),
+    [
+      ["data", []],
+      ["api", ["data"]],
+      ["web", ["api", "data"]],
+    ],
+  );
+  assert.equal(
+    shown(findService(plan, "apiservice").env.OTEL_EXPORTER_OTLP_ENDPOINT),
+    "http://data.dev.aspire.internal:18889",
+  );
+  assert.equal(shown(findService(plan, "apiservice").env.OTEL_SERVICE_NAME), "apiservice");
+  assert.deepEqual(vmOf(plan, "data").privatePorts, [
+    { port: 6379, protocol: "tcp", service: "cache" },
+    { port: 18889, protocol: "tcp", service: "aspire-dashboard" },
+  ]);
+  assert.equal(
+    findService(plan, "cache").env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    undefined,
+    "only projects send telemetry",
+  );
+});
+
+test("--domain: the only web service answers on the domain itself over HTTPS, the dashboard on dashboard.<domain>", () => {
+  const { manifest } = loadManifest(starterManifest);
+  const { plan } = planOf(manifest, { domain: "shop.example.com", dashboard: true });
+  const vm = vmOf(plan, "app");
+  assert.equal(plan.domain, "shop.example.com");
+  assert.deepEqual(
+    vm.publicEndpoints.map((e) => [e.service, e.binding, e.scheme, e.port, e.hostName, e.upstream]),
+    [
+      ["webfrontend", "http", "http", 80, "shop.example.com", "webfrontend:8080"],
+      ["webfrontend", "https", "https", 443, "shop.example.com", "webfrontend:8080"],
+      [
+        "aspire-dashboard",
+        "http",
+        "https",
+        443,
+        "dashboard.shop.example.com",
+        "aspire-dashboard:18888",
+      ],
+    ],
+  );
+  const files = appFiles(plan, "app");
+  const caddyfile = files.get("Caddyfile") as string;
+  assert.doesNotMatch(caddyfile, /auto_https off/);
+  assert.match(caddyfile, /^shop\.example\.com \{\n\treverse_proxy webfrontend:8080\n\}$/m);
+  assert.match(
+    caddyfile,
+    /^dashboard\.shop\.example\.com \{\n\treverse_proxy aspire-dashboard:18888\n\}$/m,
+  );
+  assert.deepEqual(composeService(composeOf(plan, "app"), "caddy").ports, ["80:80", "443:443"]);
+});
+
+test("a second external web service: its own port (8001) without a domain, its own host name (<service>.<domain>) with one", () => {
+  const m = manifestOf({
+    shop: web("docker.io/library/nginx:1.27"),
+    blog: web("docker.io/library/httpd:2.4"),
+  });
+  const plain = planOf(m).plan.vms[0];
+  assert.deepEqual(
+    plain.publicEndpoints.map((e) => [e.service, e.port, e.hostName, e.upstream]),
+    [
+      ["shop", 80, undefined, "shop:80"],
+      ["blog", 8001, undefined, "blog:80"],
+    ],
+  );
+  assert.deepEqual(composeService(composeOf(planOf(m).plan, "app"), "caddy").ports, [
+    "80:80",
+    "8001:8001",
+  ]);
+  const { plan } = planOf(m, { domain: "example.org" });
+  assert.deepEqual(
+    plan.vms[0].publicEndpoints.map((e) => [e.service, e.port, e.hostName]),
+    [
+      ["shop", 80, "shop.example.org"],
+      ["blog", 80, "blog.example.org"],
+    ],
+  );
+  const caddyfile = appFiles(plan, "app").get("Caddyfile") as string;
+  assert.match(caddyfile, /^shop\.example\.org \{\n\treverse_proxy shop:80\n\}$/m);
+  assert.match(caddyfile, /^blog\.example\.org \{\n\treverse_proxy blog:80\n\}$/m);
+});
+
+test("a Dockerfile build: args evaluated (a parameter's value filled in, a secret one warned about), env secrets kept as values, file secrets as paths", () => {
+  const m = manifestOf(
+    {
+      region: {
+        type: "parameter.v0",
+        value: "{region.inputs.value}",
+        inputs: { value: { type: "string" } },
+      },
+      token: {
+        type: "parameter.v0",
+        value: "{token.inputs.value}",
+        inputs: { value: { type: "string", secret: true } },
+      },
+      worker: {
+        type: "container.v1",
+        build: {
+          context: "../worker",
+          dockerfile: "../worker/Dockerfile",
+          args: { REGION: "{region.value}", EMPTY: null, TOKEN: "{token.value}" },
+          secrets: {
+            npmrc: { type: "file", source: "../worker/.npmrc" },
+            apikey: { type: "env", value: "{token.value}" },
+          },
+        },
+      },
+    },
+    { "worker/Dockerfile": "FROM scratch\n", "worker/.npmrc": "x\n" },
+  );
+  const { plan, warnings } = planOf(m, { parameters: { region: "eu-west-1" } });
+  const image = findService(plan, "worker").image;
+  assert.equal(image.kind, "dockerfile");
+  if (image.kind !== "dockerfile") return;
+  assert.equal(image.repository, "worker");
+  assert.equal(shown(image.args.REGION ?? undefined), "eu-west-1");
+  assert.equal(image.args.EMPTY, null);
+  assert.equal(image.args.TOKEN?.secret, true);
+  assert.deepEqual(
+    warnings.filter((w) => w.resource === "worker").map((w) => [w.field, w.message]),
+    [
+      [
+        "build.args.TOKEN",
+        "a secret in a build arg stays in the image history: pass it as a build secret (WithBuildSecret) instead.",
+      ],
+    ],
+  );
+  assert.equal(image.secrets.npmrc.type, "file");
+  assert.equal(
+    image.secrets.npmrc.type === "file" && image.secrets.npmrc.sourcePath,
+    path.join(path.dirname(path.dirname(m.file)), "worker/.npmrc"),
+  );
+  assert.equal(image.secrets.apikey.type === "env" && image.secrets.apikey.value.secret, true);
+  assert.equal(
+    image.build.dockerfilePath,
+    path.join(path.dirname(path.dirname(m.file)), "worker/Dockerfile"),
+  );
+});
+
+test("bind mounts are planned with their target, read-only flag and the files found, and mounted long-syntax in compose", () => {
+  const m = manifestOf(
+    {
+      web: {
+        type: "container.v0",
+        image: "docker.io/library/nginx:1.27",
+        bindMounts: [
+          { source: "../conf", target: "/etc/nginx/conf.d", readOnly: true },
+          { source: "../missing", target: "/data", readOnly: false },
+        ],
+      },
+    },
+    { "conf/site.conf": "server {}\n" },
+  );
+  const { plan, warnings } = planOf(m);
+  const web = findService(plan, "web");
+  assert.deepEqual(
+    web.bindMounts.map((b) => [b.target, b.readOnly, b.source.kind]),
+    [
+      ["/etc/nginx/conf.d", true, "directory"],
+      ["/data", false, "missing"],
+    ],
+  );
+  assert.ok(
+    warnings.some((w) => w.resource === "web" && w.field === "bindMounts.1.source"),
+    JSON.stringify(warnings),
+  );
+  assert.deepEqual(composeService(composeOf(plan, "app"), "web").volumes, [
+    {
+      type: "bind",
+      source: "./files/web/0",
+      target: "/etc/nginx/conf.d",
+      read_only: true,
+      bind: { create_host_path: true },
+    },
+    { type: "bind", source: "./files/web/1", target: "/data", bind: { create_host_path: true } },
+  ]);
+  assert.equal(appFiles(plan, "app").get("files/web/0/site.conf"), "server {}\n");
+});

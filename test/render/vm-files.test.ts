@@ -1,0 +1,292 @@
+// What a VM receives, file by file: the cloud-config (what it writes, with which permissions, and
+// what it runs), the compose file's proxy and mounts, and native units' ExecStart words, secret
+// arguments and refusals. Asserted on the rendered text, parsed as the VM's tools read it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as yaml from "js-yaml";
+import { checkManifest, loadManifest, type Manifest } from "../../src/manifest";
+import { buildPlan, type DeploymentPlan, type PlanOptions, type ServicePlan } from "../../src/plan";
+import { renderNativeServices, renderVm, defaultSecretSource } from "../../src/render";
+import { APP_DIR, APP_UNIT, LIB_DIR, VM_ENV_FILE } from "../../src/render/vm-paths";
+import {
+  appFiles,
+  composeOf,
+  composeService,
+  fixture,
+  starterManifest,
+  vmOf,
+} from "../plan/plan-support";
+
+interface CloudConfig {
+  write_files: { path: string; content: string; permissions: string; encoding?: string }[];
+  runcmd: string[][];
+}
+
+function cloudConfigOf(plan: DeploymentPlan, vmName: string): CloudConfig {
+  const text = renderVm(plan, vmOf(plan, vmName), {
+    secretSource: defaultSecretSource(plan),
+  }).cloudConfig;
+  assert.ok(text.startsWith("#cloud-config\n"));
+  return yaml.load(text) as CloudConfig;
+}
+
+const { manifest: starter } = loadManifest(starterManifest);
+const planStarter = (options: Partial<PlanOptions> = {}) =>
+  buildPlan(starter, { cloud: "aws", stack: "dev", ...options }).plan;
+
+function manifestOf(resources: Record<string, unknown>): Manifest {
+  const r = checkManifest({
+    file: "/apps/t/App.AppHost/aspire-manifest.json",
+    dir: "/apps/t/App.AppHost",
+    document: { resources },
+  });
+  assert.deepEqual(r.errors, []);
+  return r.manifest as Manifest;
+}
+
+test("cloud-init runs bootstrap.sh once the files are written, and the scripts it writes are executable", () => {
+  for (const runtime of ["docker", "dotnet"] as const) {
+    const cc = cloudConfigOf(planStarter({ runtime }), "app");
+    assert.deepEqual(cc.runcmd, [[`${LIB_DIR}/bootstrap.sh`]]);
+    const perms = new Map(cc.write_files.map((f) => [f.path, f.permissions]));
+    const scripts = [
+      "bootstrap.sh",
+      "apply.sh",
+      "fetch-secrets.py",
+      ...(runtime === "dotnet" ? ["dotnet-runtimes.py", "exec-env.py"] : []),
+    ];
+    for (const s of scripts) assert.equal(perms.get(`${LIB_DIR}/${s}`), "0755", `${runtime}: ${s}`);
+    assert.deepEqual(
+      cc.write_files
+        .filter((f) => f.path.startsWith(`${LIB_DIR}/`))
+        .map((f) => f.path.slice(LIB_DIR.length + 1)),
+      scripts,
+      `${runtime}: the dotnet runtime's tools only where they are needed`,
+    );
+    for (const f of cc.write_files.filter((x) => x.path.startsWith(`${LIB_DIR}/`))) {
+      assert.ok(f.content.startsWith("#!/"), `${f.path} starts with its interpreter`);
+      assert.ok(f.content.length > 200, `${f.path} has its script`);
+    }
+    assert.equal(perms.get(VM_ENV_FILE), "0644");
+    assert.match(
+      cc.write_files.find((f) => f.path === VM_ENV_FILE)?.content ?? "",
+      /^ASPIRE_VM='app'\nASPIRE_STACK='dev'\nASPIRE_RUNTIME='/,
+    );
+  }
+});
+
+test("the app unit applies the app config at every boot until it succeeds", () => {
+  const cc = cloudConfigOf(planStarter(), "app");
+  const unit = cc.write_files.find((f) => f.path === `/etc/systemd/system/${APP_UNIT}`);
+  assert.ok(unit, "the app unit is written");
+  assert.equal(unit.permissions, "0644");
+  const lines = unit.content.split("\n");
+  for (const l of [
+    "[Unit]",
+    "Wants=network-online.target",
+    "After=network-online.target docker.service",
+    "StartLimitIntervalSec=0",
+    "[Service]",
+    "Type=oneshot",
+    "RemainAfterExit=yes",
+    `ExecStart=${LIB_DIR}/apply.sh`,
+    "Restart=on-failure",
+    "RestartSec=15",
+    "[Install]",
+    "WantedBy=multi-user.target",
+  ])
+    assert.ok(lines.includes(l), `the app unit has ${l}`);
+});
+
+test("the app config travels in write_files under the app folder, with its own permissions", () => {
+  const plan = planStarter();
+  const cc = cloudConfigOf(plan, "app");
+  const files = appFiles(plan, "app");
+  for (const [p, content] of files) {
+    const written = cc.write_files.find((f) => f.path === `${APP_DIR}/${p}`);
+    assert.ok(written, `${p} is written`);
+    assert.equal(written.content, content);
+    assert.equal(written.permissions, "0644");
+    assert.equal(written.encoding, undefined);
+  }
+  assert.deepEqual([...files.keys()], ["compose.yaml", "Caddyfile", "secrets.list"]);
+});
+
+test("compose: Caddy mounts its Caddyfile read-only and keeps its state in named volumes; it waits for the containers it proxies", () => {
+  const plan = planStarter({
+    vms: { data: { resources: ["cache"] }, app: { resources: ["apiservice", "webfrontend"] } },
+  });
+  const compose = composeOf(plan, "app");
+  const caddy = composeService(compose, "caddy");
+  assert.deepEqual(caddy.volumes, [
+    "./Caddyfile:/etc/caddy/Caddyfile:ro",
+    "caddy-data:/data",
+    "caddy-config:/config",
+  ]);
+  assert.deepEqual(caddy.depends_on, ["webfrontend"]);
+  assert.equal(caddy.restart, "unless-stopped");
+  assert.equal(caddy.extra_hosts, undefined, "no native service: no host name");
+  assert.deepEqual(compose.volumes, { "caddy-data": {}, "caddy-config": {} });
+  // Containers wait only for containers of their own compose file.
+  assert.deepEqual(composeService(compose, "webfrontend").depends_on, ["apiservice"]);
+  assert.equal(composeService(compose, "apiservice").depends_on, undefined);
+  assert.equal(composeOf(plan, "data").services.caddy, undefined, "no web service: no proxy");
+});
+
+test("compose next to native services: the proxy and the containers reach the host as host.docker.internal, and wait only for containers", () => {
+  const plan = planStarter({ runtime: "dotnet" });
+  const compose = composeOf(plan, "app");
+  assert.deepEqual(Object.keys(compose.services), ["cache", "caddy"]);
+  assert.deepEqual(composeService(compose, "caddy").extra_hosts, [
+    "host.docker.internal:host-gateway",
+  ]);
+  assert.deepEqual(composeService(compose, "cache").extra_hosts, [
+    "host.docker.internal:host-gateway",
+  ]);
+  assert.deepEqual(
+    composeService(compose, "caddy").depends_on,
+    [],
+    "webfrontend is a native unit, not a container",
+  );
+  assert.match(
+    appFiles(plan, "app").get("Caddyfile") as string,
+    /reverse_proxy host\.docker\.internal:8081/,
+  );
+  // A native unit that depends on a container waits for the app unit that starts the containers.
+  const units = renderNativeServices(vmOf(plan, "app"));
+  const web = units.find((u) => u.unitName === "aspire-webfrontend.service");
+  assert.ok(web);
+  assert.match(
+    web.unit,
+    /^After=network-online\.target aspire-arm-app\.service aspire-apiservice\.service$/m,
+  );
+});
+
+test("compose mounts: named and anonymous volumes long-syntax, read_only only where the manifest says so", () => {
+  const m = manifestOf({
+    db: {
+      type: "container.v0",
+      image: "docker.io/library/postgres:17.6",
+      volumes: [
+        { name: "pgdata", target: "/var/lib/postgresql/data", readOnly: false },
+        { name: "seed", target: "/seed", readOnly: true },
+        { target: "/scratch", readOnly: false },
+      ],
+    },
+  });
+  const plan = buildPlan(m, { cloud: "aws", stack: "dev" }).plan;
+  const compose = composeOf(plan, "app");
+  assert.deepEqual(composeService(compose, "db").volumes, [
+    { type: "volume", source: "pgdata", target: "/var/lib/postgresql/data" },
+    { type: "volume", source: "seed", target: "/seed", read_only: true },
+    { type: "volume", target: "/scratch" },
+  ]);
+  assert.deepEqual(compose.volumes, {
+    pgdata: {
+      driver: "local",
+      driver_opts: { type: "none", o: "bind", device: "/var/lib/aspire-arm/data/volumes/pgdata" },
+    },
+    seed: {
+      driver: "local",
+      driver_opts: { type: "none", o: "bind", device: "/var/lib/aspire-arm/data/volumes/seed" },
+    },
+  });
+});
+
+const project = (extra: Record<string, unknown>) => ({
+  type: "project.v0",
+  path: "../Api/Api.csproj",
+  bindings: { http: { scheme: "http", protocol: "tcp", transport: "http" } },
+  ...extra,
+});
+const secretParam = {
+  type: "parameter.v0",
+  value: "{key.inputs.value}",
+  inputs: { value: { type: "string", secret: true } },
+};
+
+function nativeUnit(resources: Record<string, unknown>) {
+  const plan = buildPlan(manifestOf(resources), {
+    cloud: "aws",
+    stack: "dev",
+    runtime: "dotnet",
+    images: { api: "ghcr.io/example/api:1" },
+  }).plan;
+  const files = renderNativeServices(plan.vms[0]);
+  assert.equal(files.length, 1);
+  return files[0];
+}
+
+test('ExecStart words are double-quoted with systemd\'s escapes: \\\\ for \\, \\" for ", %% for %', () => {
+  const unit = nativeUnit({ api: project({ args: ["a\\b", 'say "hi"', "100%", "plain"] }) }).unit;
+  const exec = unit.split("\n").find((l) => l.startsWith("ExecStart="));
+  assert.equal(
+    exec,
+    'ExecStart=:/usr/bin/python3 -I -S /usr/local/lib/aspire-arm/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/api/Api.dll" "a\\\\b" "say \\"hi\\"" "100%%" "plain"',
+  );
+});
+
+test("a secret argument of a native service: ExecStart names its variable, which the env template fills from the fetched secret", () => {
+  const files = nativeUnit({
+    key: secretParam,
+    api: project({ args: ["--key", "{key.value}", "--url={key.value}"], env: { MODE: "x" } }),
+  });
+  const exec = files.unit.split("\n").find((l) => l.startsWith("ExecStart=")) ?? "";
+  assert.ok(exec.endsWith('"--key" "${ASPIRE_P_KEY}" "--url=${ASPIRE_P_KEY}"'), exec);
+  assert.equal(
+    files.envTemplate,
+    "MODE=x\nASPNETCORE_URLS=http://localhost:8080\nASPIRE_P_KEY=${ASPIRE_P_KEY}\n",
+  );
+  assert.equal(files.envTemplateName, "api.env.in");
+  // No secret argument: no such line.
+  assert.equal(
+    nativeUnit({ api: project({ args: ["--plain"], env: { MODE: "x" } }) }).envTemplate,
+    "MODE=x\nASPNETCORE_URLS=http://localhost:8080\n",
+  );
+});
+
+test("a line break that reaches the unit renderer is refused, in an argument or an environment value", () => {
+  const plan = buildPlan(manifestOf({ api: project({ args: ["ok"], env: { MODE: "x" } }) }), {
+    cloud: "aws",
+    stack: "dev",
+    runtime: "dotnet",
+    images: { api: "ghcr.io/example/api:1" },
+  }).plan;
+  const vm = plan.vms[0];
+  const api = vm.services[0];
+  const withService = (s: ServicePlan) => ({ ...vm, services: [s] });
+  assert.throws(
+    () =>
+      renderNativeServices(
+        withService({ ...api, args: [{ parts: ["a\nExecStartPre=+/bin/sh"], secret: false }] }),
+      ),
+    /control character reached an ExecStart word/,
+  );
+  assert.throws(
+    () =>
+      renderNativeServices(
+        withService({ ...api, env: { MODE: { parts: ["x\r\nLoadCredential=y"], secret: false } } }),
+      ),
+    /api env\.MODE: a control character reached an environment template/,
+  );
+  assert.doesNotThrow(
+    () =>
+      renderNativeServices(
+        withService({ ...api, env: { MODE: { parts: ["a\tb"], secret: false } } }),
+      ),
+    "a tab is not a line break",
+  );
+  assert.throws(
+    () => renderNativeServices(withService({ ...api, assembly: undefined })),
+    /api: only \.NET projects run natively/,
+  );
+});
+
+test("the volume app's compose file and VM settings: one data disk, its volume bound under the data folder", () => {
+  const { manifest } = loadManifest(fixture("volume-app.json"));
+  const plan = buildPlan(manifest, { cloud: "aws", stack: "dev" }).plan;
+  const env =
+    cloudConfigOf(plan, "app").write_files.find((f) => f.path === VM_ENV_FILE)?.content ?? "";
+  assert.match(env, /^ASPIRE_DATA_DIR='\/var\/lib\/aspire-arm\/data'$/m);
+  assert.match(env, /^ASPIRE_NEEDS_DOCKER='1'$/m);
+});
