@@ -3,19 +3,9 @@
 // each kind of endpoint (container or native, same VM or another, itself, a build-only image).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkManifest, type Manifest } from "../../src/manifest";
 import { buildPlan, PlanError, type PlanOptions } from "../../src/plan";
-import { findService, shown } from "./plan-support";
+import { findService, manifestOf, shown } from "./plan-support";
 
-function manifestOf(resources: Record<string, unknown>): Manifest {
-  const r = checkManifest({
-    file: "/apps/t/App.AppHost/aspire-manifest.json",
-    dir: "/apps/t/App.AppHost",
-    document: { resources },
-  });
-  assert.deepEqual(r.errors, []);
-  return r.manifest as Manifest;
-}
 const planOf = (resources: Record<string, unknown>, options: Partial<PlanOptions> = {}) =>
   buildPlan(manifestOf(resources), { cloud: "aws", stack: "dev", ...options }).plan;
 const img = "docker.io/library/redis:7.4";

@@ -5,7 +5,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { loadManifest, type Diagnostic, type Value } from "../../src/manifest";
+import {
+  checkManifest,
+  loadManifest,
+  type Diagnostic,
+  type Manifest,
+  type Value,
+} from "../../src/manifest";
 import {
   buildPlan,
   PlanError,
@@ -29,6 +35,17 @@ export const starterManifest = path.join(repoRoot, "manifests/aspire-starter/asp
 
 export function fixture(name: string): string {
   return path.join(fixturesDir, name);
+}
+
+/** A manifest of these resources, as if in /apps/t/App.AppHost; it must check without errors. */
+export function manifestOf(resources: Record<string, unknown>): Manifest {
+  const r = checkManifest({
+    file: "/apps/t/App.AppHost/aspire-manifest.json",
+    dir: "/apps/t/App.AppHost",
+    document: { resources },
+  });
+  assert.deepEqual(r.errors, []);
+  return r.manifest as Manifest;
 }
 
 /** Plans a manifest file on stack "dev" unless the options say otherwise. */
