@@ -20,7 +20,7 @@ import {
   type ArmAppOutputs,
   type VmOutputs,
 } from "../arm-app";
-import { dashboardUrl, endpointUrls } from "../endpoints";
+import { createVms } from "../endpoints";
 import { ImageBuilds } from "../images";
 import { enableApis, neededApis } from "./apis";
 import { ALLOW_PRIORITY, DENY_PRIORITY, IAP_RANGE } from "./firewall";
@@ -232,9 +232,7 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       tags,
       apis,
     };
-    const vms: Record<string, VmOutputs> = {};
-    const publicIps: Record<string, pulumi.Output<string>> = {};
-    for (const vm of plan.vms) {
+    const created = createVms(plan, (vm) => {
       const out = this.vm(name, vm, { ...args, builtImages }, shared);
       new gcp.dns.RecordSet(
         `${name}-${vm.name}`,
@@ -247,12 +245,11 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         },
         { parent },
       );
-      vms[vm.name] = out;
-      publicIps[vm.name] = out.publicIp;
-    }
-    this.vms = vms;
-    this.endpoints = endpointUrls(plan, publicIps);
-    this.dashboardUrl = dashboardUrl(plan, publicIps);
+      return out;
+    });
+    this.vms = created.vms;
+    this.endpoints = created.endpoints;
+    this.dashboardUrl = created.dashboardUrl;
     this.registryUri = registry?.registryUri;
     this.registerOutputs({
       endpoints: this.endpoints,
