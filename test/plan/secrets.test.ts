@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Cloud } from "../../src/plan";
 import { composeSchemaErrors } from "../support/compose-schema";
-import { cli } from "./cli-support";
+import { cli, jsonPlanOf, type JsonPlan } from "./cli-support";
 import {
   appFiles,
   composeOf,
@@ -38,22 +38,6 @@ const SHAPES = [
 ];
 const SECRETS_HEADER =
   "# store-name variable: fetched by fetch-secrets.py at boot and on every apply\n";
-
-interface JsonPlan {
-  vms: {
-    name: string;
-    secrets: string[];
-    services: { name: string; env: Record<string, string>; args: string[] }[];
-  }[];
-  parameters: {
-    name: string;
-    secret: boolean;
-    source: string;
-    storedOnVm: boolean;
-    value?: string;
-  }[];
-  warnings: { resource: string | null; field: string | null; message: string }[];
-}
 
 function composeText(dir: string): string {
   return fs.readFileSync(path.join(dir, "app/compose.yaml"), "utf8");
@@ -268,8 +252,7 @@ test("dotnet runtime: the env template of a native project uses the same `$$` an
 test("an unset secret parameter does not make `aspire-arm plan` fail, and is rendered as its variable, never as an empty string", async () => {
   const dir = tempDir("unset-secret");
   const r = await cli("plan", manifestFile, "--set", "region=eu-west-1", "--out", dir, "--json");
-  assert.equal(r.code, 0, r.err);
-  const doc = JSON.parse(r.out) as JsonPlan;
+  const doc = jsonPlanOf(r);
   assert.deepEqual(
     doc.parameters.find((p) => p.name === "api-key"),
     { name: "api-key", secret: true, source: "unset", storedOnVm: true },
