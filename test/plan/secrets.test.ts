@@ -51,22 +51,21 @@ function assertNoCanary(where: string, text: string): void {
 
 for (const cloud of CLOUDS)
   for (const shape of SHAPES) {
+    /** `aspire-arm plan` with the canary as the secret's value. */
+    const canaryPlan = [
+      "plan",
+      manifestFile,
+      "--cloud",
+      cloud,
+      "--set",
+      `api-key=${CANARY}`,
+      "--set",
+      "region=eu-west-1",
+      ...shape.flags,
+    ];
     test(`canary (${cloud}, ${shape.label}): \`plan --set\` with --out and --json writes the secret value in no file and no output`, async () => {
       const dir = tempDir("canary");
-      const r = await cli(
-        "plan",
-        manifestFile,
-        "--cloud",
-        cloud,
-        "--set",
-        `api-key=${CANARY}`,
-        "--set",
-        "region=eu-west-1",
-        ...shape.flags,
-        "--out",
-        dir,
-        "--json",
-      );
+      const r = await cli(...canaryPlan, "--out", dir, "--json");
       assert.equal(r.code, 0, r.err);
       assertNoCanary("stdout (--json)", r.out);
       assertNoCanary("stderr", r.err);
@@ -84,17 +83,7 @@ for (const cloud of CLOUDS)
     });
 
     test(`canary (${cloud}, ${shape.label}): the text output does not contain the secret value either`, async () => {
-      const r = await cli(
-        "plan",
-        manifestFile,
-        "--cloud",
-        cloud,
-        "--set",
-        `api-key=${CANARY}`,
-        "--set",
-        "region=eu-west-1",
-        ...shape.flags,
-      );
+      const r = await cli(...canaryPlan);
       assert.equal(r.code, 0, r.err);
       assertNoCanary("stdout (text)", r.out);
       assertNoCanary("stderr", r.err);
