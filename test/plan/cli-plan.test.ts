@@ -64,17 +64,20 @@ test("bin/aspire-arm.js plan --cloud azure exits 2 as a process, without a stack
 
 // ---- --out --------------------------------------------------------------------------------------------
 
+/** What --out writes for the starter on the docker runtime: the marker and its one VM "app"'s files. */
+const DOCKER_APP_OUT = [
+  ".aspire-arm-plan",
+  "app/Caddyfile",
+  "app/compose.yaml",
+  "app/secrets.list",
+  "app/user-data",
+];
+
 test("--out with the docker runtime writes DIR/app/user-data (#cloud-config), compose.yaml, Caddyfile and secrets.list", async () => {
   const dir = tempDir("out-docker");
   const r = await cli("plan", starterManifest, "--out", dir);
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(filesUnder(dir), [
-    ".aspire-arm-plan",
-    "app/Caddyfile",
-    "app/compose.yaml",
-    "app/secrets.list",
-    "app/user-data",
-  ]);
+  assert.deepEqual(filesUnder(dir), DOCKER_APP_OUT);
   assert.equal(
     fs.readFileSync(path.join(dir, ".aspire-arm-plan"), "utf8"),
     "app\n",
@@ -110,11 +113,7 @@ test("--out with split VMs writes one folder per VM", async () => {
   );
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(filesUnder(dir), [
-    ".aspire-arm-plan",
-    "app/Caddyfile",
-    "app/compose.yaml",
-    "app/secrets.list",
-    "app/user-data",
+    ...DOCKER_APP_OUT,
     "data/compose.yaml",
     "data/secrets.list",
     "data/user-data",
@@ -191,13 +190,7 @@ test("--out replaces a VM's folder: units of an earlier dotnet plan do not survi
   assert.equal((await cli("plan", starterManifest, "--runtime", "dotnet", "--out", dir)).code, 0);
   assert.ok(fs.existsSync(path.join(dir, "app/units")));
   assert.equal((await cli("plan", starterManifest, "--out", dir)).code, 0);
-  assert.deepEqual(filesUnder(dir), [
-    ".aspire-arm-plan",
-    "app/Caddyfile",
-    "app/compose.yaml",
-    "app/secrets.list",
-    "app/user-data",
-  ]);
+  assert.deepEqual(filesUnder(dir), DOCKER_APP_OUT);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
