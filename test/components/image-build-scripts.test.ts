@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildCommand, buildScript, type BuildCommand } from "../../components/images";
 import { runProgramWithMocks } from "../../src/cli/mock-program";
 import type { ServicePlan } from "../../src/plan";
+import { bareService } from "../plan/plan-support";
 import { repoRoot } from "../support/paths";
 import { installFakes } from "../vm-scripts/support";
 
@@ -159,19 +160,7 @@ function csvFields(record: string): string[] {
 }
 
 function service(resource: string, image: ServicePlan["image"]): ServicePlan {
-  return {
-    resource,
-    name: "svc",
-    kind: "container.v1",
-    runAs: "container",
-    image,
-    args: [],
-    env: {},
-    ports: [],
-    volumes: [],
-    bindMounts: [],
-    dependsOn: [],
-  };
+  return bareService({ resource, name: "svc", kind: "container.v1", image });
 }
 
 /** The secret-holding part of the environment, as the program adds it. */

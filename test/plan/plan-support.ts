@@ -69,6 +69,22 @@ export function serviceOf(vm: VmPlan, name: string): ServicePlan {
   return s;
 }
 
+/** A container service with these fields and no args, env, ports, volumes or dependencies. */
+export function bareService(
+  fields: Pick<ServicePlan, "resource" | "name" | "kind" | "image"> & Partial<ServicePlan>,
+): ServicePlan {
+  return {
+    runAs: "container",
+    args: [],
+    env: {},
+    ports: [],
+    volumes: [],
+    bindMounts: [],
+    dependsOn: [],
+    ...fields,
+  };
+}
+
 /** The service wherever it runs. */
 export function findService(plan: DeploymentPlan, name: string): ServicePlan {
   const vm = plan.vms.find((v) => v.services.some((s) => s.name === name));
