@@ -163,6 +163,42 @@ function service(resource: string, image: ServicePlan["image"]): ServicePlan {
   return bareService({ resource, name: "svc", kind: "container.v1", image });
 }
 
+/** The argv of a project's build: dotnet publish to the container registry REGISTRY, for linux/arm64. */
+function dotnetPublishArgv(project: string, repository: string, tag: string): string[] {
+  return [
+    "dotnet",
+    "publish",
+    project,
+    "-c",
+    "Release",
+    "--os",
+    "linux",
+    "--arch",
+    "arm64",
+    "-t:PublishContainer",
+    `-p:ContainerRegistry=${REGISTRY}`,
+    `-p:ContainerRepository=${repository}`,
+    `-p:ContainerImageTag=${tag}`,
+  ];
+}
+
+/** The image "web" built from the Dockerfile in `contextPath`, with no stage, args or secrets. */
+function dockerfileIn(contextPath: string): ServicePlan["image"] {
+  return {
+    kind: "dockerfile",
+    repository: "web",
+    build: {
+      contextPath,
+      dockerfilePath: path.join(contextPath, "Dockerfile"),
+      args: {},
+      secrets: {},
+      buildOnly: false,
+    },
+    args: {},
+    secrets: {},
+  };
+}
+
 /** The secret-holding part of the environment, as the program adds it. */
 function secretEnvironment(
   password: string,
@@ -232,21 +268,7 @@ test("a project build with hostile resource name and project path: exact dotnet 
       r.calls.map((x) => x.argv),
       [
         ["docker", "login", "--username", USER, "--password-stdin", REGISTRY],
-        [
-          "dotnet",
-          "publish",
-          project,
-          "-c",
-          "Release",
-          "--os",
-          "linux",
-          "--arch",
-          "arm64",
-          "-t:PublishContainer",
-          `-p:ContainerRegistry=${REGISTRY}`,
-          "-p:ContainerRepository=aspire-arm/dev/api",
-          "-p:ContainerImageTag=0123456789abcdef",
-        ],
+        dotnetPublishArgv(project, "aspire-arm/dev/api", "0123456789abcdef"),
       ],
       shell.label,
     );
@@ -360,23 +382,7 @@ test("a missing project or build context fails before any login, naming the reso
       what: `project ${path.join(missing, "Api.csproj")} not found: put the manifest in the AppHost folder next to the sources`,
     },
     {
-      c: buildCommand(
-        service(resource, {
-          kind: "dockerfile",
-          repository: "web",
-          build: {
-            contextPath: missing,
-            dockerfilePath: path.join(missing, "Dockerfile"),
-            args: {},
-            secrets: {},
-            buildOnly: false,
-          },
-          args: {},
-          secrets: {},
-        }),
-        `${REGISTRY}/w:t`,
-        REGISTRY,
-      ),
+      c: buildCommand(service(resource, dockerfileIn(missing)), `${REGISTRY}/w:t`, REGISTRY),
       what: `build context ${missing} not found: publish the manifest next to its sources`,
     },
   ];
@@ -400,23 +406,7 @@ test("a missing project or build context fails before any login, naming the reso
 
 test("a failed docker login stops the build (no pipefail needed: the login is the pipeline's last command)", (t) => {
   const box = sandbox(t);
-  const c = buildCommand(
-    service("web", {
-      kind: "dockerfile",
-      repository: "web",
-      build: {
-        contextPath: box.dir,
-        dockerfilePath: path.join(box.dir, "Dockerfile"),
-        args: {},
-        secrets: {},
-        buildOnly: false,
-      },
-      args: {},
-      secrets: {},
-    }),
-    `${REGISTRY}/w:t`,
-    REGISTRY,
-  );
+  const c = buildCommand(service("web", dockerfileIn(box.dir)), `${REGISTRY}/w:t`, REGISTRY);
   for (const shell of SHELLS(c)) {
     const r = runBuild(
       box,
@@ -571,21 +561,7 @@ test("the program's build commands, run with their interpreter and environment: 
     const tag = ref.slice(ref.lastIndexOf(":") + 1);
     const expected =
       repository === "api"
-        ? [
-            "dotnet",
-            "publish",
-            abs(names.project),
-            "-c",
-            "Release",
-            "--os",
-            "linux",
-            "--arch",
-            "arm64",
-            "-t:PublishContainer",
-            `-p:ContainerRegistry=${REGISTRY}`,
-            "-p:ContainerRepository=aspire-arm/test/api",
-            `-p:ContainerImageTag=${tag}`,
-          ]
+        ? dotnetPublishArgv(abs(names.project), "aspire-arm/test/api", tag)
         : [
             "docker",
             "buildx",
