@@ -182,6 +182,22 @@ function dotnetPublishArgv(project: string, repository: string, tag: string): st
   ];
 }
 
+/** The start of a Dockerfile build's expected argv: docker buildx build for linux/arm64, pushed. */
+function dockerBuildxPush(dockerfile: string, ref: string): string[] {
+  return [
+    "docker",
+    "buildx",
+    "build",
+    "--platform",
+    "linux/arm64",
+    "-f",
+    dockerfile,
+    "-t",
+    ref,
+    "--push",
+  ];
+}
+
 /** The image "web" built from the Dockerfile in `contextPath`, with no stage, args or secrets. */
 function dockerfileIn(contextPath: string): ServicePlan["image"] {
   return {
@@ -329,16 +345,7 @@ test("a Dockerfile build with hostile context, Dockerfile, stage, build args and
     assert.deepEqual(
       r.calls[1].argv,
       [
-        "docker",
-        "buildx",
-        "build",
-        "--platform",
-        "linux/arm64",
-        "-f",
-        dockerfile,
-        "-t",
-        ref,
-        "--push",
+        ...dockerBuildxPush(dockerfile, ref),
         "--target",
         `--push ${h("stage")}`,
         "--build-arg",
@@ -563,16 +570,7 @@ test("the program's build commands, run with their interpreter and environment: 
       repository === "api"
         ? dotnetPublishArgv(abs(names.project), "aspire-arm/test/api", tag)
         : [
-            "docker",
-            "buildx",
-            "build",
-            "--platform",
-            "linux/arm64",
-            "-f",
-            abs(names.dockerfile),
-            "-t",
-            ref,
-            "--push",
+            ...dockerBuildxPush(abs(names.dockerfile), ref),
             "--target",
             names.stage,
             "--build-arg",
