@@ -150,6 +150,15 @@ function assertAppStarted(r: ScriptResult): void {
   assert.ok(start > reload, "systemctl enable --now aspire-arm-app.service after daemon-reload");
 }
 
+/** Points the setup's vm.env at a data disk (none until then). */
+function setDataDisk(p: { etc: string }, disk: string): void {
+  const vmEnv = path.join(p.etc, "vm.env");
+  fs.writeFileSync(
+    vmEnv,
+    fs.readFileSync(vmEnv, "utf8").replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${disk}'`),
+  );
+}
+
 /** The apt-get install calls of the runs so far. */
 function aptInstalls(r: ScriptResult): string[] {
   return calls(r, "apt-get").filter((l) => / install /.test(l));
@@ -321,12 +330,7 @@ function suite(script: string): void {
     fs.writeFileSync(p.disk, "");
     const link = path.join(p.dir, "by-id-google-data");
     fs.symlinkSync(p.disk, link); // like /dev/disk/by-id/...: the device is what the link points to
-    fs.writeFileSync(
-      path.join(p.etc, "vm.env"),
-      fs
-        .readFileSync(path.join(p.etc, "vm.env"), "utf8")
-        .replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${link}'`),
-    );
+    setDataDisk(p, link);
     const r = run();
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(calls(r, "mkfs.ext4"), [`mkfs.ext4 -q -L aspire-data ${p.disk}`]);
@@ -364,12 +368,7 @@ function suite(script: string): void {
   test("data disk that already has a filesystem: never formatted, mounted with its type", (t) => {
     const { p, run } = setup(t, script, { state: ["docker", "compose"] });
     fs.writeFileSync(p.disk, "xfs");
-    fs.writeFileSync(
-      path.join(p.etc, "vm.env"),
-      fs
-        .readFileSync(path.join(p.etc, "vm.env"), "utf8")
-        .replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`),
-    );
+    setDataDisk(p, p.disk);
     const r = run();
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(calls(r, "mkfs.ext4"), []);
@@ -386,12 +385,7 @@ function suite(script: string): void {
 
   test("a data disk that attaches late is waited for; one that never comes fails the bootstrap", (t) => {
     const { p, run } = setup(t, script, { state: ["docker", "compose"] });
-    fs.writeFileSync(
-      path.join(p.etc, "vm.env"),
-      fs
-        .readFileSync(path.join(p.etc, "vm.env"), "utf8")
-        .replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`),
-    );
+    setDataDisk(p, p.disk);
     const late = run({ FAKE_DISK_APPEARS: p.disk });
     assert.equal(late.code, 0, late.stderr);
     assert.equal(calls(late, "sleep").length, 2);
@@ -412,12 +406,7 @@ function suite(script: string): void {
   test("a data disk blkid cannot classify (exit 8) is left alone", (t) => {
     const { p, run } = setup(t, script, { state: ["docker", "compose"] });
     fs.writeFileSync(p.disk, "AMBIVALENT");
-    fs.writeFileSync(
-      path.join(p.etc, "vm.env"),
-      fs
-        .readFileSync(path.join(p.etc, "vm.env"), "utf8")
-        .replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`),
-    );
+    setDataDisk(p, p.disk);
     const r = run();
     assert.equal(r.code, 1);
     assert.match(r.stderr, /exited with 8/);
