@@ -14,7 +14,7 @@ import { buildCommand, buildScript, type BuildCommand } from "../../components/i
 import { runProgramWithMocks } from "../../src/cli/mock-program";
 import type { ServicePlan } from "../../src/plan";
 import { bareService } from "../plan/plan-support";
-import { repoRoot } from "../support/paths";
+import { programFile } from "../support/paths";
 import { installFakes } from "../vm-scripts/support";
 
 /** The command's own interpreter, and both shells by name: /bin/sh may be either on a deployer. */
@@ -539,7 +539,7 @@ test("the program's build commands, run with their interpreter and environment: 
     }),
   );
   const run = await runProgramWithMocks(
-    path.join(repoRoot, "dist/index.js"),
+    programFile,
     "test",
     {
       "aspire:cloud": "aws",

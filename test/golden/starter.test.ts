@@ -20,9 +20,8 @@ import {
 import { keyInputs } from "../../src/cli/resource-tree";
 import { APP_DIR, VM_ENV_FILE } from "../../src/render";
 import { maskMachinePaths, matchesGoldenFolder } from "../support/golden";
-import { repoRoot } from "../support/paths";
+import { programFile, repoRoot } from "../support/paths";
 
-const program = path.join(repoRoot, "dist/index.js");
 const starter = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 const STACK = "dev";
 /** The ready stacks' locations (Pulumi.dev.yaml, Pulumi.gcp-dev.yaml), with a project id for GCP. */
@@ -39,7 +38,7 @@ const TAG_MASK = "<source-tag>";
 for (const [cloud, location] of Object.entries(CLOUDS))
   for (const runtime of RUNTIMES)
     test(`starter on ${cloud}, runtime ${runtime}: what the VM receives matches test/golden/starter/${cloud}-${runtime}/`, async (t) => {
-      const run = await runProgramWithMocks(program, STACK, {
+      const run = await runProgramWithMocks(programFile, STACK, {
         ...location,
         "aspire:runtime": runtime,
         "aspire:manifest": starter,

@@ -26,6 +26,7 @@ import {
   corpusDir,
   deployableCorpus,
   fixturesDir,
+  programFile,
   repoRoot,
   SHARED_MISSING,
 } from "../support/paths";
@@ -286,7 +287,6 @@ test("the table: every rule has a description, a source and a known type; both c
 // The awkward names are all names Pulumi allows ([A-Za-z0-9_.-], at most 100 characters) but no
 // cloud takes as they are.
 
-const program = path.join(repoRoot, "dist/index.js");
 const STARTER = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 const VOLUME_APP = path.join(fixturesDir, "volume-app.json");
 const SAMPLE_CORPUS = [
@@ -364,7 +364,7 @@ async function check(
   console.warn = () => void matrix.warnings++;
   const started = Date.now();
   try {
-    const r = await runProgramWithMocks(program, c.stack, config, Object.keys(params));
+    const r = await runProgramWithMocks(programFile, c.stack, config, Object.keys(params));
     for (const x of r.resources) seenTypes.add(x.type);
     matrix.resources += r.resources.length;
     const violations = checkResources(r.resources, {

@@ -13,16 +13,15 @@ import {
   type MockRun,
   type RecordedResource,
 } from "../../src/cli/mock-program";
-import { corpusDir, repoRoot, SHARED_MISSING } from "../support/paths";
+import { corpusDir, programFile, repoRoot, SHARED_MISSING } from "../support/paths";
 
-const program = path.join(repoRoot, "dist/index.js");
 const starter = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 const CANARY = "CANARY-7d1e-secret-value";
 const AWS = { "aspire:cloud": "aws", "aws:region": "eu-west-1" };
 const GCP = { "aspire:cloud": "gcp", "gcp:zone": "us-central1-a", "gcp:project": "demo-project" };
 
 function run(config: Record<string, string>, secretKeys: string[] = []): Promise<MockRun> {
-  return runProgramWithMocks(program, "test", config, secretKeys);
+  return runProgramWithMocks(programFile, "test", config, secretKeys);
 }
 
 const ofType = (r: MockRun, type: string) => r.resources.filter((x) => x.type === type);

@@ -3,12 +3,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { runProgramWithMocks, type RecordedResource } from "../../src/cli/mock-program";
-import { repoRoot } from "../support/paths";
-
-const program = path.join(repoRoot, "dist/index.js");
+import { programFile, repoRoot } from "../support/paths";
 
 test("the program exports the services with their VM, endpoints and VM addresses", async () => {
-  const r = await runProgramWithMocks(program, "test", {
+  const r = await runProgramWithMocks(programFile, "test", {
     "aws:region": "us-east-1",
     "aspire:manifest": path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json"),
   });
@@ -28,7 +26,7 @@ test("the program exports the services with their VM, endpoints and VM addresses
 });
 
 test("with aspire:dashboard the dashboard URL is exported", async () => {
-  const r = await runProgramWithMocks(program, "test", {
+  const r = await runProgramWithMocks(programFile, "test", {
     "aws:region": "us-east-1",
     "aspire:dashboard": "true",
     "aspire:manifest": path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json"),
@@ -42,7 +40,7 @@ test("with aspire:dashboard the dashboard URL is exported", async () => {
 test("a manifest that cannot run on Arm fails with a RunError naming the resource, before any resource", async () => {
   let created: readonly RecordedResource[] = [];
   await assert.rejects(
-    runProgramWithMocks(program, "test", {
+    runProgramWithMocks(programFile, "test", {
       "aws:region": "us-east-1",
       "aspire:manifest": path.join(repoRoot, "test/fixtures/program-rejected.json"),
     }).then((r) => {

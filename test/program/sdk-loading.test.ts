@@ -6,9 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { repoRoot } from "../support/paths";
+import { programFile, repoRoot } from "../support/paths";
 
-const program = path.join(repoRoot, "dist/index.js");
 const mockProgram = path.join(repoRoot, "dist/src/cli/mock-program.js");
 const starter = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 
@@ -25,7 +24,7 @@ function loadedPulumiPackages(script: string): string[] {
 /** The SDKs a mock run of the starter app on `cloud` loads. */
 function sdksOfRun(config: Record<string, string>): string[] {
   return loadedPulumiPackages(
-    `await require(${JSON.stringify(mockProgram)}).runProgramWithMocks(${JSON.stringify(program)}, "dev", ${JSON.stringify({ "aspire:manifest": starter, "aspire:parameters.cache-password": "p", ...config })});`,
+    `await require(${JSON.stringify(mockProgram)}).runProgramWithMocks(${JSON.stringify(programFile)}, "dev", ${JSON.stringify({ "aspire:manifest": starter, "aspire:parameters.cache-password": "p", ...config })});`,
   );
 }
 

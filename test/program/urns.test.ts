@@ -10,9 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { runProgramWithMocks } from "../../src/cli/mock-program";
 import { engineUrns } from "../support/urns";
-import { fixturesDir, repoRoot } from "../support/paths";
+import { fixturesDir, programFile, repoRoot } from "../support/paths";
 
-const program = path.join(repoRoot, "dist/index.js");
 const starter = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 const volumeApp = path.join(fixturesDir, "volume-app.json");
 const AWS = { "aspire:cloud": "aws", "aws:region": "eu-west-1" };
@@ -69,7 +68,7 @@ const update = process.env.ASPIRE_UPDATE_URNS === "1";
 for (const [name, config] of Object.entries(scenarios)) {
   test(`${name}: every resource keeps its URN`, async () => {
     const run = await runProgramWithMocks(
-      program,
+      programFile,
       "dev",
       config,
       Object.keys(config).filter((k) => k.startsWith("aspire:parameters.")),

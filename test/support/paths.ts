@@ -7,6 +7,8 @@ export const sharedDir = path.resolve(repoRoot, "../shared");
 export const corpusDir = path.join(sharedDir, "manifests/corpus");
 export const expectedTsv = path.join(sharedDir, "manifests/EXPECTED.tsv");
 export const fixturesDir = path.join(repoRoot, "test/fixtures");
+/** The compiled Pulumi program (index.ts), as the tests run it under Pulumi's mocks. */
+export const programFile = path.join(repoRoot, "dist/index.js");
 
 /** Corpus files EXPECTED.tsv says are deployable, or undefined when ../shared is absent. */
 export function deployableCorpus(): string[] | undefined {
