@@ -12,9 +12,9 @@ import {
 } from "../../components/app-parameters";
 import { loadManifest } from "../../src/manifest";
 import { buildPlan, type ParameterPlan } from "../../src/plan";
+import { fixturesDir } from "../support/paths";
 
-const root = path.resolve(__dirname, "../../..");
-const manifestFile = path.join(root, "test/fixtures/params-components.json");
+const manifestFile = path.join(fixturesDir, "params-components.json");
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 
 interface Registered {

@@ -7,7 +7,6 @@
 // and commit them with the change, so that a review reads in the diff what the VMs will get.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import * as zlib from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
@@ -20,9 +19,8 @@ import {
 import { keyInputs } from "../../src/cli/resource-tree";
 import { APP_DIR, VM_ENV_FILE } from "../../src/render";
 import { maskMachinePaths, matchesGoldenFolder } from "../support/golden";
-import { programFile, repoRoot } from "../support/paths";
+import { programFile, starterManifest } from "../support/paths";
 
-const starter = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 const STACK = "dev";
 /** The ready stacks' locations (Pulumi.dev.yaml, Pulumi.gcp-dev.yaml), with a project id for GCP. */
 const CLOUDS = {
@@ -41,7 +39,7 @@ for (const [cloud, location] of Object.entries(CLOUDS))
       const run = await runProgramWithMocks(programFile, STACK, {
         ...location,
         "aspire:runtime": runtime,
-        "aspire:manifest": starter,
+        "aspire:manifest": starterManifest,
       });
       const builds = buildCommands(run);
       const tags = builds.map((b) => b.environment.ASPIRE_TAG);

@@ -29,9 +29,9 @@ import {
   type RenderedVm,
 } from "../../src/render";
 import { interpolated } from "../../src/render/interpolate";
-import { fixturesDir, repoRoot } from "../support/paths";
+import { fixturesDir, starterManifest } from "../support/paths";
 
-export const starterManifest = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
+export { starterManifest };
 
 export function fixture(name: string): string {
   return path.join(fixturesDir, name);

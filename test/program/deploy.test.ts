@@ -13,9 +13,14 @@ import {
   type MockRun,
   type RecordedResource,
 } from "../../src/cli/mock-program";
-import { corpusDir, programFile, repoRoot, SHARED_MISSING } from "../support/paths";
+import {
+  corpusDir,
+  programFile,
+  repoRoot,
+  SHARED_MISSING,
+  starterManifest,
+} from "../support/paths";
 
-const starter = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 const CANARY = "CANARY-7d1e-secret-value";
 const AWS = { "aspire:cloud": "aws", "aws:region": "eu-west-1" };
 const GCP = { "aspire:cloud": "gcp", "gcp:zone": "us-central1-a", "gcp:project": "demo-project" };
@@ -52,7 +57,7 @@ function writtenFile(cloudConfig: string, file: string): string | undefined {
 
 test("aws: the starter app on one Graviton VM, hardened, with only port 80 open", async () => {
   const r = await run(
-    { ...AWS, "aspire:manifest": starter, "aspire:parameters.cache-password": CANARY },
+    { ...AWS, "aspire:manifest": starterManifest, "aspire:parameters.cache-password": CANARY },
     ["aspire:parameters.cache-password"],
   );
   const [instance] = ofType(r, "aws:ec2/instance:Instance");
@@ -119,7 +124,7 @@ test("aws: the starter app on one Graviton VM, hardened, with only port 80 open"
 
 test("gcp: the starter app on one T2A VM with Shielded VM, OS Login and only port 80 open", async () => {
   const r = await run(
-    { ...GCP, "aspire:manifest": starter, "aspire:parameters.cache-password": CANARY },
+    { ...GCP, "aspire:manifest": starterManifest, "aspire:parameters.cache-password": CANARY },
     ["aspire:parameters.cache-password"],
   );
   const [instance] = ofType(r, "gcp:compute/instance:Instance");
@@ -164,7 +169,7 @@ test("gcp: the starter app on one T2A VM with Shielded VM, OS Login and only por
 test("c4a machine types boot from hyperdisk-balanced", async () => {
   const r = await run({
     ...GCP,
-    "aspire:manifest": starter,
+    "aspire:manifest": starterManifest,
     "aspire:instanceType": "c4a-standard-4",
   });
   assert.equal(
@@ -182,7 +187,7 @@ test("split across VMs: each service's environment resolves to the other VM's pr
   for (const cloud of [AWS, GCP]) {
     const r = await run({
       ...cloud,
-      "aspire:manifest": starter,
+      "aspire:manifest": starterManifest,
       "aspire:vms": JSON.stringify({ data: ["cache"], app: ["apiservice", "webfrontend"] }),
     });
     const instances = ofType(
@@ -347,7 +352,11 @@ test("aws: each VM's AMI is pinned in a Stash, re-resolved only when its OS chan
     assert.deepEqual(instance.options?.ignoreChanges, []);
   }
   // ...until aspire:imageUpgrade puts the current AMI into the trigger.
-  const upgrade = await run({ ...AWS, "aspire:manifest": starter, "aspire:imageUpgrade": "true" });
+  const upgrade = await run({
+    ...AWS,
+    "aspire:manifest": starterManifest,
+    "aspire:imageUpgrade": "true",
+  });
   assert.deepEqual(stashOf(upgrade, "app").options?.replacementTrigger, {
     os: "ubuntu-24.04",
     image:
@@ -394,19 +403,19 @@ async function failsBeforeAnyResource(
 
 test("bad config fails with a clear message before any resource is created", async () => {
   await failsBeforeAnyResource(
-    { ...AWS, "aspire:manifest": starter, "aspire:instanceType": "t3.small" },
+    { ...AWS, "aspire:manifest": starterManifest, "aspire:instanceType": "t3.small" },
     /t3\.small is not an Arm EC2 instance type.*try t4g\.small/,
   );
   await failsBeforeAnyResource(
-    { ...GCP, "aspire:manifest": starter, "aspire:instanceType": "e2-standard-2" },
+    { ...GCP, "aspire:manifest": starterManifest, "aspire:instanceType": "e2-standard-2" },
     /try t2a-standard-2/,
   );
   await failsBeforeAnyResource(
-    { ...GCP, "gcp:zone": "uscentral1", "aspire:manifest": starter },
+    { ...GCP, "gcp:zone": "uscentral1", "aspire:manifest": starterManifest },
     /gcp:zone.*not a zone name.*us-central1-a/,
   );
   await failsBeforeAnyResource(
-    { ...AWS, "aws:region": "Ireland", "aspire:manifest": starter },
+    { ...AWS, "aws:region": "Ireland", "aspire:manifest": starterManifest },
     /aws:region.*not an AWS region name/,
   );
   await failsBeforeAnyResource(
@@ -418,7 +427,7 @@ test("bad config fails with a clear message before any resource is created", asy
     /parameter region-name has no value.*aspire:parameters\.region-name/s,
   );
   await failsBeforeAnyResource(
-    { ...AWS, "aspire:manifest": starter, "aspire:cloud": "azure" },
+    { ...AWS, "aspire:manifest": starterManifest, "aspire:cloud": "azure" },
     /aspire:cloud.*must be aws or gcp/,
   );
 });

@@ -3,12 +3,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { runProgramWithMocks, type RecordedResource } from "../../src/cli/mock-program";
-import { programFile, repoRoot } from "../support/paths";
+import { programFile, repoRoot, starterManifest } from "../support/paths";
 
 test("the program exports the services with their VM, endpoints and VM addresses", async () => {
   const r = await runProgramWithMocks(programFile, "test", {
     "aws:region": "us-east-1",
-    "aspire:manifest": path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json"),
+    "aspire:manifest": starterManifest,
   });
   assert.deepEqual(r.outputs.services, [
     { name: "cache", vm: "app", runAs: "container" },
@@ -29,7 +29,7 @@ test("with aspire:dashboard the dashboard URL is exported", async () => {
   const r = await runProgramWithMocks(programFile, "test", {
     "aws:region": "us-east-1",
     "aspire:dashboard": "true",
-    "aspire:manifest": path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json"),
+    "aspire:manifest": starterManifest,
   });
   assert.equal(r.outputs.dashboardUrl, "http://(public ip of app-app):18888");
   // The login token is there for `pulumi stack output --show-secrets`, and only as a secret.

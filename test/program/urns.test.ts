@@ -10,9 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { runProgramWithMocks } from "../../src/cli/mock-program";
 import { engineUrns } from "../support/urns";
-import { fixturesDir, programFile, repoRoot } from "../support/paths";
+import { fixturesDir, programFile, repoRoot, starterManifest } from "../support/paths";
 
-const starter = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 const volumeApp = path.join(fixturesDir, "volume-app.json");
 const AWS = { "aspire:cloud": "aws", "aws:region": "eu-west-1" };
 const GCP = { "aspire:cloud": "gcp", "gcp:zone": "us-central1-a", "gcp:project": "demo-project" };
@@ -34,19 +33,27 @@ const ALL_ON = {
 };
 
 const scenarios: Record<string, Record<string, string>> = {
-  "aws-starter": { ...AWS, "aspire:manifest": starter, "aspire:parameters.cache-password": "p" },
-  "gcp-starter": { ...GCP, "aspire:manifest": starter, "aspire:parameters.cache-password": "p" },
+  "aws-starter": {
+    ...AWS,
+    "aspire:manifest": starterManifest,
+    "aspire:parameters.cache-password": "p",
+  },
+  "gcp-starter": {
+    ...GCP,
+    "aspire:manifest": starterManifest,
+    "aspire:parameters.cache-password": "p",
+  },
   "aws-starter-all-on": {
     ...AWS,
     ...ALL_ON,
     "aspire:elasticIp": "true",
-    "aspire:manifest": starter,
+    "aspire:manifest": starterManifest,
     "aspire:parameters.cache-password": "p",
   },
   "gcp-starter-all-on": {
     ...GCP,
     ...ALL_ON,
-    "aspire:manifest": starter,
+    "aspire:manifest": starterManifest,
     "aspire:parameters.cache-password": "p",
   },
   "aws-volume-per-service": {

@@ -27,9 +27,7 @@ import {
   type Value,
   type ValueResource,
 } from "../../src/manifest";
-
-const root = path.resolve(__dirname, "../../..");
-const fixtures = path.join(root, "test/fixtures");
+import { fixturesDir } from "../support/paths";
 
 // ---- builders -------------------------------------------------------------------------------
 
@@ -500,7 +498,9 @@ test("resource names in references are case-insensitive", () => {
 });
 
 test("literal braces survive evaluation (YARP routes from a fixture)", () => {
-  const result = checkManifest(loadManifestFile(path.join(fixtures, "yarp-literal-braces.json")));
+  const result = checkManifest(
+    loadManifestFile(path.join(fixturesDir, "yarp-literal-braces.json")),
+  );
   assert.ok(result.manifest, JSON.stringify(result.errors));
   const ev = new Evaluator(result.manifest, manifestPlacement);
   const text = (t: string) =>

@@ -11,9 +11,9 @@ import {
   type CheckResult,
   type Diagnostic,
 } from "../../src/manifest";
+import { fixturesDir } from "../support/paths";
 
-const root = path.resolve(__dirname, "../../..");
-const fixture = (name: string) => path.join(root, "test/fixtures", name);
+const fixture = (name: string) => path.join(fixturesDir, name);
 
 /** Checks an inline manifest document. */
 function check(resources: Record<string, unknown>): CheckResult {
