@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as zlib from "node:zlib";
 import * as yaml from "js-yaml";
 import {
   runProgramWithMocks,
@@ -20,6 +19,7 @@ import {
   SHARED_MISSING,
   starterManifest,
 } from "../support/paths";
+import { userData } from "../support/user-data";
 
 const CANARY = "CANARY-7d1e-secret-value";
 const AWS = { "aspire:cloud": "aws", "aws:region": "eu-west-1" };
@@ -35,19 +35,6 @@ const get = (o: unknown, ...p: (string | number)[]): unknown =>
     (x, k) => (x && typeof x === "object" ? (x as Record<string | number, unknown>)[k] : undefined),
     o,
   );
-
-/** The cloud-config a VM boots with, decoded as the VM decodes it. */
-function userData(instance: RecordedResource): string {
-  if (instance.type === "aws:ec2/instance:Instance")
-    return zlib
-      .gunzipSync(Buffer.from(String(instance.inputs.userDataBase64), "base64"))
-      .toString("utf8");
-  const meta = instance.inputs.metadata as Record<string, string>;
-  const text = meta["user-data"];
-  return meta["user-data-encoding"] === "base64"
-    ? zlib.gunzipSync(Buffer.from(text, "base64")).toString("utf8")
-    : text;
-}
 
 /** A file the user data writes, by path. */
 function writtenFile(cloudConfig: string, file: string): string | undefined {
