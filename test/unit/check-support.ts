@@ -22,3 +22,13 @@ export function lines(
 export function errorLines(resources: Record<string, unknown>): string[] {
   return lines(check(resources).errors);
 }
+
+/** What `fn` throws (undefined when it returns). */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}

@@ -28,6 +28,7 @@ import {
   type ValueResource,
 } from "../../src/manifest";
 import { fixturesDir } from "../support/paths";
+import { thrown } from "./check-support";
 
 // ---- builders -------------------------------------------------------------------------------
 
@@ -126,12 +127,7 @@ function paramSlot(
 
 /** Asserts that `fn` throws an EvaluationError and returns it. */
 function evaluationError(fn: () => unknown): EvaluationError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrown(fn);
   assert.ok(
     caught instanceof EvaluationError,
     `expected an EvaluationError, got ${String(caught)}`,

@@ -237,24 +237,13 @@ test("a path through a file is an error naming what the system said; a line brea
 
 test("JSON numbers, spaces in strings and digits are read as JSON reads them", () => {
   assert.equal(findJsonError('{"a b": "c d", "n": [9, 1.55, 1e10, 2E+5, -0.25e-3]}'), undefined);
-  assert.deepEqual(findJsonError("[1.55, x]"), {
-    offset: 7,
-    reason: 'unexpected "x", expected a value',
-  });
-  assert.deepEqual(findJsonError("[1e10, x]"), {
-    offset: 7,
-    reason: 'unexpected "x", expected a value',
-  });
-  assert.deepEqual(findJsonError("[1e+55, x]"), {
-    offset: 8,
-    reason: 'unexpected "x", expected a value',
-  });
-  assert.deepEqual(findJsonError("[9, x]"), {
-    offset: 4,
-    reason: 'unexpected "x", expected a value',
-  });
-  assert.deepEqual(findJsonError('["a b", x]'), {
-    offset: 8,
-    reason: 'unexpected "x", expected a value',
-  });
+  // The x after each value, at the offset just past the value and its comma and space.
+  for (const [text, offset] of [
+    ["[1.55, x]", 7],
+    ["[1e10, x]", 7],
+    ["[1e+55, x]", 8],
+    ["[9, x]", 4],
+    ['["a b", x]', 8],
+  ] as const)
+    assert.deepEqual(findJsonError(text), { offset, reason: 'unexpected "x", expected a value' });
 });

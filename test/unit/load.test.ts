@@ -18,6 +18,7 @@ import {
   type Resource,
 } from "../../src/manifest";
 import { fixturesDir, repoRoot } from "../support/paths";
+import { thrown } from "./check-support";
 
 const fixture = (name: string) => path.join(fixturesDir, name);
 
@@ -44,12 +45,7 @@ function resource<K extends Resource["kind"]>(
 
 /** Asserts that `fn` throws a ManifestError with one file-level diagnostic, and returns its message. */
 function manifestErrorMessage(fn: () => unknown): string {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrown(fn);
   assert.ok(caught instanceof ManifestError, `expected a ManifestError, got ${String(caught)}`);
   assert.equal(caught.diagnostics.length, 1);
   assert.equal(caught.diagnostics[0].resource, null);

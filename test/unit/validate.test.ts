@@ -12,6 +12,7 @@ import {
   type Diagnostic,
 } from "../../src/manifest";
 import { fixturesDir } from "../support/paths";
+import { thrown } from "./check-support";
 
 const fixture = (name: string) => path.join(fixturesDir, name);
 
@@ -403,12 +404,7 @@ test("a reference cycle is reported once", () => {
 // ---- loadManifest ----------------------------------------------------------------------------------------------------
 
 test("loadManifest throws a ManifestError carrying every error of a rejected manifest", () => {
-  let caught: unknown;
-  try {
-    loadManifest(fixture("rejected-azure-chain.json"));
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrown(() => loadManifest(fixture("rejected-azure-chain.json")));
   assert.ok(caught instanceof ManifestError);
   assert.deepEqual(
     caught.diagnostics.map((d) => d.resource),
