@@ -92,3 +92,16 @@ export const baseName = (s: string): string => s.slice(s.lastIndexOf("/") + 1);
 export function violation(policy: string, r: PolicyResource, message: string): Violation {
   return { policy, resource: r.name, type: r.type, message };
 }
+
+/** A policy's violations, resource by resource (as prepare gives them): `check` reports each
+ *  problem of a resource with its message. */
+export function checkEach(
+  policy: string,
+  resources: readonly PolicyResource[],
+  check: (r: PolicyResource, report: (message: string) => void) => void,
+): Violation[] {
+  const out: Violation[] = [];
+  for (const r of prepare(resources))
+    check(r, (message) => out.push(violation(policy, r, message)));
+  return out;
+}

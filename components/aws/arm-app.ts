@@ -17,7 +17,7 @@ import {
   type ArmAppOutputs,
   type VmOutputs,
 } from "../arm-app";
-import { dashboardUrl, endpointUrls } from "../endpoints";
+import { createVms } from "../endpoints";
 import { ec2Description, ecrRepositoryName } from "./names";
 import { awsNetwork } from "./network";
 import { ImageBuilds } from "../images";
@@ -155,9 +155,7 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       { parent },
     );
 
-    const vms: Record<string, VmOutputs> = {};
-    const publicIps: Record<string, pulumi.Output<string>> = {};
-    for (const vm of plan.vms) {
+    const created = createVms(plan, (vm) => {
       const out = this.vm(
         name,
         vm,
@@ -175,12 +173,11 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         },
         { parent },
       );
-      vms[vm.name] = out;
-      publicIps[vm.name] = out.publicIp;
-    }
-    this.vms = vms;
-    this.endpoints = endpointUrls(plan, publicIps);
-    this.dashboardUrl = dashboardUrl(plan, publicIps);
+      return out;
+    });
+    this.vms = created.vms;
+    this.endpoints = created.endpoints;
+    this.dashboardUrl = created.dashboardUrl;
     this.registerOutputs({ endpoints: this.endpoints, dashboardUrl: this.dashboardUrl });
   }
 

@@ -20,7 +20,7 @@ import {
   type ArmAppOutputs,
   type VmOutputs,
 } from "../arm-app";
-import { dashboardUrl, endpointUrls } from "../endpoints";
+import { createVms } from "../endpoints";
 import { ImageBuilds } from "../images";
 import { enableApis, neededApis } from "./apis";
 import { ALLOW_PRIORITY, DENY_PRIORITY, IAP_RANGE } from "./firewall";
@@ -112,12 +112,10 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     const allowRules: gcp.compute.Firewall[] = [];
     if (args.ssh.enabled)
       allowRules.push(
-        new gcp.compute.Firewall(
+        allowRule(
           `${name}-ssh`,
+          network,
           {
-            network: network.network,
-            direction: "INGRESS",
-            priority: ALLOW_PRIORITY,
             description: `aspire-arm ${plan.stack}: SSH (aspire:ssh) and IAP TCP forwarding`,
             allows: [{ protocol: "tcp", ports: ["22"] }],
             sourceRanges: [...new Set([...args.ssh.cidrs, IAP_RANGE])],
@@ -232,9 +230,7 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       tags,
       apis,
     };
-    const vms: Record<string, VmOutputs> = {};
-    const publicIps: Record<string, pulumi.Output<string>> = {};
-    for (const vm of plan.vms) {
+    const created = createVms(plan, (vm) => {
       const out = this.vm(name, vm, { ...args, builtImages }, shared);
       new gcp.dns.RecordSet(
         `${name}-${vm.name}`,
@@ -247,12 +243,11 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         },
         { parent },
       );
-      vms[vm.name] = out;
-      publicIps[vm.name] = out.publicIp;
-    }
-    this.vms = vms;
-    this.endpoints = endpointUrls(plan, publicIps);
-    this.dashboardUrl = dashboardUrl(plan, publicIps);
+      return out;
+    });
+    this.vms = created.vms;
+    this.endpoints = created.endpoints;
+    this.dashboardUrl = created.dashboardUrl;
     this.registryUri = registry?.registryUri;
     this.registerOutputs({
       endpoints: this.endpoints,
@@ -446,6 +441,20 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
   }
 }
 
+/** An allow rule of the app: ingress on its network, at ALLOW_PRIORITY (before the deny). */
+function allowRule(
+  name: string,
+  network: GcpNetwork,
+  rule: Omit<gcp.compute.FirewallArgs, "network" | "direction" | "priority">,
+  opts: pulumi.CustomResourceOptions,
+): gcp.compute.Firewall {
+  return new gcp.compute.Firewall(
+    name,
+    { network: network.network, direction: "INGRESS", priority: ALLOW_PRIORITY, ...rule },
+    opts,
+  );
+}
+
 /** The VM's allow rules: its public ports from anywhere, its private ports from the app's VMs. */
 function vmFirewalls(
   id: string,
@@ -461,12 +470,10 @@ function vmFirewalls(
   const publicRules = publicIngress(plan, vm);
   if (publicRules.length)
     rules.push(
-      new gcp.compute.Firewall(
+      allowRule(
         `${id}-public`,
+        network,
         {
-          network: network.network,
-          direction: "INGRESS",
-          priority: ALLOW_PRIORITY,
           description: `aspire-arm ${plan.stack}: VM ${vm.name}: ${publicRules.map((r) => r.description).join(", ")}`,
           allows: allows(publicRules),
           sourceRanges: ["0.0.0.0/0"],
@@ -477,12 +484,10 @@ function vmFirewalls(
     );
   if (vm.privatePorts.length)
     rules.push(
-      new gcp.compute.Firewall(
+      allowRule(
         `${id}-private`,
+        network,
         {
-          network: network.network,
-          direction: "INGRESS",
-          priority: ALLOW_PRIORITY,
           description: `aspire-arm ${plan.stack}: VM ${vm.name}: ${[...new Set(vm.privatePorts.map((p) => p.service))].join(", ")}, from the app's VMs`,
           allows: allows(vm.privatePorts),
           sourceTags: [appTag],

@@ -53,6 +53,11 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
       throw new UsageError(`plan: ${flag} needs a value. ${USAGE}`);
     return v;
   };
+  const either = (v: string, flag: string, first: string, second: string) => {
+    if (v !== first && v !== second)
+      throw new UsageError(`plan: ${flag} must be ${first} or ${second}, not "${v}".`);
+    return v;
+  };
   const pair = (v: string, flag: string) => {
     const eq = v.indexOf("=");
     if (eq <= 0) throw new UsageError(`plan: ${flag} takes NAME=VALUE, not "${v}".`);
@@ -61,13 +66,9 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     switch (a) {
-      case "--cloud": {
-        const v = value(i++, a);
-        if (v !== "aws" && v !== "gcp")
-          throw new UsageError(`plan: --cloud must be aws or gcp, not "${v}".`);
-        flags["aspire:cloud"] = v;
+      case "--cloud":
+        flags["aspire:cloud"] = either(value(i++, a), a, "aws", "gcp");
         break;
-      }
       case "--stack":
         stack = value(i++, a);
         break;
@@ -108,13 +109,9 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
       case "--vm-per-service":
         flags["aspire:vmPerService"] = true;
         break;
-      case "--runtime": {
-        const v = value(i++, a);
-        if (v !== "docker" && v !== "dotnet")
-          throw new UsageError(`plan: --runtime must be docker or dotnet, not "${v}".`);
-        flags["aspire:runtime"] = v;
+      case "--runtime":
+        flags["aspire:runtime"] = either(value(i++, a), a, "docker", "dotnet");
         break;
-      }
       case "--domain":
         flags["aspire:domain"] = value(i++, a);
         break;

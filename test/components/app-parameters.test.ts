@@ -12,9 +12,9 @@ import {
 } from "../../components/app-parameters";
 import { loadManifest } from "../../src/manifest";
 import { buildPlan, type ParameterPlan } from "../../src/plan";
+import { fixturesDir } from "../support/paths";
 
-const root = path.resolve(__dirname, "../../..");
-const manifestFile = path.join(root, "test/fixtures/params-components.json");
+const manifestFile = path.join(fixturesDir, "params-components.json");
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 
 interface Registered {
@@ -116,6 +116,34 @@ function passwordInputs(r: Registered): Record<string, unknown> {
   return Object.fromEntries(passwordFields.map((f) => [f, r.inputs[f]]));
 }
 
+/** The fixture's RandomPassword inputs but overrideSpecial (the passwordFields), by resource name. */
+const PASSWORD_INPUTS: Readonly<Record<string, Record<string, unknown>>> = {
+  // cache-password: {minLength: 22, special: false}.
+  "params-cache-password": {
+    length: 22,
+    lower: true,
+    upper: true,
+    numeric: true,
+    special: false,
+    minLower: 0,
+    minUpper: 0,
+    minNumeric: 0,
+    minSpecial: 0,
+  },
+  // pg-password: {minLength: 8, upper: false, minLower: 5, minNumeric: 4, minSpecial: 3}: 5 + 4 + 3 = 12 > 8.
+  "params-pg-password": {
+    length: 12,
+    lower: true,
+    upper: false,
+    numeric: true,
+    special: true,
+    minLower: 5,
+    minUpper: 0,
+    minNumeric: 4,
+    minSpecial: 3,
+  },
+};
+
 test("the fixture's plan has the parameter sources the component tests rely on", () => {
   assert.deepEqual(
     planParameters().map((p) => [p.name, p.secret, p.source]),
@@ -148,30 +176,8 @@ test("RandomPassword inputs follow the manifest: allowed classes as given, lengt
   await useMocks(API_KEY_CONFIG, API_KEY_SECRET);
   await buildAndSettle();
   const passwords = registered.filter((r) => r.type === RANDOM_PASSWORD);
-  // cache-password: {minLength: 22, special: false}.
-  assert.deepEqual(passwordInputs(passwords[0]), {
-    length: 22,
-    lower: true,
-    upper: true,
-    numeric: true,
-    special: false,
-    minLower: 0,
-    minUpper: 0,
-    minNumeric: 0,
-    minSpecial: 0,
-  });
-  // pg-password: {minLength: 8, upper: false, minLower: 5, minNumeric: 4, minSpecial: 3}: 5 + 4 + 3 = 12 > 8.
-  assert.deepEqual(passwordInputs(passwords[1]), {
-    length: 12,
-    lower: true,
-    upper: false,
-    numeric: true,
-    special: true,
-    minLower: 5,
-    minUpper: 0,
-    minNumeric: 4,
-    minSpecial: 3,
-  });
+  assert.deepEqual(passwordInputs(passwords[0]), PASSWORD_INPUTS["params-cache-password"]);
+  assert.deepEqual(passwordInputs(passwords[1]), PASSWORD_INPUTS["params-pg-password"]);
 });
 
 test("randomPasswordArgs: the length is minLength when the mins fit in it, their sum when they do not", () => {
@@ -342,30 +348,7 @@ function inputsPulumiDiffs(
 test("a stack whose passwords were generated before overrideSpecial was set sees no change, so it keeps its passwords", async () => {
   // What the previous version of this program registered for the fixture (no overrideSpecial):
   // the stack's state holds these inputs.
-  const stateInputs: Record<string, Record<string, unknown>> = {
-    "params-cache-password": {
-      length: 22,
-      lower: true,
-      upper: true,
-      numeric: true,
-      special: false,
-      minLower: 0,
-      minUpper: 0,
-      minNumeric: 0,
-      minSpecial: 0,
-    },
-    "params-pg-password": {
-      length: 12,
-      lower: true,
-      upper: false,
-      numeric: true,
-      special: true,
-      minLower: 5,
-      minUpper: 0,
-      minNumeric: 4,
-      minSpecial: 3,
-    },
-  };
+  const stateInputs = PASSWORD_INPUTS;
   await useMocks(API_KEY_CONFIG, API_KEY_SECRET);
   await buildAndSettle();
   for (const r of registered.filter((x) => x.type === RANDOM_PASSWORD)) {

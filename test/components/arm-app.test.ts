@@ -25,9 +25,7 @@ import { buildPlan, type DeploymentPlan, type PublicEndpoint } from "../../src/p
 import { defaultSecretSource, USER_DATA_LIMIT } from "../../src/render";
 import { runProgramWithMocks, type MockRun } from "../../src/cli/mock-program";
 import { fixture, planFile, starterManifest } from "../plan/plan-support";
-import { repoRoot } from "../support/paths";
-
-const program = path.join(repoRoot, "dist/index.js");
+import { programFile } from "../support/paths";
 
 test("publicIngress: a VM's endpoint ports, tcp and udp apart, each once, and 80 for ACME with a domain on the proxy's VM", () => {
   const turn = planFile(fixture("plan-tcp-udp-same-port.json"));
@@ -241,7 +239,7 @@ for (const [cloud, location] of [
   for (const [name, extra] of cases)
     test(`${cloud}, ${name}: policyContextFromPlan's public ports are exactly the ports the component opens to the world`, async () => {
       const config = { "aspire:cloud": cloud, ...location, ...extra };
-      const run = await runProgramWithMocks(program, "dev", config);
+      const run = await runProgramWithMocks(programFile, "dev", config);
       const { config: deploy, errors } = readStackConfig(config);
       assert.deepEqual(errors, []);
       const { plan } = buildPlan(loadManifest(deploy.manifest).manifest, {

@@ -17,9 +17,8 @@ import {
   type RecordedResource,
 } from "../../src/cli/mock-program";
 import { SSM_AGENT_POLICY } from "../../components/aws/arm-app";
-import { fixturesDir, repoRoot } from "../support/paths";
+import { fixturesDir, programFile } from "../support/paths";
 
-const program = path.join(repoRoot, "dist/index.js");
 const manifest = path.join(fixturesDir, "iam-two-vms.json");
 const ACCOUNT = "000000000000";
 const STACK = "test";
@@ -65,7 +64,7 @@ function managedPolicy(name: string): ManagedPolicyFile {
 
 function run(region: string): Promise<MockRun> {
   return runProgramWithMocks(
-    program,
+    programFile,
     STACK,
     {
       "aspire:cloud": "aws",

@@ -13,9 +13,8 @@ import {
   type MockRun,
   type RecordedResource,
 } from "../../src/cli/mock-program";
-import { fixturesDir, repoRoot } from "../support/paths";
+import { fixturesDir, programFile } from "../support/paths";
 
-const program = path.join(repoRoot, "dist/index.js");
 /** postgres (a named volume: a data disk) and api. */
 const VOLUME_APP = path.join(fixturesDir, "volume-app.json");
 const US_EAST_1 = {
@@ -32,7 +31,7 @@ const one = (r: MockRun, type: string, name: string) => {
 };
 
 async function rejectsWith(config: Record<string, string>, message: RegExp): Promise<void> {
-  await assert.rejects(runProgramWithMocks(program, "test", config), (e: unknown) => {
+  await assert.rejects(runProgramWithMocks(programFile, "test", config), (e: unknown) => {
     assert.equal((e as Error).constructor.name, "RunError", String(e));
     assert.match((e as Error).message, message);
     return true;
@@ -102,7 +101,7 @@ test("the mock region is shaped like us-east-1: the lowest default subnet id is 
 });
 
 test("default VPC in us-east-1: the VMs skip us-east-1e (lowest subnet id, no t4g) for the next subnet whose zone has t4g, and the data volume goes there too", async () => {
-  const r = await runProgramWithMocks(program, "test", US_EAST_1);
+  const r = await runProgramWithMocks(programFile, "test", US_EAST_1);
   const instance = one(r, "aws:ec2/instance:Instance", "app-app");
   // Subnets by id: 01-e (no t4g), then 02-c.
   assert.equal(instance.inputs.subnetId, defaultSubnetId("us-east-1c"));
@@ -111,7 +110,7 @@ test("default VPC in us-east-1: the VMs skip us-east-1e (lowest subnet id, no t4
     "us-east-1c",
   );
   // Stable: the same offer gives the same subnet on the next deploy.
-  const again = await runProgramWithMocks(program, "test", US_EAST_1);
+  const again = await runProgramWithMocks(programFile, "test", US_EAST_1);
   assert.equal(
     one(again, "aws:ec2/instance:Instance", "app-app").inputs.subnetId,
     instance.inputs.subnetId,
@@ -123,7 +122,7 @@ test("the zone offers every VM's type: t4g and Graviton5 m9g on two VMs go to th
     db: { resources: ["postgres"], instanceType: "m9g.large" },
     web: { resources: ["api"], instanceType: "t4g.small" },
   });
-  const r = await runProgramWithMocks(program, "test", { ...US_EAST_1, "aspire:vms": vms });
+  const r = await runProgramWithMocks(programFile, "test", { ...US_EAST_1, "aspire:vms": vms });
   // m9g is in a and b only; by subnet id: 01-e, 02-c, 03-b.
   for (const name of ["app-db", "app-web"])
     assert.equal(
@@ -148,7 +147,7 @@ test("types no zone offers together fail with a RunError listing each type's zon
 });
 
 test('aspire:network "create": the subnet goes in the first zone by name that offers every type', async () => {
-  const plain = await runProgramWithMocks(program, "test", {
+  const plain = await runProgramWithMocks(programFile, "test", {
     ...US_EAST_1,
     "aspire:network": "create",
   });
@@ -156,7 +155,7 @@ test('aspire:network "create": the subnet goes in the first zone by name that of
     one(plain, "aws:ec2/subnet:Subnet", "app-public").inputs.availabilityZone,
     "us-east-1a",
   );
-  const x8g = await runProgramWithMocks(program, "test", {
+  const x8g = await runProgramWithMocks(programFile, "test", {
     ...US_EAST_1,
     "aspire:network": "create",
     "aspire:instanceType": "x8g.large",
@@ -173,7 +172,7 @@ test('aspire:network "create": the subnet goes in the first zone by name that of
 
 test("existing subnets: the first one, in the configured order, whose zone offers every type; none: a RunError naming the subnets", async () => {
   const network = (subnetIds: string[], vpcId = "vpc-0abc") => JSON.stringify({ vpcId, subnetIds });
-  const r = await runProgramWithMocks(program, "test", {
+  const r = await runProgramWithMocks(programFile, "test", {
     ...US_EAST_1,
     "aspire:network": network(["subnet-0aaa-e", "subnet-0bbb-d", "subnet-0ccc-a"]),
   });

@@ -31,9 +31,8 @@ import {
   type Protocol,
   type Source,
 } from "../support/gcp-firewall";
-import { fixturesDir, repoRoot } from "../support/paths";
+import { fixturesDir, starterManifest } from "../support/paths";
 
-const STARTER = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 const POSTGRES = path.join(fixturesDir, "gcp-postgres-volume.json");
 /** web on VM front (public 80); catalog (tcp 8080) and statsd (udp 8125) on VM back, private. */
 const TWO_VMS = path.join(fixturesDir, "gcp-two-vms.json");
@@ -281,7 +280,7 @@ const allowsPort = (f: Recorded, port: string) =>
   ((f.inputs.allows ?? []) as { ports?: string[] }[]).some((a) => (a.ports ?? []).includes(port));
 
 test("the starter gets one arm64 Ubuntu T2A instance on pd-balanced, Shielded VM with vTPM and integrity monitoring", async () => {
-  const d = await deploy(STARTER);
+  const d = await deploy(starterManifest);
   const instances = d.of(T.instance);
   assert.equal(instances.length, 1);
   const vm = d.one(T.instance, "aspire-app").inputs;
@@ -314,7 +313,7 @@ test("the starter gets one arm64 Ubuntu T2A instance on pd-balanced, Shielded VM
 });
 
 test("user data is the plain #cloud-config, reads secrets from Secret Manager, and carries no secret value", async () => {
-  const d = await deploy(STARTER);
+  const d = await deploy(starterManifest);
   const { metadata } = d.one(T.instance, "aspire-app").inputs;
   const userData: string = metadata["user-data"];
   assert.ok(userData.startsWith("#cloud-config"), userData.slice(0, 40));
@@ -346,7 +345,7 @@ test("user data is the plain #cloud-config, reads secrets from Secret Manager, a
 });
 
 test("the starter opens only port 80 to the internet, and no SSH unless enabled", async () => {
-  const d = await deploy(STARTER);
+  const d = await deploy(starterManifest);
   const open = publicRules(d);
   assert.equal(open.length, 1);
   assert.deepEqual(open[0].inputs.allows, [{ protocol: "tcp", ports: ["80"] }]);
@@ -366,7 +365,7 @@ test("the starter opens only port 80 to the internet, and no SSH unless enabled"
 
 test("SSH, when enabled, is open to the configured ranges and IAP only, on the app's VMs", async () => {
   const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyOnly demo@example";
-  const d = await deploy(STARTER, {
+  const d = await deploy(starterManifest, {
     ssh: { enabled: true, cidrs: ["203.0.113.7/32"], publicKey: key },
   });
   const ssh = d.of(T.firewall).filter((f) => allowsPort(f, "22"));
@@ -383,14 +382,16 @@ test("SSH, when enabled, is open to the configured ranges and IAP only, on the a
   assert.equal(metadata["enable-oslogin"], "FALSE");
   assert.equal(metadata["block-project-ssh-keys"], "TRUE");
 
-  const noKey = await deploy(STARTER, { ssh: { enabled: true, cidrs: ["203.0.113.7/32"] } });
+  const noKey = await deploy(starterManifest, {
+    ssh: { enabled: true, cidrs: ["203.0.113.7/32"] },
+  });
   const md = noKey.one(T.instance, "aspire-app").inputs.metadata;
   assert.equal(md["enable-oslogin"], "TRUE");
   assert.equal(md["ssh-keys"], undefined);
 });
 
 test("C4A takes Hyperdisk Balanced, for the boot disk and the data disk", async () => {
-  const starter = await deploy(STARTER, { plan: { instanceType: "c4a-standard-4" } });
+  const starter = await deploy(starterManifest, { plan: { instanceType: "c4a-standard-4" } });
   const vm = starter.one(T.instance, "aspire-app").inputs;
   assert.equal(vm.machineType, "c4a-standard-4");
   assert.equal(vm.bootDisk.initializeParams.type, "hyperdisk-balanced");
@@ -486,7 +487,7 @@ function familyMatchesImage(config: string, stateImage: string): boolean {
 }
 
 test("the boot image is a family: a newer image in it leaves the VM alone (the provider matches family and image), another OS does not", async () => {
-  const d = await deploy(STARTER);
+  const d = await deploy(starterManifest);
   const image = d.one(T.instance, "aspire-app").inputs.bootDisk.initializeParams.image as string;
   assert.equal(image, "ubuntu-os-cloud/ubuntu-2404-lts-arm64");
   const link = (name: string) =>
@@ -500,7 +501,7 @@ test("the boot image is a family: a newer image in it leaves the VM alone (the p
 });
 
 test("the machine type is checked against the zone's offer, with a RunError naming the VM and the zone", async () => {
-  const d = await deploy(STARTER, { plan: { instanceType: "t2a-standard-2" } });
+  const d = await deploy(starterManifest, { plan: { instanceType: "t2a-standard-2" } });
   assert.deepEqual(
     d.invokes
       .filter((i) => i.token === "gcp:compute/getMachineTypes:getMachineTypes")
@@ -527,7 +528,7 @@ test("the machine type is checked against the zone's offer, with a RunError nami
 });
 
 test("with the cache on its own VM, 6379 is open to the app's VMs only, by network tag", async () => {
-  const d = await deploy(STARTER, { plan: SPLIT_CACHE });
+  const d = await deploy(starterManifest, { plan: SPLIT_CACHE });
   assert.equal(d.of(T.instance).length, 2);
   const priv = d.one(T.firewall, "aspire-data-private").inputs;
   assert.deepEqual(priv.allows, [{ protocol: "tcp", ports: ["6379"] }]);
@@ -550,7 +551,7 @@ test("with the cache on its own VM, 6379 is open to the app's VMs only, by netwo
 });
 
 test("one A record per VM in the private zone, pointing at its private address", async () => {
-  const d = await deploy(STARTER, { plan: SPLIT_CACHE });
+  const d = await deploy(starterManifest, { plan: SPLIT_CACHE });
   const zone = d.one(T.zone, "aspire-private").inputs;
   assert.equal(zone.dnsName, "test.aspire.internal.");
   assert.equal(zone.visibility, "private");
@@ -570,7 +571,7 @@ test("one A record per VM in the private zone, pointing at its private address",
 });
 
 test("outputs: endpoint URLs from the public IPs, and each VM's addresses and IAP command", async () => {
-  const d = await deploy(STARTER, { plan: SPLIT_CACHE });
+  const d = await deploy(starterManifest, { plan: SPLIT_CACHE });
   const app = d.one(T.instance, "aspire-app").state.networkInterfaces[0];
   assert.deepEqual(await value(d.app.endpoints), {
     "webfrontend/http": `http://${app.accessConfigs[0].natIp}`,
@@ -585,7 +586,7 @@ test("outputs: endpoint URLs from the public IPs, and each VM's addresses and IA
 });
 
 test("the Artifact Registry repository exists for built images, and only VMs that run them may read it", async () => {
-  const d = await deploy(STARTER, { plan: SPLIT_CACHE });
+  const d = await deploy(starterManifest, { plan: SPLIT_CACHE });
   const repo = d.one(T.repository, "aspire-images").inputs;
   assert.equal(repo.repositoryId, "aspire-arm-test");
   assert.equal(repo.format, "DOCKER");
@@ -609,7 +610,7 @@ test("the Artifact Registry repository exists for built images, and only VMs tha
   );
 
   // Only published images: no repository at all.
-  const pulls = await deploy(STARTER, {
+  const pulls = await deploy(starterManifest, {
     plan: { images: { apiservice: "ghcr.io/example/api:1", webfrontend: "ghcr.io/example/web:1" } },
   });
   assert.equal(pulls.of(T.repository).length, 0);
@@ -726,7 +727,7 @@ test("resizing the VM leaves the data disk's inputs as they were, so Pulumi keep
 });
 
 test("aspire:network create makes a custom-mode VPC and a subnetwork in the zone's region", async () => {
-  const d = await deploy(STARTER, { network: { kind: "create", cidr: "10.42.0.0/16" } });
+  const d = await deploy(starterManifest, { network: { kind: "create", cidr: "10.42.0.0/16" } });
   assert.equal(d.one(T.network, "aspire-vpc").inputs.autoCreateSubnetworks, false);
   const subnet = d.one(T.subnetwork, "aspire-subnet");
   assert.equal(subnet.inputs.region, "us-central1");
@@ -748,7 +749,7 @@ test("aspire:network create makes a custom-mode VPC and a subnetwork in the zone
 });
 
 test("an existing network and subnetwork are used by name, and nothing is created for them", async () => {
-  const d = await deploy(STARTER, {
+  const d = await deploy(starterManifest, {
     network: { kind: "existing", subnetIds: [], network: "my-vpc", subnetwork: "my-subnet" },
   });
   assert.equal(d.of(T.network).length, 0);
@@ -787,7 +788,7 @@ test("names: regions from zones, tags and account ids within GCP's limits and un
 });
 
 test("with the dashboard on, its port is public, its URL an output, and its login token a secret of the VM", async () => {
-  const d = await deploy(STARTER, { plan: { dashboard: true } });
+  const d = await deploy(starterManifest, { plan: { dashboard: true } });
   const open = publicRules(d);
   assert.equal(open.length, 1);
   assert.deepEqual(open[0].inputs.allows, [{ protocol: "tcp", ports: ["80", "18888"] }]);
@@ -1052,12 +1053,12 @@ test("every network kind gets a deny of all ingress to the app's VMs at 1000, wi
 
 test("exposure of the starter on the default network, with GCP's default rules: 80 from anywhere, nothing else; SSH only from its CIDRs and IAP when enabled", async () => {
   for (const ssh of [false, true]) {
-    const d = await deploy(STARTER, { ssh: ssh ? SSH_ON : NO_SSH });
+    const d = await deploy(starterManifest, { ssh: ssh ? SSH_ON : NO_SSH });
     const { lines, wrong } = exposure(d, defaultNetworkRules(), starterProbes(ssh));
     assert.deepEqual(wrong, [], `ssh ${ssh}:\n${lines.join("\n")}`);
   }
   // Without the deny, the default network's rules would open them (the test sees what it asserts).
-  const d = await deploy(STARTER);
+  const d = await deploy(starterManifest);
   const { wrong } = exposure(d, defaultNetworkRules(), starterProbes(false), "aspire-deny-ingress");
   assert.deepEqual(
     wrong.map((w) => w.replace(/,.*/, "")),

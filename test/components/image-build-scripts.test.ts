@@ -13,7 +13,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildCommand, buildScript, type BuildCommand } from "../../components/images";
 import { runProgramWithMocks } from "../../src/cli/mock-program";
 import type { ServicePlan } from "../../src/plan";
-import { repoRoot } from "../support/paths";
+import { bareService } from "../plan/plan-support";
+import { programFile } from "../support/paths";
 import { installFakes } from "../vm-scripts/support";
 
 /** The command's own interpreter, and both shells by name: /bin/sh may be either on a deployer. */
@@ -159,18 +160,58 @@ function csvFields(record: string): string[] {
 }
 
 function service(resource: string, image: ServicePlan["image"]): ServicePlan {
+  return bareService({ resource, name: "svc", kind: "container.v1", image });
+}
+
+/** The argv of a project's build: dotnet publish to the container registry REGISTRY, for linux/arm64. */
+function dotnetPublishArgv(project: string, repository: string, tag: string): string[] {
+  return [
+    "dotnet",
+    "publish",
+    project,
+    "-c",
+    "Release",
+    "--os",
+    "linux",
+    "--arch",
+    "arm64",
+    "-t:PublishContainer",
+    `-p:ContainerRegistry=${REGISTRY}`,
+    `-p:ContainerRepository=${repository}`,
+    `-p:ContainerImageTag=${tag}`,
+  ];
+}
+
+/** The start of a Dockerfile build's expected argv: docker buildx build for linux/arm64, pushed. */
+function dockerBuildxPush(dockerfile: string, ref: string): string[] {
+  return [
+    "docker",
+    "buildx",
+    "build",
+    "--platform",
+    "linux/arm64",
+    "-f",
+    dockerfile,
+    "-t",
+    ref,
+    "--push",
+  ];
+}
+
+/** The image "web" built from the Dockerfile in `contextPath`, with no stage, args or secrets. */
+function dockerfileIn(contextPath: string): ServicePlan["image"] {
   return {
-    resource,
-    name: "svc",
-    kind: "container.v1",
-    runAs: "container",
-    image,
-    args: [],
-    env: {},
-    ports: [],
-    volumes: [],
-    bindMounts: [],
-    dependsOn: [],
+    kind: "dockerfile",
+    repository: "web",
+    build: {
+      contextPath,
+      dockerfilePath: path.join(contextPath, "Dockerfile"),
+      args: {},
+      secrets: {},
+      buildOnly: false,
+    },
+    args: {},
+    secrets: {},
   };
 }
 
@@ -243,21 +284,7 @@ test("a project build with hostile resource name and project path: exact dotnet 
       r.calls.map((x) => x.argv),
       [
         ["docker", "login", "--username", USER, "--password-stdin", REGISTRY],
-        [
-          "dotnet",
-          "publish",
-          project,
-          "-c",
-          "Release",
-          "--os",
-          "linux",
-          "--arch",
-          "arm64",
-          "-t:PublishContainer",
-          `-p:ContainerRegistry=${REGISTRY}`,
-          "-p:ContainerRepository=aspire-arm/dev/api",
-          "-p:ContainerImageTag=0123456789abcdef",
-        ],
+        dotnetPublishArgv(project, "aspire-arm/dev/api", "0123456789abcdef"),
       ],
       shell.label,
     );
@@ -318,16 +345,7 @@ test("a Dockerfile build with hostile context, Dockerfile, stage, build args and
     assert.deepEqual(
       r.calls[1].argv,
       [
-        "docker",
-        "buildx",
-        "build",
-        "--platform",
-        "linux/arm64",
-        "-f",
-        dockerfile,
-        "-t",
-        ref,
-        "--push",
+        ...dockerBuildxPush(dockerfile, ref),
         "--target",
         `--push ${h("stage")}`,
         "--build-arg",
@@ -371,23 +389,7 @@ test("a missing project or build context fails before any login, naming the reso
       what: `project ${path.join(missing, "Api.csproj")} not found: put the manifest in the AppHost folder next to the sources`,
     },
     {
-      c: buildCommand(
-        service(resource, {
-          kind: "dockerfile",
-          repository: "web",
-          build: {
-            contextPath: missing,
-            dockerfilePath: path.join(missing, "Dockerfile"),
-            args: {},
-            secrets: {},
-            buildOnly: false,
-          },
-          args: {},
-          secrets: {},
-        }),
-        `${REGISTRY}/w:t`,
-        REGISTRY,
-      ),
+      c: buildCommand(service(resource, dockerfileIn(missing)), `${REGISTRY}/w:t`, REGISTRY),
       what: `build context ${missing} not found: publish the manifest next to its sources`,
     },
   ];
@@ -411,23 +413,7 @@ test("a missing project or build context fails before any login, naming the reso
 
 test("a failed docker login stops the build (no pipefail needed: the login is the pipeline's last command)", (t) => {
   const box = sandbox(t);
-  const c = buildCommand(
-    service("web", {
-      kind: "dockerfile",
-      repository: "web",
-      build: {
-        contextPath: box.dir,
-        dockerfilePath: path.join(box.dir, "Dockerfile"),
-        args: {},
-        secrets: {},
-        buildOnly: false,
-      },
-      args: {},
-      secrets: {},
-    }),
-    `${REGISTRY}/w:t`,
-    REGISTRY,
-  );
+  const c = buildCommand(service("web", dockerfileIn(box.dir)), `${REGISTRY}/w:t`, REGISTRY);
   for (const shell of SHELLS(c)) {
     const r = runBuild(
       box,
@@ -553,7 +539,7 @@ test("the program's build commands, run with their interpreter and environment: 
     }),
   );
   const run = await runProgramWithMocks(
-    path.join(repoRoot, "dist/index.js"),
+    programFile,
     "test",
     {
       "aspire:cloud": "aws",
@@ -582,32 +568,9 @@ test("the program's build commands, run with their interpreter and environment: 
     const tag = ref.slice(ref.lastIndexOf(":") + 1);
     const expected =
       repository === "api"
-        ? [
-            "dotnet",
-            "publish",
-            abs(names.project),
-            "-c",
-            "Release",
-            "--os",
-            "linux",
-            "--arch",
-            "arm64",
-            "-t:PublishContainer",
-            `-p:ContainerRegistry=${REGISTRY}`,
-            "-p:ContainerRepository=aspire-arm/test/api",
-            `-p:ContainerImageTag=${tag}`,
-          ]
+        ? dotnetPublishArgv(abs(names.project), "aspire-arm/test/api", tag)
         : [
-            "docker",
-            "buildx",
-            "build",
-            "--platform",
-            "linux/arm64",
-            "-f",
-            abs(names.dockerfile),
-            "-t",
-            ref,
-            "--push",
+            ...dockerBuildxPush(abs(names.dockerfile), ref),
             "--target",
             names.stage,
             "--build-arg",

@@ -6,21 +6,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { buildCommand, buildScript, sourceTag } from "../../components/images";
 import type { ServicePlan } from "../../src/plan";
+import { bareService } from "../plan/plan-support";
 
 function service(image: ServicePlan["image"]): ServicePlan {
-  return {
-    resource: "api",
-    name: "api",
-    kind: "project.v0",
-    runAs: "container",
-    image,
-    args: [],
-    env: {},
-    ports: [],
-    volumes: [],
-    bindMounts: [],
-    dependsOn: [],
-  };
+  return bareService({ resource: "api", name: "api", kind: "project.v0", image });
 }
 
 function sourceTree(): string {

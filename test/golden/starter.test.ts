@@ -7,8 +7,6 @@
 // and commit them with the change, so that a review reads in the diff what the VMs will get.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
-import * as zlib from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import {
@@ -20,10 +18,9 @@ import {
 import { keyInputs } from "../../src/cli/resource-tree";
 import { APP_DIR, VM_ENV_FILE } from "../../src/render";
 import { maskMachinePaths, matchesGoldenFolder } from "../support/golden";
-import { repoRoot } from "../support/paths";
+import { programFile, starterManifest } from "../support/paths";
+import { userData } from "../support/user-data";
 
-const program = path.join(repoRoot, "dist/index.js");
-const starter = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 const STACK = "dev";
 /** The ready stacks' locations (Pulumi.dev.yaml, Pulumi.gcp-dev.yaml), with a project id for GCP. */
 const CLOUDS = {
@@ -39,10 +36,10 @@ const TAG_MASK = "<source-tag>";
 for (const [cloud, location] of Object.entries(CLOUDS))
   for (const runtime of RUNTIMES)
     test(`starter on ${cloud}, runtime ${runtime}: what the VM receives matches test/golden/starter/${cloud}-${runtime}/`, async (t) => {
-      const run = await runProgramWithMocks(program, STACK, {
+      const run = await runProgramWithMocks(programFile, STACK, {
         ...location,
         "aspire:runtime": runtime,
-        "aspire:manifest": starter,
+        "aspire:manifest": starterManifest,
       });
       const builds = buildCommands(run);
       const tags = builds.map((b) => b.environment.ASPIRE_TAG);
@@ -77,19 +74,6 @@ for (const [cloud, location] of Object.entries(CLOUDS))
         new Map([...files].map(([name, text]) => [name, mask(text)])),
       );
     });
-
-/** The cloud-config a VM boots with, decoded as cloud-init decodes it (gzip, base64 on GCP metadata). */
-function userData(instance: RecordedResource): string {
-  if (instance.type === "aws:ec2/instance:Instance")
-    return zlib
-      .gunzipSync(Buffer.from(String(instance.inputs.userDataBase64), "base64"))
-      .toString("utf8");
-  const metadata = instance.inputs.metadata as Record<string, string>;
-  const text = metadata["user-data"];
-  return metadata["user-data-encoding"] === "base64"
-    ? zlib.gunzipSync(Buffer.from(text, "base64")).toString("utf8")
-    : text;
-}
 
 function writtenFiles(cloudConfig: string): { path: string; content: string; encoding?: string }[] {
   const doc = yaml.load(cloudConfig) as {

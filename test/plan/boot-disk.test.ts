@@ -2,10 +2,9 @@
 // Google Cloud), at most the disk type's maximum; refused at plan time with the key to set.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { PlanError } from "../../src/plan";
 import { runProgramWithMocks, type RecordedResource } from "../../src/cli/mock-program";
-import { repoRoot } from "../support/paths";
+import { programFile } from "../support/paths";
 import { planFile, starterManifest } from "./plan-support";
 
 function planErrors(options: Parameters<typeof planFile>[1]): string[] {
@@ -61,7 +60,7 @@ test("at most what the disk type takes: 16,384 GiB for gp3, 65,536 GB on Google 
 test("pulumi up with aspire:diskSizeGb 8 on GCP fails before any resource exists", async () => {
   let created: readonly RecordedResource[] = [];
   await assert.rejects(
-    runProgramWithMocks(path.join(repoRoot, "dist/index.js"), "test", {
+    runProgramWithMocks(programFile, "test", {
       "aspire:cloud": "gcp",
       "gcp:zone": "us-central1-a",
       "gcp:project": "demo",

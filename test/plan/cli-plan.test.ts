@@ -7,32 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { repoRoot } from "../support/paths";
-import { cli } from "./cli-support";
+import { cli, jsonPlanOf } from "./cli-support";
 import { filesUnder, fixture, starterManifest, tempDir, writeFilesOf } from "./plan-support";
-
-interface JsonPlan {
-  cloud: string;
-  stack: string;
-  manifest: string;
-  vms: {
-    name: string;
-    instanceType: string;
-    os: string;
-    runtime: string;
-    diskSizeGb: number;
-    userData: { bytes: number; encoding: string; uncompressedBytes: number; limit: number };
-    services: {
-      name: string;
-      resource: string;
-      runAs: string;
-      image: string;
-      dependsOn: string[];
-    }[];
-    secrets: string[];
-  }[];
-  parameters: { name: string; secret: boolean; source: string; storedOnVm: boolean }[];
-  errors: unknown[];
-}
 
 // ---- usage errors -------------------------------------------------------------------------------------
 
@@ -88,17 +64,20 @@ test("bin/aspire-arm.js plan --cloud azure exits 2 as a process, without a stack
 
 // ---- --out --------------------------------------------------------------------------------------------
 
+/** What --out writes for the starter on the docker runtime: the marker and its one VM "app"'s files. */
+const DOCKER_APP_OUT = [
+  ".aspire-arm-plan",
+  "app/Caddyfile",
+  "app/compose.yaml",
+  "app/secrets.list",
+  "app/user-data",
+];
+
 test("--out with the docker runtime writes DIR/app/user-data (#cloud-config), compose.yaml, Caddyfile and secrets.list", async () => {
   const dir = tempDir("out-docker");
   const r = await cli("plan", starterManifest, "--out", dir);
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(filesUnder(dir), [
-    ".aspire-arm-plan",
-    "app/Caddyfile",
-    "app/compose.yaml",
-    "app/secrets.list",
-    "app/user-data",
-  ]);
+  assert.deepEqual(filesUnder(dir), DOCKER_APP_OUT);
   assert.equal(
     fs.readFileSync(path.join(dir, ".aspire-arm-plan"), "utf8"),
     "app\n",
@@ -134,11 +113,7 @@ test("--out with split VMs writes one folder per VM", async () => {
   );
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(filesUnder(dir), [
-    ".aspire-arm-plan",
-    "app/Caddyfile",
-    "app/compose.yaml",
-    "app/secrets.list",
-    "app/user-data",
+    ...DOCKER_APP_OUT,
     "data/compose.yaml",
     "data/secrets.list",
     "data/user-data",
@@ -215,13 +190,7 @@ test("--out replaces a VM's folder: units of an earlier dotnet plan do not survi
   assert.equal((await cli("plan", starterManifest, "--runtime", "dotnet", "--out", dir)).code, 0);
   assert.ok(fs.existsSync(path.join(dir, "app/units")));
   assert.equal((await cli("plan", starterManifest, "--out", dir)).code, 0);
-  assert.deepEqual(filesUnder(dir), [
-    ".aspire-arm-plan",
-    "app/Caddyfile",
-    "app/compose.yaml",
-    "app/secrets.list",
-    "app/user-data",
-  ]);
+  assert.deepEqual(filesUnder(dir), DOCKER_APP_OUT);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -230,8 +199,7 @@ test("--out replaces a VM's folder: units of an earlier dotnet plan do not survi
 test("--json on aws: VMs with their services and the gzipped user data size under the 16 KB limit", async () => {
   const dir = tempDir("json-aws");
   const r = await cli("plan", starterManifest, "--json", "--out", dir);
-  assert.equal(r.code, 0, r.err);
-  const doc = JSON.parse(r.out) as JsonPlan;
+  const doc = jsonPlanOf(r);
   assert.equal(doc.cloud, "aws");
   assert.equal(doc.stack, "dev");
   assert.equal(doc.manifest, starterManifest);
@@ -264,8 +232,7 @@ test("--json on aws: VMs with their services and the gzipped user data size unde
 
 test("--json on gcp: t2a-standard-1, and the user data is sent plain under the 256 KiB limit", async () => {
   const r = await cli("plan", starterManifest, "--cloud", "gcp", "--json");
-  assert.equal(r.code, 0, r.err);
-  const doc = JSON.parse(r.out) as JsonPlan;
+  const doc = jsonPlanOf(r);
   assert.equal(doc.cloud, "gcp");
   assert.deepEqual(
     doc.vms.map((v) => [v.name, v.instanceType]),
@@ -289,8 +256,7 @@ test("--json with split VMs and the dotnet runtime lists each VM's services and 
     "app=apiservice,webfrontend",
     "--json",
   );
-  assert.equal(r.code, 0, r.err);
-  const doc = JSON.parse(r.out) as JsonPlan;
+  const doc = jsonPlanOf(r);
   assert.deepEqual(
     doc.vms.map((v) => [v.name, v.runtime, v.services.map((s) => `${s.name}:${s.runAs}`)]),
     [
@@ -355,8 +321,7 @@ test("parameter names in --set match case-insensitively, as Aspire names do and 
     "region=eu",
     "--json",
   );
-  assert.equal(r.code, 0, r.err);
-  const doc = JSON.parse(r.out) as JsonPlan;
+  const doc = jsonPlanOf(r);
   assert.deepEqual(
     doc.parameters.find((p) => p.name === "api-key"),
     { name: "api-key", secret: true, source: "config", storedOnVm: true },

@@ -3,6 +3,7 @@
 // repository is read. A child process, not process.chdir(): the test process keeps its own working
 // folder, so nothing that writes relative to it (StrykerJS's tap runner writes its results file
 // there when the process exits) ends up elsewhere, and tests never see a folder they did not ask for.
+import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -13,6 +14,46 @@ export interface CliRun {
   readonly code: number;
   readonly out: string;
   readonly err: string;
+}
+
+/** The `aspire-arm plan --json` document (planJson in src/cli/plan-command.ts), as far as tests read it. */
+export interface JsonPlan {
+  cloud: string;
+  stack: string;
+  manifest: string;
+  vms: {
+    name: string;
+    instanceType: string;
+    os: string;
+    runtime: string;
+    diskSizeGb: number;
+    userData: { bytes: number; encoding: string; uncompressedBytes: number; limit: number };
+    services: {
+      name: string;
+      resource: string;
+      runAs: string;
+      image: string;
+      env: Record<string, string>;
+      args: string[];
+      dependsOn: string[];
+    }[];
+    secrets: string[];
+  }[];
+  parameters: {
+    name: string;
+    secret: boolean;
+    source: string;
+    storedOnVm: boolean;
+    value?: string;
+  }[];
+  warnings: { resource: string | null; field: string | null; message: string }[];
+  errors: unknown[];
+}
+
+/** The document of a `plan --json` run, which must have exited 0. */
+export function jsonPlanOf(r: CliRun): JsonPlan {
+  assert.equal(r.code, 0, r.err);
+  return JSON.parse(r.out) as JsonPlan;
 }
 
 const emptyCwd = fs.mkdtempSync(path.join(os.tmpdir(), "aspire-arm-cwd-"));

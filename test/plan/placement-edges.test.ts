@@ -3,19 +3,9 @@
 // each kind of endpoint (container or native, same VM or another, itself, a build-only image).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkManifest, type Manifest } from "../../src/manifest";
-import { buildPlan, PlanError, type PlanOptions } from "../../src/plan";
-import { findService, shown } from "./plan-support";
+import { buildPlan, PlanError, type DeploymentPlan, type PlanOptions } from "../../src/plan";
+import { findService, manifestOf, shown } from "./plan-support";
 
-function manifestOf(resources: Record<string, unknown>): Manifest {
-  const r = checkManifest({
-    file: "/apps/t/App.AppHost/aspire-manifest.json",
-    dir: "/apps/t/App.AppHost",
-    document: { resources },
-  });
-  assert.deepEqual(r.errors, []);
-  return r.manifest as Manifest;
-}
 const planOf = (resources: Record<string, unknown>, options: Partial<PlanOptions> = {}) =>
   buildPlan(manifestOf(resources), { cloud: "aws", stack: "dev", ...options }).plan;
 const img = "docker.io/library/redis:7.4";
@@ -123,41 +113,31 @@ test("addresses from every kind of client to every kind of endpoint", () => {
       bindings: { tcp: { scheme: "tcp", protocol: "tcp", transport: "tcp", targetPort: 5432 } },
     }),
   };
+  /** Env values as the services see them, each named "service.KEY". */
+  const envValues = (plan: DeploymentPlan, ...names: string[]) =>
+    names.map((n) => {
+      const [service, key] = n.split(".");
+      return shown(findService(plan, service).env[key]);
+    });
   // All native but db, on one VM: native -> native on localhost, native -> container on localhost
   // and the host port, container -> native through the host gateway, a native process to itself on localhost.
   const one = planOf(resources, { runtime: "dotnet" });
-  assert.deepEqual(
-    [
-      shown(findService(one, "web").env.API),
-      shown(findService(one, "web").env.DB),
-      shown(findService(one, "db").env.API),
-      shown(findService(one, "api").env.SELF),
-    ],
-    [
-      "http://localhost:8080",
-      "tcp://localhost:5432",
-      "http://host.docker.internal:8080",
-      "http://localhost:8080",
-    ],
-  );
+  assert.deepEqual(envValues(one, "web.API", "web.DB", "db.API", "api.SELF"), [
+    "http://localhost:8080",
+    "tcp://localhost:5432",
+    "http://host.docker.internal:8080",
+    "http://localhost:8080",
+  ]);
   // api native on its own VM: the others reach it by the VM's name on its own port, and so does it itself.
   const split = planOf(resources, {
     vms: { back: { resources: ["api"], runtime: "dotnet" }, front: { resources: ["web", "db"] } },
   });
-  assert.deepEqual(
-    [
-      shown(findService(split, "web").env.API),
-      shown(findService(split, "db").env.API),
-      shown(findService(split, "api").env.SELF),
-      shown(findService(split, "web").env.DB),
-    ],
-    [
-      "http://back.dev.aspire.internal:8080",
-      "http://back.dev.aspire.internal:8080",
-      "http://back.dev.aspire.internal:8080",
-      "tcp://db:5432",
-    ],
-  );
+  assert.deepEqual(envValues(split, "web.API", "db.API", "api.SELF", "web.DB"), [
+    "http://back.dev.aspire.internal:8080",
+    "http://back.dev.aspire.internal:8080",
+    "http://back.dev.aspire.internal:8080",
+    "tcp://db:5432",
+  ]);
 });
 
 test("a reference to a build-only image's endpoint names it: it runs nowhere", () => {

@@ -3,19 +3,9 @@
 // VM fetches and which services it waits for. Asserted on the plan and its warnings.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkManifest, type Manifest } from "../../src/manifest";
 import { buildPlan, type PlanOptions } from "../../src/plan";
-import { composeOf, composeService, findService, vmOf } from "./plan-support";
+import { composeOf, composeService, findService, manifestOf, vmOf } from "./plan-support";
 
-function manifestOf(resources: Record<string, unknown>): Manifest {
-  const r = checkManifest({
-    file: "/apps/t/App.AppHost/aspire-manifest.json",
-    dir: "/apps/t/App.AppHost",
-    document: { resources },
-  });
-  assert.deepEqual(r.errors, []);
-  return r.manifest as Manifest;
-}
 const planOf = (resources: Record<string, unknown>, options: Partial<PlanOptions> = {}) =>
   buildPlan(manifestOf(resources), { cloud: "aws", stack: "dev", ...options });
 const img = "docker.io/library/redis:7.4";

@@ -5,7 +5,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { loadManifest, type Diagnostic, type Value } from "../../src/manifest";
+import {
+  checkManifest,
+  loadManifest,
+  type Diagnostic,
+  type Manifest,
+  type Value,
+} from "../../src/manifest";
 import {
   buildPlan,
   PlanError,
@@ -23,12 +29,23 @@ import {
   type RenderedVm,
 } from "../../src/render";
 import { interpolated } from "../../src/render/interpolate";
-import { fixturesDir, repoRoot } from "../support/paths";
+import { fixturesDir, starterManifest } from "../support/paths";
 
-export const starterManifest = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
+export { starterManifest };
 
 export function fixture(name: string): string {
   return path.join(fixturesDir, name);
+}
+
+/** A manifest of these resources, as if in /apps/t/App.AppHost; it must check without errors. */
+export function manifestOf(resources: Record<string, unknown>): Manifest {
+  const r = checkManifest({
+    file: "/apps/t/App.AppHost/aspire-manifest.json",
+    dir: "/apps/t/App.AppHost",
+    document: { resources },
+  });
+  assert.deepEqual(r.errors, []);
+  return r.manifest as Manifest;
 }
 
 /** Plans a manifest file on stack "dev" unless the options say otherwise. */
@@ -50,6 +67,22 @@ export function serviceOf(vm: VmPlan, name: string): ServicePlan {
     `no service ${name} on VM ${vm.name} (services: ${vm.services.map((x) => x.name).join(", ")})`,
   );
   return s;
+}
+
+/** A container service with these fields and no args, env, ports, volumes or dependencies. */
+export function bareService(
+  fields: Pick<ServicePlan, "resource" | "name" | "kind" | "image"> & Partial<ServicePlan>,
+): ServicePlan {
+  return {
+    runAs: "container",
+    args: [],
+    env: {},
+    ports: [],
+    volumes: [],
+    bindMounts: [],
+    dependsOn: [],
+    ...fields,
+  };
 }
 
 /** The service wherever it runs. */

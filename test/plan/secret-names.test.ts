@@ -22,7 +22,7 @@ import {
 } from "../../src/plan";
 import { runProgramWithMocks } from "../../src/cli/mock-program";
 import { tempDir } from "./plan-support";
-import { repoRoot } from "../support/paths";
+import { programFile } from "../support/paths";
 
 const secretParameter = (name: string) => ({
   type: "parameter.v0",
@@ -157,7 +157,7 @@ test("the GCP program gives stack a's parameter b-c and stack a-b's parameter c 
       "aspire:manifest": file,
       [`aspire:parameters.${parameter}`]: "v",
     };
-    const run = await runProgramWithMocks(path.join(repoRoot, "dist/index.js"), stack, config, [
+    const run = await runProgramWithMocks(programFile, stack, config, [
       `aspire:parameters.${parameter}`,
     ]);
     ids.push(

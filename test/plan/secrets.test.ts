@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Cloud } from "../../src/plan";
 import { composeSchemaErrors } from "../support/compose-schema";
-import { cli } from "./cli-support";
+import { cli, jsonPlanOf, type JsonPlan } from "./cli-support";
 import {
   appFiles,
   composeOf,
@@ -39,22 +39,6 @@ const SHAPES = [
 const SECRETS_HEADER =
   "# store-name variable: fetched by fetch-secrets.py at boot and on every apply\n";
 
-interface JsonPlan {
-  vms: {
-    name: string;
-    secrets: string[];
-    services: { name: string; env: Record<string, string>; args: string[] }[];
-  }[];
-  parameters: {
-    name: string;
-    secret: boolean;
-    source: string;
-    storedOnVm: boolean;
-    value?: string;
-  }[];
-  warnings: { resource: string | null; field: string | null; message: string }[];
-}
-
 function composeText(dir: string): string {
   return fs.readFileSync(path.join(dir, "app/compose.yaml"), "utf8");
 }
@@ -67,22 +51,21 @@ function assertNoCanary(where: string, text: string): void {
 
 for (const cloud of CLOUDS)
   for (const shape of SHAPES) {
+    /** `aspire-arm plan` with the canary as the secret's value. */
+    const canaryPlan = [
+      "plan",
+      manifestFile,
+      "--cloud",
+      cloud,
+      "--set",
+      `api-key=${CANARY}`,
+      "--set",
+      "region=eu-west-1",
+      ...shape.flags,
+    ];
     test(`canary (${cloud}, ${shape.label}): \`plan --set\` with --out and --json writes the secret value in no file and no output`, async () => {
       const dir = tempDir("canary");
-      const r = await cli(
-        "plan",
-        manifestFile,
-        "--cloud",
-        cloud,
-        "--set",
-        `api-key=${CANARY}`,
-        "--set",
-        "region=eu-west-1",
-        ...shape.flags,
-        "--out",
-        dir,
-        "--json",
-      );
+      const r = await cli(...canaryPlan, "--out", dir, "--json");
       assert.equal(r.code, 0, r.err);
       assertNoCanary("stdout (--json)", r.out);
       assertNoCanary("stderr", r.err);
@@ -100,17 +83,7 @@ for (const cloud of CLOUDS)
     });
 
     test(`canary (${cloud}, ${shape.label}): the text output does not contain the secret value either`, async () => {
-      const r = await cli(
-        "plan",
-        manifestFile,
-        "--cloud",
-        cloud,
-        "--set",
-        `api-key=${CANARY}`,
-        "--set",
-        "region=eu-west-1",
-        ...shape.flags,
-      );
+      const r = await cli(...canaryPlan);
       assert.equal(r.code, 0, r.err);
       assertNoCanary("stdout (text)", r.out);
       assertNoCanary("stderr", r.err);
@@ -268,8 +241,7 @@ test("dotnet runtime: the env template of a native project uses the same `$$` an
 test("an unset secret parameter does not make `aspire-arm plan` fail, and is rendered as its variable, never as an empty string", async () => {
   const dir = tempDir("unset-secret");
   const r = await cli("plan", manifestFile, "--set", "region=eu-west-1", "--out", dir, "--json");
-  assert.equal(r.code, 0, r.err);
-  const doc = JSON.parse(r.out) as JsonPlan;
+  const doc = jsonPlanOf(r);
   assert.deepEqual(
     doc.parameters.find((p) => p.name === "api-key"),
     { name: "api-key", secret: true, source: "unset", storedOnVm: true },

@@ -19,7 +19,7 @@ import {
   starterManifest,
   vmOf,
 } from "./plan-support";
-import { cli } from "./cli-support";
+import { cli, jsonPlanOf, type JsonPlan } from "./cli-support";
 
 const CLOUDS: readonly Cloud[] = ["aws", "gcp"];
 const INSTANCE: Readonly<Record<Cloud, string>> = { aws: "t4g.small", gcp: "t2a-standard-1" };
@@ -373,19 +373,7 @@ test("starter split with the dashboard: it runs on the first VM, and projects on
 });
 
 test("`aspire-arm plan --dashboard --json` shows the same: OTEL_* on projects only, and the token as a stored-on-VM parameter", async () => {
-  interface JsonPlan {
-    vms: { name: string; services: { name: string; env: Record<string, string> }[] }[];
-    parameters: {
-      name: string;
-      secret: boolean;
-      source: string;
-      storedOnVm: boolean;
-      value?: string;
-    }[];
-  }
-  const withDashboard = await cli("plan", starterManifest, "--dashboard", "--json");
-  assert.equal(withDashboard.code, 0, withDashboard.err);
-  const doc = JSON.parse(withDashboard.out) as JsonPlan;
+  const doc = jsonPlanOf(await cli("plan", starterManifest, "--dashboard", "--json"));
   const services = doc.vms[0].services;
   assert.deepEqual(
     services.map((s) => s.name),

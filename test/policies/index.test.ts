@@ -17,10 +17,7 @@ import { loadManifest } from "../../src/manifest";
 import { buildPlan } from "../../src/plan";
 import { runProgramWithMocks } from "../../src/cli/mock-program";
 import { compliant, ctx, found, sshCtx } from "./support";
-
-const root = path.resolve(__dirname, "../../..");
-const program = path.join(root, "dist/index.js");
-const starter = path.join(root, "manifests/aspire-starter/aspire-manifest.json");
+import { programFile, repoRoot, starterManifest } from "../support/paths";
 
 test("a compliant stack on both clouds breaks no policy", () => {
   assert.deepEqual(checkAll(compliant(), ctx), []);
@@ -67,11 +64,11 @@ async function endToEnd(
 ): Promise<void> {
   const config = {
     "aspire:cloud": cloud,
-    "aspire:manifest": starter,
+    "aspire:manifest": starterManifest,
     "aspire:parameters.cache-password": CANARY,
     ...extra,
   };
-  const run = await runProgramWithMocks(program, "policytest", config, [
+  const run = await runProgramWithMocks(programFile, "policytest", config, [
     "aspire:parameters.cache-password",
   ]);
   const types = new Set(run.resources.map((r) => r.type));
@@ -125,7 +122,7 @@ test("end to end: the starter app on AWS breaks no policy, and no output holds t
 test(
   "end to end: the starter app on GCP breaks no policy, and no output holds the secret",
   {
-    skip: fs.existsSync(path.join(root, "components/gcp/arm-app.ts"))
+    skip: fs.existsSync(path.join(repoRoot, "components/gcp/arm-app.ts"))
       ? false
       : "components/gcp/arm-app.ts does not exist yet",
   },

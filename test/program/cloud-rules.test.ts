@@ -26,8 +26,9 @@ import {
   corpusDir,
   deployableCorpus,
   fixturesDir,
-  repoRoot,
+  programFile,
   SHARED_MISSING,
+  starterManifest,
 } from "../support/paths";
 
 /** A resource as runProgramWithMocks records it. */
@@ -286,8 +287,6 @@ test("the table: every rule has a description, a source and a known type; both c
 // The awkward names are all names Pulumi allows ([A-Za-z0-9_.-], at most 100 characters) but no
 // cloud takes as they are.
 
-const program = path.join(repoRoot, "dist/index.js");
-const STARTER = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 const VOLUME_APP = path.join(fixturesDir, "volume-app.json");
 const SAMPLE_CORPUS = [
   "dotnet__eShop@27ee1f7__src__eShop.AppHost__manifest.json",
@@ -295,7 +294,7 @@ const SAMPLE_CORPUS = [
 ]
   .map((f) => path.join(corpusDir, f))
   .filter((f) => fs.existsSync(f));
-const SAMPLE = [STARTER, VOLUME_APP, ...SAMPLE_CORPUS];
+const SAMPLE = [starterManifest, VOLUME_APP, ...SAMPLE_CORPUS];
 
 const AWKWARD_STACKS = [
   "Prod",
@@ -364,7 +363,7 @@ async function check(
   console.warn = () => void matrix.warnings++;
   const started = Date.now();
   try {
-    const r = await runProgramWithMocks(program, c.stack, config, Object.keys(params));
+    const r = await runProgramWithMocks(programFile, c.stack, config, Object.keys(params));
     for (const x of r.resources) seenTypes.add(x.type);
     matrix.resources += r.resources.length;
     const violations = checkResources(r.resources, {
@@ -467,7 +466,7 @@ test("two stacks whose names normalise alike (Prod/prod, Feature_Branch.42/featu
   const problems: string[] = [];
   for (const [a, b] of pairs)
     for (const cloud of CLOUDS)
-      for (const manifest of [STARTER, VOLUME_APP]) {
+      for (const manifest of [starterManifest, VOLUME_APP]) {
         const [ra, rb] = [
           await check({ manifest, cloud, stack: a }),
           await check({ manifest, cloud, stack: b }),

@@ -6,23 +6,27 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as zlib from "node:zlib";
 import * as yaml from "js-yaml";
 import {
   runProgramWithMocks,
   type MockRun,
   type RecordedResource,
 } from "../../src/cli/mock-program";
-import { corpusDir, repoRoot, SHARED_MISSING } from "../support/paths";
+import {
+  corpusDir,
+  programFile,
+  repoRoot,
+  SHARED_MISSING,
+  starterManifest,
+} from "../support/paths";
+import { userData } from "../support/user-data";
 
-const program = path.join(repoRoot, "dist/index.js");
-const starter = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 const CANARY = "CANARY-7d1e-secret-value";
 const AWS = { "aspire:cloud": "aws", "aws:region": "eu-west-1" };
 const GCP = { "aspire:cloud": "gcp", "gcp:zone": "us-central1-a", "gcp:project": "demo-project" };
 
 function run(config: Record<string, string>, secretKeys: string[] = []): Promise<MockRun> {
-  return runProgramWithMocks(program, "test", config, secretKeys);
+  return runProgramWithMocks(programFile, "test", config, secretKeys);
 }
 
 const ofType = (r: MockRun, type: string) => r.resources.filter((x) => x.type === type);
@@ -32,19 +36,6 @@ const get = (o: unknown, ...p: (string | number)[]): unknown =>
     o,
   );
 
-/** The cloud-config a VM boots with, decoded as the VM decodes it. */
-function userData(instance: RecordedResource): string {
-  if (instance.type === "aws:ec2/instance:Instance")
-    return zlib
-      .gunzipSync(Buffer.from(String(instance.inputs.userDataBase64), "base64"))
-      .toString("utf8");
-  const meta = instance.inputs.metadata as Record<string, string>;
-  const text = meta["user-data"];
-  return meta["user-data-encoding"] === "base64"
-    ? zlib.gunzipSync(Buffer.from(text, "base64")).toString("utf8")
-    : text;
-}
-
 /** A file the user data writes, by path. */
 function writtenFile(cloudConfig: string, file: string): string | undefined {
   const doc = yaml.load(cloudConfig) as { write_files: { path: string; content: string }[] };
@@ -53,7 +44,7 @@ function writtenFile(cloudConfig: string, file: string): string | undefined {
 
 test("aws: the starter app on one Graviton VM, hardened, with only port 80 open", async () => {
   const r = await run(
-    { ...AWS, "aspire:manifest": starter, "aspire:parameters.cache-password": CANARY },
+    { ...AWS, "aspire:manifest": starterManifest, "aspire:parameters.cache-password": CANARY },
     ["aspire:parameters.cache-password"],
   );
   const [instance] = ofType(r, "aws:ec2/instance:Instance");
@@ -120,7 +111,7 @@ test("aws: the starter app on one Graviton VM, hardened, with only port 80 open"
 
 test("gcp: the starter app on one T2A VM with Shielded VM, OS Login and only port 80 open", async () => {
   const r = await run(
-    { ...GCP, "aspire:manifest": starter, "aspire:parameters.cache-password": CANARY },
+    { ...GCP, "aspire:manifest": starterManifest, "aspire:parameters.cache-password": CANARY },
     ["aspire:parameters.cache-password"],
   );
   const [instance] = ofType(r, "gcp:compute/instance:Instance");
@@ -165,7 +156,7 @@ test("gcp: the starter app on one T2A VM with Shielded VM, OS Login and only por
 test("c4a machine types boot from hyperdisk-balanced", async () => {
   const r = await run({
     ...GCP,
-    "aspire:manifest": starter,
+    "aspire:manifest": starterManifest,
     "aspire:instanceType": "c4a-standard-4",
   });
   assert.equal(
@@ -183,7 +174,7 @@ test("split across VMs: each service's environment resolves to the other VM's pr
   for (const cloud of [AWS, GCP]) {
     const r = await run({
       ...cloud,
-      "aspire:manifest": starter,
+      "aspire:manifest": starterManifest,
       "aspire:vms": JSON.stringify({ data: ["cache"], app: ["apiservice", "webfrontend"] }),
     });
     const instances = ofType(
@@ -348,7 +339,11 @@ test("aws: each VM's AMI is pinned in a Stash, re-resolved only when its OS chan
     assert.deepEqual(instance.options?.ignoreChanges, []);
   }
   // ...until aspire:imageUpgrade puts the current AMI into the trigger.
-  const upgrade = await run({ ...AWS, "aspire:manifest": starter, "aspire:imageUpgrade": "true" });
+  const upgrade = await run({
+    ...AWS,
+    "aspire:manifest": starterManifest,
+    "aspire:imageUpgrade": "true",
+  });
   assert.deepEqual(stashOf(upgrade, "app").options?.replacementTrigger, {
     os: "ubuntu-24.04",
     image:
@@ -395,19 +390,19 @@ async function failsBeforeAnyResource(
 
 test("bad config fails with a clear message before any resource is created", async () => {
   await failsBeforeAnyResource(
-    { ...AWS, "aspire:manifest": starter, "aspire:instanceType": "t3.small" },
+    { ...AWS, "aspire:manifest": starterManifest, "aspire:instanceType": "t3.small" },
     /t3\.small is not an Arm EC2 instance type.*try t4g\.small/,
   );
   await failsBeforeAnyResource(
-    { ...GCP, "aspire:manifest": starter, "aspire:instanceType": "e2-standard-2" },
+    { ...GCP, "aspire:manifest": starterManifest, "aspire:instanceType": "e2-standard-2" },
     /try t2a-standard-2/,
   );
   await failsBeforeAnyResource(
-    { ...GCP, "gcp:zone": "uscentral1", "aspire:manifest": starter },
+    { ...GCP, "gcp:zone": "uscentral1", "aspire:manifest": starterManifest },
     /gcp:zone.*not a zone name.*us-central1-a/,
   );
   await failsBeforeAnyResource(
-    { ...AWS, "aws:region": "Ireland", "aspire:manifest": starter },
+    { ...AWS, "aws:region": "Ireland", "aspire:manifest": starterManifest },
     /aws:region.*not an AWS region name/,
   );
   await failsBeforeAnyResource(
@@ -419,7 +414,7 @@ test("bad config fails with a clear message before any resource is created", asy
     /parameter region-name has no value.*aspire:parameters\.region-name/s,
   );
   await failsBeforeAnyResource(
-    { ...AWS, "aspire:manifest": starter, "aspire:cloud": "azure" },
+    { ...AWS, "aspire:manifest": starterManifest, "aspire:cloud": "azure" },
     /aspire:cloud.*must be aws or gcp/,
   );
 });

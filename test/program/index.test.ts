@@ -3,14 +3,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { runProgramWithMocks, type RecordedResource } from "../../src/cli/mock-program";
-import { repoRoot } from "../support/paths";
-
-const program = path.join(repoRoot, "dist/index.js");
+import { programFile, repoRoot, starterManifest } from "../support/paths";
 
 test("the program exports the services with their VM, endpoints and VM addresses", async () => {
-  const r = await runProgramWithMocks(program, "test", {
+  const r = await runProgramWithMocks(programFile, "test", {
     "aws:region": "us-east-1",
-    "aspire:manifest": path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json"),
+    "aspire:manifest": starterManifest,
   });
   assert.deepEqual(r.outputs.services, [
     { name: "cache", vm: "app", runAs: "container" },
@@ -28,10 +26,10 @@ test("the program exports the services with their VM, endpoints and VM addresses
 });
 
 test("with aspire:dashboard the dashboard URL is exported", async () => {
-  const r = await runProgramWithMocks(program, "test", {
+  const r = await runProgramWithMocks(programFile, "test", {
     "aws:region": "us-east-1",
     "aspire:dashboard": "true",
-    "aspire:manifest": path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json"),
+    "aspire:manifest": starterManifest,
   });
   assert.equal(r.outputs.dashboardUrl, "http://(public ip of app-app):18888");
   // The login token is there for `pulumi stack output --show-secrets`, and only as a secret.
@@ -42,7 +40,7 @@ test("with aspire:dashboard the dashboard URL is exported", async () => {
 test("a manifest that cannot run on Arm fails with a RunError naming the resource, before any resource", async () => {
   let created: readonly RecordedResource[] = [];
   await assert.rejects(
-    runProgramWithMocks(program, "test", {
+    runProgramWithMocks(programFile, "test", {
       "aws:region": "us-east-1",
       "aspire:manifest": path.join(repoRoot, "test/fixtures/program-rejected.json"),
     }).then((r) => {

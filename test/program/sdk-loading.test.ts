@@ -6,11 +6,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { repoRoot } from "../support/paths";
+import { programFile, repoRoot, starterManifest } from "../support/paths";
 
-const program = path.join(repoRoot, "dist/index.js");
 const mockProgram = path.join(repoRoot, "dist/src/cli/mock-program.js");
-const starter = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 
 /** The @pulumi packages in the module cache of a fresh process after `script` ran. */
 function loadedPulumiPackages(script: string): string[] {
@@ -25,7 +23,7 @@ function loadedPulumiPackages(script: string): string[] {
 /** The SDKs a mock run of the starter app on `cloud` loads. */
 function sdksOfRun(config: Record<string, string>): string[] {
   return loadedPulumiPackages(
-    `await require(${JSON.stringify(mockProgram)}).runProgramWithMocks(${JSON.stringify(program)}, "dev", ${JSON.stringify({ "aspire:manifest": starter, "aspire:parameters.cache-password": "p", ...config })});`,
+    `await require(${JSON.stringify(mockProgram)}).runProgramWithMocks(${JSON.stringify(programFile)}, "dev", ${JSON.stringify({ "aspire:manifest": starterManifest, "aspire:parameters.cache-password": "p", ...config })});`,
   );
 }
 

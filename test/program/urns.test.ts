@@ -10,10 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { runProgramWithMocks } from "../../src/cli/mock-program";
 import { engineUrns } from "../support/urns";
-import { fixturesDir, repoRoot } from "../support/paths";
+import { fixturesDir, programFile, repoRoot, starterManifest } from "../support/paths";
 
-const program = path.join(repoRoot, "dist/index.js");
-const starter = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
 const volumeApp = path.join(fixturesDir, "volume-app.json");
 const AWS = { "aspire:cloud": "aws", "aws:region": "eu-west-1" };
 const GCP = { "aspire:cloud": "gcp", "gcp:zone": "us-central1-a", "gcp:project": "demo-project" };
@@ -35,19 +33,27 @@ const ALL_ON = {
 };
 
 const scenarios: Record<string, Record<string, string>> = {
-  "aws-starter": { ...AWS, "aspire:manifest": starter, "aspire:parameters.cache-password": "p" },
-  "gcp-starter": { ...GCP, "aspire:manifest": starter, "aspire:parameters.cache-password": "p" },
+  "aws-starter": {
+    ...AWS,
+    "aspire:manifest": starterManifest,
+    "aspire:parameters.cache-password": "p",
+  },
+  "gcp-starter": {
+    ...GCP,
+    "aspire:manifest": starterManifest,
+    "aspire:parameters.cache-password": "p",
+  },
   "aws-starter-all-on": {
     ...AWS,
     ...ALL_ON,
     "aspire:elasticIp": "true",
-    "aspire:manifest": starter,
+    "aspire:manifest": starterManifest,
     "aspire:parameters.cache-password": "p",
   },
   "gcp-starter-all-on": {
     ...GCP,
     ...ALL_ON,
-    "aspire:manifest": starter,
+    "aspire:manifest": starterManifest,
     "aspire:parameters.cache-password": "p",
   },
   "aws-volume-per-service": {
@@ -69,7 +75,7 @@ const update = process.env.ASPIRE_UPDATE_URNS === "1";
 for (const [name, config] of Object.entries(scenarios)) {
   test(`${name}: every resource keeps its URN`, async () => {
     const run = await runProgramWithMocks(
-      program,
+      programFile,
       "dev",
       config,
       Object.keys(config).filter((k) => k.startsWith("aspire:parameters.")),

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as yaml from "js-yaml";
-import { checkManifest, loadManifest, type Manifest } from "../../src/manifest";
+import { loadManifest } from "../../src/manifest";
 import { buildPlan, type DeploymentPlan, type PlanOptions, type ServicePlan } from "../../src/plan";
 import { renderNativeServices, renderVm, defaultSecretSource } from "../../src/render";
 import { APP_DIR, APP_UNIT, LIB_DIR, VM_ENV_FILE } from "../../src/render/vm-paths";
@@ -13,6 +13,7 @@ import {
   composeOf,
   composeService,
   fixture,
+  manifestOf,
   starterManifest,
   vmOf,
 } from "../plan/plan-support";
@@ -33,16 +34,6 @@ function cloudConfigOf(plan: DeploymentPlan, vmName: string): CloudConfig {
 const { manifest: starter } = loadManifest(starterManifest);
 const planStarter = (options: Partial<PlanOptions> = {}) =>
   buildPlan(starter, { cloud: "aws", stack: "dev", ...options }).plan;
-
-function manifestOf(resources: Record<string, unknown>): Manifest {
-  const r = checkManifest({
-    file: "/apps/t/App.AppHost/aspire-manifest.json",
-    dir: "/apps/t/App.AppHost",
-    document: { resources },
-  });
-  assert.deepEqual(r.errors, []);
-  return r.manifest as Manifest;
-}
 
 test("cloud-init runs bootstrap.sh once the files are written, and the scripts it writes are executable", () => {
   for (const runtime of ["docker", "dotnet"] as const) {

@@ -4,7 +4,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as zlib from "node:zlib";
-import { checkManifest, type Manifest } from "../../src/manifest";
 import { buildPlan, type DeploymentPlan, type PlanOptions } from "../../src/plan";
 import {
   imageReference,
@@ -17,17 +16,8 @@ import {
 } from "../../src/render";
 import { interpolated } from "../../src/render/interpolate";
 import { volumeDirName } from "../../src/render/volumes";
-import { findService, vmOf } from "../plan/plan-support";
+import { findService, manifestOf, vmOf } from "../plan/plan-support";
 
-function manifestOf(resources: Record<string, unknown>): Manifest {
-  const r = checkManifest({
-    file: "/apps/t/App.AppHost/aspire-manifest.json",
-    dir: "/apps/t/App.AppHost",
-    document: { resources },
-  });
-  assert.deepEqual(r.errors, []);
-  return r.manifest as Manifest;
-}
 const planOf = (
   resources: Record<string, unknown>,
   options: Partial<PlanOptions> = {},

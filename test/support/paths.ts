@@ -7,6 +7,10 @@ export const sharedDir = path.resolve(repoRoot, "../shared");
 export const corpusDir = path.join(sharedDir, "manifests/corpus");
 export const expectedTsv = path.join(sharedDir, "manifests/EXPECTED.tsv");
 export const fixturesDir = path.join(repoRoot, "test/fixtures");
+/** The starter app's manifest (Redis cache, API, web front end), the example of every stage. */
+export const starterManifest = path.join(repoRoot, "manifests/aspire-starter/aspire-manifest.json");
+/** The compiled Pulumi program (index.ts), as the tests run it under Pulumi's mocks. */
+export const programFile = path.join(repoRoot, "dist/index.js");
 
 /** Corpus files EXPECTED.tsv says are deployable, or undefined when ../shared is absent. */
 export function deployableCorpus(): string[] | undefined {

@@ -6,9 +6,9 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { main } from "../../src/cli/main";
 import { HELP } from "../../src/cli/usage";
+import { fixturesDir, repoRoot } from "../support/paths";
 
-const root = path.resolve(__dirname, "../../..");
-const fixture = (name: string) => path.join(root, "test/fixtures", name);
+const fixture = (name: string) => path.join(fixturesDir, name);
 const deployable = fixture("starter.json");
 const rejected = fixture("rejected-azure-chain.json");
 const invalidJson = fixture("invalid-trailing-comma.json");
@@ -36,7 +36,7 @@ function run(...argv: string[]): Run {
 /** Runs `node bin/aspire-arm.js ...` from the repository root. */
 function spawn(...argv: string[]): Run {
   const r = spawnSync(process.execPath, ["bin/aspire-arm.js", ...argv], {
-    cwd: root,
+    cwd: repoRoot,
     encoding: "utf8",
   });
   assert.equal(r.error, undefined);

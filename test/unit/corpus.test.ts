@@ -15,11 +15,7 @@ import {
   type Manifest,
   type Value,
 } from "../../src/manifest";
-
-const root = path.resolve(__dirname, "../../..");
-const shared = path.resolve(root, "../shared");
-const corpus = path.join(shared, "manifests/corpus");
-const expectedTsv = path.join(shared, "manifests/EXPECTED.tsv");
+import { corpusDir, expectedTsv } from "../support/paths";
 
 interface Expectation {
   readonly file: string;
@@ -42,8 +38,8 @@ function readExpectations(): Expectation[] {
 /** The corpus and its results, computed once; undefined when ../shared is absent. */
 let cache: { rows: Expectation[]; results: Map<string, CheckResult> } | undefined;
 function corpusResults(t: TestContext): typeof cache {
-  if (!fs.existsSync(corpus) || !fs.existsSync(expectedTsv)) {
-    t.skip(`../shared/manifests/corpus not found: ${corpus} (or ${expectedTsv})`);
+  if (!fs.existsSync(corpusDir) || !fs.existsSync(expectedTsv)) {
+    t.skip(`../shared/manifests/corpus not found: ${corpusDir} (or ${expectedTsv})`);
     return undefined;
   }
   if (!cache) {
@@ -51,7 +47,7 @@ function corpusResults(t: TestContext): typeof cache {
     cache = {
       rows,
       results: new Map(
-        rows.map((row) => [row.file, checkManifestFile(path.join(corpus, row.file))]),
+        rows.map((row) => [row.file, checkManifestFile(path.join(corpusDir, row.file))]),
       ),
     };
   }
@@ -63,7 +59,7 @@ test("EXPECTED.tsv lists files that exist in the corpus", (t) => {
   if (!c) return;
   assert.ok(c.rows.length > 0);
   const missing = c.rows
-    .filter((row) => !fs.existsSync(path.join(corpus, row.file)))
+    .filter((row) => !fs.existsSync(path.join(corpusDir, row.file)))
     .map((row) => row.file);
   assert.deepEqual(missing, []);
 });

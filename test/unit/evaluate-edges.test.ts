@@ -15,6 +15,7 @@ import {
   type CheckResult,
   type Manifest,
 } from "../../src/manifest";
+import { thrown } from "./check-support";
 
 const dir = "/apps/t";
 const img = "docker.io/library/redis:7.4";
@@ -72,15 +73,12 @@ test("a cycle entered from outside is named from where it closes, and reported o
       ["b", { kind: "value.v0", name: "b", connectionString: "{a.connectionString}" }],
     ]),
   };
-  let caught: unknown;
-  try {
+  const caught = thrown(() =>
     new Evaluator(m, manifestPlacement).evaluate("c", "{c.connectionString}", {
       resource: "c",
       field: "connectionString",
-    });
-  } catch (e) {
-    caught = e;
-  }
+    }),
+  );
   assert.ok(caught instanceof EvaluationError);
   assert.equal(caught.name, "EvaluationError");
   assert.deepEqual(caught.cycle, ["a.connectionString", "b.connectionString"]);

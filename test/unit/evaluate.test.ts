@@ -27,9 +27,8 @@ import {
   type Value,
   type ValueResource,
 } from "../../src/manifest";
-
-const root = path.resolve(__dirname, "../../..");
-const fixtures = path.join(root, "test/fixtures");
+import { fixturesDir } from "../support/paths";
+import { thrown } from "./check-support";
 
 // ---- builders -------------------------------------------------------------------------------
 
@@ -128,12 +127,7 @@ function paramSlot(
 
 /** Asserts that `fn` throws an EvaluationError and returns it. */
 function evaluationError(fn: () => unknown): EvaluationError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrown(fn);
   assert.ok(
     caught instanceof EvaluationError,
     `expected an EvaluationError, got ${String(caught)}`,
@@ -500,7 +494,9 @@ test("resource names in references are case-insensitive", () => {
 });
 
 test("literal braces survive evaluation (YARP routes from a fixture)", () => {
-  const result = checkManifest(loadManifestFile(path.join(fixtures, "yarp-literal-braces.json")));
+  const result = checkManifest(
+    loadManifestFile(path.join(fixturesDir, "yarp-literal-braces.json")),
+  );
   assert.ok(result.manifest, JSON.stringify(result.errors));
   const ev = new Evaluator(result.manifest, manifestPlacement);
   const text = (t: string) =>

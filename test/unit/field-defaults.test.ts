@@ -2,19 +2,9 @@
 // bindings, mounts and generated values; the few JSON and file errors the other tests do not reach.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  checkManifest,
-  loadManifestFile,
-  ManifestError,
-  parseManifestText,
-} from "../../src/manifest";
+import { loadManifestFile, ManifestError, parseManifestText } from "../../src/manifest";
 import { findJsonError } from "../../src/manifest/json-error";
-
-const img = "docker.io/library/redis:7.4";
-const check = (resources: Record<string, unknown>) =>
-  checkManifest({ file: "/apps/t/aspire-manifest.json", dir: "/apps/t", document: { resources } });
-const lines = (d: readonly { resource: string | null; field: string | null; message: string }[]) =>
-  d.map((e) => `${e.resource}|${e.field}|${e.message}`);
+import { check, errorLines, img, lines } from "./check-support";
 const plain = (v: unknown) => JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
 
 test("optional fields given as null are read as absent, with no error or warning", () => {
@@ -87,17 +77,15 @@ test("optional fields given as null are read as absent, with no error or warning
 
 test("required fields are named when missing", () => {
   assert.deepEqual(
-    lines(
-      check({
-        p: { type: "parameter.v0" },
-        a: { type: "annotated.string" },
-        q: {
-          type: "parameter.v0",
-          value: "{q.inputs.v}",
-          inputs: { v: { default: { value: null } } },
-        },
-      }).errors,
-    ),
+    errorLines({
+      p: { type: "parameter.v0" },
+      a: { type: "annotated.string" },
+      q: {
+        type: "parameter.v0",
+        value: "{q.inputs.v}",
+        inputs: { v: { default: { value: null } } },
+      },
+    }),
     [
       "p|value|required field value is missing.",
       "a|value|required field value is missing.",
@@ -105,22 +93,20 @@ test("required fields are named when missing", () => {
     ],
   );
   assert.deepEqual(
-    lines(
-      check({
-        c: {
-          type: "container.v0",
-          image: img,
-          volumes: [{ name: "vv" }],
-          bindMounts: [{ target: "/x" }],
-        },
-        api: { type: "project.v0" },
-        d: {
-          type: "container.v1",
-          build: { context: ".", dockerfile: "D", secrets: { s: { type: "env" } } },
-        },
-        e: { type: "container.v0", image: img, containerFiles: { s: { sources: [] } } },
-      }).errors,
-    ),
+    errorLines({
+      c: {
+        type: "container.v0",
+        image: img,
+        volumes: [{ name: "vv" }],
+        bindMounts: [{ target: "/x" }],
+      },
+      api: { type: "project.v0" },
+      d: {
+        type: "container.v1",
+        build: { context: ".", dockerfile: "D", secrets: { s: { type: "env" } } },
+      },
+      e: { type: "container.v0", image: img, containerFiles: { s: { sources: [] } } },
+    }),
     [
       "c|volumes.0.target|required field volumes.0.target is missing.",
       "c|bindMounts.0.source|required field bindMounts.0.source is missing.",
@@ -185,10 +171,9 @@ test("defaults: an https binding's transport is http, a bind mount is writable, 
 
 test("a container.v0 with both an image and a build section gets the container.v0 error only", () => {
   assert.deepEqual(
-    lines(
-      check({ c: { type: "container.v0", image: img, build: { context: ".", dockerfile: "D" } } })
-        .errors,
-    ),
+    errorLines({
+      c: { type: "container.v0", image: img, build: { context: ".", dockerfile: "D" } },
+    }),
     ["c|build|container.v0 cannot have a build section: a build needs container.v1."],
   );
 });
@@ -252,24 +237,13 @@ test("a path through a file is an error naming what the system said; a line brea
 
 test("JSON numbers, spaces in strings and digits are read as JSON reads them", () => {
   assert.equal(findJsonError('{"a b": "c d", "n": [9, 1.55, 1e10, 2E+5, -0.25e-3]}'), undefined);
-  assert.deepEqual(findJsonError("[1.55, x]"), {
-    offset: 7,
-    reason: 'unexpected "x", expected a value',
-  });
-  assert.deepEqual(findJsonError("[1e10, x]"), {
-    offset: 7,
-    reason: 'unexpected "x", expected a value',
-  });
-  assert.deepEqual(findJsonError("[1e+55, x]"), {
-    offset: 8,
-    reason: 'unexpected "x", expected a value',
-  });
-  assert.deepEqual(findJsonError("[9, x]"), {
-    offset: 4,
-    reason: 'unexpected "x", expected a value',
-  });
-  assert.deepEqual(findJsonError('["a b", x]'), {
-    offset: 8,
-    reason: 'unexpected "x", expected a value',
-  });
+  // The x after each value, at the offset just past the value and its comma and space.
+  for (const [text, offset] of [
+    ["[1.55, x]", 7],
+    ["[1e10, x]", 7],
+    ["[1e+55, x]", 8],
+    ["[9, x]", 4],
+    ['["a b", x]', 8],
+  ] as const)
+    assert.deepEqual(findJsonError(text), { offset, reason: 'unexpected "x", expected a value' });
 });

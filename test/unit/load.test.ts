@@ -17,10 +17,10 @@ import {
   type ProjectResource,
   type Resource,
 } from "../../src/manifest";
+import { fixturesDir, repoRoot } from "../support/paths";
+import { thrown } from "./check-support";
 
-const root = path.resolve(__dirname, "../../..");
-const fixtures = path.join(root, "test/fixtures");
-const fixture = (name: string) => path.join(fixtures, name);
+const fixture = (name: string) => path.join(fixturesDir, name);
 
 function deployable(file: string): Manifest {
   const result = checkManifest(loadManifestFile(file));
@@ -45,12 +45,7 @@ function resource<K extends Resource["kind"]>(
 
 /** Asserts that `fn` throws a ManifestError with one file-level diagnostic, and returns its message. */
 function manifestErrorMessage(fn: () => unknown): string {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrown(fn);
   assert.ok(caught instanceof ManifestError, `expected a ManifestError, got ${String(caught)}`);
   assert.equal(caught.diagnostics.length, 1);
   assert.equal(caught.diagnostics[0].resource, null);
@@ -142,27 +137,27 @@ test("relative paths are resolved against the manifest's folder, not the working
   // Load through a path relative to the cwd, to show the cwd plays no part in the result.
   const m = deployable(path.relative(process.cwd(), fixture("starter.json")));
   assert.equal(m.file, fixture("starter.json"));
-  assert.equal(m.dir, fixtures);
+  assert.equal(m.dir, fixturesDir);
 
   const api: ProjectResource = resource(m, "apiservice", "project.v0");
   assert.equal(api.path, "../src/ApiService/ApiService.csproj");
-  assert.equal(api.projectPath, path.join(root, "test/src/ApiService/ApiService.csproj"));
+  assert.equal(api.projectPath, path.join(repoRoot, "test/src/ApiService/ApiService.csproj"));
 
   const frontend: ContainerResource = resource(m, "frontend", "container.v1");
-  assert.equal(frontend.build?.contextPath, path.join(fixtures, "frontend"));
+  assert.equal(frontend.build?.contextPath, path.join(fixturesDir, "frontend"));
   // The Dockerfile is relative to the manifest, not to the build context.
-  assert.equal(frontend.build?.dockerfilePath, path.join(fixtures, "frontend/Dockerfile"));
+  assert.equal(frontend.build?.dockerfilePath, path.join(fixturesDir, "frontend/Dockerfile"));
 
   const legacy: DockerfileResource = resource(m, "legacyweb", "dockerfile.v0");
-  assert.equal(legacy.build.contextPath, path.join(root, "test/legacy"));
-  assert.equal(legacy.build.dockerfilePath, path.join(root, "test/legacy/web/Dockerfile"));
+  assert.equal(legacy.build.contextPath, path.join(repoRoot, "test/legacy"));
+  assert.equal(legacy.build.dockerfilePath, path.join(repoRoot, "test/legacy/web/Dockerfile"));
   assert.deepEqual(legacy.build.args, { CONFIG: "Release" });
 
   const prometheus: ContainerResource = resource(m, "prometheus", "container.v0");
   assert.deepEqual(prometheus.bindMounts, [
     {
       source: "../config/prometheus",
-      sourcePath: path.join(root, "test/config/prometheus"),
+      sourcePath: path.join(repoRoot, "test/config/prometheus"),
       target: "/etc/prometheus",
       readOnly: true,
     },
@@ -275,7 +270,7 @@ test("a missing file is a ManifestError saying so, not an ENOENT exception", () 
 
 test("a folder instead of a file is reported as such", () => {
   assert.match(
-    manifestErrorMessage(() => loadManifestFile(fixtures)),
+    manifestErrorMessage(() => loadManifestFile(fixturesDir)),
     /^cannot read the manifest: is a folder, not a manifest file\./,
   );
 });

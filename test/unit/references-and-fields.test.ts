@@ -2,14 +2,7 @@
 // have no arm64 variant: each refusal is one error naming the resource, the field and the reason.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkManifest } from "../../src/manifest";
-
-const dir = "/apps/t";
-const img = "docker.io/library/redis:7.4";
-const check = (resources: Record<string, unknown>) =>
-  checkManifest({ file: `${dir}/aspire-manifest.json`, dir, document: { resources } });
-const lines = (d: readonly { resource: string | null; field: string | null; message: string }[]) =>
-  d.map((e) => `${e.resource}|${e.field}|${e.message}`);
+import { check, errorLines, img, lines } from "./check-support";
 
 const targets = {
   p: { type: "parameter.v0", value: "{p.inputs.value}", inputs: { value: { type: "string" } } },
@@ -126,19 +119,17 @@ test("each reference that cannot resolve says why", () => {
 
 test("fields of the wrong type are errors naming the field, what it must be and what it is", () => {
   assert.deepEqual(
-    lines(
-      check({
-        c: {
-          type: "container.v0",
-          image: img,
-          env: 5,
-          args: "x",
-          volumes: {},
-          bindMounts: [5, "y"],
-          bindings: [],
-        },
-      }).errors,
-    ),
+    errorLines({
+      c: {
+        type: "container.v0",
+        image: img,
+        env: 5,
+        args: "x",
+        volumes: {},
+        bindMounts: [5, "y"],
+        bindings: [],
+      },
+    }),
     [
       "c|volumes|volumes must be a list, not an object.",
       "c|bindMounts|bindMounts.0 must be an object, not number 5.",
@@ -149,17 +140,15 @@ test("fields of the wrong type are errors naming the field, what it must be and 
     ],
   );
   assert.deepEqual(
-    lines(
-      check({
-        c: {
-          type: "container.v0",
-          image: img,
-          args: [1, "ok"],
-          env: { A: 1, B: null },
-          entrypoint: ["x"],
-        },
-      }).errors,
-    ),
+    errorLines({
+      c: {
+        type: "container.v0",
+        image: img,
+        args: [1, "ok"],
+        env: { A: 1, B: null },
+        entrypoint: ["x"],
+      },
+    }),
     [
       "c|entrypoint|entrypoint must be a string, not a list.",
       "c|env.A|env.A must be a string, not number 1. Quote numbers and booleans; objects are not allowed.",
@@ -168,22 +157,20 @@ test("fields of the wrong type are errors naming the field, what it must be and 
     ],
   );
   assert.deepEqual(
-    lines(
-      check({
-        c: {
-          type: "container.v0",
-          image: img,
-          bindings: {
-            a: { scheme: "tcp", targetPort: 0 },
-            b: { scheme: "tcp", targetPort: 65536 },
-            d: { scheme: "tcp", port: 1.5 },
-            e: { scheme: "tcp", targetPort: "80" },
-            f: { scheme: "tcp", external: "yes" },
-            g: { scheme: "tcp", port: 65535, targetPort: 1 },
-          },
+    errorLines({
+      c: {
+        type: "container.v0",
+        image: img,
+        bindings: {
+          a: { scheme: "tcp", targetPort: 0 },
+          b: { scheme: "tcp", targetPort: 65536 },
+          d: { scheme: "tcp", port: 1.5 },
+          e: { scheme: "tcp", targetPort: "80" },
+          f: { scheme: "tcp", external: "yes" },
+          g: { scheme: "tcp", port: 65535, targetPort: 1 },
         },
-      }).errors,
-    ),
+      },
+    }),
     [
       "c|bindings.a.targetPort|bindings.a.targetPort must be a port number between 1 and 65535, not number 0.",
       "c|bindings.b.targetPort|bindings.b.targetPort must be a port number between 1 and 65535, not number 65536.",
@@ -193,20 +180,18 @@ test("fields of the wrong type are errors naming the field, what it must be and 
     ],
   );
   assert.deepEqual(
-    lines(
-      check({
-        p: {
-          type: "parameter.v0",
-          value: "{p.inputs.value}",
-          inputs: {
-            value: {
-              secret: "no",
-              default: { generate: { minLength: -1, minLower: 1.5, minUpper: "2" } },
-            },
+    errorLines({
+      p: {
+        type: "parameter.v0",
+        value: "{p.inputs.value}",
+        inputs: {
+          value: {
+            secret: "no",
+            default: { generate: { minLength: -1, minLower: 1.5, minUpper: "2" } },
           },
         },
-      }).errors,
-    ),
+      },
+    }),
     [
       'p|inputs.value.secret|inputs.value.secret must be true or false, not the string "no".',
       "p|inputs.value.default.generate.minLength|inputs.value.default.generate.minLength must be a whole number of 0 or more, not number -1.",
@@ -214,47 +199,41 @@ test("fields of the wrong type are errors naming the field, what it must be and 
       'p|inputs.value.default.generate.minUpper|inputs.value.default.generate.minUpper must be a whole number of 0 or more, not the string "2".',
     ],
   );
-  assert.deepEqual(lines(check({ c: { type: "container.v0", image: 5 } }).errors), [
+  assert.deepEqual(errorLines({ c: { type: "container.v0", image: 5 } }), [
     "c|image|image must be a string, not number 5.",
     "c|null|a container.v0 needs an image.",
   ]);
   assert.deepEqual(
-    lines(
-      check({
-        d: { type: "container.v1", build: "x" },
-        e: { type: "container.v1", build: { context: ".", dockerfile: "D", secrets: [] } },
-      }).errors,
-    ),
+    errorLines({
+      d: { type: "container.v1", build: "x" },
+      e: { type: "container.v1", build: { context: ".", dockerfile: "D", secrets: [] } },
+    }),
     [
       'd|build|build must be an object, not the string "x".',
       "e|build.secrets|build.secrets must be an object, not a list.",
     ],
   );
   assert.deepEqual(
-    lines(
-      check({
-        c: {
-          type: "container.v0",
-          image: img,
-          containerFiles: { s: { destination: "/d", sources: "x" } },
-          env: { "bad name": "x" },
-        },
-      }).errors,
-    ),
+    errorLines({
+      c: {
+        type: "container.v0",
+        image: img,
+        containerFiles: { s: { destination: "/d", sources: "x" } },
+        env: { "bad name": "x" },
+      },
+    }),
     [
       'c|env.bad name|env name "bad name" is not a variable name: use ASCII letters, digits and _ . : -, starting with a letter or _, at most 256 characters.',
       'c|containerFiles.s.sources|containerFiles.s.sources must be a list of strings, not the string "x".',
     ],
   );
   // Long strings are shown cut at 40 characters.
-  assert.deepEqual(
-    lines(check({ c: { type: "container.v0", image: img, args: "y".repeat(41) } }).errors),
-    [`c|args|args must be a list of strings, not the string "${"y".repeat(40)}...".`],
-  );
-  assert.deepEqual(
-    lines(check({ c: { type: "container.v0", image: img, args: "y".repeat(40) } }).errors),
-    [`c|args|args must be a list of strings, not the string "${"y".repeat(40)}".`],
-  );
+  assert.deepEqual(errorLines({ c: { type: "container.v0", image: img, args: "y".repeat(41) } }), [
+    `c|args|args must be a list of strings, not the string "${"y".repeat(40)}...".`,
+  ]);
+  assert.deepEqual(errorLines({ c: { type: "container.v0", image: img, args: "y".repeat(40) } }), [
+    `c|args|args must be a list of strings, not the string "${"y".repeat(40)}".`,
+  ]);
 });
 
 test("unknown fields are warnings naming their full path; the resource still deploys", () => {

@@ -11,9 +11,10 @@ import {
   type CheckResult,
   type Diagnostic,
 } from "../../src/manifest";
+import { fixturesDir } from "../support/paths";
+import { thrown } from "./check-support";
 
-const root = path.resolve(__dirname, "../../..");
-const fixture = (name: string) => path.join(root, "test/fixtures", name);
+const fixture = (name: string) => path.join(fixturesDir, name);
 
 /** Checks an inline manifest document. */
 function check(resources: Record<string, unknown>): CheckResult {
@@ -403,12 +404,7 @@ test("a reference cycle is reported once", () => {
 // ---- loadManifest ----------------------------------------------------------------------------------------------------
 
 test("loadManifest throws a ManifestError carrying every error of a rejected manifest", () => {
-  let caught: unknown;
-  try {
-    loadManifest(fixture("rejected-azure-chain.json"));
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrown(() => loadManifest(fixture("rejected-azure-chain.json")));
   assert.ok(caught instanceof ManifestError);
   assert.deepEqual(
     caught.diagnostics.map((d) => d.resource),

@@ -150,6 +150,32 @@ function assertAppStarted(r: ScriptResult): void {
   assert.ok(start > reload, "systemctl enable --now aspire-arm-app.service after daemon-reload");
 }
 
+/** Points the setup's vm.env at a data disk (none until then). */
+function setDataDisk(p: { etc: string }, disk: string): void {
+  const vmEnv = path.join(p.etc, "vm.env");
+  fs.writeFileSync(
+    vmEnv,
+    fs.readFileSync(vmEnv, "utf8").replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${disk}'`),
+  );
+}
+
+/** The apt-get install calls of the runs so far. */
+function aptInstalls(r: ScriptResult): string[] {
+  return calls(r, "apt-get").filter((l) => / install /.test(l));
+}
+
+/** Where the first apt-get update stands in the log (-1 when there is none). */
+function firstAptUpdate(r: ScriptResult): number {
+  return r.log.findIndex((l) => l.startsWith("apt-get") && / update/.test(l));
+}
+
+/** Runs the script again: it succeeds, and the log still holds the one apt-get install. */
+function assertSecondRunInstallsNothing(run: () => ScriptResult): void {
+  const again = run();
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(aptInstalls(again).length, 1, "second run installs nothing");
+}
+
 function suite(script: string): void {
   test("docker already installed: no apt-get, docker enabled, the app unit started, plain data folder", (t) => {
     const { p, run } = setup(t, script, { state: ["docker", "compose"] });
@@ -175,22 +201,16 @@ function suite(script: string): void {
     const { run } = setup(t, script, { os: "ubuntu" });
     const r = run();
     assert.equal(r.code, 0, r.stderr);
-    const installs = calls(r, "apt-get").filter((l) => / install /.test(l));
+    const installs = aptInstalls(r);
     assert.equal(installs.length, 1);
     assert.match(installs[0], /^apt-get .*install -y( -q)? docker\.io docker-compose-v2$/);
-    const update = r.log.findIndex((l) => l.startsWith("apt-get") && / update/.test(l));
+    const update = firstAptUpdate(r);
     assert.ok(update >= 0 && update < r.log.indexOf(installs[0]), "apt-get update first");
     assert.deepEqual(calls(r, "curl"), [], "the Ubuntu package provides compose");
     assert.ok(r.log.indexOf("systemctl enable --now docker.service") > r.log.indexOf(installs[0]));
     assertAppStarted(r);
 
-    const again = run();
-    assert.equal(again.code, 0, again.stderr);
-    assert.equal(
-      calls(again, "apt-get").filter((l) => / install /.test(l)).length,
-      1,
-      "second run installs nothing",
-    );
+    assertSecondRunInstallsNothing(run);
   });
 
   test("docker missing on Debian: docker.io docker-compose apparmor, then the pinned compose plugin (v1 has no `docker compose`)", (t) => {
@@ -243,12 +263,12 @@ function suite(script: string): void {
     });
     const r = run();
     assert.equal(r.code, 0, r.stderr);
-    const installs = calls(r, "apt-get").filter((l) => / install /.test(l));
+    const installs = aptInstalls(r);
     assert.deepEqual(
       installs.map((l) => l.replace(/^apt-get .*install -y( -q)? /, "")),
       ["libicu74"],
     );
-    const update = r.log.findIndex((l) => l.startsWith("apt-get") && / update/.test(l));
+    const update = firstAptUpdate(r);
     assert.ok(
       update >= 0 && update < r.log.indexOf("apt-cache pkgnames libicu"),
       "apt-get update before looking the package up",
@@ -258,13 +278,7 @@ function suite(script: string): void {
     assert.ok(!r.log.some((l) => l.includes("docker.service")));
     assertAppStarted(r);
 
-    const again = run();
-    assert.equal(again.code, 0, again.stderr);
-    assert.equal(
-      calls(again, "apt-get").filter((l) => / install /.test(l)).length,
-      1,
-      "second run installs nothing",
-    );
+    assertSecondRunInstallsNothing(run);
   });
 
   test("dotnet VM on Amazon Linux 2023 without ICU: dnf install -y libicu", (t) => {
@@ -316,12 +330,7 @@ function suite(script: string): void {
     fs.writeFileSync(p.disk, "");
     const link = path.join(p.dir, "by-id-google-data");
     fs.symlinkSync(p.disk, link); // like /dev/disk/by-id/...: the device is what the link points to
-    fs.writeFileSync(
-      path.join(p.etc, "vm.env"),
-      fs
-        .readFileSync(path.join(p.etc, "vm.env"), "utf8")
-        .replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${link}'`),
-    );
+    setDataDisk(p, link);
     const r = run();
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(calls(r, "mkfs.ext4"), [`mkfs.ext4 -q -L aspire-data ${p.disk}`]);
@@ -359,12 +368,7 @@ function suite(script: string): void {
   test("data disk that already has a filesystem: never formatted, mounted with its type", (t) => {
     const { p, run } = setup(t, script, { state: ["docker", "compose"] });
     fs.writeFileSync(p.disk, "xfs");
-    fs.writeFileSync(
-      path.join(p.etc, "vm.env"),
-      fs
-        .readFileSync(path.join(p.etc, "vm.env"), "utf8")
-        .replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`),
-    );
+    setDataDisk(p, p.disk);
     const r = run();
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(calls(r, "mkfs.ext4"), []);
@@ -381,12 +385,7 @@ function suite(script: string): void {
 
   test("a data disk that attaches late is waited for; one that never comes fails the bootstrap", (t) => {
     const { p, run } = setup(t, script, { state: ["docker", "compose"] });
-    fs.writeFileSync(
-      path.join(p.etc, "vm.env"),
-      fs
-        .readFileSync(path.join(p.etc, "vm.env"), "utf8")
-        .replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`),
-    );
+    setDataDisk(p, p.disk);
     const late = run({ FAKE_DISK_APPEARS: p.disk });
     assert.equal(late.code, 0, late.stderr);
     assert.equal(calls(late, "sleep").length, 2);
@@ -407,12 +406,7 @@ function suite(script: string): void {
   test("a data disk blkid cannot classify (exit 8) is left alone", (t) => {
     const { p, run } = setup(t, script, { state: ["docker", "compose"] });
     fs.writeFileSync(p.disk, "AMBIVALENT");
-    fs.writeFileSync(
-      path.join(p.etc, "vm.env"),
-      fs
-        .readFileSync(path.join(p.etc, "vm.env"), "utf8")
-        .replace("ASPIRE_DATA_DISK=''", `ASPIRE_DATA_DISK='${p.disk}'`),
-    );
+    setDataDisk(p, p.disk);
     const r = run();
     assert.equal(r.code, 1);
     assert.match(r.stderr, /exited with 8/);

@@ -83,19 +83,15 @@ function suite(script: string): void {
   test("${NAME} in the command line is NAME from the file and $$ is $; nothing else is expanded", (t) => {
     const s = setup(t);
     s.writeEnv(["ASPIRE_P_DB_PASSWORD=s3cr$t ${x} $$", "OTHER=1"]);
-    const r = run(
-      s,
-      [
-        s.dotnet,
-        "/opt/apps/$$HOME.dll",
-        "--password=${ASPIRE_P_DB_PASSWORD}",
-        "$$$$",
-        "$HOME",
-        "50%",
-        "${HOME} is not from the file",
-      ],
-      { HOME: "/home/x" },
-    );
+    const argv = [
+      s.dotnet,
+      "/opt/apps/$$HOME.dll",
+      "--password=${ASPIRE_P_DB_PASSWORD}",
+      "$$$$",
+      "$HOME",
+      "50%",
+    ];
+    const r = run(s, [...argv, "${HOME} is not from the file"], { HOME: "/home/x" });
     assert.notEqual(
       r.code,
       0,
@@ -103,14 +99,7 @@ function suite(script: string): void {
     );
     assert.match(r.stderr, /\$\{HOME\} in the command line is not in the environment file/);
 
-    const ok = run(s, [
-      s.dotnet,
-      "/opt/apps/$$HOME.dll",
-      "--password=${ASPIRE_P_DB_PASSWORD}",
-      "$$$$",
-      "$HOME",
-      "50%",
-    ]);
+    const ok = run(s, argv);
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual(readNul(path.join(s.out, "argv")), [
       s.dotnet,

@@ -102,6 +102,61 @@ function fileSetup(t: After, secrets: Record<string, unknown>, list: string) {
   return { dir, vmEnv, listFile, out };
 }
 
+/** The script's arguments for a file setup: its vm.env, list and output file, then `extra`. */
+function listArgs(
+  s: { vmEnv: string; listFile: string; out: string },
+  ...extra: string[]
+): string[] {
+  return ["--vm-env", s.vmEnv, "--list", s.listFile, "--out", s.out, ...extra];
+}
+
+/** The fake servers' URLs, as the script reads them from its environment. */
+const ssmUrls = (base: string) => ({ ASPIRE_IMDS_URL: base, ASPIRE_SSM_URL: `${base}/` });
+const ecrUrls = (base: string) => ({ ASPIRE_IMDS_URL: base, ASPIRE_ECR_URL: `${base}/` });
+const gcpUrls = (base: string) => ({
+  ASPIRE_GCE_METADATA_URL: base,
+  ASPIRE_SECRETMANAGER_URL: base,
+});
+
+/** Fetches the secrets of `list` from a fake cloud: a vm.env of `vars` in a temp folder, the output
+ *  at `outRel` under it, the servers' URLs in the script's environment. */
+async function fetchFromCloud(
+  t: After,
+  script: string,
+  vars: Record<string, string>,
+  list: string,
+  urls: Record<string, string>,
+  outRel = "secrets.env",
+): Promise<{ out: string; r: Run }> {
+  const dir = tmp(t);
+  const vmEnv = writeVmEnv(dir, vars);
+  const listFile = path.join(dir, "secrets.list");
+  fs.writeFileSync(listFile, list);
+  const out = path.join(dir, outRel);
+  const r = await runAsync(script, ["--vm-env", vmEnv, "--list", listFile, "--out", out], urls);
+  return { out, r };
+}
+
+/** `--registry-password` with a vm.env of `vars` in a temp folder (nothing else in it). */
+async function registryPassword(
+  t: After,
+  script: string,
+  vars: Record<string, string>,
+  urls: Record<string, string>,
+): Promise<{ dir: string; r: Run }> {
+  const dir = tmp(t);
+  const vmEnv = writeVmEnv(dir, vars);
+  const r = await runAsync(script, ["--vm-env", vmEnv, "--registry-password"], urls);
+  return { dir, r };
+}
+
+/** A successful run that printed `secret` alone on stdout, and not on stderr. */
+function assertPrintsOnly(r: Run, secret: string): void {
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, secret);
+  assert.ok(!r.stderr.includes(secret));
+}
+
 /** Loads the script as a module and prints the SigV4 headers of AWS's documented example. */
 const SIGV4_EXAMPLE = [
   "import importlib.util, json, sys",
@@ -133,7 +188,7 @@ function suite(script: string): void {
       { "cache-password": NASTY, plain: "a b/c!'()*~", accents: "é€" },
       "# store-name variable\n\ncache-password ASPIRE_P_CACHE_PASSWORD\nplain ASPIRE_P_PLAIN\n  accents   ASPIRE_P_ACCENTS  \n",
     );
-    const r = runSync(script, ["--vm-env", s.vmEnv, "--list", s.listFile, "--out", s.out]);
+    const r = runSync(script, listArgs(s));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(sourced(s.out, "ASPIRE_P_CACHE_PASSWORD"), NASTY);
     assert.equal(sourced(s.out, "ASPIRE_P_PLAIN"), "a b/c!'()*~");
@@ -180,7 +235,7 @@ function suite(script: string): void {
     );
     fs.mkdirSync(path.dirname(s.out), { recursive: true });
     fs.writeFileSync(s.out, "ASPIRE_P_OLD='previous'\n");
-    const r = runSync(script, ["--vm-env", s.vmEnv, "--list", s.listFile, "--out", s.out]);
+    const r = runSync(script, listArgs(s));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /absent-one/);
     assert.match(r.stderr, /\bfile\b/);
@@ -191,25 +246,25 @@ function suite(script: string): void {
 
   test("a non-string value, a malformed list line and source none with secrets are errors", (t) => {
     const s = fileSetup(t, { num: 42 }, "num ASPIRE_P_NUM\n");
-    let r = runSync(script, ["--vm-env", s.vmEnv, "--list", s.listFile, "--out", s.out]);
+    let r = runSync(script, listArgs(s));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /'num'.*not a string/);
 
     fs.writeFileSync(s.listFile, "just-one-word\n");
-    r = runSync(script, ["--vm-env", s.vmEnv, "--list", s.listFile, "--out", s.out]);
+    r = runSync(script, listArgs(s));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /secrets\.list:1: expected `STORENAME VARNAME`/);
 
     const none = writeVmEnv(s.dir, { ASPIRE_SECRET_SOURCE: "none" });
     fs.writeFileSync(s.listFile, "num ASPIRE_P_NUM\n");
-    r = runSync(script, ["--vm-env", none, "--list", s.listFile, "--out", s.out]);
+    r = runSync(script, listArgs({ ...s, vmEnv: none }));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /ASPIRE_SECRET_SOURCE is none/);
     assert.ok(!fs.existsSync(s.out));
 
     // none with nothing listed: an empty (comment-only) secrets file.
     fs.writeFileSync(s.listFile, "# nothing\n");
-    r = runSync(script, ["--vm-env", none, "--list", s.listFile, "--out", s.out]);
+    r = runSync(script, listArgs({ ...s, vmEnv: none }));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       fs
@@ -244,18 +299,7 @@ function suite(script: string): void {
     fs.mkdirSync(rendered, { recursive: true });
     fs.writeFileSync(path.join(rendered, "gone.env"), "OLD=1\n");
 
-    const r = runSync(script, [
-      "--vm-env",
-      s.vmEnv,
-      "--list",
-      s.listFile,
-      "--out",
-      s.out,
-      "--templates",
-      templates,
-      "--rendered",
-      rendered,
-    ]);
+    const r = runSync(script, listArgs(s, "--templates", templates, "--rendered", rendered));
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(fs.readdirSync(rendered).sort(), ["api.env", "worker.env"]);
     const api = path.join(rendered, "api.env");
@@ -282,18 +326,7 @@ function suite(script: string): void {
     fs.mkdirSync(templates);
     for (const bad of ["bad name=1", " LEADING=1", "9X=1", "NO_EQUALS"]) {
       fs.writeFileSync(path.join(templates, "api.env.in"), `GOOD=1\n${bad}\n`);
-      const r = runSync(script, [
-        "--vm-env",
-        s.vmEnv,
-        "--list",
-        s.listFile,
-        "--out",
-        s.out,
-        "--templates",
-        templates,
-        "--rendered",
-        rendered,
-      ]);
+      const r = runSync(script, listArgs(s, "--templates", templates, "--rendered", rendered));
       assert.equal(r.code, 1, bad);
       assert.match(r.stderr, /api\.env\.in:2: expected KEY=VALUE/, bad);
       assert.ok(!fs.existsSync(path.join(rendered, "api.env")));
@@ -306,18 +339,7 @@ function suite(script: string): void {
     const rendered = path.join(s.dir, "rendered");
     fs.mkdirSync(templates);
     fs.writeFileSync(path.join(templates, "api.env.in"), "X=${ASPIRE_P_NOT_LISTED}\n");
-    const r = runSync(script, [
-      "--vm-env",
-      s.vmEnv,
-      "--list",
-      s.listFile,
-      "--out",
-      s.out,
-      "--templates",
-      templates,
-      "--rendered",
-      rendered,
-    ]);
+    const r = runSync(script, listArgs(s, "--templates", templates, "--rendered", rendered));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /api\.env\.in:1: \$\{ASPIRE_P_NOT_LISTED\} is not a fetched secret/);
     assert.ok(!fs.existsSync(s.out));
@@ -342,19 +364,18 @@ function suite(script: string): void {
       { "/aspire-arm/dev/cache-password": NASTY, "/aspire-arm/dev/api-key": "k-1" },
       { roleMissingFor: 2, throttleFor: 1 },
     );
-    const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, {
-      ASPIRE_SECRET_SOURCE: "aws-ssm",
-      ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/",
-      ASPIRE_AWS_REGION: "eu-west-1",
-    });
-    const list = path.join(dir, "secrets.list");
-    fs.writeFileSync(list, "cache-password ASPIRE_P_CACHE_PASSWORD\napi-key ASPIRE_P_API_KEY\n");
-    const out = path.join(dir, "out", "secrets.env");
-    const r = await runAsync(script, ["--vm-env", vmEnv, "--list", list, "--out", out], {
-      ASPIRE_IMDS_URL: server.base,
-      ASPIRE_SSM_URL: `${server.base}/`,
-    });
+    const { out, r } = await fetchFromCloud(
+      t,
+      script,
+      {
+        ASPIRE_SECRET_SOURCE: "aws-ssm",
+        ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/",
+        ASPIRE_AWS_REGION: "eu-west-1",
+      },
+      "cache-password ASPIRE_P_CACHE_PASSWORD\napi-key ASPIRE_P_API_KEY\n",
+      ssmUrls(server.base),
+      "out/secrets.env",
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(sourced(out, "ASPIRE_P_CACHE_PASSWORD"), NASTY);
     assert.equal(sourced(out, "ASPIRE_P_API_KEY"), "k-1");
@@ -411,19 +432,17 @@ function suite(script: string): void {
 
   test("aws-ssm: a parameter missing from SSM is an error naming it and aws-ssm", async (t) => {
     const server = await fakeAws(t, { "/aspire-arm/dev/present": "PRESENT-VALUE" });
-    const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, {
-      ASPIRE_SECRET_SOURCE: "aws-ssm",
-      ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/",
-      ASPIRE_AWS_REGION: "us-east-1",
-    });
-    const list = path.join(dir, "secrets.list");
-    fs.writeFileSync(list, "present ASPIRE_P_PRESENT\nmissing-param ASPIRE_P_MISSING\n");
-    const out = path.join(dir, "secrets.env");
-    const r = await runAsync(script, ["--vm-env", vmEnv, "--list", list, "--out", out], {
-      ASPIRE_IMDS_URL: server.base,
-      ASPIRE_SSM_URL: `${server.base}/`,
-    });
+    const { out, r } = await fetchFromCloud(
+      t,
+      script,
+      {
+        ASPIRE_SECRET_SOURCE: "aws-ssm",
+        ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/",
+        ASPIRE_AWS_REGION: "us-east-1",
+      },
+      "present ASPIRE_P_PRESENT\nmissing-param ASPIRE_P_MISSING\n",
+      ssmUrls(server.base),
+    );
     assert.equal(r.code, 1);
     assert.match(r.stderr, /'missing-param' not found in aws-ssm/);
     assert.match(r.stderr, /\/aspire-arm\/dev\/missing-param/);
@@ -433,19 +452,17 @@ function suite(script: string): void {
 
   test("gcp-secret-manager: metadata token and project id, then versions/latest:access per secret", async (t) => {
     const server = await fakeGcp(t, { "aspire-arm-dev--cache-password": NASTY });
-    const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, {
-      ASPIRE_SECRET_SOURCE: "gcp-secret-manager",
-      ASPIRE_SECRET_PREFIX: "aspire-arm-dev--",
-      ASPIRE_GCP_PROJECT: "",
-    });
-    const list = path.join(dir, "secrets.list");
-    fs.writeFileSync(list, "cache-password ASPIRE_P_CACHE_PASSWORD\n");
-    const out = path.join(dir, "secrets.env");
-    const r = await runAsync(script, ["--vm-env", vmEnv, "--list", list, "--out", out], {
-      ASPIRE_GCE_METADATA_URL: server.base,
-      ASPIRE_SECRETMANAGER_URL: server.base,
-    });
+    const { out, r } = await fetchFromCloud(
+      t,
+      script,
+      {
+        ASPIRE_SECRET_SOURCE: "gcp-secret-manager",
+        ASPIRE_SECRET_PREFIX: "aspire-arm-dev--",
+        ASPIRE_GCP_PROJECT: "",
+      },
+      "cache-password ASPIRE_P_CACHE_PASSWORD\n",
+      gcpUrls(server.base),
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(sourced(out, "ASPIRE_P_CACHE_PASSWORD"), NASTY);
     assert.ok(server.seen.some((s) => s.url === "/computeMetadata/v1/project/project-id"));
@@ -461,19 +478,17 @@ function suite(script: string): void {
 
   test("gcp-secret-manager: ASPIRE_GCP_PROJECT wins over the metadata server; a missing secret names it", async (t) => {
     const server = await fakeGcp(t, { "aspire-arm-dev--present": "PRESENT-VALUE" });
-    const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, {
-      ASPIRE_SECRET_SOURCE: "gcp-secret-manager",
-      ASPIRE_SECRET_PREFIX: "aspire-arm-dev--",
-      ASPIRE_GCP_PROJECT: "other-proj",
-    });
-    const list = path.join(dir, "secrets.list");
-    fs.writeFileSync(list, "present ASPIRE_P_PRESENT\n");
-    const out = path.join(dir, "secrets.env");
-    const r = await runAsync(script, ["--vm-env", vmEnv, "--list", list, "--out", out], {
-      ASPIRE_GCE_METADATA_URL: server.base,
-      ASPIRE_SECRETMANAGER_URL: server.base,
-    });
+    const { r } = await fetchFromCloud(
+      t,
+      script,
+      {
+        ASPIRE_SECRET_SOURCE: "gcp-secret-manager",
+        ASPIRE_SECRET_PREFIX: "aspire-arm-dev--",
+        ASPIRE_GCP_PROJECT: "other-proj",
+      },
+      "present ASPIRE_P_PRESENT\n",
+      gcpUrls(server.base),
+    );
     assert.equal(r.code, 1);
     assert.match(r.stderr, /'present' not found in gcp-secret-manager/);
     assert.match(r.stderr, /aspire-arm-dev--present/);
@@ -484,20 +499,18 @@ function suite(script: string): void {
 
   test("--registry-password with aws-ssm: a signed ECR GetAuthorizationToken; only the password on stdout", async (t) => {
     const server = await fakeAws(t, {}, { throttleFor: 1 });
-    const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, {
-      ASPIRE_SECRET_SOURCE: "aws-ssm",
-      ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/",
-      ASPIRE_AWS_REGION: "eu-west-1",
-      ASPIRE_REGISTRY: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
-    });
-    const r = await runAsync(script, ["--vm-env", vmEnv, "--registry-password"], {
-      ASPIRE_IMDS_URL: server.base,
-      ASPIRE_ECR_URL: `${server.base}/`,
-    });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, ECR_PASSWORD);
-    assert.ok(!r.stderr.includes(ECR_PASSWORD));
+    const { dir, r } = await registryPassword(
+      t,
+      script,
+      {
+        ASPIRE_SECRET_SOURCE: "aws-ssm",
+        ASPIRE_SECRET_PREFIX: "/aspire-arm/dev/",
+        ASPIRE_AWS_REGION: "eu-west-1",
+        ASPIRE_REGISTRY: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+      },
+      ecrUrls(server.base),
+    );
+    assertPrintsOnly(r, ECR_PASSWORD);
     assert.match(r.stderr, /retrying/, "a throttled call is retried");
     assert.deepEqual(fs.readdirSync(dir), ["vm.env"], "nothing written");
 
@@ -520,15 +533,12 @@ function suite(script: string): void {
 
   test("--registry-password with aws-ssm: an ECR error fails without printing anything on stdout", async (t) => {
     const server = await fakeAws(t, {}, { ecrError: "AccessDeniedException" });
-    const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, {
-      ASPIRE_SECRET_SOURCE: "aws-ssm",
-      ASPIRE_AWS_REGION: "eu-west-1",
-    });
-    const r = await runAsync(script, ["--vm-env", vmEnv, "--registry-password"], {
-      ASPIRE_IMDS_URL: server.base,
-      ASPIRE_ECR_URL: `${server.base}/`,
-    });
+    const { r } = await registryPassword(
+      t,
+      script,
+      { ASPIRE_SECRET_SOURCE: "aws-ssm", ASPIRE_AWS_REGION: "eu-west-1" },
+      ecrUrls(server.base),
+    );
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
     assert.match(
@@ -539,20 +549,18 @@ function suite(script: string): void {
 
   test("--registry-password with gcp-secret-manager: the service account's access token, and no project lookup", async (t) => {
     const server = await fakeGcp(t, {});
-    const dir = tmp(t);
-    const vmEnv = writeVmEnv(dir, {
-      ASPIRE_SECRET_SOURCE: "gcp-secret-manager",
-      ASPIRE_SECRET_PREFIX: "aspire-arm-dev--",
-      ASPIRE_GCP_PROJECT: "",
-      ASPIRE_REGISTRY: "us-central1-docker.pkg.dev",
-    });
-    const r = await runAsync(script, ["--vm-env", vmEnv, "--registry-password"], {
-      ASPIRE_GCE_METADATA_URL: server.base,
-      ASPIRE_SECRETMANAGER_URL: server.base,
-    });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, GCP_TOKEN);
-    assert.ok(!r.stderr.includes(GCP_TOKEN));
+    const { dir, r } = await registryPassword(
+      t,
+      script,
+      {
+        ASPIRE_SECRET_SOURCE: "gcp-secret-manager",
+        ASPIRE_SECRET_PREFIX: "aspire-arm-dev--",
+        ASPIRE_GCP_PROJECT: "",
+        ASPIRE_REGISTRY: "us-central1-docker.pkg.dev",
+      },
+      gcpUrls(server.base),
+    );
+    assertPrintsOnly(r, GCP_TOKEN);
     assert.deepEqual(
       server.seen.map((s) => s.url),
       ["/computeMetadata/v1/instance/service-accounts/default/token"],

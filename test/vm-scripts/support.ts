@@ -11,8 +11,9 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { compactScript, VM_SCRIPTS } from "../../src/render/vm-scripts";
+import { repoRoot } from "../support/paths";
 
-export const repoRoot = path.resolve(__dirname, "../../..");
+export { repoRoot };
 export const sourceDir = path.join(repoRoot, "src/render/vm");
 
 let compacted: string | undefined;
