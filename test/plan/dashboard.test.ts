@@ -51,6 +51,21 @@ test("the dashboard container: token login, unsecured OTLP, forwarded headers, n
   });
 });
 
+test("the login token is a generated secret of 32 letters and digits", () => {
+  const token = dashboardOf({}).plan.parameters.find((p) => p.name === "aspire-dashboard-token");
+  assert.deepEqual(
+    [token?.secret, token?.source, token?.generate?.minLength],
+    [true, "generate", 32],
+  );
+  const kinds = Object.entries(token?.generate ?? {}).filter(([, v]) => typeof v === "boolean");
+  assert.deepEqual(kinds, [
+    ["lower", true],
+    ["upper", true],
+    ["numeric", true],
+    ["special", false],
+  ]);
+});
+
 test("containers on the dashboard's VM send telemetry over the Docker network: the OTLP port is not published", () => {
   const { plan, dashboard } = dashboardOf({});
   assert.deepEqual(dashboard.ports, [ui, otlp(false)]);

@@ -3,7 +3,7 @@
 // a cloud's limit (fitName) and names made unique by numbering (uniqueSafeNames).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fitName, privateZone, stackSegment } from "../../src/plan";
+import { envName, fitName, privateZone, safeName, stackSegment } from "../../src/plan";
 import { uniqueSafeNames } from "../../src/plan/names";
 import { secretPrefix } from "../../src/render";
 
@@ -82,4 +82,15 @@ test("uniqueSafeNames: names that sanitise alike are numbered -2, -3 in order; r
       ["db", "db-2"],
     ],
   );
+});
+
+test("safeName and envName: runs of other characters and dashes become one separator, none at either end", () => {
+  assert.equal(safeName("CQRS-Library--BookService_-Db"), "cqrs-library-bookservice-db");
+  assert.equal(
+    safeName(`${"a".repeat(49)}-bcd`),
+    "a".repeat(49),
+    "cut at 50, then its trailing dash",
+  );
+  assert.equal(envName("cache..password"), "CACHE_PASSWORD");
+  assert.equal(envName("-cache-password-"), "CACHE_PASSWORD");
 });
