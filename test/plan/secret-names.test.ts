@@ -105,6 +105,24 @@ test("two parameters that would share a store name or a variable are refused, na
   );
 });
 
+test("secretNameCollisions names each pair once, with what they would share: a store name, a variable or both", () => {
+  assert.deepEqual(secretNameCollisions(["a-b", "a.b"]), [["a-b", "a.b", "variable ASPIRE_P_A_B"]]);
+  // Sharing both the store name and the variable: one pair, the first thing shared.
+  assert.deepEqual(secretNameCollisions(["Db-Password", "db-password"]), [
+    ["Db-Password", "db-password", "secret store name db-password"],
+  ]);
+  // One parameter meeting two others, each over something else: two pairs, each named.
+  assert.deepEqual(secretNameCollisions(["a_b", "A-B", "a-b"]), [
+    ["a_b", "A-B", "variable ASPIRE_P_A_B"],
+    ["A-B", "a-b", "secret store name a-b"],
+    ["a_b", "a-b", "variable ASPIRE_P_A_B"],
+  ]);
+  assert.deepEqual(secretNameCollisions(["a-b", "A-B", "a_b"]), [
+    ["a-b", "A-B", "secret store name a-b"],
+    ["a-b", "a_b", "variable ASPIRE_P_A_B"],
+  ]);
+});
+
 test("a parameter named x-uri and the percent-encoded form of x have different variables", () => {
   assert.deepEqual(secretNameCollisions(["db", "db-uri"]), []);
   assert.notEqual(secretVariable("db", true), secretVariable("db-uri"));

@@ -182,6 +182,25 @@ test("x86 instance types are refused with the Arm type to use, under the key tha
     );
 });
 
+test("every problem of a plan is in one PlanError: its message names each, one after another", () => {
+  assert.throws(
+    () =>
+      plan({
+        instanceType: "c5.xlarge",
+        vms: { a: { resources: ["cache"] }, b: { resources: ["apiservice", "webfrontend"] } },
+      }),
+    (e: unknown) => {
+      assert.ok(e instanceof PlanError);
+      assert.equal(e.name, "PlanError");
+      const one = (vm: string) =>
+        `instanceType: VM ${vm}: c5.xlarge is not an Arm EC2 instance type (use Graviton families such as t4g, m7g, c7g, r8g): try c7g.xlarge.`;
+      assert.equal(e.message, `${one("a")}; ${one("b")}`);
+      assert.equal(e.diagnostics.length, 2);
+      return true;
+    },
+  );
+});
+
 test("Amazon Linux 2023 is refused on GCP, per VM, and taken on AWS", () => {
   const gcp = (options: Partial<PlanOptions>) => errorsOf(options, "gcp");
   assert.deepEqual(gcp({ os: "al2023" }), [
