@@ -1,14 +1,9 @@
 // Lists the mutants that survived (or no test reached) in StrykerJS JSON reports, a line each:
 // file:line mutator -> replacement | the source line. Each file from its newest report, as
 // mutation-table.mjs takes it: node scripts/mutation-survivors.mjs reports/mutation/*/mutation.json
-import fs from "node:fs";
+import { newestFiles } from "./mutation-reports.mjs";
 
-const newest = new Map();
-const reports = process.argv.slice(2).filter((r) => fs.existsSync(r));
-reports.sort((a, b) => fs.statSync(a).mtimeMs - fs.statSync(b).mtimeMs);
-for (const report of reports)
-  for (const [file, data] of Object.entries(JSON.parse(fs.readFileSync(report, "utf8")).files))
-    newest.set(file, data);
+const newest = newestFiles(process.argv.slice(2));
 for (const file of [...newest.keys()].sort()) {
   const { source, mutants } = newest.get(file);
   const lines = source.split("\n");

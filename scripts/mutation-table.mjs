@@ -2,25 +2,20 @@
 // the README's form: node scripts/mutation-table.mjs reports/mutation/*/mutation.json
 // Score = (killed + timeout) / (killed + timeout + survived + no coverage), as Stryker counts it;
 // mutants that did not compile or were ignored are left out of the count.
-import fs from "node:fs";
+import { newestFiles } from "./mutation-reports.mjs";
 
 // A file measured by several reports (a stage's, and a later run of some of its files) takes its
 // row from the newest report.
 const rows = new Map();
-const reports = process.argv.slice(2).filter((r) => fs.existsSync(r));
-reports.sort((a, b) => fs.statSync(a).mtimeMs - fs.statSync(b).mtimeMs);
-for (const report of reports) {
-  const { files } = JSON.parse(fs.readFileSync(report, "utf8"));
-  for (const [file, { mutants }] of Object.entries(files)) {
-    const c = { killed: 0, timeout: 0, survived: 0, noCoverage: 0 };
-    for (const m of mutants) {
-      if (m.status === "Killed") c.killed++;
-      else if (m.status === "Timeout") c.timeout++;
-      else if (m.status === "Survived") c.survived++;
-      else if (m.status === "NoCoverage") c.noCoverage++;
-    }
-    rows.set(file, c);
+for (const [file, { mutants }] of newestFiles(process.argv.slice(2))) {
+  const c = { killed: 0, timeout: 0, survived: 0, noCoverage: 0 };
+  for (const m of mutants) {
+    if (m.status === "Killed") c.killed++;
+    else if (m.status === "Timeout") c.timeout++;
+    else if (m.status === "Survived") c.survived++;
+    else if (m.status === "NoCoverage") c.noCoverage++;
   }
+  rows.set(file, c);
 }
 if (rows.size === 0) {
   console.error("mutation-table: no report found (run npm run mutate first)");
