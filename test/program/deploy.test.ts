@@ -6,13 +6,12 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as zlib from "node:zlib";
-import * as yaml from "js-yaml";
 import {
   runProgramWithMocks,
   type MockRun,
   type RecordedResource,
 } from "../../src/cli/mock-program";
+import { releaseOf, userData, writtenFile } from "../support/delivered";
 import { corpusDir, repoRoot, SHARED_MISSING } from "../support/paths";
 
 const program = path.join(repoRoot, "dist/index.js");
@@ -31,25 +30,6 @@ const get = (o: unknown, ...p: (string | number)[]): unknown =>
     (x, k) => (x && typeof x === "object" ? (x as Record<string | number, unknown>)[k] : undefined),
     o,
   );
-
-/** The cloud-config a VM boots with, decoded as the VM decodes it. */
-function userData(instance: RecordedResource): string {
-  if (instance.type === "aws:ec2/instance:Instance")
-    return zlib
-      .gunzipSync(Buffer.from(String(instance.inputs.userDataBase64), "base64"))
-      .toString("utf8");
-  const meta = instance.inputs.metadata as Record<string, string>;
-  const text = meta["user-data"];
-  return meta["user-data-encoding"] === "base64"
-    ? zlib.gunzipSync(Buffer.from(text, "base64")).toString("utf8")
-    : text;
-}
-
-/** A file the user data writes, by path. */
-function writtenFile(cloudConfig: string, file: string): string | undefined {
-  const doc = yaml.load(cloudConfig) as { write_files: { path: string; content: string }[] };
-  return doc.write_files.find((f) => f.path === file)?.content;
-}
 
 test("aws: the starter app on one Graviton VM, hardened, with only port 80 open", async () => {
   const r = await run(
@@ -91,7 +71,7 @@ test("aws: the starter app on one Graviton VM, hardened, with only port 80 open"
   assert.ok(boot.startsWith("#cloud-config"));
   assert.ok(!boot.includes(CANARY), "the secret must not be in the user data");
   assert.ok(!JSON.stringify(r.outputs).includes(CANARY), "the secret must not be in the outputs");
-  const compose = writtenFile(boot, "/etc/aspire-arm/app/compose.yaml") ?? "";
+  const compose = releaseOf(r, instance).files.get("compose.yaml") ?? "";
   assert.match(
     compose,
     /ConnectionStrings__cache: cache:6379,password=\$\{ASPIRE_P_CACHE_PASSWORD\}/,
@@ -192,7 +172,7 @@ test("split across VMs: each service's environment resolves to the other VM's pr
     );
     assert.equal(instances.length, 2);
     const app = instances.find((i) => i.name === "app-app") as RecordedResource;
-    const compose = writtenFile(userData(app), "/etc/aspire-arm/app/compose.yaml") ?? "";
+    const compose = releaseOf(r, app).files.get("compose.yaml") ?? "";
     assert.match(compose, /ConnectionStrings__cache: data\.test\.aspire\.internal:6379,password=/);
     const records =
       cloud === AWS
@@ -254,7 +234,7 @@ test(
         for (const i of instances) {
           const type = String(i.inputs.instanceType ?? i.inputs.machineType);
           assert.match(type, /^(t4g\.|t2a-)/, `${file}: ${type}`);
-          const compose = writtenFile(userData(i), "/etc/aspire-arm/app/compose.yaml") ?? "";
+          const compose = releaseOf(r, i).files.get("compose.yaml") ?? "";
           for (const n of names)
             assert.ok(
               !compose.includes(`{${n}.`),
