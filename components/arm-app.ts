@@ -149,13 +149,10 @@ export function vmUserData(
     // GCP's limit is on the metadata value, so on the base64 text of the gzipped bytes.
     const size = Buffer.byteLength(text);
     if (plan.cloud === "gcp" && size > USER_DATA_LIMIT.gcp)
-      return {
-        problem: diagnostic(
-          null,
-          `vms.${vm.name}`,
-          `the user data of VM ${vm.name} is ${size} bytes gzipped and base64-encoded and the GCP limit is ${USER_DATA_LIMIT.gcp}: split the app across more VMs (aspire:vms), or move large bind-mount files into images.`,
-        ),
-      };
+      return tooLarge(
+        vm,
+        `the user data of VM ${vm.name} is ${size} bytes gzipped and base64-encoded and the GCP limit is ${USER_DATA_LIMIT.gcp}`,
+      );
     return { rendered, text, encoding: "base64" };
   }
   return { rendered, text: rendered.cloudConfig, encoding: "plain" };
@@ -186,14 +183,22 @@ export function vmRelease(
   const bundle = rendered.rendered.release;
   const gzBase64 = bundle.gz.toString("base64");
   if (plan.cloud === "gcp" && gzBase64.length > GCE_METADATA_VALUE_LIMIT)
-    return {
-      problem: diagnostic(
-        null,
-        `vms.${vm.name}`,
-        `the app config of VM ${vm.name} is ${gzBase64.length} bytes gzipped and base64-encoded and a GCP metadata value holds ${GCE_METADATA_VALUE_LIMIT}: split the app across more VMs (aspire:vms), or move large bind-mount files into images.`,
-      ),
-    };
+    return tooLarge(
+      vm,
+      `the app config of VM ${vm.name} is ${gzBase64.length} bytes gzipped and base64-encoded and a GCP metadata value holds ${GCE_METADATA_VALUE_LIMIT}`,
+    );
   return { id: bundle.id, gzBase64 };
+}
+
+/** What is too large for the cloud to carry, and what to do about it. */
+function tooLarge(vm: VmPlan, what: string): { readonly problem: Diagnostic } {
+  return {
+    problem: diagnostic(
+      null,
+      `vms.${vm.name}`,
+      `${what}: split the app across more VMs (aspire:vms), or move large bind-mount files into images.`,
+    ),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

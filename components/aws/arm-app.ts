@@ -11,7 +11,6 @@ import {
   appTags,
   publicIngress,
   storedSecrets,
-  vmRelease,
   vmUserData,
   type ArmAppArgs,
   type ArmAppOutputs,
@@ -23,6 +22,7 @@ import { awsNetwork } from "./network";
 import { ImageBuilds } from "../images";
 import { orFail } from "../fail";
 import { rolloutCommand } from "../rollout/command";
+import { releaseOutput } from "../rollout/release";
 
 /** SSM public parameters of the arm64 images (FACTS.md 2b). */
 export const AMI_PARAMETERS = {
@@ -437,30 +437,14 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       }));
     const userDataBase64 = vmContext.apply((ctx) => orFail(vmUserData(plan, vm, ctx)).text);
     // The release: the app config with the images built for it and the secrets' versions.
-    const release = pulumi
-      .all([
-        vmContext,
-        pulumi.output(args.builtImages ?? {}),
-        pulumi.all(
-          Object.fromEntries(
-            vm.secrets.map((p) => [
-              secretStoreName(p),
-              // SSM numbers a parameter's values: a new value is the next version.
-              shared.secrets[shared.stored.findIndex((s) => s.name === p)]?.version.apply(String) ??
-                "",
-            ]),
-          ),
-        ),
-      ])
-      .apply(([ctx, builtImages, secretVersions]) =>
-        orFail(
-          vmRelease(plan, vm, {
-            ...ctx,
-            builtImages: builtImages as Record<string, string>,
-            secretVersions: secretVersions as Record<string, string>,
-          }),
-        ),
-      );
+    const release = releaseOutput(
+      plan,
+      vm,
+      vmContext,
+      args.builtImages,
+      // SSM numbers a parameter's values: a new value is the next version.
+      (p) => shared.secrets[shared.stored.findIndex((s) => s.name === p)]?.version.apply(String),
+    );
 
     const keyPair =
       args.ssh.enabled && args.ssh.publicKey

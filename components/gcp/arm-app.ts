@@ -14,7 +14,6 @@ import {
   appTags,
   publicIngress,
   storedSecrets,
-  vmRelease,
   vmUserData,
   type ArmAppArgs,
   type ArmAppOutputs,
@@ -24,6 +23,7 @@ import { dashboardUrl, endpointUrls } from "../endpoints";
 import { orFail } from "../fail";
 import { ImageBuilds } from "../images";
 import { rolloutCommand } from "../rollout/command";
+import { releaseOutput } from "../rollout/release";
 import { enableApis, neededApis } from "./apis";
 import { ALLOW_PRIORITY, DENY_PRIORITY, IAP_RANGE } from "./firewall";
 import { appNetworkTag, fitText, gcpLabels, serviceAccountId, vmNetworkTag } from "./names";
@@ -360,28 +360,13 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       dotnetChannel: args.dotnetChannel,
     }));
     // The release: the app config with the images built for it and the secrets' versions.
-    const release = pulumi
-      .all([
-        vmContext,
-        pulumi.output(args.builtImages ?? {}),
-        pulumi.all(
-          Object.fromEntries(
-            vm.secrets.map((p) => [
-              secretStoreName(p),
-              shared.secrets.get(p)?.version.version ?? "",
-            ]),
-          ),
-        ),
-      ])
-      .apply(([ctx, builtImages, secretVersions]) =>
-        orFail(
-          vmRelease(plan, vm, {
-            ...ctx,
-            builtImages: builtImages as Record<string, string>,
-            secretVersions: secretVersions as Record<string, string>,
-          }),
-        ),
-      );
+    const release = releaseOutput(
+      plan,
+      vm,
+      vmContext,
+      args.builtImages,
+      (p) => shared.secrets.get(p)?.version.version,
+    );
     const metadata = pulumi.all([vmContext, release]).apply(([ctx, rel]) => {
       const sent = orFail(vmUserData(plan, vm, ctx));
       // cloud-init's GCE datasource reads `user-data`, base64-decoding it when `user-data-encoding`
