@@ -149,16 +149,56 @@ export function vmUserData(
     // GCP's limit is on the metadata value, so on the base64 text of the gzipped bytes.
     const size = Buffer.byteLength(text);
     if (plan.cloud === "gcp" && size > USER_DATA_LIMIT.gcp)
-      return {
-        problem: diagnostic(
-          null,
-          `vms.${vm.name}`,
-          `the user data of VM ${vm.name} is ${size} bytes gzipped and base64-encoded and the GCP limit is ${USER_DATA_LIMIT.gcp}: split the app across more VMs (aspire:vms), or move large bind-mount files into images.`,
-        ),
-      };
+      return tooLarge(
+        vm,
+        `the user data of VM ${vm.name} is ${size} bytes gzipped and base64-encoded and the GCP limit is ${USER_DATA_LIMIT.gcp}`,
+      );
     return { rendered, text, encoding: "base64" };
   }
   return { rendered, text: rendered.cloudConfig, encoding: "plain" };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Releases
+
+/** A VM's release as the clouds carry it: the id, and the gzipped bundle in base64. */
+export interface VmRelease {
+  readonly id: string;
+  readonly gzBase64: string;
+}
+
+/** GCP carries the release in an instance metadata value: at most 256 KiB (Compute API, Metadata:
+ *  https://cloud.google.com/compute/docs/reference/rest/v1/instances, items[].value). */
+export const GCE_METADATA_VALUE_LIMIT = 256 * 1024;
+
+/** Renders a VM's release with everything known at deploy time (built images, secret versions),
+ *  or the problem: on GCP, a release over the metadata limit, naming the VM. */
+export function vmRelease(
+  plan: DeploymentPlan,
+  vm: VmPlan,
+  ctx: RenderContext,
+): VmRelease | { readonly problem: Diagnostic } {
+  const rendered = vmUserData(plan, vm, ctx);
+  if (rendered.problem) return rendered;
+  const bundle = rendered.rendered.release;
+  const gzBase64 = bundle.gz.toString("base64");
+  if (plan.cloud === "gcp" && gzBase64.length > GCE_METADATA_VALUE_LIMIT)
+    return tooLarge(
+      vm,
+      `the app config of VM ${vm.name} is ${gzBase64.length} bytes gzipped and base64-encoded and a GCP metadata value holds ${GCE_METADATA_VALUE_LIMIT}`,
+    );
+  return { id: bundle.id, gzBase64 };
+}
+
+/** What is too large for the cloud to carry, and what to do about it. */
+function tooLarge(vm: VmPlan, what: string): { readonly problem: Diagnostic } {
+  return {
+    problem: diagnostic(
+      null,
+      `vms.${vm.name}`,
+      `${what}: split the app across more VMs (aspire:vms), or move large bind-mount files into images.`,
+    ),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
 // The user data of one VM: a #cloud-config that writes the bootstrap (scripts, vm.env, the unit
-// that applies app config) and the initial app config, then runs bootstrap.sh. The bootstrap part
-// depends only on the VM's shape (runtime, secret source, data disk), never on the app, so app
-// changes can be delivered to a running VM without touching its user data.
+// that applies the current release at boot), then runs bootstrap.sh. It depends only on the VM's
+// shape (OS, runtime, secret and release sources, data disk, the stack's registry), never on the
+// app: the app config comes as releases (src/render/bundle.ts), so app changes never replace a VM.
 import * as yaml from "js-yaml";
 import { DEFAULT_DOTNET_CHANNEL, secretPrefix, type DeploymentPlan, type VmPlan } from "../plan";
-import type { ConfigFile } from "./app-config";
+import { defaultReleaseSource } from "./context";
 import type { RenderContext } from "./context";
-import { APP_DIR, APP_UNIT, DATA_DIR, LIB_DIR, VM_ENV_FILE } from "./vm-paths";
+import { APP_UNIT, DATA_DIR, LIB_DIR, VM_ENV_FILE } from "./vm-paths";
 import { vmScript } from "./vm-scripts";
 
 interface WriteFile {
@@ -14,8 +14,6 @@ interface WriteFile {
   content: string;
   permissions: string;
   owner?: string;
-  /** cloud-init's write_files encoding: b64 for binary files, which YAML text cannot hold exactly. */
-  encoding?: "b64";
 }
 
 /** The VM's own settings, sourced by the scripts. Values are single-quoted shell words. */
@@ -28,6 +26,7 @@ export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext
     vm.services.some((s) => s.runAs === "container" || s.runAs === "native") ||
     plan.dashboard;
   const source = ctx.secretSource;
+  const release = ctx.releaseSource ?? defaultReleaseSource(plan);
   const vars: [string, string][] = [
     ["ASPIRE_VM", vm.name],
     ["ASPIRE_STACK", plan.stack],
@@ -40,12 +39,15 @@ export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext
     ["ASPIRE_AWS_REGION", source.kind === "aws-ssm" ? source.region : ""],
     ["ASPIRE_GCP_PROJECT", source.kind === "gcp-secret-manager" ? (source.project ?? "") : ""],
     ["ASPIRE_SECRET_FILE", source.kind === "file" ? source.path : ""],
+    // How releases arrive (rollout.sh): aws-s3 (Run Command), gce-metadata (deliver.py's agent),
+    // or file (a bundle on the VM, applied at boot: the emulated-VM tests').
+    ["ASPIRE_RELEASE_SOURCE", release.kind],
+    ["ASPIRE_RELEASE_FILE", release.kind === "file" ? release.path : ""],
     ["ASPIRE_DATA_DISK", vm.namedVolumes.length ? (ctx.dataDisks?.[vm.name] ?? "") : ""],
     ["ASPIRE_DATA_DIR", DATA_DIR],
-    [
-      "ASPIRE_REGISTRY",
-      vm.services.some((s) => s.image.kind !== "pull") ? (ctx.registry ?? "") : "",
-    ],
+    // The stack's registry, whether or not this release pulls from it: apply.sh logs in only when
+    // the release names an image there, so a first built service does not change the user data.
+    ["ASPIRE_REGISTRY", ctx.registry ?? ""],
   ];
   return vars.map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
 }
@@ -95,24 +97,11 @@ export function renderBootstrapFiles(
   ];
 }
 
-/** The cloud-config text (before compression), with the initial app config when given. */
-export function renderCloudConfig(
-  plan: DeploymentPlan,
-  vm: VmPlan,
-  ctx: RenderContext,
-  appConfig: readonly ConfigFile[] = [],
-): string {
-  const writeFiles = [
-    ...renderBootstrapFiles(plan, vm, ctx),
-    ...appConfig.map((f): WriteFile => ({
-      path: `${APP_DIR}/${f.path}`,
-      content: f.content,
-      permissions: f.permissions,
-      ...(f.encoding === "base64" ? { encoding: "b64" } : {}),
-    })),
-  ];
+/** The cloud-config text (before compression): the bootstrap, and no app config (that comes as a
+ *  release, src/render/bundle.ts). */
+export function renderCloudConfig(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): string {
   const doc = {
-    write_files: writeFiles,
+    write_files: renderBootstrapFiles(plan, vm, ctx),
     runcmd: [[`${LIB_DIR}/bootstrap.sh`]],
   };
   return (

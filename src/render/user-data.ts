@@ -1,10 +1,13 @@
-// The user data each VM boots with, and whether it fits the cloud's limit. cloud-init accepts
-// gzip-compressed user data, which keeps even large apps well under EC2's 16 KB.
+// What each VM receives: the user data it boots with (the bootstrap only: it changes when the VM's
+// shape changes, never with the app, so app changes do not replace the VM), whether it fits the
+// cloud's limit, and the release bundle of its app config, delivered to the running VM.
+// cloud-init accepts gzip-compressed user data, which keeps it well under EC2's 16 KB.
 import * as zlib from "node:zlib";
 import { diagnostic, type Diagnostic } from "../manifest";
-import type { Cloud, DeploymentPlan, VmPlan } from "../plan";
+import { secretStoreName, type Cloud, type DeploymentPlan, type VmPlan } from "../plan";
 import { renderAppConfig, type ConfigFile } from "./app-config";
 import type { RenderContext } from "./context";
+import { renderBundle, type Bundle } from "./bundle";
 import { renderCloudConfig } from "./cloud-init";
 
 /** EC2: 16 KB of user data before base64. GCP: 256 KiB per metadata value. */
@@ -13,6 +16,8 @@ export const USER_DATA_LIMIT: Readonly<Record<Cloud, number>> = { aws: 16 * 1024
 export interface RenderedVm {
   readonly vm: VmPlan;
   readonly appConfig: readonly ConfigFile[];
+  /** The app config (and the versions of the secrets it reads) as one release. */
+  readonly release: Bundle;
   /** The cloud-config exactly as the VM receives it, before compression. */
   readonly cloudConfig: string;
   /** What is sent: gzip on AWS (userDataBase64), plain text on GCP (the `user-data` metadata key). */
@@ -22,7 +27,11 @@ export interface RenderedVm {
 
 export function renderVm(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): RenderedVm {
   const appConfig = renderAppConfig(plan, vm, ctx);
-  const cloudConfig = renderCloudConfig(plan, vm, ctx, appConfig);
+  const release = renderBundle([...appConfig, ...secretVersionsFile(vm, ctx)], {
+    stack: plan.stack,
+    vm: vm.name,
+  });
+  const cloudConfig = renderCloudConfig(plan, vm, ctx);
   const plain = Buffer.from(cloudConfig, "utf8");
   // gzip level 9 and mtime 0 (Node's default header has none): the same input gives the same bytes, so no spurious diffs.
   const gzip = zlib.gzipSync(plain, { level: 9 });
@@ -30,10 +39,20 @@ export function renderVm(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): 
   return {
     vm,
     appConfig,
+    release,
     cloudConfig,
     userData: useGzip ? gzip : plain,
     userDataEncoding: useGzip ? "gzip" : "plain",
   };
+}
+
+/** `<store-name> <version>` a line for the secrets the VM reads, when the versions are known
+ *  (at deploy time): nothing on the VM reads it; it makes a rotated secret a new release. */
+function secretVersionsFile(vm: VmPlan, ctx: RenderContext): ConfigFile[] {
+  const versions = ctx.secretVersions;
+  if (!versions || !vm.secrets.length) return [];
+  const lines = vm.secrets.map((p) => `${secretStoreName(p)} ${versions[secretStoreName(p)] ?? "?"}\n`);
+  return [{ path: "secret-versions.list", content: lines.join(""), permissions: "0644" }];
 }
 
 /** A clear error when the user data cannot fit, naming the VM, the size and what to do. */
