@@ -285,9 +285,15 @@ def main():
         write_atomically(args.out, "# Written by aspire-arm fetch-secrets.py; holds secrets.\n" + "".join(f"{k}={shlex.quote(v)}\n" for k, v in variables.items()))
         log(f"{len(wanted)} secret(s) from {kind} written to {args.out}, {len(texts)} environment file(s) rendered")
         return 0
-    except Failure as e:
+    except Exception as e:  # noqa: BLE001
+        return error(e, log)
+
+
+def error(e, log):
+    """Exit code 1, with one line on stderr that quotes no secret (deliver.py uses it too)."""
+    if isinstance(e, Failure):
         log(f"error: {e}")
-    except Exception as e:  # noqa: BLE001 - its message could quote a secret: say where, not what
+    else:  # its message could quote a secret: say where, not what
         where = traceback.extract_tb(e.__traceback__)[-1]
         log(f"error: unexpected {type(e).__name__} at line {where.lineno} ({where.name})")
     return 1
