@@ -28,7 +28,7 @@ import urllib.error, urllib.parse, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAX_BUNDLE_BYTES = 16 * 1024 * 1024
-REPORT_TAIL = 3000
+REPORT_TAIL = 3000  # bytes of UTF-8
 WAIT_S = 300
 
 
@@ -155,16 +155,18 @@ class Agent:
         self.report(f"{rid} applying")
         log(f"rolling out release {rid}")
         run = subprocess.run([os.path.join(HERE, "rollout.sh"), "file", tmp, rid], stderr=subprocess.PIPE)
-        stderr = run.stderr.decode("utf-8", "replace").rstrip("\n")
+        stderr = run.stderr.rstrip(b"\n")
         if stderr:
-            print(stderr, file=sys.stderr, flush=True)
+            print(stderr.decode("utf-8", "replace"), file=sys.stderr, flush=True)
         write_atomically(self.handled, rid.encode())
         if run.returncode == 0:
             self.report(f"{rid} ok")
             return True
+        # The last bytes (no more characters, whatever counts them), from a line start if one is in them.
         tail = stderr[-REPORT_TAIL:]
-        if len(stderr) > REPORT_TAIL and "\n" in tail:
-            tail = tail.split("\n", 1)[1]
+        if len(stderr) > REPORT_TAIL and b"\n" in tail:
+            tail = tail.split(b"\n", 1)[1]
+        tail = tail.decode("utf-8", "ignore")
         self.report(f"{rid} failed\n{tail}")
         return False
 
