@@ -214,8 +214,11 @@ def main():
             return Agent(os.environ.get("ASPIRE_STATE", "/var/lib/aspire-arm")).run(args.once)
         fetch_s3(args)
         return 0
-    except Exception as e:  # noqa: BLE001 - one line that quotes no credential
-        return secrets.error(e, log)
+    # Anything else is a bug: its traceback goes to SSM's stderr or the journal (bundles hold no
+    # secret values, and no exception here quotes the role's credentials).
+    except Failure as e:
+        log(f"error: {e}")
+        return 1
 
 
 if __name__ == "__main__":

@@ -285,15 +285,9 @@ def main():
         write_atomically(args.out, "# Written by aspire-arm fetch-secrets.py; holds secrets.\n" + "".join(f"{k}={shlex.quote(v)}\n" for k, v in variables.items()))
         log(f"{len(wanted)} secret(s) from {kind} written to {args.out}, {len(texts)} environment file(s) rendered")
         return 0
-    except Exception as e:  # noqa: BLE001
-        return error(e, log)
-
-
-def error(e, log):
-    """Exit code 1, with one line on stderr that quotes no secret (deliver.py uses it too)."""
-    if isinstance(e, Failure):
+    except Failure as e:
         log(f"error: {e}")
-    else:  # its message could quote a secret: say where, not what
+    except Exception as e:  # noqa: BLE001 - its message could quote a secret: say where, not what
         where = traceback.extract_tb(e.__traceback__)[-1]
         log(f"error: unexpected {type(e).__name__} at line {where.lineno} ({where.name})")
     return 1
