@@ -51,7 +51,9 @@ export function renderVm(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): 
 function secretVersionsFile(vm: VmPlan, ctx: RenderContext): ConfigFile[] {
   const versions = ctx.secretVersions;
   if (!versions || !vm.secrets.length) return [];
-  const lines = vm.secrets.map((p) => `${secretStoreName(p)} ${versions[secretStoreName(p)] ?? "?"}\n`);
+  const lines = vm.secrets.map(
+    (p) => `${secretStoreName(p)} ${versions[secretStoreName(p)] ?? "?"}\n`,
+  );
   return [{ path: "secret-versions.list", content: lines.join(""), permissions: "0644" }];
 }
 

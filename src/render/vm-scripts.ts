@@ -11,6 +11,8 @@ export const VM_SCRIPTS = [
   "exec-env.py",
   "dotnet-runtimes.py",
   "release.py",
+  "rollout.sh",
+  "deliver.py",
 ] as const;
 export type VmScript = (typeof VM_SCRIPTS)[number];
 
