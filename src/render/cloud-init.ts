@@ -71,6 +71,24 @@ RestartSec=15
 WantedBy=multi-user.target
 `;
 
+/** GCP: the agent that applies the releases the instance metadata brings (deliver.py gce-agent),
+ *  after the bootstrap and for as long as the VM runs. */
+export const AGENT_UNIT = "aspire-arm-agent.service";
+const AGENT_UNIT_TEXT = `# Applies the releases that the instance metadata key aspire-arm-bundle brings. Written by aspire-arm.
+[Unit]
+Description=aspire-arm release agent
+Wants=network-online.target
+After=network-online.target ${APP_UNIT}
+
+[Service]
+ExecStart=${LIB_DIR}/deliver.py gce-agent --vm-env ${VM_ENV_FILE}
+Restart=always
+RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+`;
+
 export function renderBootstrapFiles(
   plan: DeploymentPlan,
   vm: VmPlan,
@@ -79,12 +97,11 @@ export function renderBootstrapFiles(
   return [
     { path: VM_ENV_FILE, content: renderVmEnv(plan, vm, ctx), permissions: "0644" },
     { path: `${LIB_DIR}/bootstrap.sh`, content: vmScript("bootstrap.sh"), permissions: "0755" },
-    { path: `${LIB_DIR}/apply.sh`, content: vmScript("apply.sh"), permissions: "0755" },
-    {
-      path: `${LIB_DIR}/fetch-secrets.py`,
-      content: vmScript("fetch-secrets.py"),
-      permissions: "0755",
-    },
+    // Releases: rollout.sh is the one entry point of every delivery; release.py unpacks (and
+    // health-checks for apply.sh); deliver.py fetches from S3 or runs the GCE agent.
+    ...(["apply.sh", "fetch-secrets.py", "release.py", "rollout.sh", "deliver.py"] as const).map(
+      (name) => ({ path: `${LIB_DIR}/${name}`, content: vmScript(name), permissions: "0755" }),
+    ),
     // The runtimes' installer and the ExecStart wrapper of native services: VMs of the dotnet runtime only.
     ...(vm.runtime === "dotnet"
       ? (["dotnet-runtimes.py", "exec-env.py"] as const).map((name) => ({
@@ -94,6 +111,15 @@ export function renderBootstrapFiles(
         }))
       : []),
     { path: `/etc/systemd/system/${APP_UNIT}`, content: APP_UNIT_TEXT, permissions: "0644" },
+    ...((ctx.releaseSource ?? defaultReleaseSource(plan)).kind === "gce-metadata"
+      ? [
+          {
+            path: `/etc/systemd/system/${AGENT_UNIT}`,
+            content: AGENT_UNIT_TEXT,
+            permissions: "0644",
+          },
+        ]
+      : []),
   ];
 }
 
