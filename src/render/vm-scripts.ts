@@ -10,6 +10,7 @@ export const VM_SCRIPTS = [
   "fetch-secrets.py",
   "exec-env.py",
   "dotnet-runtimes.py",
+  "release.py",
 ] as const;
 export type VmScript = (typeof VM_SCRIPTS)[number];
 

@@ -33,8 +33,10 @@ for (const [label, vmDir] of [
       }
     });
 
-    test("fetch-secrets.py and exec-env.py compile and have a python3 shebang", () => {
-      for (const file of ["fetch-secrets.py", "exec-env.py"].map((f) => path.join(vmDir, f))) {
+    test("fetch-secrets.py, exec-env.py and release.py compile and have a python3 shebang", () => {
+      for (const file of ["fetch-secrets.py", "exec-env.py", "release.py"].map((f) =>
+        path.join(vmDir, f),
+      )) {
         assert.ok(fs.readFileSync(file, "utf8").startsWith("#!/usr/bin/env python3\n"));
         const r = spawnSync(
           "python3",
