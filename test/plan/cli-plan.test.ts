@@ -96,6 +96,7 @@ test("--out with the docker runtime writes DIR/app/user-data (#cloud-config), co
     ".aspire-arm-plan",
     "app/Caddyfile",
     "app/compose.yaml",
+    "app/health.list",
     "app/secrets.list",
     "app/user-data",
   ]);
@@ -137,9 +138,11 @@ test("--out with split VMs writes one folder per VM", async () => {
     ".aspire-arm-plan",
     "app/Caddyfile",
     "app/compose.yaml",
+    "app/health.list",
     "app/secrets.list",
     "app/user-data",
     "data/compose.yaml",
+    "data/health.list",
     "data/secrets.list",
     "data/user-data",
   ]);
@@ -161,6 +164,7 @@ test("--out with --runtime dotnet writes a systemd unit and an env template per 
     "app/compose.yaml",
     "app/env/apiservice.env.in",
     "app/env/webfrontend.env.in",
+    "app/health.list",
     "app/native.list",
     "app/secrets.list",
     "app/units/aspire-apiservice.service",
@@ -219,6 +223,7 @@ test("--out replaces a VM's folder: units of an earlier dotnet plan do not survi
     ".aspire-arm-plan",
     "app/Caddyfile",
     "app/compose.yaml",
+    "app/health.list",
     "app/secrets.list",
     "app/user-data",
   ]);

@@ -216,8 +216,13 @@ test("starter split: each VM's app config holds exactly its own files, and every
   const plan = planFile(starterManifest, { vms: SPLIT });
   const app = appFiles(plan, "app");
   const data = appFiles(plan, "data");
-  assert.deepEqual([...data.keys()].sort(), ["compose.yaml", "secrets.list"]);
-  assert.deepEqual([...app.keys()].sort(), ["Caddyfile", "compose.yaml", "secrets.list"]);
+  assert.deepEqual([...data.keys()].sort(), ["compose.yaml", "health.list", "secrets.list"]);
+  assert.deepEqual([...app.keys()].sort(), [
+    "Caddyfile",
+    "compose.yaml",
+    "health.list",
+    "secrets.list",
+  ]);
   assert.deepEqual(composeSchemaErrors(app.get("compose.yaml") as string), []);
   assert.deepEqual(composeSchemaErrors(data.get("compose.yaml") as string), []);
   assert.deepEqual(Object.keys(parseCompose(data.get("compose.yaml")).services), ["cache"]);

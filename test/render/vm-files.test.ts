@@ -109,7 +109,7 @@ test("the app config travels in write_files under the app folder, with its own p
     assert.equal(written.permissions, "0644");
     assert.equal(written.encoding, undefined);
   }
-  assert.deepEqual([...files.keys()], ["compose.yaml", "Caddyfile", "secrets.list"]);
+  assert.deepEqual([...files.keys()], ["compose.yaml", "Caddyfile", "secrets.list", "health.list"]);
 });
 
 test("compose: Caddy mounts its Caddyfile read-only and keeps its state in named volumes; it waits for the containers it proxies", () => {
