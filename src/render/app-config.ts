@@ -35,7 +35,7 @@ export function renderAppConfig(
     if (content !== undefined) files.push({ path: p, content, permissions });
   };
   add("compose.yaml", renderCompose(plan, vm, ctx));
-  add("Caddyfile", renderCaddyfile(plan, vm));
+  add("caddy/Caddyfile", renderCaddyfile(plan, vm));
   for (const n of renderNativeServices(vm)) {
     add(`units/${n.unitName}`, n.unit);
     add(`env/${n.envTemplateName}`, n.envTemplate);

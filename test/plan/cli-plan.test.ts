@@ -94,7 +94,7 @@ test("--out with the docker runtime writes DIR/app/user-data (#cloud-config), co
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(filesUnder(dir), [
     ".aspire-arm-plan",
-    "app/Caddyfile",
+    "app/caddy/Caddyfile",
     "app/compose.yaml",
     "app/health.list",
     "app/secrets.list",
@@ -114,8 +114,8 @@ test("--out with the docker runtime writes DIR/app/user-data (#cloud-config), co
     fs.readFileSync(path.join(dir, "app/compose.yaml"), "utf8"),
   );
   assert.equal(
-    written.get("/etc/aspire-arm/app/Caddyfile"),
-    fs.readFileSync(path.join(dir, "app/Caddyfile"), "utf8"),
+    written.get("/etc/aspire-arm/app/caddy/Caddyfile"),
+    fs.readFileSync(path.join(dir, "app/caddy/Caddyfile"), "utf8"),
   );
   assert.ok(r.out.includes(`Wrote ${path.join(dir, "app")}`), r.out);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -136,7 +136,7 @@ test("--out with split VMs writes one folder per VM", async () => {
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(filesUnder(dir), [
     ".aspire-arm-plan",
-    "app/Caddyfile",
+    "app/caddy/Caddyfile",
     "app/compose.yaml",
     "app/health.list",
     "app/secrets.list",
@@ -160,7 +160,7 @@ test("--out with --runtime dotnet writes a systemd unit and an env template per 
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(filesUnder(dir), [
     ".aspire-arm-plan",
-    "app/Caddyfile",
+    "app/caddy/Caddyfile",
     "app/compose.yaml",
     "app/env/apiservice.env.in",
     "app/env/webfrontend.env.in",
@@ -221,7 +221,7 @@ test("--out replaces a VM's folder: units of an earlier dotnet plan do not survi
   assert.equal((await cli("plan", starterManifest, "--out", dir)).code, 0);
   assert.deepEqual(filesUnder(dir), [
     ".aspire-arm-plan",
-    "app/Caddyfile",
+    "app/caddy/Caddyfile",
     "app/compose.yaml",
     "app/health.list",
     "app/secrets.list",

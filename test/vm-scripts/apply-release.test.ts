@@ -21,10 +21,27 @@ import type { After, ScriptResult } from "./support";
 const FAKES: Record<string, string> = {
   docker: `case "$1" in
   compose)
+    case " $* " in
+      *" config --format json "*) cat "$FAKE_STATE/compose-config.json"; exit 0 ;;
+      *" config --hash "*) for last; do :; done; echo "$last hash-$(cksum <"$5" | cut -d' ' -f1)"; exit 0 ;;
+    esac
     env -0 >"$FAKE_STATE/docker-env"
     prev=
     for a in "$@"; do
-      if [ "$prev" = -f ]; then { echo "=== $*"; cat "$a"; } >>"$FAKE_STATE/compose-files"; fi
+      case "$prev" in
+        -f)
+          file="$a"
+          case " $* " in *" up -d --remove-orphans "*) { echo "=== $*"; cat "$a"; } >>"$FAKE_STATE/compose-files" ;; esac ;;
+        # A second container of the service, with the config hash of the compose file now.
+        --scale)
+          svc="\${a%=*}"
+          if [ "\${a#*=}" = 2 ]; then
+            echo "$svc-2" >>"$FAKE_STATE/ps/$svc"
+            sed -e "s/$svc-1/$svc-2/g" -e "s/\"hash-[a-z0-9]*\"/\"hash-$(cksum <"$file" | cut -d' ' -f1)\"/" \\
+              -e "s/running/$(cat "$FAKE_STATE/new-status" 2>/dev/null || echo running)/" \\
+              "$FAKE_STATE/inspect/$svc-1.json" >"$FAKE_STATE/inspect/$svc-2.json"
+          fi ;;
+      esac
       prev="$a"
     done ;;
   ps) for a in "$@"; do case "$a" in label=com.docker.compose.service=*) cat "$FAKE_STATE/ps/\${a##*=}" 2>/dev/null ;; esac; done ;;
@@ -60,10 +77,24 @@ function appConfig(apiImage: string, health: string, extra: Record<string, strin
   }));
 }
 
-function containerJson(id: string, o: { status?: string; health?: string } = {}): string {
+interface ContainerState {
+  readonly status?: string;
+  readonly health?: string;
+  /** Its com.docker.compose.config-hash label (default hash-1); hashOf(compose file) is what
+   *  the fake `docker compose config --hash` gives for every service of that file. */
+  readonly hash?: string;
+}
+
+function hashOf(composeText: string): string {
+  const r = spawnSync("cksum", { input: composeText, encoding: "utf8" });
+  return `hash-${r.stdout.split(" ")[0]}`;
+}
+
+function containerJson(id: string, o: ContainerState = {}): string {
   return JSON.stringify({
     Id: id,
     Name: `/aspire-${id}`,
+    Config: { Labels: { "com.docker.compose.config-hash": o.hash ?? "hash-1" } },
     State: {
       Status: o.status ?? "running",
       ExitCode: 0,
@@ -121,7 +152,7 @@ function setup(t: After, script: string) {
     }),
   );
   /** The fake docker's view of a service: its container, and what inspect says of it. */
-  const container = (service: string, o: { status?: string; health?: string } = {}) => {
+  const container = (service: string, o: ContainerState = {}) => {
     fs.writeFileSync(path.join(p.fake, "ps", service), `${service}-1\n`);
     fs.writeFileSync(
       path.join(p.fake, "inspect", `${service}-1.json`),
@@ -196,7 +227,21 @@ function setup(t: After, script: string) {
       if (e.includes("=")) out[e.slice(0, e.indexOf("="))] = e.slice(e.indexOf("=") + 1);
     return out;
   };
-  return { p, container, unpack, run, composeFiles, stateFile, releases, dockerEnv, secret };
+  /** What `docker compose config --format json` answers. (--hash: the compose file's cksum.) */
+  const composeConfig = (doc: object) =>
+    fs.writeFileSync(path.join(p.fake, "compose-config.json"), JSON.stringify(doc));
+  return {
+    p,
+    container,
+    unpack,
+    run,
+    composeFiles,
+    stateFile,
+    releases,
+    dockerEnv,
+    secret,
+    composeConfig,
+  };
 }
 
 function suite(script: string): void {
@@ -418,6 +463,100 @@ function suite(script: string): void {
     const r = await s.run("--release", v1);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.log.includes("systemctl is-active --quiet aspire-web.service"));
+  });
+
+  test("a changed service behind Caddy starts beside the old container, gated healthy, before the old one stops; one with host ports is recreated by up", async (t) => {
+    const s = setup(t, script);
+    const port = await listening(t);
+    const text = (image: string) =>
+      `${compose(image)}  web:\n    image: web:1\n  caddy:\n    image: caddy:2\n`;
+    s.container("api", { hash: hashOf(text("api:1")) });
+    s.container("web", { hash: hashOf(text("api:1")) });
+    const proxied = (image: string) =>
+      appConfig(image, `api container tcp ${port}\n`, { "compose.yaml": text(image) });
+    const doc = {
+      services: {
+        api: { image: "api:1" },
+        web: { image: "web:1", ports: [{ target: 80, published: "8080" }] },
+        caddy: { image: "caddy:2", depends_on: { api: { condition: "service_started" }, web: {} } },
+      },
+    };
+    s.composeConfig(doc);
+    const v1 = s.unpack(proxied("api:1"));
+    const first = await s.run("--release", v1);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(
+      calls(first, "docker").filter((c) => /--scale|docker (stop|rm) /.test(c)),
+      [],
+      "unchanged: nothing is switched",
+    );
+
+    // api and web changed (the compose file did); web publishes a host port.
+    const v2 = s.unpack(proxied("api:2"));
+    const r = await s.run("--release", v2);
+    assert.equal(r.code, 0, r.stderr);
+    const f = `-p aspire -f ${s.p.app}/compose.yaml`;
+    assert.deepEqual(
+      calls(r, "docker").filter((c) => !/docker (ps|inspect|compose .* config)/.test(c)),
+      [
+        `docker compose ${f} up -d --no-deps --no-recreate --scale api=2 api`,
+        "docker stop api-1",
+        "docker rm api-1",
+        `docker compose ${f} up -d --no-deps --no-recreate --scale api=1 api`,
+        `docker compose ${f} up -d --remove-orphans`,
+      ],
+    );
+    assert.match(
+      r.stdout,
+      /aspire-arm: starting a new api container beside the old one\naspire-arm: api is healthy\naspire-arm: stopping the old api container\n/,
+    );
+  });
+
+  test("a new container behind Caddy that does not become healthy: the old one keeps serving, and the release is rolled back", async (t) => {
+    const s = setup(t, script);
+    const port = await listening(t);
+    const text = (image: string) => `${compose(image)}  caddy:\n    image: caddy:2\n`;
+    s.container("api", { hash: hashOf(text("api:1")) });
+    const proxied = (image: string) =>
+      appConfig(image, `api container tcp ${port}\n`, { "compose.yaml": text(image) });
+    s.composeConfig({ services: { api: {}, caddy: { depends_on: { api: {} } } } });
+    const v1 = s.unpack(proxied("api:1"));
+    assert.equal((await s.run("--release", v1)).code, 0);
+    fs.writeFileSync(path.join(s.p.fake, "new-status"), "exited");
+    const r = await s.run("--release", s.unpack(proxied("api:2")));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /api is not healthy after 1 s: aspire-api-2 is exited/);
+    assert.ok(calls(r, "docker logs").includes("docker logs --tail 50 api-2"));
+    assert.ok(!r.log.includes("docker stop api-1"), r.log.join("\n"));
+    assert.equal(s.stateFile("current"), v1);
+    // The rollback's up: compose removes the extra container (scale 1), keeps api-1 (same hash).
+    assert.deepEqual(s.composeFiles(), [text("api:1")]);
+  });
+
+  test("caddy reload runs when the Caddyfile changed, and only then", async (t) => {
+    const s = setup(t, script);
+    const port = await listening(t);
+    s.container("api");
+    const health = `api container tcp ${port}\n`;
+    const withCaddyfile = (image: string, caddyfile: string) =>
+      appConfig(image, health, { "caddy/Caddyfile": caddyfile });
+    const reloads = (r: ScriptResult) => calls(r, "docker").filter((c) => c.includes(" exec "));
+    const first = await s.run("--release", s.unpack(withCaddyfile("api:1", ":80 {\n}\n")));
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(reloads(first), [], "a new Caddy reads its Caddyfile at start");
+    const same = await s.run("--release", s.unpack(withCaddyfile("api:2", ":80 {\n}\n")));
+    assert.equal(same.code, 0, same.stderr);
+    assert.deepEqual(reloads(same), []);
+    const changed = await s.run("--release", s.unpack(withCaddyfile("api:2", ":8001 {\n}\n")));
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.deepEqual(reloads(changed), [
+      `docker compose -p aspire -f ${s.p.app}/compose.yaml exec -T caddy caddy reload --config /etc/caddy/Caddyfile`,
+    ]);
+    assert.ok(
+      changed.log.indexOf(reloads(changed)[0]) >
+        changed.log.findIndex((c) => c.endsWith("up -d --remove-orphans")),
+      "after up",
+    );
   });
 
   test("--release refuses an id that is not 16 hex digits, and one that is not unpacked", async (t) => {

@@ -51,6 +51,7 @@ APP="$ETC/app"
 SECRETS_ENV="$RUN/secrets.env"
 UNITS_RECORD="$STATE/units.installed"
 COMPOSE_RECORD="$STATE/compose.applied"
+CADDY_RECORD="$STATE/Caddyfile.applied"
 FETCH_SECRETS="$(dirname "$0")/fetch-secrets.py"
 DOTNET_RUNTIMES="$(dirname "$0")/dotnet-runtimes.py"
 RELEASE_PY="$(dirname "$0")/release.py"
@@ -99,6 +100,29 @@ install_release() {
   rm -rf "$APP.old"
 }
 
+compose() { docker compose -p aspire -f "$APP/compose.yaml" "$@"; }
+
+# Switches compose service $1 from its running container $2 to one of its new config without
+# dropping a request: the new container is started beside the old one (Caddy's upstream is the
+# service's DNS name, which Docker answers with both), gated healthy, then the old one is stopped
+# (SIGTERM, in-flight requests finish; Caddy retries a dial that fails, lb_try_duration) and
+# removed. release.py rolling lists only services without host ports, which cannot run twice:
+# those are recreated in place by `up`.
+switch_service() {
+  local service="$1" old="$2" new='' id
+  log "starting a new $service container beside the old one"
+  compose up -d --no-deps --no-recreate --scale "$service=2" "$service"
+  for id in $(docker ps -q --no-trunc --filter "label=com.docker.compose.project=aspire" --filter "label=com.docker.compose.service=$service"); do
+    [ "$id" = "$old" ] || new="$id"
+  done
+  [ -n "$new" ] || die "no new container of $service was started"
+  python3 "$RELEASE_PY" health --app "$APP" --service "$service" --container "$new"
+  log "stopping the old $service container"
+  docker stop "$old" >/dev/null
+  docker rm "$old" >/dev/null
+  compose up -d --no-deps --no-recreate --scale "$service=1" "$service"
+}
+
 # Writes $2 into the state file $1, atomically.
 record() {
   printf '%s\n' "$2" >"$1.tmp"
@@ -139,13 +163,27 @@ apply_app() {
 
   # Containers.
   if [ -f "$APP/compose.yaml" ]; then
-    log "docker compose up (project aspire)"
     (
       # Exported for compose's ${ASPIRE_P_*} interpolation, in this subshell only.
       set -a
       # shellcheck source=/dev/null # written at run time by fetch-secrets.py
       . "$SECRETS_ENV"
-      exec docker compose -p aspire -f "$APP/compose.yaml" up -d --remove-orphans
+      set +a
+      # Changed services behind Caddy first, one at a time, without downtime (switch_service).
+      rolling="$(python3 "$RELEASE_PY" rolling --app "$APP")"
+      while read -r service old _; do
+        if [ -n "$service" ]; then switch_service "$service" "$old"; fi
+      done <<<"$rolling"
+      log "docker compose up (project aspire)"
+      compose up -d --remove-orphans
+      # Caddy reads its folder's Caddyfile at start only: a changed one is loaded gracefully.
+      if [ -f "$APP/caddy/Caddyfile" ]; then
+        if [ -f "$CADDY_RECORD" ] && ! cmp -s "$APP/caddy/Caddyfile" "$CADDY_RECORD"; then
+          log "caddy reload (the Caddyfile changed)"
+          compose exec -T caddy caddy reload --config /etc/caddy/Caddyfile
+        fi
+        cp "$APP/caddy/Caddyfile" "$CADDY_RECORD"
+      fi
     )
     touch "$COMPOSE_RECORD"
   elif [ -e "$COMPOSE_RECORD" ]; then

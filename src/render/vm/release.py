@@ -4,6 +4,7 @@
 #   release.py unpack --bundle FILE [--state DIR] [--id ID]
 #   release.py health --app DIR [--service S] [--container ID] [--timeout S] [--interval S]
 #   release.py prune [--state DIR] --applied FILE --keep ID [--keep ID]
+#   release.py rolling --app DIR
 #
 # unpack: a bundle is gzip'ed JSON {"format": "aspire-arm-bundle/1", "stack", "vm", "files":
 #   [{"path", "mode", "text" | "base64"}]} (src/render/bundle.ts); its release id is the first 16
@@ -26,6 +27,10 @@
 #   later rollout stays) but the kept ones, and lists only the kept ones in it; then the images
 #   that only the removed releases named (compose.yaml `image:` lines, native.list), with `docker image rm`: an image
 #   the kept releases name, or a container uses, stays.
+# rolling: the compose services apply.sh switches without downtime, as `<service> <container id>`
+#   lines: those Caddy proxies (caddy's depends_on), publishing no host port, with one running
+#   container whose config hash (its com.docker.compose.config-hash label) is not the one compose
+#   computes for DIR/compose.yaml now (`docker compose config --hash`): a changed service.
 #
 # Standard library only. Errors are one line on stderr, exit 1 (health: with the log lines).
 # Test hooks: ASPIRE_STATE (/var/lib/aspire-arm); docker, systemctl and journalctl from PATH.
@@ -419,6 +424,43 @@ def prune(args):
             log(f"removed image {ref}")
 
 
+# --- rolling ---------------------------------------------------------------------------------
+
+
+def rolling(args):
+    path = os.path.join(args.app, "compose.yaml")
+    try:
+        with open(path, encoding="utf-8") as f:
+            if not re.search(r"^  caddy:\s*$", f.read(), re.M):
+                return  # no proxy, nothing behind it
+    except FileNotFoundError:
+        return
+    compose = ["docker", "compose", "-p", PROJECT, "-f", path]
+    code, out = run([*compose, "config", "--format", "json"])
+    try:
+        services = json.loads(out).get("services") or {} if code == 0 else None
+    except (ValueError, AttributeError):
+        services = None
+    if services is None:
+        raise Failure(f"docker compose config --format json failed (exit {code})")
+    proxied = (services.get("caddy") or {}).get("depends_on") or []
+    for service in sorted(proxied):
+        if service not in services or services[service].get("ports"):
+            # Host ports cannot be bound twice: such a service is recreated in place by `up`.
+            continue
+        ids = containers_of(service)
+        found = [c for c in inspect(ids) if (c.get("State") or {}).get("Status") == "running"] if ids else []
+        if len(found) != 1:
+            continue
+        code, out = run([*compose, "config", "--hash", service])
+        words = out.split()
+        if code != 0 or len(words) != 2 or words[0] != service:
+            raise Failure(f"docker compose config --hash {service} said {out.strip()!r}")
+        labels = (found[0].get("Config") or {}).get("Labels") or {}
+        if labels.get("com.docker.compose.config-hash") != words[1]:
+            print(f"{service} {found[0].get('Id')}")
+
+
 def seconds(name, default):
     text = os.environ.get(name, "")
     try:
@@ -446,6 +488,9 @@ def main():
     p.add_argument("--timeout", type=float)
     p.add_argument("--interval", type=float)
     p.set_defaults(run=health)
+    p = sub.add_parser("rolling")
+    p.add_argument("--app", required=True)
+    p.set_defaults(run=rolling)
     p = sub.add_parser("prune")
     p.add_argument("--state", default=state)
     p.add_argument("--applied", required=True)
