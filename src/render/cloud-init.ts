@@ -6,7 +6,7 @@ import * as yaml from "js-yaml";
 import { DEFAULT_DOTNET_CHANNEL, secretPrefix, type DeploymentPlan, type VmPlan } from "../plan";
 import { defaultReleaseSource } from "./context";
 import type { RenderContext } from "./context";
-import { APP_UNIT, DATA_DIR, LIB_DIR, VM_ENV_FILE } from "./vm-paths";
+import { APP_UNIT, DATA_DIR, LIB_DIR, RELEASE_BIN_DIR, VM_ENV_FILE } from "./vm-paths";
 import { vmScript } from "./vm-scripts";
 
 interface WriteFile {
@@ -52,17 +52,19 @@ export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext
   return vars.map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
 }
 
-const APP_UNIT_TEXT = `# Applies /etc/aspire-arm/app: fetches secrets, starts containers and services. Written by aspire-arm.
+const APP_UNIT_TEXT = `# Applies the current release at boot: fetches secrets, starts containers and services. Written by aspire-arm.
 [Unit]
 Description=aspire-arm app
 Wants=network-online.target
 After=network-online.target docker.service
 StartLimitIntervalSec=0
+# Until the first release arrives, there is nothing to apply.
+ConditionPathExists=${RELEASE_BIN_DIR}/apply.sh
 
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=${LIB_DIR}/apply.sh
+ExecStart=${RELEASE_BIN_DIR}/apply.sh
 # The role's credentials and the registry may need a moment after boot.
 Restart=on-failure
 RestartSec=15
@@ -97,19 +99,14 @@ export function renderBootstrapFiles(
   return [
     { path: VM_ENV_FILE, content: renderVmEnv(plan, vm, ctx), permissions: "0644" },
     { path: `${LIB_DIR}/bootstrap.sh`, content: vmScript("bootstrap.sh"), permissions: "0755" },
-    // Releases: rollout.sh is the one entry point of every delivery; release.py unpacks (and
-    // health-checks for apply.sh); deliver.py fetches from S3 or runs the GCE agent.
-    ...(["apply.sh", "fetch-secrets.py", "release.py", "rollout.sh", "deliver.py"] as const).map(
-      (name) => ({ path: `${LIB_DIR}/${name}`, content: vmScript(name), permissions: "0755" }),
-    ),
-    // The runtimes' installer and the ExecStart wrapper of native services: VMs of the dotnet runtime only.
-    ...(vm.runtime === "dotnet"
-      ? (["dotnet-runtimes.py", "exec-env.py"] as const).map((name) => ({
-          path: `${LIB_DIR}/${name}`,
-          content: vmScript(name),
-          permissions: "0755",
-        }))
-      : []),
+    // What receives releases: rollout.sh is the one entry point of every delivery, release.py
+    // unpacks, deliver.py fetches from S3 or runs the GCE agent, fetch-secrets.py reads the stored
+    // secrets (and signs S3 requests). apply.sh and its tools come with each release.
+    ...(["fetch-secrets.py", "release.py", "rollout.sh", "deliver.py"] as const).map((name) => ({
+      path: `${LIB_DIR}/${name}`,
+      content: vmScript(name),
+      permissions: "0755",
+    })),
     { path: `/etc/systemd/system/${APP_UNIT}`, content: APP_UNIT_TEXT, permissions: "0644" },
     ...((ctx.releaseSource ?? defaultReleaseSource(plan)).kind === "gce-metadata"
       ? [

@@ -9,6 +9,7 @@ import { renderAppConfig, type ConfigFile } from "./app-config";
 import type { RenderContext } from "./context";
 import { renderBundle, type Bundle } from "./bundle";
 import { renderCloudConfig } from "./cloud-init";
+import { vmScript, type VmScript } from "./vm-scripts";
 
 /** EC2: 16 KB of user data before base64. GCP: 256 KiB per metadata value. */
 export const USER_DATA_LIMIT: Readonly<Record<Cloud, number>> = { aws: 16 * 1024, gcp: 256 * 1024 };
@@ -27,10 +28,13 @@ export interface RenderedVm {
 
 export function renderVm(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): RenderedVm {
   const appConfig = renderAppConfig(plan, vm, ctx);
-  const release = renderBundle([...appConfig, ...secretVersionsFile(vm, ctx)], {
-    stack: plan.stack,
-    vm: vm.name,
-  });
+  const release = renderBundle(
+    [...appConfig, ...secretVersionsFile(vm, ctx), ...releaseScripts(vm)],
+    {
+      stack: plan.stack,
+      vm: vm.name,
+    },
+  );
   const cloudConfig = renderCloudConfig(plan, vm, ctx);
   const plain = Buffer.from(cloudConfig, "utf8");
   // gzip level 9 and mtime 0 (Node's default header has none): the same input gives the same bytes, so no spurious diffs.
@@ -44,6 +48,21 @@ export function renderVm(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): 
     userData: useGzip ? gzip : plain,
     userDataEncoding: useGzip ? "gzip" : "plain",
   };
+}
+
+/** The scripts that apply a release, in its bin/: they change with aspire-arm, not with the VM,
+ *  so they travel with the app config (an upgrade of them is a rollout, never a new VM), and they
+ *  keep the user data within EC2's 16 KB. The .NET runtimes' installer and the ExecStart wrapper
+ *  only where native services run. */
+function releaseScripts(vm: VmPlan): ConfigFile[] {
+  const names: VmScript[] = ["apply.sh", "apply-tools.py"];
+  if (vm.services.some((s) => s.runAs === "native"))
+    names.push("dotnet-runtimes.py", "exec-env.py");
+  return names.map((name) => ({
+    path: `bin/${name}`,
+    content: vmScript(name),
+    permissions: "0755",
+  }));
 }
 
 /** `<store-name> <version>` a line for the secrets the VM reads, when the versions are known

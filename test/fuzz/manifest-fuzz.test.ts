@@ -249,7 +249,7 @@ const CANARY_FILE = "../../outside/canary.txt";
 // ---- what each case must satisfy ------------------------------------------------------------------------
 
 const APP_FILE =
-  /^\/etc\/aspire-arm\/app\/(compose\.yaml|Caddyfile|native\.list|secrets\.list|volumes\.list|units\/aspire-[a-z0-9-]+\.service|env\/[a-z0-9-]+\.env\.in|files\/[a-z0-9-]+\/\d+(\/[^/]+)*)$/;
+  /^\/etc\/aspire-arm\/app\/(compose\.yaml|caddy\/Caddyfile|health\.list|native\.list|secrets\.list|volumes\.list|units\/aspire-[a-z0-9-]+\.service|env\/[a-z0-9-]+\.env\.in|files\/[a-z0-9-]+\/\d+(\/[^/]+)*)$/;
 const BOOT_FILE =
   /^(\/etc\/aspire-arm\/vm\.env|\/usr\/local\/lib\/aspire-arm\/(bootstrap\.sh|apply\.sh|fetch-secrets\.py|dotnet-runtimes\.py|exec-env\.py)|\/etc\/systemd\/system\/aspire-arm-app\.service)$/;
 const UNIT_LINE =

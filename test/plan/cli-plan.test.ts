@@ -67,8 +67,9 @@ test("bin/aspire-arm.js plan --cloud azure exits 2 as a process, without a stack
 /** What --out writes for the starter on the docker runtime: the marker and its one VM "app"'s files. */
 const DOCKER_APP_OUT = [
   ".aspire-arm-plan",
-  "app/Caddyfile",
+  "app/caddy/Caddyfile",
   "app/compose.yaml",
+  "app/health.list",
   "app/secrets.list",
   "app/user-data",
 ];
@@ -92,8 +93,8 @@ test("--out with the docker runtime writes DIR/app/user-data (#cloud-config), co
     fs.readFileSync(path.join(dir, "app/compose.yaml"), "utf8"),
   );
   assert.equal(
-    written.get("/etc/aspire-arm/app/Caddyfile"),
-    fs.readFileSync(path.join(dir, "app/Caddyfile"), "utf8"),
+    written.get("/etc/aspire-arm/app/caddy/Caddyfile"),
+    fs.readFileSync(path.join(dir, "app/caddy/Caddyfile"), "utf8"),
   );
   assert.ok(r.out.includes(`Wrote ${path.join(dir, "app")}`), r.out);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -115,6 +116,7 @@ test("--out with split VMs writes one folder per VM", async () => {
   assert.deepEqual(filesUnder(dir), [
     ...DOCKER_APP_OUT,
     "data/compose.yaml",
+    "data/health.list",
     "data/secrets.list",
     "data/user-data",
   ]);
@@ -132,10 +134,11 @@ test("--out with --runtime dotnet writes a systemd unit and an env template per 
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(filesUnder(dir), [
     ".aspire-arm-plan",
-    "app/Caddyfile",
+    "app/caddy/Caddyfile",
     "app/compose.yaml",
     "app/env/apiservice.env.in",
     "app/env/webfrontend.env.in",
+    "app/health.list",
     "app/native.list",
     "app/secrets.list",
     "app/units/aspire-apiservice.service",

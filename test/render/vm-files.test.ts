@@ -100,7 +100,10 @@ test("the app config travels in write_files under the app folder, with its own p
     assert.equal(written.permissions, "0644");
     assert.equal(written.encoding, undefined);
   }
-  assert.deepEqual([...files.keys()], ["compose.yaml", "Caddyfile", "secrets.list"]);
+  assert.deepEqual(
+    [...files.keys()],
+    ["compose.yaml", "caddy/Caddyfile", "secrets.list", "health.list"],
+  );
 });
 
 test("compose: Caddy mounts its Caddyfile read-only and keeps its state in named volumes; it waits for the containers it proxies", () => {
@@ -110,7 +113,7 @@ test("compose: Caddy mounts its Caddyfile read-only and keeps its state in named
   const compose = composeOf(plan, "app");
   const caddy = composeService(compose, "caddy");
   assert.deepEqual(caddy.volumes, [
-    "./Caddyfile:/etc/caddy/Caddyfile:ro",
+    "./caddy/:/etc/caddy/:ro",
     "caddy-data:/data",
     "caddy-config:/config",
   ]);
@@ -140,7 +143,7 @@ test("compose next to native services: the proxy and the containers reach the ho
     "webfrontend is a native unit, not a container",
   );
   assert.match(
-    appFiles(plan, "app").get("Caddyfile") as string,
+    appFiles(plan, "app").get("caddy/Caddyfile") as string,
     /reverse_proxy host\.docker\.internal:8081/,
   );
   // A native unit that depends on a container waits for the app unit that starts the containers.

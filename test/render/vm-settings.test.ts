@@ -192,7 +192,7 @@ test("the proxy reaches HTTP/2 services over h2c, others as they are; each site 
   });
   assert.equal(
     renderCaddyfile(plan, plan.vms[0]),
-    "# Reverse proxy of VM app, written by aspire-arm.\n{\n\tauto_https off\n}\n\n:80 {\n\treverse_proxy h2c://grpc:5000\n}\n\n:8001 {\n\treverse_proxy web:80\n}\n",
+    "# Reverse proxy of VM app, written by aspire-arm.\n{\n\tauto_https off\n}\n\n:80 {\n\treverse_proxy h2c://grpc:5000 {\n\t\tlb_try_duration 10s\n\t}\n}\n\n:8001 {\n\treverse_proxy web:80 {\n\t\tlb_try_duration 10s\n\t}\n}\n",
   );
   const none = planOf({ c: { type: "container.v0", image: img } });
   assert.equal(renderCaddyfile(none, none.vms[0]), undefined);

@@ -427,6 +427,8 @@ export function deliveryVm(t: After, scriptDir: string, bootstrapped = true): De
     ...process.env,
     ASPIRE_ETC: etc,
     ASPIRE_STATE: state,
+    // The fake stands in for the release's own bin/apply.sh.
+    ASPIRE_APPLY: path.join(lib, "apply.sh"),
     ASPIRE_RETRY_DELAY: "0.01",
     FAKE_DIR: fake,
     FAKE_LOG: fakeLog,

@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
-# aspire-arm: the releases of a VM's app config (beside apply.sh).
+# aspire-arm: unpacks a VM's release (rollout.sh runs it; deliver.py reads ids with it).
 #
 #   release.py unpack --bundle FILE [--state DIR] [--id ID]
 #
-# unpack: a bundle is gzip'ed JSON {"format": "aspire-arm-bundle/1", "stack", "vm", "files":
+# A bundle is gzip'ed JSON {"format": "aspire-arm-bundle/1", "stack", "vm", "files":
 #   [{"path", "mode", "text" | "base64"}]} (src/render/bundle.ts); its release id is the first 16
 #   hex digits of the SHA-256 of its canonical JSON (sorted keys, no spaces, UTF-8). Everything is
 #   checked before anything is written: the format, each path (relative, components of
 #   [A-Za-z0-9._-] other than . and .., no duplicates, sorted), each mode (0644 or 0755), the sizes,
 #   and the id when --id gives the one expected. The files are written into a temp folder beside
 #   STATE/releases/<id> and renamed there: a release is whole or absent. Prints the id.
+#   apply.sh's own tools (health gate, rolling switch, prune) travel in the release itself, as
+#   bin/apply-tools.py: this file is in the user data, which must stay small and stable.
 #
 # Standard library only. Errors are one line on stderr, exit 1.
 # Test hooks: ASPIRE_STATE (/var/lib/aspire-arm).
 
 import argparse, base64, binascii, hashlib, json, os, re, shutil, sys, zlib
+
 
 FORMAT = "aspire-arm-bundle/1"
 MODES = {"0644": 0o644, "0755": 0o755}
@@ -171,12 +174,15 @@ def unpack(args):
     print(rid)
 
 
+# --- health ----------------------------------------------------------------------------------
+
 def main():
+    state = os.environ.get("ASPIRE_STATE", "/var/lib/aspire-arm")
     parser = argparse.ArgumentParser(prog="release.py")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("unpack")
     p.add_argument("--bundle", required=True)
-    p.add_argument("--state", default=os.environ.get("ASPIRE_STATE", "/var/lib/aspire-arm"))
+    p.add_argument("--state", default=state)
     p.add_argument("--id")
     p.set_defaults(run=unpack)
     args = parser.parse_args()

@@ -13,7 +13,7 @@
 # Output: apply.sh's, on stdout and in $STATE/rollouts/ID.log. On failure, exit non-zero with a
 # summary on stderr: at most 7,000 characters (SSM keeps the first 8,000 of stderr), the last lines
 # of apply.sh's stderr, where it puts the failing service's log lines.
-# Test hooks: ASPIRE_ETC (/etc/aspire-arm), ASPIRE_STATE (/var/lib/aspire-arm), ASPIRE_BOOT_WAIT
+# Test hooks: ASPIRE_APPLY (the release's bin/apply.sh), ASPIRE_ETC (/etc/aspire-arm), ASPIRE_STATE (/var/lib/aspire-arm), ASPIRE_BOOT_WAIT
 # (1200 s).
 set -euo pipefail
 
@@ -74,7 +74,7 @@ printf '=== aspire-arm rollout of release %s, %s\n' "$id" "$(date -u +%FT%TZ)" >
 log "applying release $id (log: $out)"
 # apply.sh's stdout and stderr to stdout and the log; its stderr also to $tmp/stderr.
 rc=0
-{ "$LIB/apply.sh" --release "$id" 2>&1 >&3 3>&- | tee "$tmp/stderr"; } 3>&1 | tee -a "$out" || rc=$?
+{ "${ASPIRE_APPLY:-$STATE/releases/$id/bin/apply.sh}" --release "$id" 2>&1 >&3 3>&- | tee "$tmp/stderr"; } 3>&1 | tee -a "$out" || rc=$?
 
 # The newest logs are kept.
 find "$ROLLOUTS" -maxdepth 1 -name '*.log' -printf '%T@ %p\n' | sort -rn | tail -n +$((LOGS_KEPT + 1)) | cut -d' ' -f2- | xargs -r rm -f --
