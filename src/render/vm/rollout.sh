@@ -51,9 +51,13 @@ esac
 # files are there.
 if [ ! -e "$STATE/bootstrapped" ]; then
   log "waiting up to $BOOT_WAIT s for the bootstrap to finish ($STATE/bootstrapped)"
+  # Seconds slept, not $SECONDS: that counts whole seconds of the clock since bash started, so it
+  # could give up to a second early.
+  waited=0
   until [ -e "$STATE/bootstrapped" ]; do
-    [ "$SECONDS" -lt "$BOOT_WAIT" ] || die "the bootstrap has not finished after $BOOT_WAIT s ($STATE/bootstrapped is missing): see /var/log/cloud-init-output.log"
+    [ "$waited" -lt "$BOOT_WAIT" ] || die "the bootstrap has not finished after $BOOT_WAIT s ($STATE/bootstrapped is missing): see /var/log/cloud-init-output.log"
     sleep 1
+    waited=$((waited + 1))
   done
 fi
 
