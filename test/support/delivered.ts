@@ -35,6 +35,29 @@ export function writtenFile(cloudConfig: string, file: string): string | undefin
   return writtenFiles(cloudConfig).find((f) => f.path === file)?.content;
 }
 
+/** One file of a release bundle: text, or base64 for bytes that are not UTF-8. */
+export interface BundleFile {
+  readonly path: string;
+  readonly mode: string;
+  readonly text?: string;
+  readonly base64?: string;
+}
+
+/** The files of a release bundle (the gzip'ed JSON, as delivered), in the bundle's order. */
+export function bundleFiles(gz: Buffer): BundleFile[] {
+  return (JSON.parse(zlib.gunzipSync(gz).toString("utf8")) as { files: BundleFile[] }).files;
+}
+
+/** A bundle's files by path, as release.py writes them on the VM: the bytes. */
+export function bundleBytes(gz: Buffer): Map<string, Buffer> {
+  return new Map(
+    bundleFiles(gz).map((f) => [
+      f.path,
+      f.base64 !== undefined ? Buffer.from(f.base64, "base64") : Buffer.from(f.text ?? "", "utf8"),
+    ]),
+  );
+}
+
 export interface DeliveredRelease {
   readonly id: string;
   /** Path -> text (base64 files stay base64). */
@@ -52,15 +75,13 @@ export function releaseOf(run: MockRun, instance: RecordedResource): DeliveredRe
     if (!object) throw new Error(`no release object for ${instance.name}`);
     gzBase64 = String(object.inputs.contentBase64);
   } else gzBase64 = (instance.inputs.metadata as Record<string, string>)["aspire-arm-bundle"];
-  const doc = JSON.parse(zlib.gunzipSync(Buffer.from(gzBase64, "base64")).toString("utf8")) as {
-    files: { path: string; text?: string; base64?: string }[];
-  };
+  const files = bundleFiles(Buffer.from(gzBase64, "base64"));
   const rollout = run.resources.find(
     (r) => r.type === "command:local:Command" && r.name === `${instance.name}-rollout`,
   );
   const env = (rollout?.inputs.environment ?? {}) as Record<string, string>;
   return {
     id: env.ASPIRE_RELEASE ?? "",
-    files: new Map(doc.files.map((f) => [f.path, f.text ?? f.base64 ?? ""])),
+    files: new Map(files.map((f) => [f.path, f.text ?? f.base64 ?? ""])),
   };
 }
