@@ -18,6 +18,7 @@ import { DASHBOARD_NAME } from "../src/plan/dashboard";
 import {
   renderVm,
   USER_DATA_LIMIT,
+  USER_DATA_TOO_LARGE_ADVICE,
   userDataProblem,
   type RenderContext,
   type RenderedVm,
@@ -149,10 +150,13 @@ export function vmUserData(
     // GCP's limit is on the metadata value, so on the base64 text of the gzipped bytes.
     const size = Buffer.byteLength(text);
     if (plan.cloud === "gcp" && size > USER_DATA_LIMIT.gcp)
-      return tooLarge(
-        vm,
-        `the user data of VM ${vm.name} is ${size} bytes gzipped and base64-encoded and the GCP limit is ${USER_DATA_LIMIT.gcp}`,
-      );
+      return {
+        problem: diagnostic(
+          null,
+          `vms.${vm.name}`,
+          `the user data of VM ${vm.name} is ${size} bytes gzipped and base64-encoded and the GCP limit is ${USER_DATA_LIMIT.gcp}: ${USER_DATA_TOO_LARGE_ADVICE}`,
+        ),
+      };
     return { rendered, text, encoding: "base64" };
   }
   return { rendered, text: rendered.cloudConfig, encoding: "plain" };
@@ -190,7 +194,7 @@ export function vmRelease(
   return { id: bundle.id, gzBase64 };
 }
 
-/** What is too large for the cloud to carry, and what to do about it. */
+/** An app config too large for the cloud to carry, and what to do about it. */
 function tooLarge(vm: VmPlan, what: string): { readonly problem: Diagnostic } {
   return {
     problem: diagnostic(

@@ -1,6 +1,12 @@
 // The render stage: turns a deployment plan into the files each VM boots with. Pure but for
 // reading bind-mount sources and the VM scripts shipped with the package.
-export { renderVm, userDataProblem, USER_DATA_LIMIT, type RenderedVm } from "./user-data";
+export {
+  renderVm,
+  userDataProblem,
+  USER_DATA_LIMIT,
+  USER_DATA_TOO_LARGE_ADVICE,
+  type RenderedVm,
+} from "./user-data";
 export { renderAppConfig, type ConfigFile } from "./app-config";
 export { renderCloudConfig, renderBootstrapFiles, renderVmEnv } from "./cloud-init";
 export {

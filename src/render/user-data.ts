@@ -76,6 +76,11 @@ function secretVersionsFile(vm: VmPlan, ctx: RenderContext): ConfigFile[] {
   return [{ path: "secret-versions.list", content: lines.join(""), permissions: "0644" }];
 }
 
+/** What to do about user data over its limit: nothing the app can change (the app travels in
+ *  releases, whose size vmRelease checks). */
+export const USER_DATA_TOO_LARGE_ADVICE =
+  "it holds aspire-arm's bootstrap only, never the app, so no change to the app makes it smaller: report it as a bug of aspire-arm.";
+
 /** A clear error when the user data cannot fit, naming the VM, the size and what to do. */
 export function userDataProblem(plan: DeploymentPlan, r: RenderedVm): Diagnostic | undefined {
   const limit = USER_DATA_LIMIT[plan.cloud];
@@ -83,6 +88,6 @@ export function userDataProblem(plan: DeploymentPlan, r: RenderedVm): Diagnostic
   return diagnostic(
     null,
     `vms.${r.vm.name}`,
-    `the user data of VM ${r.vm.name} is ${r.userData.length} bytes ${r.userDataEncoding === "gzip" ? "gzipped" : ""} and the ${plan.cloud.toUpperCase()} limit is ${limit}: split the app across more VMs (aspire:vms), or move large bind-mount files into images.`,
+    `the user data of VM ${r.vm.name} is ${r.userData.length} bytes${r.userDataEncoding === "gzip" ? " gzipped" : ""} and the ${plan.cloud.toUpperCase()} limit is ${limit}: ${USER_DATA_TOO_LARGE_ADVICE}`,
   );
 }
