@@ -263,14 +263,22 @@ function writeOut(
     const vmDir = path.join(dir, r.vm.name);
     fs.mkdirSync(vmDir, { recursive: true });
     fs.writeFileSync(path.join(vmDir, "user-data"), r.cloudConfig);
-    for (const f of r.appConfig) {
+    // The release as it is delivered, its id, and its files as release.py unpacks them on the VM
+    // (the app config and bin/): the folder shows what the VM receives.
+    fs.writeFileSync(path.join(vmDir, "release.json.gz"), r.release.gz);
+    fs.writeFileSync(path.join(vmDir, "release-id"), `${r.release.id}\n`);
+    const release = JSON.parse(r.release.json) as {
+      files: { path: string; mode: string; text?: string; base64?: string }[];
+    };
+    for (const f of release.files) {
       const file = path.join(vmDir, f.path);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(
         file,
-        f.encoding === "base64" ? Buffer.from(f.content, "base64") : f.content,
-        { mode: parseInt(f.permissions, 8) },
+        f.base64 !== undefined ? Buffer.from(f.base64, "base64") : (f.text ?? ""),
       );
+      // The release's mode (0644 or 0755), whatever the umask.
+      fs.chmodSync(file, parseInt(f.mode, 8));
     }
   }
 }

@@ -31,7 +31,8 @@ plan options:
   --dashboard             run the Aspire dashboard on the VM and send telemetry to it
   --source-root DIR       the folder every file the manifest names must stay in (default: the folder
                           above the manifest's, Aspire's <solution>/<App>.AppHost layout)
-  --out DIR               write DIR/<vm>/user-data and the app config (compose.yaml, caddy/Caddyfile, units);
+  --out DIR               write DIR/<vm>/user-data, its release (release.json.gz, release-id) and the
+                          release's files (compose.yaml, caddy/Caddyfile, units, bin/);
                           DIR is new, empty, or one that plan wrote before (it keeps a .aspire-arm-plan file)
   --json                  print the plan as JSON
   --secret-file PATH      render VMs that read secrets from a JSON file at PATH on the VM (emulated-VM tests)
