@@ -12,6 +12,7 @@ import {
   restartPolicy,
   userDataProblem,
   USER_DATA_LIMIT,
+  type RenderContext,
   type RenderedVm,
   type SecretSource,
 } from "../render";
@@ -29,6 +30,8 @@ interface PlanArgs {
   noResources: boolean;
   /** Render VMs that read their secrets from this JSON file on the VM (tests, emulated VMs). */
   secretFile?: string;
+  /** Render VMs that apply their first release from this bundle file on the VM (emulated VMs). */
+  releaseFile?: string;
   stack: string;
   /** Stack config given by flags, as `aspire:*` keys: it overrides Pulumi.<stack>.yaml. */
   flags: Record<string, unknown>;
@@ -43,6 +46,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   let json = false;
   let noResources = false;
   let secretFile: string | undefined;
+  let releaseFile: string | undefined;
   let manifest: string | undefined;
   const flags: Record<string, unknown> = {};
   const images: Record<string, string> = {};
@@ -86,6 +90,13 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
         if (!secretFile.startsWith("/"))
           throw new UsageError(
             `plan: --secret-file takes an absolute path on the VM, not "${secretFile}".`,
+          );
+        break;
+      case "--release-file":
+        releaseFile = value(i++, a);
+        if (!releaseFile.startsWith("/"))
+          throw new UsageError(
+            `plan: --release-file takes an absolute path on the VM, not "${releaseFile}".`,
           );
         break;
       case "--set": {
@@ -134,7 +145,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   if (Object.keys(images).length) flags["aspire:images"] = images;
   if (Object.keys(vms).length) flags["aspire:vms"] = vms;
   if (manifest !== undefined) flags["aspire:manifest"] = manifest;
-  return { manifest, stack, flags, out, json, noResources, secretFile };
+  return { manifest, stack, flags, out, json, noResources, secretFile, releaseFile };
 }
 
 /** Offline defaults for the providers' location keys, so a plan needs no stack file at all. */
@@ -169,7 +180,11 @@ export async function planCommand(
   const secretSource: SecretSource = args.secretFile
     ? { kind: "file", path: args.secretFile }
     : defaultSecretSource(plan);
-  const ctx = { secretSource, dotnetChannel: config.dotnetChannel };
+  const ctx: RenderContext = {
+    secretSource,
+    dotnetChannel: config.dotnetChannel,
+    ...(args.releaseFile ? { releaseSource: { kind: "file", path: args.releaseFile } } : {}),
+  };
   const warnings: Diagnostic[] = [...configWarnings, ...manifestWarnings, ...planWarnings];
   const rendered = plan.vms.map((vm) => renderVm(plan, vm, ctx));
   const problems = rendered

@@ -36,6 +36,8 @@ plan options:
                           DIR is new, empty, or one that plan wrote before (it keeps a .aspire-arm-plan file)
   --json                  print the plan as JSON
   --secret-file PATH      render VMs that read secrets from a JSON file at PATH on the VM (emulated-VM tests)
+  --release-file PATH     render VMs that apply their first release from the bundle file at PATH on the VM
+                          (emulated-VM tests; the clouds deliver releases through S3 or instance metadata)
   --no-resources          skip the resource list (running the Pulumi program under mocks takes seconds)
 
 plan reads Pulumi.<stack>.yaml in the current folder when it exists; flags override it. It runs

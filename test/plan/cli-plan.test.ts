@@ -136,6 +136,37 @@ test("--out with the docker runtime writes DIR/app/user-data (#cloud-config), th
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test("--secret-file and --release-file: vm.env names the file sources; a relative path is a usage error", async () => {
+  const dir = tempDir("out-file-sources");
+  const r = await cli(
+    "plan",
+    starterManifest,
+    "--no-resources",
+    "--secret-file",
+    "/mnt/t/secrets.json",
+    "--release-file",
+    "/mnt/t/release 1.json.gz",
+    "--out",
+    dir,
+  );
+  assert.equal(r.code, 0, r.err);
+  const env = writeFilesOf(fs.readFileSync(path.join(dir, "app/user-data"), "utf8")).get(
+    "/etc/aspire-arm/vm.env",
+  );
+  assert.match(env ?? "", /^ASPIRE_SECRET_SOURCE='file'$/m);
+  assert.match(env ?? "", /^ASPIRE_SECRET_FILE='\/mnt\/t\/secrets\.json'$/m);
+  assert.match(env ?? "", /^ASPIRE_RELEASE_SOURCE='file'$/m);
+  assert.match(env ?? "", /^ASPIRE_RELEASE_FILE='\/mnt\/t\/release 1\.json\.gz'$/m);
+  const relative = await cli("plan", starterManifest, "--release-file", "release.json.gz");
+  assert.equal(relative.code, 2);
+  assert.ok(
+    relative.err.startsWith(
+      'aspire-arm: plan: --release-file takes an absolute path on the VM, not "release.json.gz".',
+    ),
+    relative.err,
+  );
+});
+
 test("--out with split VMs writes one folder per VM", async () => {
   const dir = tempDir("out-split");
   const r = await cli(
