@@ -83,6 +83,10 @@ interface ContainerState {
   /** Its com.docker.compose.config-hash label (default hash-1); hashOf(compose file) is what
    *  the fake `docker compose config --hash` gives for every service of that file. */
   readonly hash?: string;
+  /** Docker's RestartCount: how often the restart policy has started it again. */
+  readonly restarts?: number;
+  /** HostConfig.RestartPolicy.Name (none: the key is absent). */
+  readonly policy?: string;
 }
 
 function hashOf(composeText: string): string {
@@ -95,6 +99,8 @@ function containerJson(id: string, o: ContainerState = {}): string {
     Id: id,
     Name: `/aspire-${id}`,
     Config: { Labels: { "com.docker.compose.config-hash": o.hash ?? "hash-1" } },
+    ...(o.restarts !== undefined ? { RestartCount: o.restarts } : {}),
+    ...(o.policy !== undefined ? { HostConfig: { RestartPolicy: { Name: o.policy } } } : {}),
     State: {
       Status: o.status ?? "running",
       ExitCode: 0,
@@ -193,12 +199,13 @@ function setup(t: After, script: string) {
     ASPIRE_HEALTH_TIMEOUT: "1",
     ASPIRE_HEALTH_INTERVAL: "0.1",
   };
-  /** apply.sh with these arguments, asynchronously (HTTP listeners of this process answer). */
-  const run = (...args: string[]): Promise<ScriptResult> => {
+  /** apply.sh with these arguments and env overrides, asynchronously (HTTP listeners of this
+   *  process answer). */
+  const runWith = (extra: Record<string, string>, ...args: string[]): Promise<ScriptResult> => {
     fs.rmSync(p.log, { force: true });
     fs.rmSync(path.join(p.fake, "compose-files"), { force: true });
     return new Promise((resolve) => {
-      const child = spawn("bash", [script, ...args], { env });
+      const child = spawn("bash", [script, ...args], { env: { ...env, ...extra } });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
@@ -206,6 +213,7 @@ function setup(t: After, script: string) {
       child.on("close", (code) => resolve({ code, stdout, stderr, log: readCalls(p.log) }));
     });
   };
+  const run = (...args: string[]) => runWith({}, ...args);
   /** The compose files docker compose was given in the last run, in order. */
   const composeFiles = (): string[] => {
     const f = path.join(p.fake, "compose-files");
@@ -232,6 +240,7 @@ function setup(t: After, script: string) {
     fs.writeFileSync(path.join(p.fake, "compose-config.json"), JSON.stringify(doc));
   return {
     p,
+    runWith,
     container,
     unpack,
     run,
@@ -531,6 +540,40 @@ function suite(script: string): void {
     assert.equal(s.stateFile("current"), v1);
     // The rollback's up: compose removes the extra container (scale 1), keeps api-1 (same hash).
     assert.deepEqual(s.composeFiles(), [text("api:1")]);
+  });
+
+  test("health: a container that keeps exiting at start fails the gate at once, not at the timeout; so does one exited with no restart policy", async (t) => {
+    const s = setup(t, script);
+    const port = await listening(t);
+    const slow = { ASPIRE_HEALTH_TIMEOUT: "60" };
+    const v1 = s.unpack(appConfig("api:1", `api container tcp ${port}\n`));
+    s.container("api", { status: "restarting", restarts: 2, policy: "unless-stopped" });
+    const started = Date.now();
+    const looping = await s.runWith(slow, "--release", v1);
+    assert.equal(looping.code, 1);
+    assert.ok(Date.now() - started < 30_000, `failed after ${Date.now() - started} ms`);
+    assert.match(
+      looping.stderr,
+      /^aspire-arm: error: api is not healthy: aspire-api-1 is restarting \(exit code 0\), restarted 2 times: it keeps exiting$/m,
+    );
+    assert.ok(calls(looping, "docker logs").includes("docker logs --tail 50 api-1"));
+
+    s.container("api", { status: "exited", restarts: 0, policy: "no" });
+    const once = await s.runWith(slow, "--release", v1);
+    assert.equal(once.code, 1);
+    assert.ok(Date.now() - started < 60_000);
+    assert.match(
+      once.stderr,
+      /api is not healthy: aspire-api-1 is exited \(exit code 0\), and its restart policy does not start it again$/m,
+    );
+
+    // Restarted once: it may still come up, so the gate waits (here, its 1 s timeout).
+    s.container("api", { status: "restarting", restarts: 1, policy: "unless-stopped" });
+    const waiting = await s.run("--release", v1);
+    assert.match(
+      waiting.stderr,
+      /api is not healthy after 1 s: aspire-api-1 is restarting \(exit code 0\)$/m,
+    );
   });
 
   test("caddy reload runs when the Caddyfile changed, and only then", async (t) => {

@@ -12,7 +12,9 @@
 #   `aspire`, or only --container): running, and its image's HEALTHCHECK healthy when it has one,
 #   else every probe of its lines answered at its address on the compose network (http: a GET of
 #   the path, 2xx or 3xx, redirects not followed; tcp: a connect). A native service: its unit
-#   aspire-<service>.service active, and the probes on 127.0.0.1. On timeout: why, and the first
+#   aspire-<service>.service active, and the probes on 127.0.0.1. A container that keeps exiting
+#   (restarted twice, or exited with no restart policy to start it again) fails the gate at once
+#   instead of at the timeout. On failure: why, and the first
 #   failing service's last 50 log lines (docker logs, journalctl) on stderr; exit 1.
 # prune: removes the releases FILE lists (those apply.sh was asked to apply: one unpacked for a
 #   later rollout stays) but the kept ones, and lists only the kept ones in it; then the images
@@ -120,11 +122,28 @@ def probe(host, kind, port, path, timeout=2):
     return None if 200 <= status < 400 else f"GET {url}: HTTP {status}"
 
 
+# A container that has exited this often since it was created will not become healthy by waiting:
+# its command fails at start (a crash loop under the restart policy).
+CRASH_RESTARTS = 2
+
+
+class CrashLoop(str):
+    """A problem waiting cannot fix: the gate fails at once instead of at its timeout."""
+
+
 def container_problem(c, probes):
     state = c.get("State") or {}
     name = (c.get("Name") or "").lstrip("/") or c.get("Id", "")[:12]
-    if state.get("Status") != "running":
-        return f"{name} is {state.get('Status', 'missing')} (exit code {state.get('ExitCode')})"
+    status = state.get("Status")
+    if status != "running":
+        why = f"{name} is {status or 'missing'} (exit code {state.get('ExitCode')})"
+        policy = ((c.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name")
+        restarts = c.get("RestartCount") or 0
+        if restarts >= CRASH_RESTARTS:
+            return CrashLoop(f"{why}, restarted {restarts} times: it keeps exiting")
+        if status in ("exited", "dead") and policy in ("no", ""):
+            return CrashLoop(f"{why}, and its restart policy does not start it again")
+        return why
     health = state.get("Health")
     if health:
         status = health.get("Status")
@@ -186,6 +205,7 @@ def health(args):
     pending = dict(services)
     problems = {}
     while True:
+        crashed = None
         for service, (runs_as, probes) in list(pending.items()):
             problem = service_problem(service, runs_as, probes, args.container)
             if problem is None:
@@ -193,16 +213,19 @@ def health(args):
                 del pending[service]
             else:
                 problems[service] = problem
+                if crashed is None and isinstance(problem[0], CrashLoop):
+                    crashed = service
         if not pending:
             return
-        if time.monotonic() + args.interval > deadline:
+        if crashed is not None or time.monotonic() + args.interval > deadline:
             break
         time.sleep(args.interval)
-    service = next(iter(pending))
+    service = crashed if crashed is not None else next(iter(pending))
     runs_as = pending[service][0]
     why, ids = problems[service]
     others = [s for s in pending if s != service]
-    print(f"aspire-arm: error: {service} is not healthy after {args.timeout:g} s: {why}"
+    when = "" if crashed is not None else f" after {args.timeout:g} s"
+    print(f"aspire-arm: error: {service} is not healthy{when}: {why}"
           + (f" (nor {', '.join(others)})" if others else ""), file=sys.stderr, flush=True)
     print_logs(service, runs_as, ids)
     sys.exit(1)

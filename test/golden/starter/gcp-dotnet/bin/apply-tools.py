@@ -67,11 +67,22 @@ def probe(host, kind, port, path, timeout=2):
  except (OSError, ValueError) as e:
   return f"GET {url}: {getattr(e, 'reason', None) or e}"
  return None if 200 <= status < 400 else f"GET {url}: HTTP {status}"
+CRASH_RESTARTS = 2
+class CrashLoop(str):
+ pass
 def container_problem(c, probes):
  state = c.get("State") or {}
  name = (c.get("Name") or "").lstrip("/") or c.get("Id", "")[:12]
- if state.get("Status") != "running":
-  return f"{name} is {state.get('Status', 'missing')} (exit code {state.get('ExitCode')})"
+ status = state.get("Status")
+ if status != "running":
+  why = f"{name} is {status or 'missing'} (exit code {state.get('ExitCode')})"
+  policy = ((c.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name")
+  restarts = c.get("RestartCount") or 0
+  if restarts >= CRASH_RESTARTS:
+   return CrashLoop(f"{why}, restarted {restarts} times: it keeps exiting")
+  if status in ("exited", "dead") and policy in ("no", ""):
+   return CrashLoop(f"{why}, and its restart policy does not start it again")
+  return why
  health = state.get("Health")
  if health:
   status = health.get("Status")
@@ -126,6 +137,7 @@ def health(args):
  pending = dict(services)
  problems = {}
  while True:
+  crashed = None
   for service, (runs_as, probes) in list(pending.items()):
    problem = service_problem(service, runs_as, probes, args.container)
    if problem is None:
@@ -133,16 +145,19 @@ def health(args):
     del pending[service]
    else:
     problems[service] = problem
+    if crashed is None and isinstance(problem[0], CrashLoop):
+     crashed = service
   if not pending:
    return
-  if time.monotonic() + args.interval > deadline:
+  if crashed is not None or time.monotonic() + args.interval > deadline:
    break
   time.sleep(args.interval)
- service = next(iter(pending))
+ service = crashed if crashed is not None else next(iter(pending))
  runs_as = pending[service][0]
  why, ids = problems[service]
  others = [s for s in pending if s != service]
- print(f"aspire-arm: error: {service} is not healthy after {args.timeout:g} s: {why}"
+ when = "" if crashed is not None else f" after {args.timeout:g} s"
+ print(f"aspire-arm: error: {service} is not healthy{when}: {why}"
 + (f" (nor {', '.join(others)})" if others else ""), file=sys.stderr, flush=True)
  print_logs(service, runs_as, ids)
  sys.exit(1)
