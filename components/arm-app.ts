@@ -20,6 +20,8 @@ import {
   USER_DATA_LIMIT,
   USER_DATA_TOO_LARGE_ADVICE,
   userDataProblem,
+  releaseProblem,
+  RELEASE_LIMIT,
   type RenderContext,
   type RenderedVm,
 } from "../src/render";
@@ -171,12 +173,11 @@ export interface VmRelease {
   readonly gzBase64: string;
 }
 
-/** GCP carries the release in an instance metadata value: at most 256 KiB (Compute API, Metadata:
- *  https://cloud.google.com/compute/docs/reference/rest/v1/instances, items[].value). */
-export const GCE_METADATA_VALUE_LIMIT = 256 * 1024;
+/** GCP's limit on the release it carries in metadata (src/render's RELEASE_LIMIT). */
+export const GCE_METADATA_VALUE_LIMIT = RELEASE_LIMIT.gcpMetadataValue;
 
 /** Renders a VM's release with everything known at deploy time (built images, secret versions),
- *  or the problem: on GCP, a release over the metadata limit, naming the VM. */
+ *  or the problem: a release its VM cannot receive (releaseProblem), naming the VM. */
 export function vmRelease(
   plan: DeploymentPlan,
   vm: VmPlan,
@@ -184,25 +185,10 @@ export function vmRelease(
 ): VmRelease | { readonly problem: Diagnostic } {
   const rendered = vmUserData(plan, vm, ctx);
   if (rendered.problem) return rendered;
+  const problem = releaseProblem(plan, rendered.rendered);
+  if (problem) return { problem };
   const bundle = rendered.rendered.release;
-  const gzBase64 = bundle.gz.toString("base64");
-  if (plan.cloud === "gcp" && gzBase64.length > GCE_METADATA_VALUE_LIMIT)
-    return tooLarge(
-      vm,
-      `the app config of VM ${vm.name} is ${gzBase64.length} bytes gzipped and base64-encoded and a GCP metadata value holds ${GCE_METADATA_VALUE_LIMIT}`,
-    );
-  return { id: bundle.id, gzBase64 };
-}
-
-/** An app config too large for the cloud to carry, and what to do about it. */
-function tooLarge(vm: VmPlan, what: string): { readonly problem: Diagnostic } {
-  return {
-    problem: diagnostic(
-      null,
-      `vms.${vm.name}`,
-      `${what}: split the app across more VMs (aspire:vms), or move large bind-mount files into images.`,
-    ),
-  };
+  return { id: bundle.id, gzBase64: bundle.gz.toString("base64") };
 }
 
 // ---------------------------------------------------------------------------------------------

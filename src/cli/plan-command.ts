@@ -11,6 +11,7 @@ import {
   renderVm,
   restartPolicy,
   userDataProblem,
+  releaseProblem,
   USER_DATA_LIMIT,
   type RenderContext,
   type RenderedVm,
@@ -188,7 +189,7 @@ export async function planCommand(
   const warnings: Diagnostic[] = [...configWarnings, ...manifestWarnings, ...planWarnings];
   const rendered = plan.vms.map((vm) => renderVm(plan, vm, ctx));
   const problems = rendered
-    .map((r) => userDataProblem(plan, r))
+    .flatMap((r) => [userDataProblem(plan, r), releaseProblem(plan, r)])
     .filter((d): d is Diagnostic => d !== undefined);
 
   // The real program under Pulumi's mocks: the resources `pulumi up` would create.

@@ -3,6 +3,8 @@
 export {
   renderVm,
   userDataProblem,
+  releaseProblem,
+  RELEASE_LIMIT,
   USER_DATA_LIMIT,
   USER_DATA_TOO_LARGE_ADVICE,
   type RenderedVm,

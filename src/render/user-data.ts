@@ -91,3 +91,32 @@ export function userDataProblem(plan: DeploymentPlan, r: RenderedVm): Diagnostic
     `the user data of VM ${r.vm.name} is ${r.userData.length} bytes${r.userDataEncoding === "gzip" ? " gzipped" : ""} and the ${plan.cloud.toUpperCase()} limit is ${limit}: ${USER_DATA_TOO_LARGE_ADVICE}`,
   );
 }
+
+/** GCP carries a release in an instance metadata value: at most 256 KiB (Compute API, Metadata:
+ *  https://cloud.google.com/compute/docs/reference/rest/v1/instances, items[].value), the gzipped
+ *  bundle in base64. AWS carries it in S3, where the VM's release.py takes up to 16 MiB of JSON. */
+export const RELEASE_LIMIT = {
+  gcpMetadataValue: 256 * 1024,
+  bundleJson: 16 * 1024 * 1024,
+} as const;
+
+/** A release too large for its VM to receive, naming the VM, the size, the limit and what to do. */
+export function releaseProblem(plan: DeploymentPlan, r: RenderedVm): Diagnostic | undefined {
+  const advice =
+    "split the app across more VMs (aspire:vms), or move large bind-mount files into images.";
+  const json = Buffer.byteLength(r.release.json, "utf8");
+  if (json > RELEASE_LIMIT.bundleJson)
+    return diagnostic(
+      null,
+      `vms.${r.vm.name}`,
+      `the app config of VM ${r.vm.name} is ${json} bytes and a VM takes releases of at most ${RELEASE_LIMIT.bundleJson}: ${advice}`,
+    );
+  const base64 = Math.ceil(r.release.gz.length / 3) * 4;
+  if (plan.cloud === "gcp" && base64 > RELEASE_LIMIT.gcpMetadataValue)
+    return diagnostic(
+      null,
+      `vms.${r.vm.name}`,
+      `the app config of VM ${r.vm.name} is ${base64} bytes gzipped and base64-encoded and a GCP metadata value holds ${RELEASE_LIMIT.gcpMetadataValue}: ${advice}`,
+    );
+  return undefined;
+}

@@ -3,10 +3,6 @@
 // ones the components open, on both clouds.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as crypto from "node:crypto";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as zlib from "node:zlib";
 import {
   GCE_METADATA_VALUE_LIMIT,
@@ -26,7 +22,7 @@ import { formatDiagnostic, loadManifest } from "../../src/manifest";
 import { buildPlan, type DeploymentPlan, type PublicEndpoint } from "../../src/plan";
 import { defaultSecretSource, USER_DATA_LIMIT } from "../../src/render";
 import { runProgramWithMocks, type MockRun } from "../../src/cli/mock-program";
-import { fixture, planFile, starterManifest } from "../plan/plan-support";
+import { bulkyManifest, fixture, planFile, starterManifest } from "../plan/plan-support";
 import { programFile } from "../support/paths";
 
 test("publicIngress: a VM's endpoint ports, tcp and udp apart, each once, and 80 for ACME with a domain on the proxy's VM", () => {
@@ -89,28 +85,6 @@ test("storedSecrets: the secret parameters some VM reads at boot, and no plain o
     [],
   );
 });
-
-/** A manifest of one container whose environment holds `bytes` random base64 characters: user
- *  data that gzip cannot shrink much. */
-function bulkyManifest(bytes: number): string {
-  const file = path.join(
-    fs.mkdtempSync(path.join(os.tmpdir(), "aspire-arm-bulk-")),
-    "aspire-manifest.json",
-  );
-  const blob = crypto
-    .randomBytes(Math.ceil((bytes * 3) / 4))
-    .toString("base64")
-    .slice(0, bytes);
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      resources: {
-        api: { type: "container.v0", image: "docker.io/library/nginx:1.27", env: { BLOB: blob } },
-      },
-    }),
-  );
-  return file;
-}
 
 test("vmUserData: AWS takes gzipped base64, GCP plain text; it is the same for a small and a large app on VMs of one shape", () => {
   const aws = planFile(starterManifest);

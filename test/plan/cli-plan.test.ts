@@ -10,7 +10,14 @@ import * as zlib from "node:zlib";
 import { bundleBytes, bundleFiles } from "../support/delivered";
 import { repoRoot } from "../support/paths";
 import { cli, jsonPlanOf } from "./cli-support";
-import { filesUnder, fixture, starterManifest, tempDir, writeFilesOf } from "./plan-support";
+import {
+  bulkyManifest,
+  filesUnder,
+  fixture,
+  starterManifest,
+  tempDir,
+  writeFilesOf,
+} from "./plan-support";
 
 // ---- usage errors -------------------------------------------------------------------------------------
 
@@ -375,6 +382,18 @@ test("a manifest that cannot run on Arm: exit 1, naming the resource and its ima
     lines[1],
   );
   assert.equal(fs.existsSync(dir), false);
+});
+
+test("plan checks the release's size as pulumi up does: on GCP over the 256 KiB metadata value, exit 1 naming the VM, its size and the limit", async () => {
+  const manifest = bulkyManifest(290_000);
+  const r = await cli("plan", manifest, "--cloud", "gcp", "--no-resources");
+  assert.equal(r.code, 1);
+  assert.match(
+    r.err,
+    /vms\.app.*the app config of VM app is \d+ bytes gzipped and base64-encoded and a GCP metadata value holds 262144: split the app/,
+  );
+  // On AWS the release goes through S3: the same app plans.
+  assert.equal((await cli("plan", manifest, "--no-resources")).code, 0);
 });
 
 test("a manifest file that does not exist: exit 1 with one message naming it", async () => {
