@@ -87,6 +87,7 @@ interface ContainerState {
   readonly restarts?: number;
   /** HostConfig.RestartPolicy.Name (none: the key is absent). */
   readonly policy?: string;
+  readonly exitCode?: number;
 }
 
 function hashOf(composeText: string): string {
@@ -103,7 +104,7 @@ function containerJson(id: string, o: ContainerState = {}): string {
     ...(o.policy !== undefined ? { HostConfig: { RestartPolicy: { Name: o.policy } } } : {}),
     State: {
       Status: o.status ?? "running",
-      ExitCode: 0,
+      ExitCode: o.exitCode ?? 0,
       ...(o.health ? { Health: { Status: o.health } } : {}),
     },
     NetworkSettings: { Networks: { aspire_default: { IPAddress: "127.0.0.1" } } },
@@ -508,10 +509,10 @@ function suite(script: string): void {
     assert.deepEqual(
       calls(r, "docker").filter((c) => !/docker (ps|inspect|compose .* config)/.test(c)),
       [
-        `docker compose ${f} up -d --no-deps --no-recreate --scale api=2 api`,
+        `docker compose ${f} up -d --no-recreate --scale api=2 api`,
         "docker stop api-1",
         "docker rm api-1",
-        `docker compose ${f} up -d --no-deps --no-recreate --scale api=1 api`,
+        `docker compose ${f} up -d --no-recreate --scale api=1 api`,
         `docker compose ${f} up -d --remove-orphans`,
       ],
     );
@@ -542,38 +543,78 @@ function suite(script: string): void {
     assert.deepEqual(s.composeFiles(), [text("api:1")]);
   });
 
-  test("health: a container that keeps exiting at start fails the gate at once, not at the timeout; so does one exited with no restart policy", async (t) => {
+  test("health: a container exited that its restart policy will not start again fails the gate at once; a restarting one is waited for", async (t) => {
     const s = setup(t, script);
     const port = await listening(t);
     const slow = { ASPIRE_HEALTH_TIMEOUT: "60" };
     const v1 = s.unpack(appConfig("api:1", `api container tcp ${port}\n`));
-    s.container("api", { status: "restarting", restarts: 2, policy: "unless-stopped" });
     const started = Date.now();
-    const looping = await s.runWith(slow, "--release", v1);
-    assert.equal(looping.code, 1);
+    for (const [policy, exit] of [
+      ["no", 0],
+      ["on-failure", 0],
+    ] as const) {
+      s.container("api", { status: "exited", policy, exitCode: exit });
+      const r = await s.runWith(slow, "--release", v1);
+      assert.equal(r.code, 1);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^aspire-arm: error: api is not healthy: aspire-api-1 is exited \\(exit code 0\\), and its restart policy \\(${policy}\\) does not start it again$`,
+          "m",
+        ),
+      );
+      assert.ok(calls(r, "docker logs").includes("docker logs --tail 50 api-1"));
+    }
+    assert.ok(Date.now() - started < 60_000, `failed after ${Date.now() - started} ms`);
+
+    // Restarting, or exited under a policy that starts it again: it may still come up (a database
+    // it needs may be initialising), so the release's gate waits, here its 1 s timeout.
+    for (const o of [
+      { status: "restarting", restarts: 3, policy: "unless-stopped" },
+      { status: "exited", restarts: 3, policy: "on-failure", exitCode: 1 },
+    ]) {
+      s.container("api", o);
+      const waiting = await s.run("--release", v1);
+      assert.match(
+        waiting.stderr,
+        new RegExp(
+          `api is not healthy after 1 s: aspire-api-1 is ${o.status} \\(exit code ${o.exitCode ?? 0}\\)$`,
+          "m",
+        ),
+      );
+    }
+  });
+
+  test("a new container beside the old one that keeps exiting at start fails the switch at once, not at the timeout: the old one keeps serving, and the release is rolled back", async (t) => {
+    const s = setup(t, script);
+    const port = await listening(t);
+    const text = (image: string) => `${compose(image)}  caddy:\n    image: caddy:2\n`;
+    s.container("api", { hash: hashOf(text("api:1")), restarts: 2, policy: "unless-stopped" });
+    const proxied = (image: string) =>
+      appConfig(image, `api container tcp ${port}\n`, { "compose.yaml": text(image) });
+    s.composeConfig({ services: { api: {}, caddy: { depends_on: { api: {} } } } });
+    const v1 = s.unpack(proxied("api:1"));
+    assert.equal(
+      (await s.run("--release", v1)).code,
+      0,
+      "the running container's restarts do not count",
+    );
+    fs.writeFileSync(path.join(s.p.fake, "new-status"), "restarting");
+    const started = Date.now();
+    const r = await s.runWith(
+      { ASPIRE_HEALTH_TIMEOUT: "60" },
+      "--release",
+      s.unpack(proxied("api:2")),
+    );
+    assert.equal(r.code, 1);
     assert.ok(Date.now() - started < 30_000, `failed after ${Date.now() - started} ms`);
     assert.match(
-      looping.stderr,
-      /^aspire-arm: error: api is not healthy: aspire-api-1 is restarting \(exit code 0\), restarted 2 times: it keeps exiting$/m,
+      r.stderr,
+      /api is not healthy: aspire-api-2 is restarting \(exit code 0\), restarted 2 times: it keeps exiting/,
     );
-    assert.ok(calls(looping, "docker logs").includes("docker logs --tail 50 api-1"));
-
-    s.container("api", { status: "exited", restarts: 0, policy: "no" });
-    const once = await s.runWith(slow, "--release", v1);
-    assert.equal(once.code, 1);
-    assert.ok(Date.now() - started < 60_000);
-    assert.match(
-      once.stderr,
-      /api is not healthy: aspire-api-1 is exited \(exit code 0\), and its restart policy does not start it again$/m,
-    );
-
-    // Restarted once: it may still come up, so the gate waits (here, its 1 s timeout).
-    s.container("api", { status: "restarting", restarts: 1, policy: "unless-stopped" });
-    const waiting = await s.run("--release", v1);
-    assert.match(
-      waiting.stderr,
-      /api is not healthy after 1 s: aspire-api-1 is restarting \(exit code 0\)$/m,
-    );
+    assert.ok(calls(r, "docker logs").includes("docker logs --tail 50 api-2"));
+    assert.ok(!r.log.includes("docker stop api-1"), r.log.join("\n"));
+    assert.equal(s.stateFile("current"), v1);
   });
 
   test("caddy reload runs when the Caddyfile changed, and only then", async (t) => {

@@ -58,6 +58,7 @@ const only = (name: string) => ({
 const SECRET_FILE = "/mnt/aspire-test/secrets.json";
 /** The first release, applied by the bootstrap (ASPIRE_RELEASE_FILE): each VM's test disk has its own. */
 const RELEASE_FILE = "/mnt/aspire-test/release.json.gz";
+const STARTER = "manifests/aspire-starter/aspire-manifest.json";
 const IMAGES = { apiservice: "local/aspire-test-app:1", webfrontend: "local/aspire-test-app:1" };
 
 interface Figure {
@@ -327,28 +328,36 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
   const ready = (n: number) => new RegExp(`ASPIRE-TEST READY boot=${n}\\b`);
   const kernelStart = /Booting Linux on physical CPU/;
 
-  const A_NAME =
-    "(a) starter app: cloud-init done, services up, Redis reached through the proxy, secret kept; then a release rolled out and a failing one rolled back, with a client polling through Caddy";
-  await t.test(A_NAME, only(A_NAME), async () => {
-    const manifestArg = "manifests/aspire-starter/aspire-manifest.json";
-    const out = path.join(work, "plan-a");
+  /** `aspire-arm plan` of the starter as the VMs get it (the test images, the file secret and
+   *  release sources, a placement), written to a folder of the run; the folder. */
+  async function planStarter(name: string, placement: Record<string, string[]> = {}) {
+    const out = path.join(work, name);
     await sh(
       "node",
       [
         path.join(REPO, "bin", "aspire-arm.js"),
         "plan",
-        manifestArg,
+        STARTER,
         "--no-resources",
         "--secret-file",
         SECRET_FILE,
         "--release-file",
         RELEASE_FILE,
         ...Object.entries(IMAGES).flatMap(([k, v]) => ["--image", `${k}=${v}`]),
+        ...Object.entries(placement).flatMap(([vm, rs]) => ["--vm", `${vm}=${rs.join(",")}`]),
         "--out",
         out,
       ],
       { cwd: REPO },
     );
+    return out;
+  }
+
+  const A_NAME =
+    "(a) starter app: cloud-init done, services up, Redis reached through the proxy, secret kept; then a release rolled out and a failing one rolled back, with a client polling through Caddy";
+  await t.test(A_NAME, only(A_NAME), async () => {
+    const manifestArg = STARTER;
+    const out = await planStarter("plan-a");
     const userData = fs.readFileSync(path.join(out, "app", "user-data"));
     const first = fs.readFileSync(path.join(out, "app", "release.json.gz"));
     const firstId = fs.readFileSync(path.join(out, "app", "release-id"), "utf8").trim();
@@ -384,7 +393,8 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
       "rollouts/3.json.gz": failing.gz,
     });
 
-    const { vm, s } = await boot("a", userData, test, []);
+    // Three boot timeouts: the boot, then two rollouts.
+    const { vm, s } = await boot("a", userData, test, [], 3);
     const host = await withConsole(vm, async () => {
       const line = await vm.waitFor(ready(1));
       const root = await httpGet(s.port, "/");
@@ -637,7 +647,7 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
     only("(d) split placement: data (Redis) and app (projects) on two VMs, one private network"),
     async () => {
       const started = Date.now();
-      const manifestArg = "manifests/aspire-starter/aspire-manifest.json";
+      const manifestArg = STARTER;
       const placement = { data: ["cache"], app: ["apiservice", "webfrontend"] };
       const rendered = renderFixture({
         manifest: path.join(REPO, manifestArg),
@@ -648,25 +658,7 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
       });
       assert.deepEqual(rendered.map((r) => r.vm.name).sort(), ["app", "data"]);
       // The user data the CLI writes for the same placement, byte for byte.
-      const out = path.join(work, "plan-d");
-      await sh(
-        "node",
-        [
-          path.join(REPO, "bin", "aspire-arm.js"),
-          "plan",
-          manifestArg,
-          "--no-resources",
-          "--secret-file",
-          SECRET_FILE,
-          "--release-file",
-          RELEASE_FILE,
-          ...Object.entries(IMAGES).flatMap(([k, v]) => ["--image", `${k}=${v}`]),
-          ...Object.entries(placement).flatMap(([vm, rs]) => ["--vm", `${vm}=${rs.join(",")}`]),
-          "--out",
-          out,
-        ],
-        { cwd: REPO },
-      );
+      const out = await planStarter("plan-d", placement);
       for (const r of rendered)
         assert.equal(
           r.cloudConfig,

@@ -12,9 +12,10 @@
 #   `aspire`, or only --container): running, and its image's HEALTHCHECK healthy when it has one,
 #   else every probe of its lines answered at its address on the compose network (http: a GET of
 #   the path, 2xx or 3xx, redirects not followed; tcp: a connect). A native service: its unit
-#   aspire-<service>.service active, and the probes on 127.0.0.1. A container that keeps exiting
-#   (restarted twice, or exited with no restart policy to start it again) fails the gate at once
-#   instead of at the timeout. On failure: why, and the first
+#   aspire-<service>.service active, and the probes on 127.0.0.1. What waiting cannot fix fails the
+#   gate at once instead of at the timeout: a container exited that its restart policy will not
+#   start again, and a new container started beside the old one (--container) that has restarted
+#   twice. On failure: why, and the first
 #   failing service's last 50 log lines (docker logs, journalctl) on stderr; exit 1.
 # prune: removes the releases FILE lists (those apply.sh was asked to apply: one unpacked for a
 #   later rollout stays) but the kept ones, and lists only the kept ones in it; then the images
@@ -122,8 +123,10 @@ def probe(host, kind, port, path, timeout=2):
     return None if 200 <= status < 400 else f"GET {url}: HTTP {status}"
 
 
-# A container that has exited this often since it was created will not become healthy by waiting:
-# its command fails at start (a crash loop under the restart policy).
+# A new container started beside a running one (the switch) that has exited this often will not
+# become healthy by waiting: its dependencies are up (the old container runs with them), so its
+# command fails at start. Not applied to a whole release, whose services may exit a few times
+# while a database they need initialises on a first boot.
 CRASH_RESTARTS = 2
 
 
@@ -131,18 +134,20 @@ class CrashLoop(str):
     """A problem waiting cannot fix: the gate fails at once instead of at its timeout."""
 
 
-def container_problem(c, probes):
+def container_problem(c, probes, beside_old=False):
     state = c.get("State") or {}
     name = (c.get("Name") or "").lstrip("/") or c.get("Id", "")[:12]
     status = state.get("Status")
+    restarts = c.get("RestartCount") or 0
+    if beside_old and restarts >= CRASH_RESTARTS:
+        return CrashLoop(f"{name} is {status} (exit code {state.get('ExitCode')}), restarted {restarts} times: it keeps exiting")
     if status != "running":
         why = f"{name} is {status or 'missing'} (exit code {state.get('ExitCode')})"
         policy = ((c.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name")
-        restarts = c.get("RestartCount") or 0
-        if restarts >= CRASH_RESTARTS:
-            return CrashLoop(f"{why}, restarted {restarts} times: it keeps exiting")
-        if status in ("exited", "dead") and policy in ("no", ""):
-            return CrashLoop(f"{why}, and its restart policy does not start it again")
+        # Docker starts it again only under these policies (on-failure: after a non-zero exit).
+        again = policy in ("always", "unless-stopped") or (policy == "on-failure" and state.get("ExitCode"))
+        if status in ("exited", "dead") and policy is not None and not again:
+            return CrashLoop(f"{why}, and its restart policy ({policy or 'no'}) does not start it again")
         return why
     health = state.get("Health")
     if health:
@@ -177,7 +182,7 @@ def service_problem(service, runs_as, probes, container):
     if not found:
         return "docker inspect found no container", ids
     for c in found:
-        why = container_problem(c, probes)
+        why = container_problem(c, probes, beside_old=container is not None)
         if why:
             return why, [c.get("Id", "")]
     return None

@@ -112,11 +112,13 @@ compose() { docker compose -p aspire -f "$APP/compose.yaml" "$@"; }
 # service's DNS name, which Docker answers with both), gated healthy, then the old one is stopped
 # (SIGTERM, in-flight requests finish; Caddy retries a dial that fails, lb_try_duration) and
 # removed. apply-tools.py rolling lists only services without host ports, which cannot run twice:
-# those are recreated in place by `up`.
+# those are recreated in place by `up`. Not --no-deps: compose before 2.29 counts depends_on in a
+# service's config hash, and --no-deps drops it from the project, so the final `up` would recreate
+# the new container (and Caddy after it); --no-recreate keeps the dependencies as they run.
 switch_service() {
   local service="$1" old="$2" new='' id
   log "starting a new $service container beside the old one"
-  compose up -d --no-deps --no-recreate --scale "$service=2" "$service"
+  compose up -d --no-recreate --scale "$service=2" "$service"
   for id in $(docker ps -q --no-trunc --filter "label=com.docker.compose.project=aspire" --filter "label=com.docker.compose.service=$service"); do
     [ "$id" = "$old" ] || new="$id"
   done
@@ -125,7 +127,7 @@ switch_service() {
   log "stopping the old $service container"
   docker stop "$old" >/dev/null
   docker rm "$old" >/dev/null
-  compose up -d --no-deps --no-recreate --scale "$service=1" "$service"
+  compose up -d --no-recreate --scale "$service=1" "$service"
 }
 
 # Writes $2 into the state file $1, atomically.

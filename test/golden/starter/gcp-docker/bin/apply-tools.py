@@ -70,18 +70,19 @@ def probe(host, kind, port, path, timeout=2):
 CRASH_RESTARTS = 2
 class CrashLoop(str):
  pass
-def container_problem(c, probes):
+def container_problem(c, probes, beside_old=False):
  state = c.get("State") or {}
  name = (c.get("Name") or "").lstrip("/") or c.get("Id", "")[:12]
  status = state.get("Status")
+ restarts = c.get("RestartCount") or 0
+ if beside_old and restarts >= CRASH_RESTARTS:
+  return CrashLoop(f"{name} is {status} (exit code {state.get('ExitCode')}), restarted {restarts} times: it keeps exiting")
  if status != "running":
   why = f"{name} is {status or 'missing'} (exit code {state.get('ExitCode')})"
   policy = ((c.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name")
-  restarts = c.get("RestartCount") or 0
-  if restarts >= CRASH_RESTARTS:
-   return CrashLoop(f"{why}, restarted {restarts} times: it keeps exiting")
-  if status in ("exited", "dead") and policy in ("no", ""):
-   return CrashLoop(f"{why}, and its restart policy does not start it again")
+  again = policy in ("always", "unless-stopped") or (policy == "on-failure" and state.get("ExitCode"))
+  if status in ("exited", "dead") and policy is not None and not again:
+   return CrashLoop(f"{why}, and its restart policy ({policy or 'no'}) does not start it again")
   return why
  health = state.get("Health")
  if health:
@@ -113,7 +114,7 @@ def service_problem(service, runs_as, probes, container):
  if not found:
   return "docker inspect found no container", ids
  for c in found:
-  why = container_problem(c, probes)
+  why = container_problem(c, probes, beside_old=container is not None)
   if why:
    return why, [c.get("Id", "")]
  return None

@@ -58,7 +58,7 @@ compose() { docker compose -p aspire -f "$APP/compose.yaml" "$@"; }
 switch_service() {
 local service="$1" old="$2" new='' id
 log "starting a new $service container beside the old one"
-compose up -d --no-deps --no-recreate --scale "$service=2" "$service"
+compose up -d --no-recreate --scale "$service=2" "$service"
 for id in $(docker ps -q --no-trunc --filter "label=com.docker.compose.project=aspire" --filter "label=com.docker.compose.service=$service"); do
 [ "$id" = "$old" ] || new="$id"
 done
@@ -67,7 +67,7 @@ python3 "$APPLY_TOOLS" health --app "$APP" --service "$service" --container "$ne
 log "stopping the old $service container"
 docker stop "$old" >/dev/null
 docker rm "$old" >/dev/null
-compose up -d --no-deps --no-recreate --scale "$service=1" "$service"
+compose up -d --no-recreate --scale "$service=1" "$service"
 }
 record() {
 printf '%s\n' "$2" >"$1.tmp"
