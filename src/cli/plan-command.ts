@@ -5,16 +5,16 @@ import * as path from "node:path";
 import { formatDiagnostic, loadManifest, type Diagnostic, type Value } from "../manifest";
 import { readStackConfig } from "../config/stack-config";
 import { asRuntimeConfig, readStackFile, secretKeys } from "../config/stack-file";
-import { buildPlan, isStoredOnVm, PlanError, type DeploymentPlan } from "../plan";
+import { buildPlan, isStoredOnVm, PlanError, type DeploymentPlan, type VmPlan } from "../plan";
 import {
-  defaultSecretSource,
+  deployRenderContext,
+  offlineDeployFacts,
   renderVm,
   restartPolicy,
   userDataProblem,
   USER_DATA_LIMIT,
   type RenderContext,
   type RenderedVm,
-  type SecretSource,
 } from "../render";
 import { interpolated } from "../render/interpolate";
 import type { MockRun, RecordedResource } from "./mock-program";
@@ -177,16 +177,19 @@ export async function planCommand(
     ...config.plan,
     stack: args.stack,
   });
-  const secretSource: SecretSource = args.secretFile
-    ? { kind: "file", path: args.secretFile }
-    : defaultSecretSource(plan);
-  const ctx: RenderContext = {
-    secretSource,
-    dotnetChannel: config.dotnetChannel,
+  // As the cloud's component renders each VM (placeholders for what only the cloud assigns); for
+  // the emulated VM (--secret-file), with no cloud: secrets from the file, no registry, no data disk.
+  const ctxOf = (vm: VmPlan): RenderContext => ({
+    ...(args.secretFile
+      ? {
+          secretSource: { kind: "file", path: args.secretFile },
+          dotnetChannel: config.dotnetChannel,
+        }
+      : deployRenderContext(plan, vm, offlineDeployFacts(plan, vm, config, config.dotnetChannel))),
     ...(args.releaseFile ? { releaseSource: { kind: "file", path: args.releaseFile } } : {}),
-  };
+  });
   const warnings: Diagnostic[] = [...configWarnings, ...manifestWarnings, ...planWarnings];
-  const rendered = plan.vms.map((vm) => renderVm(plan, vm, ctx));
+  const rendered = plan.vms.map((vm) => renderVm(plan, vm, ctxOf(vm)));
   const problems = rendered
     .map((r) => userDataProblem(plan, r))
     .filter((d): d is Diagnostic => d !== undefined);
