@@ -17,6 +17,7 @@ import {
   type RenderedVm,
 } from "../render";
 import { interpolated } from "../render/interpolate";
+import { vmInputs, vmInputsFingerprint, type VmInputs } from "../render/vm-inputs";
 import type { MockRun, RecordedResource } from "./mock-program";
 import { resourceSummary, resourceTree } from "./resource-tree";
 import { UsageError } from "./usage";
@@ -190,6 +191,11 @@ export async function planCommand(
   });
   const warnings: Diagnostic[] = [...configWarnings, ...manifestWarnings, ...planWarnings];
   const rendered = plan.vms.map((vm) => renderVm(plan, vm, ctxOf(vm)));
+  // What each VM is created with, and its release: what a deploy of this plan changes.
+  const planned = rendered.map((r) => ({
+    rendered: r,
+    inputs: vmInputs(plan, r, { network: config.network, ssh: config.ssh }),
+  }));
   const problems = rendered
     .map((r) => userDataProblem(plan, r))
     .filter((d): d is Diagnostic => d !== undefined);
@@ -218,19 +224,28 @@ export async function planCommand(
     args.json
       ? JSON.stringify(
           {
-            ...planJson(plan, rendered, warnings, problems),
+            ...planJson(plan, planned, warnings, problems),
             resources: run?.resources.map(summary),
           },
           null,
           2,
         ) + "\n"
-      : planText(config.manifest, plan, rendered, warnings, problems, args.out, run),
+      : planText(config.manifest, plan, planned, warnings, problems, {
+          outDir: args.out,
+          run,
+        }),
   );
   if (problems.length) {
     for (const p of problems) err(`aspire-arm: ${formatDiagnostic(p)}\n`);
     return 1;
   }
   return 0;
+}
+
+/** A VM of this plan as `plan --json` shows it: what it is rendered into, and created with. */
+interface PlannedView {
+  readonly rendered: RenderedVm;
+  readonly inputs: VmInputs;
 }
 
 /** The compiled program, next to the compiled CLI (dist/index.js). */
@@ -305,7 +320,7 @@ const show = (v: Value) => interpolated(v);
 
 function planJson(
   plan: DeploymentPlan,
-  rendered: readonly RenderedVm[],
+  planned: readonly PlannedView[],
   warnings: readonly Diagnostic[],
   problems: readonly Diagnostic[],
 ) {
@@ -313,37 +328,44 @@ function planJson(
     cloud: plan.cloud,
     stack: plan.stack,
     manifest: plan.manifestFile,
-    vms: rendered.map(({ vm, userData, userDataEncoding, cloudConfig }) => ({
-      name: vm.name,
-      instanceType: vm.instanceType,
-      os: vm.os,
-      runtime: vm.runtime,
-      diskSizeGb: vm.diskSizeGb,
-      userData: {
-        bytes: userData.length,
-        encoding: userDataEncoding,
-        uncompressedBytes: Buffer.byteLength(cloudConfig),
-        limit: USER_DATA_LIMIT[plan.cloud],
-      },
-      services: vm.services.map((s) => ({
-        name: s.name,
-        resource: s.resource,
-        runAs: s.runAs,
-        image:
-          s.image.kind === "pull"
-            ? s.image.image
-            : `${s.image.kind} build -> ${s.image.repository}`,
-        ports: s.ports,
-        env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, show(v)])),
-        args: s.args.map(show),
-        dependsOn: s.dependsOn,
-        ...(s.runAs === "container" ? { restart: restartPolicy(s) } : {}),
-      })),
-      publicEndpoints: vm.publicEndpoints,
-      privatePorts: vm.privatePorts,
-      namedVolumes: vm.namedVolumes,
-      secrets: vm.secrets,
-    })),
+    vms: planned.map(
+      ({ rendered: { vm, userData, userDataEncoding, cloudConfig, release }, inputs }) => ({
+        name: vm.name,
+        instanceType: vm.instanceType,
+        os: vm.os,
+        runtime: vm.runtime,
+        diskSizeGb: vm.diskSizeGb,
+        userData: {
+          bytes: userData.length,
+          encoding: userDataEncoding,
+          uncompressedBytes: Buffer.byteLength(cloudConfig),
+          limit: USER_DATA_LIMIT[plan.cloud],
+        },
+        services: vm.services.map((s) => ({
+          name: s.name,
+          resource: s.resource,
+          runAs: s.runAs,
+          image:
+            s.image.kind === "pull"
+              ? s.image.image
+              : `${s.image.kind} build -> ${s.image.repository}`,
+          ports: s.ports,
+          env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, show(v)])),
+          args: s.args.map(show),
+          dependsOn: s.dependsOn,
+          ...(s.runAs === "container" ? { restart: restartPolicy(s) } : {}),
+        })),
+        publicEndpoints: vm.publicEndpoints,
+        privatePorts: vm.privatePorts,
+        namedVolumes: vm.namedVolumes,
+        secrets: vm.secrets,
+        // What the instance is created with (a change replaces or restarts it) and the release that
+        // app changes roll out in place (src/render/vm-inputs.ts).
+        vmInputs: inputs,
+        vmInputsFingerprint: vmInputsFingerprint(inputs),
+        release: { id: release.id, bytes: release.gz.length },
+      }),
+    ),
     parameters: plan.parameters.map((p) => ({
       name: p.name,
       secret: p.secret,
@@ -361,17 +383,24 @@ const summary = (r: RecordedResource) => resourceSummary(r);
 function planText(
   file: string,
   plan: DeploymentPlan,
-  rendered: readonly RenderedVm[],
+  planned: readonly PlannedView[],
   warnings: readonly Diagnostic[],
   problems: readonly Diagnostic[],
-  outDir?: string,
-  run?: MockRun,
+  extra: {
+    readonly outDir?: string;
+    readonly run?: MockRun;
+  },
 ): string {
+  const { outDir, run } = extra;
+  const rendered = planned.map((p) => p.rendered);
   const lines = [
     `Plan for ${file} on ${plan.cloud}, stack ${plan.stack}: ${rendered.length} VM${rendered.length === 1 ? "" : "s"}`,
   ];
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
-  for (const { vm, userData, userDataEncoding } of rendered) {
+  for (const {
+    rendered: { vm, userData, userDataEncoding, release },
+    inputs,
+  } of planned) {
     lines.push(
       "",
       `VM ${vm.name}: ${vm.instanceType}, ${vm.os}, runtime ${vm.runtime}, boot disk ${vm.diskSizeGb} GB${vm.namedVolumes.length ? `, data disk for ${vm.namedVolumes.length} named volume(s)` : ""}`,
@@ -406,6 +435,9 @@ function planText(
         `  public: ${e.scheme}://${e.hostName ?? "<public address>"}:${e.port} -> ${e.service} (${e.binding})`,
       );
     if (vm.secrets.length) lines.push(`  secrets read at boot: ${vm.secrets.join(", ")}`);
+    lines.push(
+      `  release ${release.id} (${kb(release.gz.length)} gzipped): app changes roll out to this VM in place; VM inputs ${vmInputsFingerprint(inputs)}`,
+    );
   }
   if (plan.parameters.length) {
     lines.push("", "Parameters:");

@@ -11,7 +11,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runProgramWithMocks, type MockRun } from "../../src/cli/mock-program";
-import { corpusDir, programFile, SHARED_MISSING, starterManifest } from "../support/paths";
+import { programFile, SHARED_MISSING, starterManifest } from "../support/paths";
+import { TESTSHOP, TESTSHOP_VMS } from "../support/testshop";
 
 type Manifest = { resources: Record<string, Record<string, unknown>> };
 
@@ -97,29 +98,13 @@ const STARTER: App = {
   ],
 };
 
-/** TestShop (Aspire's playground): Postgres with a generated password on a named volume, and
- *  projects that reference it (catalogdbapp, catalogservice). The database alone on VM db; new
- *  services go to the first VM, app. */
-const TESTSHOP: App = {
+/** TestShop on two VMs (test/support/testshop.ts): the database alone on VM db; new services go
+ *  to the first VM, app. */
+const TESTSHOP_APP: App = {
   name: "TestShop (Postgres on its own VM)",
-  manifest: path.join(
-    corpusDir,
-    "dotnet__aspire__playground__TestShop__TestShop.AppHost__aspire-manifest.json",
-  ),
+  manifest: TESTSHOP,
   config: {
-    "aspire:vms": JSON.stringify({
-      app: [
-        "basketcache",
-        "catalogdbapp",
-        "catalogservice",
-        "messaging",
-        "basketservice",
-        "frontend",
-        "orderprocessor",
-        "apigateway",
-      ],
-      db: ["postgres"],
-    }),
+    "aspire:vms": JSON.stringify(TESTSHOP_VMS),
     "aspire:parameters.postgres-password": "first-Postgres-1",
     "aspire:parameters.basketcache-password": "first-Basket-1",
   },
@@ -254,7 +239,7 @@ async function rollsOut(app: App, cloud: keyof typeof CLOUDS): Promise<void> {
   }
 }
 
-for (const app of [STARTER, TESTSHOP])
+for (const app of [STARTER, TESTSHOP_APP])
   for (const cloud of Object.keys(CLOUDS) as (keyof typeof CLOUDS)[])
     test(
       `${cloud}, ${app.name}: ${app.changes.map((c) => c.what).join(", ")} roll out to the VMs they touch and replace nothing`,
