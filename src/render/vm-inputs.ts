@@ -128,12 +128,13 @@ export interface InputRule {
   readonly key: InputKey;
   /** As a sentence names it: "instance type". */
   readonly label: string;
-  /** What changing it from `before` to `after` does on `cloud`, and why. */
+  /** What changing it from `before` to `after` does on `cloud`, and why; undefined when another
+   *  input's change says it all (a data disk's type when the disk comes or goes). */
   readonly effect: (
     cloud: Cloud,
     before: VmInputs[InputKey],
     after: VmInputs[InputKey],
-  ) => { readonly effect: InputEffect; readonly why: string };
+  ) => { readonly effect: InputEffect; readonly why: string } | undefined;
 }
 
 const USER_DATA_ONCE =
@@ -226,7 +227,7 @@ export const VM_INPUT_RULES: readonly InputRule[] = [
     label: "data disk type",
     effect: (_cloud, before, after) =>
       before === null || after === null
-        ? { effect: "update", why: "with the data disk itself" }
+        ? undefined
         : {
             effect: "refused",
             why: "a disk of another type is a new, empty disk: protectData stops it (move the data yourself first)",

@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { PlanComparison } from "../../src/cli/compare-plans";
 import type { VmInputs } from "../../src/render/vm-inputs";
 import { repoRoot } from "../support/paths";
 
@@ -52,6 +53,8 @@ export interface JsonPlan {
   }[];
   warnings: { resource: string | null; field: string | null; message: string }[];
   errors: unknown[];
+  /** With --against PREVIOUS.json. */
+  against?: PlanComparison & { file: string };
 }
 
 /** The document of a `plan --json` run, which must have exited 0. */
