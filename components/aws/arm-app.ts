@@ -5,8 +5,14 @@
 // that the VM reads at boot: the user data carries only their names.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { privateZone, vmAlias, type VmPlan } from "../../src/plan";
-import { secretPrefix, secretStoreName, type RenderContext } from "../../src/render";
+import { AMI_PARAMETERS, privateZone, vmAlias, type VmPlan } from "../../src/plan";
+import {
+  deployRenderContext,
+  ebsDevicePath,
+  secretPrefix,
+  secretStoreName,
+  type RenderContext,
+} from "../../src/render";
 import {
   appTags,
   publicIngress,
@@ -24,12 +30,8 @@ import { orFail } from "../fail";
 import { rolloutCommand } from "../rollout/command";
 import { releaseOutput } from "../rollout/release";
 
-/** SSM public parameters of the arm64 images (FACTS.md 2b). */
-export const AMI_PARAMETERS = {
-  "ubuntu-24.04":
-    "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
-  al2023: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
-} as const;
+/** SSM public parameters of the arm64 images (src/plan/os-images.ts). */
+export { AMI_PARAMETERS };
 
 /** The AWS managed policy every VM role gets, for SSM Agent and Session Manager. Not
  *  AmazonSSMManagedInstanceCore: that one also allows ssm:GetParameter(s) on every parameter of the
@@ -45,10 +47,8 @@ export function awsManagedPolicyArn(partition: string, policy: string): string {
   return `arn:${partition}:iam::aws:policy/${policy}`;
 }
 
-/** The data disk as the VM sees it: Nitro exposes EBS volumes as NVMe devices named by volume id. */
-export function ebsDevicePath(volumeId: string): string {
-  return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
-}
+/** The data disk as the VM sees it (src/render/deploy-context.ts). */
+export { ebsDevicePath };
 
 export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs {
   readonly endpoints: pulumi.Output<Record<string, string>>;
@@ -426,12 +426,14 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
     // the app: not on images, secrets or services, so an app change does not replace the VM.
     const vmContext = pulumi
       .all([shared.region, shared.account, dataDisk?.id ?? ""])
-      .apply(([region, account, volumeId]): RenderContext => ({
-        secretSource: { kind: "aws-ssm", region },
-        registry: `${account}.dkr.ecr.${region}.amazonaws.com`,
-        dataDisks: volumeId ? { [vm.name]: ebsDevicePath(volumeId) } : {},
-        dotnetChannel: args.dotnetChannel,
-      }));
+      .apply(([region, account, volumeId]): RenderContext =>
+        deployRenderContext(plan, vm, {
+          region,
+          account,
+          dataVolumeId: volumeId || undefined,
+          dotnetChannel: args.dotnetChannel,
+        }),
+      );
     const userDataBase64 = vmContext.apply((ctx) => orFail(vmUserData(plan, vm, ctx)).text);
     // The release: the app config with the images built for it and the secrets' versions.
     const release = releaseOutput(

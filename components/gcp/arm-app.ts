@@ -8,8 +8,22 @@
 // names.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { gcpDiskType, privateZone, stackSegment, vmAlias, type VmPlan } from "../../src/plan";
-import { secretPrefix, secretStoreName, type RenderContext } from "../../src/render";
+import {
+  gcpDiskType,
+  IMAGE_FAMILIES,
+  privateZone,
+  stackSegment,
+  vmAlias,
+  type VmPlan,
+} from "../../src/plan";
+import {
+  deployRenderContext,
+  GCP_DATA_DEVICE_NAME,
+  GCP_DATA_DISK,
+  secretPrefix,
+  secretStoreName,
+  type RenderContext,
+} from "../../src/render";
 import {
   appTags,
   publicIngress,
@@ -29,21 +43,17 @@ import { ALLOW_PRIORITY, DENY_PRIORITY, IAP_RANGE } from "./firewall";
 import { appNetworkTag, fitText, gcpLabels, serviceAccountId, vmNetworkTag } from "./names";
 import { gcpLocation, gcpNetwork, type GcpNetwork } from "./network";
 
-/** The arm64 image family of each OS GCP can run (FACTS.md 2c). Amazon Linux exists only on AWS:
- *  the plan rejects it for GCP. */
-export const IMAGE_FAMILIES: Readonly<Record<string, string>> = {
-  "ubuntu-24.04": "ubuntu-os-cloud/ubuntu-2404-lts-arm64",
-};
+/** The arm64 image family of each OS GCP can run (src/plan/os-images.ts). */
+export { IMAGE_FAMILIES };
 
 export { IAP_RANGE };
 
 /** The instance metadata key that holds the VM's release (base64 of the gzipped bundle). */
 export const RELEASE_METADATA_KEY = "aspire-arm-bundle";
 
-/** The data disk's device name, and so its path on the VM (the guest environment's udev rules
- *  name attached disks `google-<device name>`). */
-export const DATA_DEVICE_NAME = "data";
-export const GCP_DATA_DISK = `/dev/disk/by-id/google-${DATA_DEVICE_NAME}`;
+/** The data disk's device name and its path on the VM (src/render/deploy-context.ts). */
+export const DATA_DEVICE_NAME = GCP_DATA_DEVICE_NAME;
+export { GCP_DATA_DISK };
 
 /** The user that the `ssh-keys` metadata creates for aspire:ssh.publicKey. */
 export const SSH_USER = "ubuntu";
@@ -348,12 +358,13 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
 
     const sshKey = args.ssh.enabled && args.ssh.publicKey ? args.ssh.publicKey.trim() : undefined;
     // The user data depends only on what the VM is (project, data disk, runtime), never on the app.
-    const vmContext = shared.project.apply((project): RenderContext => ({
-      secretSource: { kind: "gcp-secret-manager", project },
-      dataDisks: dataDisk ? { [vm.name]: GCP_DATA_DISK } : {},
-      registry: `${shared.region}-docker.pkg.dev`,
-      dotnetChannel: args.dotnetChannel,
-    }));
+    const vmContext = shared.project.apply((project): RenderContext =>
+      deployRenderContext(plan, vm, {
+        region: shared.region,
+        project,
+        dotnetChannel: args.dotnetChannel,
+      }),
+    );
     // The release: the app config with the images built for it and the secrets' versions.
     const release = releaseOutput(
       plan,

@@ -16,8 +16,12 @@ interface WriteFile {
   owner?: string;
 }
 
-/** The VM's own settings, sourced by the scripts. Values are single-quoted shell words. */
-export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): string {
+/** The VM's own settings (vm.env), sourced by the scripts: names and values. No secret is one. */
+export function vmEnvSettings(
+  plan: DeploymentPlan,
+  vm: VmPlan,
+  ctx: RenderContext,
+): [string, string][] {
   // Native services need Docker too: apply.sh copies each one's published app out of its
   // container image (native.list), which takes docker pull, create and cp.
   const needsDocker =
@@ -49,7 +53,14 @@ export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext
     // the release names an image there, so a first built service does not change the user data.
     ["ASPIRE_REGISTRY", ctx.registry ?? ""],
   ];
-  return vars.map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
+  return vars;
+}
+
+/** vm.env as written on the VM: values are single-quoted shell words. */
+export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): string {
+  return vmEnvSettings(plan, vm, ctx)
+    .map(([k, v]) => `${k}=${shellQuote(v)}\n`)
+    .join("");
 }
 
 const APP_UNIT_TEXT = `# Applies the current release at boot: fetches secrets, starts containers and services. Written by aspire-arm.

@@ -29,3 +29,14 @@ export {
 } from "./context";
 export { secretPrefix, secretStoreName, secretVariable } from "../plan";
 export * from "./vm-paths";
+export {
+  deployRenderContext,
+  offlineDeployFacts,
+  ebsDevicePath,
+  regionOf,
+  GCP_DATA_DEVICE_NAME,
+  GCP_DATA_DISK,
+  OFFLINE_AWS_ACCOUNT,
+  OFFLINE_VOLUME_ID,
+  type DeployFacts,
+} from "./deploy-context";

@@ -8,7 +8,7 @@ import { secretStoreName, type Cloud, type DeploymentPlan, type VmPlan } from ".
 import { renderAppConfig, type ConfigFile } from "./app-config";
 import type { RenderContext } from "./context";
 import { renderBundle, type Bundle } from "./bundle";
-import { renderCloudConfig } from "./cloud-init";
+import { renderCloudConfig, vmEnvSettings } from "./cloud-init";
 import { vmScript, type VmScript } from "./vm-scripts";
 
 /** EC2: 16 KB of user data before base64. GCP: 256 KiB per metadata value. */
@@ -21,6 +21,8 @@ export interface RenderedVm {
   readonly release: Bundle;
   /** The cloud-config exactly as the VM receives it, before compression. */
   readonly cloudConfig: string;
+  /** The settings of its vm.env (in the cloud-config), by name: no secret is one. */
+  readonly vmEnv: Readonly<Record<string, string>>;
   /** What is sent: gzip on AWS (userDataBase64), plain text on GCP (the `user-data` metadata key). */
   readonly userData: Buffer;
   readonly userDataEncoding: "gzip" | "plain";
@@ -45,6 +47,7 @@ export function renderVm(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): 
     appConfig,
     release,
     cloudConfig,
+    vmEnv: Object.fromEntries(vmEnvSettings(plan, vm, ctx)),
     userData: useGzip ? gzip : plain,
     userDataEncoding: useGzip ? "gzip" : "plain",
   };

@@ -172,7 +172,15 @@ test("aspire-arm plan: each option the table names sets its key to the key's exa
   const helpOptions = [...HELP.matchAll(/^  (--[a-z-]+)/gm)].map((m) => m[1]);
   assert.deepEqual(
     helpOptions.filter((o) => !options.has(o)),
-    ["--stack", "--out", "--json", "--secret-file", "--release-file", "--no-resources"],
+    [
+      "--stack",
+      "--out",
+      "--json",
+      "--against",
+      "--secret-file",
+      "--release-file",
+      "--no-resources",
+    ],
   );
 });
 
