@@ -539,7 +539,19 @@ function suite(script: string): void {
     assert.ok(calls(r, "docker logs").includes("docker logs --tail 50 api-2"));
     assert.ok(!r.log.includes("docker stop api-1"), r.log.join("\n"));
     assert.equal(s.stateFile("current"), v1);
-    // The rollback's up: compose removes the extra container (scale 1), keeps api-1 (same hash).
+    // The new container is removed before the rollback's up, which then finds api-1 alone, with
+    // its hash: nothing to recreate (compose would keep the new one, recreated, and remove api-1).
+    const docker = calls(r, "docker").filter(
+      (c) => !/docker (ps|inspect|logs|compose .* config)/.test(c),
+    );
+    const f = `-p aspire -f ${s.p.app}/compose.yaml`;
+    assert.deepEqual(docker, [
+      `docker compose ${f} up -d --no-recreate --scale api=2 api`,
+      "docker rm -f api-2",
+      `docker compose ${f} up -d --remove-orphans`,
+    ]);
+    assert.match(r.stdout, /removing the new api container; the old one keeps serving/);
+    assert.match(r.stderr, /the new api container is not healthy/);
     assert.deepEqual(s.composeFiles(), [text("api:1")]);
   });
 
@@ -614,6 +626,7 @@ function suite(script: string): void {
     );
     assert.ok(calls(r, "docker logs").includes("docker logs --tail 50 api-2"));
     assert.ok(!r.log.includes("docker stop api-1"), r.log.join("\n"));
+    assert.ok(r.log.includes("docker rm -f api-2"), r.log.join("\n"));
     assert.equal(s.stateFile("current"), v1);
   });
 

@@ -173,9 +173,13 @@ function assertHealthyBoot(
     const row = (r.compose_ps as { service: string; state: string }[]).find((x) => x.service === s);
     assert.equal(row?.state, "running", `${what}: ${s} is ${row?.state}`);
   }
+  // The app unit applies the current release at boot. On a first boot there is none when the
+  // bootstrap enables it (its condition, the release's apply.sh, is not met): the bootstrap
+  // applies the first release itself, through rollout.sh.
+  const firstBoot = r.boot === 1 && r.app_unit?.ConditionResult === "no";
   assert.equal(
     r.app_unit?.ActiveState,
-    "active",
+    firstBoot ? "inactive" : "active",
     `${what}: aspire-arm-app.service ${JSON.stringify(r.app_unit)}`,
   );
   assert.equal(
@@ -183,6 +187,12 @@ function assertHealthyBoot(
     "success",
     `${what}: aspire-arm-app.service ${JSON.stringify(r.app_unit)}`,
   );
+  if (firstBoot)
+    assert.ok(
+      (r.bootstrap_log as string[]).some((l) => /rollout: release [0-9a-f]{16} applied/.test(l)),
+      `${what}: the bootstrap applied the first release: ${r.bootstrap_log.join("\n")}`,
+    );
+  assert.match(r.current_release ?? "", /^[0-9a-f]{16}$/, `${what}: a current release`);
   assert.match(
     r.secrets_env_stat ?? "",
     /^600 root:root /,

@@ -123,7 +123,14 @@ switch_service() {
     [ "$id" = "$old" ] || new="$id"
   done
   [ -n "$new" ] || die "no new container of $service was started"
-  python3 "$APPLY_TOOLS" health --app "$APP" --service "$service" --container "$new"
+  if ! python3 "$APPLY_TOOLS" health --app "$APP" --service "$service" --container "$new"; then
+    # Removed here, not by the rollback's `up`: compose would keep the new container (recreated
+    # with the old config) and remove the old one, and recreate Caddy after it (compose 2.26,
+    # Debian 13's, recreates the dependents of what it recreates): the old one would stop serving.
+    log "removing the new $service container; the old one keeps serving"
+    docker rm -f "$new" >/dev/null || log "could not remove the new $service container $new"
+    die "the new $service container is not healthy"
+  fi
   log "stopping the old $service container"
   docker stop "$old" >/dev/null
   docker rm "$old" >/dev/null

@@ -282,7 +282,7 @@ def main():
     res["current_release"] = read_state("current")
     res["expected_services"] = expected_services()
     res["http_root"] = http_root()[1]
-    res["app_unit"] = show("aspire-arm-app.service", ["ActiveState", "SubState", "Result", "NRestarts", "ExecMainStatus", "ActiveEnterTimestampMonotonic"])
+    res["app_unit"] = show("aspire-arm-app.service", ["ActiveState", "SubState", "Result", "NRestarts", "ExecMainStatus", "ActiveEnterTimestampMonotonic", "ConditionResult"])
     res["images_unit"] = show("aspire-test-images.service", ["ActiveState", "Result", "ExecMainStartTimestampMonotonic", "ExecMainExitTimestampMonotonic"])
     res["docker_unit"] = show("docker.service", ["ActiveState", "ExecMainStartTimestampMonotonic", "After", "RequiresMountsFor"])
     res["data_mount_unit"] = show("var-lib-aspire\\\\x2darm-data.mount", ["ActiveState", "ActiveEnterTimestampMonotonic", "Before", "WantedBy", "RequiredBy"])

@@ -63,7 +63,11 @@ for id in $(docker ps -q --no-trunc --filter "label=com.docker.compose.project=a
 [ "$id" = "$old" ] || new="$id"
 done
 [ -n "$new" ] || die "no new container of $service was started"
-python3 "$APPLY_TOOLS" health --app "$APP" --service "$service" --container "$new"
+if ! python3 "$APPLY_TOOLS" health --app "$APP" --service "$service" --container "$new"; then
+log "removing the new $service container; the old one keeps serving"
+docker rm -f "$new" >/dev/null || log "could not remove the new $service container $new"
+die "the new $service container is not healthy"
+fi
 log "stopping the old $service container"
 docker stop "$old" >/dev/null
 docker rm "$old" >/dev/null
