@@ -494,7 +494,7 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
     assert.equal(ro2.previous, firstId, "the release before it is kept as the rollback target");
     assert.deepEqual(
       frontends(ro2).map((c) => [c.state, c.image, c.env]),
-      [["running", "local/aspire-test-app:2", ["ASPIRE_TEST_RELEASE=2"]]],
+      [["running", "local/aspire-test-app:2", ["ASPIRE_TEST_BUILD=2", "ASPIRE_TEST_RELEASE=2"]]],
       `the new frontend: ${JSON.stringify(ro2.containers)}`,
     );
     assert.match(ro2.stdout, /starting a new webfrontend container beside the old one/);
@@ -519,7 +519,7 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
     assert.equal(ro3.current, second.id, "the release before it is current again");
     assert.deepEqual(
       frontends(ro3).map((c) => [c.state, c.image, c.env]),
-      [["running", "local/aspire-test-app:2", ["ASPIRE_TEST_RELEASE=2"]]],
+      [["running", "local/aspire-test-app:2", ["ASPIRE_TEST_BUILD=2", "ASPIRE_TEST_RELEASE=2"]]],
       `the frontend after the rollback: ${JSON.stringify(ro3.containers)}`,
     );
     assert.equal(JSON.parse(host.after3.body).redis, "PONG", host.after3.body);
