@@ -18,7 +18,10 @@ import { DASHBOARD_NAME } from "../src/plan/dashboard";
 import {
   renderVm,
   USER_DATA_LIMIT,
+  USER_DATA_TOO_LARGE_ADVICE,
   userDataProblem,
+  releaseProblem,
+  RELEASE_LIMIT,
   type RenderContext,
   type RenderedVm,
 } from "../src/render";
@@ -153,12 +156,39 @@ export function vmUserData(
         problem: diagnostic(
           null,
           `vms.${vm.name}`,
-          `the user data of VM ${vm.name} is ${size} bytes gzipped and base64-encoded and the GCP limit is ${USER_DATA_LIMIT.gcp}: split the app across more VMs (aspire:vms), or move large bind-mount files into images.`,
+          `the user data of VM ${vm.name} is ${size} bytes gzipped and base64-encoded and the GCP limit is ${USER_DATA_LIMIT.gcp}: ${USER_DATA_TOO_LARGE_ADVICE}`,
         ),
       };
     return { rendered, text, encoding: "base64" };
   }
   return { rendered, text: rendered.cloudConfig, encoding: "plain" };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Releases
+
+/** A VM's release as the clouds carry it: the id, and the gzipped bundle in base64. */
+export interface VmRelease {
+  readonly id: string;
+  readonly gzBase64: string;
+}
+
+/** GCP's limit on the release it carries in metadata (src/render's RELEASE_LIMIT). */
+export const GCE_METADATA_VALUE_LIMIT = RELEASE_LIMIT.gcpMetadataValue;
+
+/** Renders a VM's release with everything known at deploy time (built images, secret versions),
+ *  or the problem: a release its VM cannot receive (releaseProblem), naming the VM. */
+export function vmRelease(
+  plan: DeploymentPlan,
+  vm: VmPlan,
+  ctx: RenderContext,
+): VmRelease | { readonly problem: Diagnostic } {
+  const rendered = vmUserData(plan, vm, ctx);
+  if (rendered.problem) return rendered;
+  const problem = releaseProblem(plan, rendered.rendered);
+  if (problem) return { problem };
+  const bundle = rendered.rendered.release;
+  return { id: bundle.id, gzBase64: bundle.gz.toString("base64") };
 }
 
 // ---------------------------------------------------------------------------------------------

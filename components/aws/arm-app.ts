@@ -5,9 +5,14 @@
 // that the VM reads at boot: the user data carries only their names.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { privateZone, vmAlias, type VmPlan } from "../../src/plan";
-import { formatDiagnostic } from "../../src/manifest";
-import { secretPrefix, secretStoreName } from "../../src/render";
+import { AMI_PARAMETERS, privateZone, vmAlias, type VmPlan } from "../../src/plan";
+import {
+  deployRenderContext,
+  ebsDevicePath,
+  secretPrefix,
+  secretStoreName,
+  type RenderContext,
+} from "../../src/render";
 import {
   appTags,
   publicIngress,
@@ -21,13 +26,12 @@ import { createVms } from "../endpoints";
 import { ec2Description, ecrRepositoryName } from "./names";
 import { awsNetwork } from "./network";
 import { ImageBuilds } from "../images";
+import { orFail } from "../fail";
+import { rolloutCommand } from "../rollout/command";
+import { releaseOutput } from "../rollout/release";
 
-/** SSM public parameters of the arm64 images (FACTS.md 2b). */
-export const AMI_PARAMETERS = {
-  "ubuntu-24.04":
-    "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
-  al2023: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
-} as const;
+/** SSM public parameters of the arm64 images (src/plan/os-images.ts). */
+export { AMI_PARAMETERS };
 
 /** The AWS managed policy every VM role gets, for SSM Agent and Session Manager. Not
  *  AmazonSSMManagedInstanceCore: that one also allows ssm:GetParameter(s) on every parameter of the
@@ -43,10 +47,8 @@ export function awsManagedPolicyArn(partition: string, policy: string): string {
   return `arn:${partition}:iam::aws:policy/${policy}`;
 }
 
-/** The data disk as the VM sees it: Nitro exposes EBS volumes as NVMe devices named by volume id. */
-export function ebsDevicePath(volumeId: string): string {
-  return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
-}
+/** The data disk as the VM sees it (src/render/deploy-context.ts). */
+export { ebsDevicePath };
 
 export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs {
   readonly endpoints: pulumi.Output<Record<string, string>>;
@@ -84,7 +86,8 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
 
     // Secrets: one SecureString per parameter that a VM reads, under the stack's prefix.
     const prefix = secretPrefix("aws", plan.stack);
-    const secrets = storedSecrets(plan).map(
+    const stored = storedSecrets(plan);
+    const secrets = stored.map(
       (p) =>
         new aws.ssm.Parameter(
           `${name}-${secretStoreName(p.name)}`,
@@ -155,12 +158,42 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       { parent },
     );
 
+    // Releases: each VM's app config as an object <vm>/<release>.json.gz in a private bucket of
+    // the stack, which only that VM's role may read (src/render/bundle.ts, rollout.sh).
+    const releases = new aws.s3.Bucket(
+      `${name}-releases`,
+      { bucketPrefix: "aspire-arm-releases-", forceDestroy: true, tags },
+      { parent },
+    );
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-releases`,
+      {
+        bucket: releases.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      { parent },
+    );
+
     const created = createVms(plan, (vm) => {
       const out = this.vm(
         name,
         vm,
         { ...args, builtImages },
-        { network, members, partition, region, account, repositories, secrets, tags },
+        {
+          network,
+          members,
+          partition,
+          region,
+          account,
+          repositories,
+          secrets,
+          stored,
+          releases,
+          tags,
+        },
       );
       new aws.route53.Record(
         `${name}-${vm.name}`,
@@ -193,6 +226,9 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       account: pulumi.Output<string>;
       repositories: aws.ecr.Repository[];
       secrets: aws.ssm.Parameter[];
+      /** The parameters of `secrets`, in the same order. */
+      stored: readonly { readonly name: string }[];
+      releases: aws.s3.Bucket;
       tags: Record<string, string>;
     },
   ): VmOutputs {
@@ -308,10 +344,19 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         shared.partition,
         shared.region,
         shared.account,
+        shared.releases.arn,
         ...shared.repositories.map((r) => r.arn),
       ])
-      .apply(([partition, region, account, ...repoArns]) => {
-        const statements: object[] = [];
+      .apply(([partition, region, account, bucketArn, ...repoArns]) => {
+        // Its own releases, and no other VM's: the objects under <bucket>/<vm>/.
+        const statements: object[] = [
+          {
+            Sid: "OwnReleases",
+            Effect: "Allow",
+            Action: ["s3:GetObject"],
+            Resource: [`${bucketArn}/${vm.name}/*`],
+          },
+        ];
         if (vm.secrets.length) {
           // Exactly this VM's parameters: not the stack's prefix, not GetParameters(ByPath).
           statements.push({
@@ -350,14 +395,9 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
             Resource: repoArns,
           });
         }
-        return JSON.stringify({
-          Version: "2012-10-17",
-          Statement: statements.length
-            ? statements
-            : [{ Effect: "Deny", Action: "ssm:GetParameter", Resource: "*" }],
-        });
+        return JSON.stringify({ Version: "2012-10-17", Statement: statements });
       });
-    new aws.iam.RolePolicy(`${id}-app`, { role: role.id, policy }, { parent });
+    const rolePolicy = new aws.iam.RolePolicy(`${id}-app`, { role: role.id, policy }, { parent });
     const profile = new aws.iam.InstanceProfile(id, { role: role.name, tags }, { parent });
 
     // Named volumes live on a separate encrypted disk that outlives the instance.
@@ -382,24 +422,28 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       args.imageUpgrade ?? false,
       parent,
     );
-    const userDataBase64 = pulumi
-      .all([
-        shared.region,
-        shared.account,
-        dataDisk?.id ?? "",
-        pulumi.output(args.builtImages ?? {}),
-      ])
-      .apply(([region, account, volumeId, builtImages]) => {
-        const userData = vmUserData(plan, vm, {
-          secretSource: { kind: "aws-ssm", region },
-          registry: `${account}.dkr.ecr.${region}.amazonaws.com`,
-          dataDisks: volumeId ? { [vm.name]: ebsDevicePath(volumeId) } : {},
-          builtImages: builtImages as Record<string, string>,
+    // The user data depends only on what the VM is (region, account, data disk, runtime), never on
+    // the app: not on images, secrets or services, so an app change does not replace the VM.
+    const vmContext = pulumi
+      .all([shared.region, shared.account, dataDisk?.id ?? ""])
+      .apply(([region, account, volumeId]): RenderContext =>
+        deployRenderContext(plan, vm, {
+          region,
+          account,
+          dataVolumeId: volumeId || undefined,
           dotnetChannel: args.dotnetChannel,
-        });
-        if (userData.problem) throw new pulumi.RunError(formatDiagnostic(userData.problem));
-        return userData.text;
-      });
+        }),
+      );
+    const userDataBase64 = vmContext.apply((ctx) => orFail(vmUserData(plan, vm, ctx)).text);
+    // The release: the app config with the images built for it and the secrets' versions.
+    const release = releaseOutput(
+      plan,
+      vm,
+      vmContext,
+      args.builtImages,
+      // SSM numbers a parameter's values: a new value is the next version.
+      (p) => shared.secrets[shared.stored.findIndex((s) => s.name === p)]?.version.apply(String),
+    );
 
     const keyPair =
       args.ssh.enabled && args.ssh.publicKey
@@ -446,20 +490,56 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         deleteBeforeReplace: dataDisk !== undefined,
       },
     );
-    if (dataDisk)
-      new aws.ec2.VolumeAttachment(
-        `${id}-data`,
-        {
-          deviceName: "/dev/sdf",
-          volumeId: dataDisk.id,
-          instanceId: instance.id,
-          stopInstanceBeforeDetaching: true,
-        },
-        { parent, deleteBeforeReplace: true },
-      );
+    const attachment = dataDisk
+      ? new aws.ec2.VolumeAttachment(
+          `${id}-data`,
+          {
+            deviceName: "/dev/sdf",
+            volumeId: dataDisk.id,
+            instanceId: instance.id,
+            stopInstanceBeforeDetaching: true,
+          },
+          { parent, deleteBeforeReplace: true },
+        )
+      : undefined;
     const eip = args.elasticIp
       ? new aws.ec2.Eip(id, { instance: instance.id, domain: "vpc", tags }, { parent })
       : undefined;
+
+    // The release as an object, then Run Command applies it on the VM and `pulumi up` waits for
+    // the result (components/rollout/aws-ssm.ts). A new key per release: the object is immutable.
+    const key = pulumi.interpolate`${vm.name}/${release.id}.json.gz`;
+    const object = new aws.s3.BucketObjectv2(
+      `${id}-release`,
+      {
+        bucket: shared.releases.id,
+        key,
+        contentBase64: release.gzBase64,
+        contentType: "application/gzip",
+        tags,
+      },
+      { parent },
+    );
+    const awsConfig = new pulumi.Config("aws");
+    rolloutCommand(
+      id,
+      {
+        waiter: "aws-ssm",
+        release: release.id,
+        instanceId: instance.id,
+        environment: {
+          ASPIRE_INSTANCE_ID: instance.id,
+          ASPIRE_VM: vm.name,
+          ASPIRE_RELEASE: release.id,
+          ASPIRE_BUCKET: shared.releases.id,
+          ASPIRE_KEY: key,
+          AWS_REGION: shared.region,
+          // The provider's profile, when the stack sets one; else the SDK's default chain, as the provider's.
+          ...(awsConfig.get("profile") ? { AWS_PROFILE: awsConfig.require("profile") } : {}),
+        },
+      },
+      { parent, dependsOn: [object, rolePolicy, ...(attachment ? [attachment] : [])] },
+    );
 
     return {
       publicIp: eip ? eip.publicIp : instance.publicIp,

@@ -8,9 +8,22 @@
 // names.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { formatDiagnostic } from "../../src/manifest";
-import { gcpDiskType, privateZone, stackSegment, vmAlias, type VmPlan } from "../../src/plan";
-import { secretPrefix, secretStoreName } from "../../src/render";
+import {
+  gcpDiskType,
+  IMAGE_FAMILIES,
+  privateZone,
+  stackSegment,
+  vmAlias,
+  type VmPlan,
+} from "../../src/plan";
+import {
+  deployRenderContext,
+  GCP_DATA_DEVICE_NAME,
+  GCP_DATA_DISK,
+  secretPrefix,
+  secretStoreName,
+  type RenderContext,
+} from "../../src/render";
 import {
   appTags,
   publicIngress,
@@ -21,24 +34,26 @@ import {
   type VmOutputs,
 } from "../arm-app";
 import { createVms } from "../endpoints";
+import { orFail } from "../fail";
 import { ImageBuilds } from "../images";
+import { rolloutCommand } from "../rollout/command";
+import { releaseOutput } from "../rollout/release";
 import { enableApis, neededApis } from "./apis";
 import { ALLOW_PRIORITY, DENY_PRIORITY, IAP_RANGE } from "./firewall";
 import { appNetworkTag, fitText, gcpLabels, serviceAccountId, vmNetworkTag } from "./names";
 import { gcpLocation, gcpNetwork, type GcpNetwork } from "./network";
 
-/** The arm64 image family of each OS GCP can run (FACTS.md 2c). Amazon Linux exists only on AWS:
- *  the plan rejects it for GCP. */
-export const IMAGE_FAMILIES: Readonly<Record<string, string>> = {
-  "ubuntu-24.04": "ubuntu-os-cloud/ubuntu-2404-lts-arm64",
-};
+/** The arm64 image family of each OS GCP can run (src/plan/os-images.ts). */
+export { IMAGE_FAMILIES };
 
 export { IAP_RANGE };
 
-/** The data disk's device name, and so its path on the VM (the guest environment's udev rules
- *  name attached disks `google-<device name>`). */
-export const DATA_DEVICE_NAME = "data";
-export const GCP_DATA_DISK = `/dev/disk/by-id/google-${DATA_DEVICE_NAME}`;
+/** The instance metadata key that holds the VM's release (base64 of the gzipped bundle). */
+export const RELEASE_METADATA_KEY = "aspire-arm-bundle";
+
+/** The data disk's device name and its path on the VM (src/render/deploy-context.ts). */
+export const DATA_DEVICE_NAME = GCP_DATA_DEVICE_NAME;
+export { GCP_DATA_DISK };
 
 /** The user that the `ssh-keys` metadata creates for aspire:ssh.publicKey. */
 export const SSH_USER = "ubuntu";
@@ -342,34 +357,47 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       : undefined;
 
     const sshKey = args.ssh.enabled && args.ssh.publicKey ? args.ssh.publicKey.trim() : undefined;
-    const metadata = pulumi
-      .all([shared.project, pulumi.output(args.builtImages ?? {})])
-      .apply(([project, builtImages]) => {
-        const sent = vmUserData(plan, vm, {
-          secretSource: { kind: "gcp-secret-manager", project },
-          dataDisks: dataDisk ? { [vm.name]: GCP_DATA_DISK } : {},
-          builtImages: builtImages as Record<string, string>,
-          registry: shared.registry ? `${shared.region}-docker.pkg.dev` : undefined,
-          dotnetChannel: args.dotnetChannel,
-        });
-        if (sent.problem) throw new pulumi.RunError(formatDiagnostic(sent.problem));
-        // cloud-init's GCE datasource reads `user-data`, base64-decoding it when `user-data-encoding`
-        // says so; it then recognises gzip by itself.
-        const userData: Record<string, string> =
-          sent.encoding === "plain"
-            ? { "user-data": sent.text }
-            : { "user-data": sent.text, "user-data-encoding": "base64" };
-        // OS Login (IAM-managed SSH, what `gcloud compute ssh` uses) ignores keys in metadata: with a
-        // key of its own the VM takes that key, for that user, and no project-wide key.
-        const access: Record<string, string> = sshKey
-          ? {
-              "enable-oslogin": "FALSE",
-              "ssh-keys": `${SSH_USER}:${sshKey}`,
-              "block-project-ssh-keys": "TRUE",
-            }
-          : { "enable-oslogin": "TRUE" };
-        return { ...userData, ...access };
-      });
+    // The user data depends only on what the VM is (project, data disk, runtime), never on the app.
+    const vmContext = shared.project.apply((project): RenderContext =>
+      deployRenderContext(plan, vm, {
+        region: shared.region,
+        project,
+        dotnetChannel: args.dotnetChannel,
+      }),
+    );
+    // The release: the app config with the images built for it and the secrets' versions.
+    const release = releaseOutput(
+      plan,
+      vm,
+      vmContext,
+      args.builtImages,
+      (p) => shared.secrets.get(p)?.version.version,
+    );
+    const metadata = pulumi.all([vmContext, release]).apply(([ctx, rel]) => {
+      const sent = orFail(vmUserData(plan, vm, ctx));
+      // cloud-init's GCE datasource reads `user-data`, base64-decoding it when `user-data-encoding`
+      // says so; it then recognises gzip by itself.
+      const userData: Record<string, string> =
+        sent.encoding === "plain"
+          ? { "user-data": sent.text }
+          : { "user-data": sent.text, "user-data-encoding": "base64" };
+      // The release, updated in place (no restart): the VM's agent (deliver.py gce-agent) waits for
+      // its change and reports the result in the guest attribute aspire-arm/result.
+      const releaseKeys = {
+        [RELEASE_METADATA_KEY]: rel.gzBase64,
+        "enable-guest-attributes": "TRUE",
+      };
+      // OS Login (IAM-managed SSH, what `gcloud compute ssh` uses) ignores keys in metadata: with a
+      // key of its own the VM takes that key, for that user, and no project-wide key.
+      const access: Record<string, string> = sshKey
+        ? {
+            "enable-oslogin": "FALSE",
+            "ssh-keys": `${SSH_USER}:${sshKey}`,
+            "block-project-ssh-keys": "TRUE",
+          }
+        : { "enable-oslogin": "TRUE" };
+      return { ...userData, ...releaseKeys, ...access };
+    });
 
     const instance = new gcp.compute.Instance(
       id,
@@ -427,6 +455,23 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         // A read-write data disk attaches to one instance at a time: the old one goes first.
         deleteBeforeReplace: dataDisk !== undefined,
       },
+    );
+
+    // `pulumi up` waits until the VM reports this release applied (or fails with its log lines).
+    rolloutCommand(
+      id,
+      {
+        waiter: "gce-guest-attributes",
+        release: release.id,
+        instanceId: instance.instanceId,
+        environment: {
+          ASPIRE_GCP_PROJECT: shared.project,
+          ASPIRE_GCP_ZONE: shared.zone,
+          ASPIRE_INSTANCE: instance.name,
+          ASPIRE_RELEASE: release.id,
+        },
+      },
+      { parent, dependsOn: [instance] },
     );
 
     const nic = instance.networkInterfaces.apply((n) => n[0]);

@@ -4,6 +4,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkOptions } from "../../src/config/stack-config";
+import { regionOf } from "../../src/render";
 
 export interface GcpNetwork {
   /** The network as instances and firewall rules name it: its name or self link. */
@@ -20,9 +21,7 @@ export function gcpLocation(): { zone: string; region: string } {
   return { zone, region: regionOf(zone) };
 }
 
-export function regionOf(zone: string): string {
-  return zone.replace(/-[a-z]$/, "");
-}
+export { regionOf };
 
 /** `computeApi`: the enabled Compute Engine API, which a created network waits for (./apis.ts). */
 export function gcpNetwork(

@@ -3,6 +3,7 @@
 import { ManifestError, formatDiagnostic } from "../manifest";
 import { PlanError } from "../plan";
 import { checkCommand } from "./check-command";
+import { PlanDocumentError } from "./compare-plans";
 import { planCommand } from "./plan-command";
 import { HELP, UsageError } from "./usage";
 
@@ -42,6 +43,11 @@ function handle(e: unknown, err: (text: string) => void): number {
   }
   if (e instanceof ManifestError) {
     err(e.diagnostics.map((d) => `aspire-arm: ${e.file}: ${formatDiagnostic(d)}\n`).join(""));
+    return 1;
+  }
+  // A previous plan (--against) that cannot be compared: why, in one line.
+  if (e instanceof PlanDocumentError) {
+    err(`aspire-arm: ${e.message}\n`);
     return 1;
   }
   if (e instanceof PlanError) {

@@ -4,6 +4,7 @@
 // tests can assert on it. Cloud lookups (AMI, account, partition) answer with labelled
 // placeholders; the AWS zones, default subnets and instance type offerings answer as a small but
 // realistic region would (see mockAwsZones, mockAwsOffers).
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { isArmInstanceType } from "../plan";
@@ -221,6 +222,11 @@ export function invoke(
 }
 
 /** Outputs the cloud would compute, as placeholders, so that exports and dependent inputs resolve. */
+function valueVersion(value: unknown): number {
+  const text = typeof value === "string" ? value : JSON.stringify(value ?? null);
+  return parseInt(createHash("sha256").update(text).digest("hex").slice(0, 8), 16);
+}
+
 function computed(
   type: string,
   name: string,
@@ -252,6 +258,13 @@ function computed(
       return { zoneId: `(zone ${inputs.name})` };
     case "aws:ebs/volume:Volume":
       return { arn: `arn:(${name})` };
+    // A stored secret's version: the clouds number a secret's values, so a new value is a new
+    // version. A mock run is always a creation; a digest of the value stands in for the number
+    // so that two runs with different values differ as two deployments would.
+    case "aws:ssm/parameter:Parameter":
+      return { version: valueVersion(inputs.value) };
+    case "gcp:secretmanager/secretVersion:SecretVersion":
+      return { version: String(valueVersion(inputs.secretData)) };
     case "aws:ec2/keyPair:KeyPair":
       return { keyName: name };
     case "pulumi:index:Stash":

@@ -1,27 +1,40 @@
 // `aspire-arm plan MANIFEST [options]`: the deployment plan, offline. Needs no credentials and no
 // Pulumi CLI. Secret values never appear: the plan only knows their names.
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { formatDiagnostic, loadManifest, type Diagnostic, type Value } from "../manifest";
+import { formatDiagnostic, loadManifest, own, type Diagnostic, type Value } from "../manifest";
 import { readStackConfig } from "../config/stack-config";
 import { asRuntimeConfig, readStackFile, secretKeys } from "../config/stack-file";
-import { buildPlan, isStoredOnVm, PlanError, type DeploymentPlan } from "../plan";
+import { buildPlan, isStoredOnVm, PlanError, type DeploymentPlan, type VmPlan } from "../plan";
 import {
-  defaultSecretSource,
+  deployRenderContext,
+  offlineDeployFacts,
   renderVm,
   restartPolicy,
+  secretStoreName,
   userDataProblem,
+  releaseProblem,
   USER_DATA_LIMIT,
+  type RenderContext,
   type RenderedVm,
-  type SecretSource,
 } from "../render";
 import { interpolated } from "../render/interpolate";
+import { vmInputs, vmInputsFingerprint, type VmInputs } from "../render/vm-inputs";
+import {
+  comparePlans,
+  comparisonLines,
+  parsePlanDocument,
+  PlanDocumentError,
+  type PlanComparison,
+  type PlanDocument,
+} from "./compare-plans";
 import type { MockRun, RecordedResource } from "./mock-program";
 import { resourceSummary, resourceTree } from "./resource-tree";
 import { UsageError } from "./usage";
 
 const USAGE =
-  "Usage: aspire-arm plan MANIFEST [--cloud aws|gcp] [--stack NAME] [--set NAME=VALUE]... [--out DIR] [--json] [--no-resources]";
+  "Usage: aspire-arm plan MANIFEST [--cloud aws|gcp] [--stack NAME] [--set NAME=VALUE]... [--out DIR] [--json] [--against PREVIOUS.json] [--no-resources]";
 
 interface PlanArgs {
   manifest?: string;
@@ -29,20 +42,26 @@ interface PlanArgs {
   noResources: boolean;
   /** Render VMs that read their secrets from this JSON file on the VM (tests, emulated VMs). */
   secretFile?: string;
+  /** Render VMs that apply their first release from this bundle file on the VM (emulated VMs). */
+  releaseFile?: string;
   stack: string;
   /** Stack config given by flags, as `aspire:*` keys: it overrides Pulumi.<stack>.yaml. */
   flags: Record<string, unknown>;
   out?: string;
   json: boolean;
+  /** A previous `plan --json` output: say per VM what deploying this plan over it does. */
+  against?: string;
 }
 
 /** Reads the flags into config keys, so that flags and stack files go through one validator. */
 export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   let stack = "dev";
   let out: string | undefined;
+  let against: string | undefined;
   let json = false;
   let noResources = false;
   let secretFile: string | undefined;
+  let releaseFile: string | undefined;
   let manifest: string | undefined;
   const flags: Record<string, unknown> = {};
   const images: Record<string, string> = {};
@@ -78,6 +97,9 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
       case "--json":
         json = true;
         break;
+      case "--against":
+        against = value(i++, a);
+        break;
       case "--no-resources":
         noResources = true;
         break;
@@ -86,6 +108,13 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
         if (!secretFile.startsWith("/"))
           throw new UsageError(
             `plan: --secret-file takes an absolute path on the VM, not "${secretFile}".`,
+          );
+        break;
+      case "--release-file":
+        releaseFile = value(i++, a);
+        if (!releaseFile.startsWith("/"))
+          throw new UsageError(
+            `plan: --release-file takes an absolute path on the VM, not "${releaseFile}".`,
           );
         break;
       case "--set": {
@@ -134,7 +163,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   if (Object.keys(images).length) flags["aspire:images"] = images;
   if (Object.keys(vms).length) flags["aspire:vms"] = vms;
   if (manifest !== undefined) flags["aspire:manifest"] = manifest;
-  return { manifest, stack, flags, out, json, noResources, secretFile };
+  return { manifest, stack, flags, out, json, against, noResources, secretFile, releaseFile };
 }
 
 /** Offline defaults for the providers' location keys, so a plan needs no stack file at all. */
@@ -152,6 +181,7 @@ export async function planCommand(
   const args = parsePlanArgs(argv);
   // Before anything runs: a folder plan may not write into fails now, not after the mock run.
   const previousOut = args.out === undefined ? undefined : outFolderState(args.out);
+  const previousPlan = args.against === undefined ? undefined : readPreviousPlan(args.against);
   const stackFile = readStackFile(process.cwd(), args.stack);
   const raw: Record<string, unknown> = { ...OFFLINE_LOCATION, ...stackFile.config, ...args.flags };
   if (raw["aspire:manifest"] === undefined)
@@ -166,14 +196,29 @@ export async function planCommand(
     ...config.plan,
     stack: args.stack,
   });
-  const secretSource: SecretSource = args.secretFile
-    ? { kind: "file", path: args.secretFile }
-    : defaultSecretSource(plan);
-  const ctx = { secretSource, dotnetChannel: config.dotnetChannel };
+  const secretVersions = args.secretFile ? undefined : stackFileSecretVersions(plan, raw);
+  // As the cloud's component renders each VM (placeholders for what only the cloud assigns); for
+  // the emulated VM (--secret-file), with no cloud: secrets from the file, no registry, no data disk.
+  const ctxOf = (vm: VmPlan): RenderContext => ({
+    ...(args.secretFile
+      ? {
+          secretSource: { kind: "file", path: args.secretFile },
+          dotnetChannel: config.dotnetChannel,
+        }
+      : deployRenderContext(plan, vm, offlineDeployFacts(plan, vm, config, config.dotnetChannel))),
+    ...(args.releaseFile ? { releaseSource: { kind: "file", path: args.releaseFile } } : {}),
+    ...(secretVersions ? { secretVersions } : {}),
+  });
   const warnings: Diagnostic[] = [...configWarnings, ...manifestWarnings, ...planWarnings];
-  const rendered = plan.vms.map((vm) => renderVm(plan, vm, ctx));
+  const rendered = plan.vms.map((vm) => renderVm(plan, vm, ctxOf(vm)));
+  // What each VM is created with, and its release: what a deploy of this plan changes.
+  const planned = rendered.map((r) => ({
+    rendered: r,
+    inputs: vmInputs(plan, r, { network: config.network, ssh: config.ssh }),
+  }));
+  const comparison = previousPlan && comparePlans(previousPlan, planDocument(plan, planned));
   const problems = rendered
-    .map((r) => userDataProblem(plan, r))
+    .flatMap((r) => [userDataProblem(plan, r), releaseProblem(plan, r)])
     .filter((d): d is Diagnostic => d !== undefined);
 
   // The real program under Pulumi's mocks: the resources `pulumi up` would create.
@@ -200,19 +245,92 @@ export async function planCommand(
     args.json
       ? JSON.stringify(
           {
-            ...planJson(plan, rendered, warnings, problems),
+            ...planJson(plan, planned, warnings, problems),
             resources: run?.resources.map(summary),
+            ...(comparison ? { against: { file: args.against, ...comparison } } : {}),
           },
           null,
           2,
         ) + "\n"
-      : planText(config.manifest, plan, rendered, warnings, problems, args.out, run),
+      : planText(config.manifest, plan, planned, warnings, problems, {
+          outDir: args.out,
+          run,
+          comparison: comparison && { file: args.against as string, ...comparison },
+        }),
   );
   if (problems.length) {
     for (const p of problems) err(`aspire-arm: ${formatDiagnostic(p)}\n`);
     return 1;
   }
   return 0;
+}
+
+/** A VM of this plan as `plan --json` shows it: what it is rendered into, and created with. */
+interface PlannedView {
+  readonly rendered: RenderedVm;
+  readonly inputs: VmInputs;
+}
+
+function planDocument(plan: DeploymentPlan, planned: readonly PlannedView[]): PlanDocument {
+  return {
+    cloud: plan.cloud,
+    stack: plan.stack,
+    vms: planned.map(({ rendered, inputs }) => ({
+      name: rendered.vm.name,
+      vmInputs: inputs,
+      release: { id: rendered.release.id, bytes: rendered.release.gz.length },
+    })),
+  };
+}
+
+/** The previous plan of --against, read now: a file that cannot be compared fails before anything runs. */
+function readPreviousPlan(file: string): PlanDocument {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new PlanDocumentError(
+      `plan: --against ${file}: cannot be read (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder" : ((e as Error).message ?? code)}).`,
+    );
+  }
+  try {
+    return parsePlanDocument(text);
+  } catch (e) {
+    if (e instanceof PlanDocumentError)
+      throw new PlanDocumentError(`plan: --against ${file}: ${e.message}.`);
+    throw e;
+  }
+}
+
+/** Offline, the "version" of each secret parameter set in the stack file: its ciphertext's digest
+ *  (the ciphertext is public: it is committed with the stack file), so that a value rotated with
+ *  `pulumi config set --secret` is a new release, as it is on deploy (a new version in the store).
+ *  Secrets given otherwise (--set, generated) have none: undefined when no secret has one. */
+function stackFileSecretVersions(
+  plan: DeploymentPlan,
+  raw: Readonly<Record<string, unknown>>,
+): Record<string, string> | undefined {
+  const ciphertext = (v: unknown) =>
+    typeof v === "object" && v !== null && typeof (v as { secure?: unknown }).secure === "string"
+      ? (v as { secure: string }).secure
+      : undefined;
+  const nested = raw["aspire:parameters"];
+  const versions: Record<string, string> = {};
+  for (const p of plan.parameters) {
+    if (!p.secret) continue;
+    const flat = raw[`aspire:parameters.${p.name}`];
+    const secure =
+      flat !== undefined
+        ? ciphertext(flat)
+        : typeof nested === "object" && nested !== null
+          ? ciphertext(own(nested as Record<string, unknown>, p.name))
+          : undefined;
+    if (secure !== undefined)
+      versions[secretStoreName(p.name)] =
+        `stack-file:${crypto.createHash("sha256").update(secure).digest("hex").slice(0, 12)}`;
+  }
+  return Object.keys(versions).length ? versions : undefined;
 }
 
 /** The compiled program, next to the compiled CLI (dist/index.js). */
@@ -263,14 +381,22 @@ function writeOut(
     const vmDir = path.join(dir, r.vm.name);
     fs.mkdirSync(vmDir, { recursive: true });
     fs.writeFileSync(path.join(vmDir, "user-data"), r.cloudConfig);
-    for (const f of r.appConfig) {
+    // The release as it is delivered, its id, and its files as release.py unpacks them on the VM
+    // (the app config and bin/): the folder shows what the VM receives.
+    fs.writeFileSync(path.join(vmDir, "release.json.gz"), r.release.gz);
+    fs.writeFileSync(path.join(vmDir, "release-id"), `${r.release.id}\n`);
+    const release = JSON.parse(r.release.json) as {
+      files: { path: string; mode: string; text?: string; base64?: string }[];
+    };
+    for (const f of release.files) {
       const file = path.join(vmDir, f.path);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(
         file,
-        f.encoding === "base64" ? Buffer.from(f.content, "base64") : f.content,
-        { mode: parseInt(f.permissions, 8) },
+        f.base64 !== undefined ? Buffer.from(f.base64, "base64") : (f.text ?? ""),
       );
+      // The release's mode (0644 or 0755), whatever the umask.
+      fs.chmodSync(file, parseInt(f.mode, 8));
     }
   }
 }
@@ -279,7 +405,7 @@ const show = (v: Value) => interpolated(v);
 
 function planJson(
   plan: DeploymentPlan,
-  rendered: readonly RenderedVm[],
+  planned: readonly PlannedView[],
   warnings: readonly Diagnostic[],
   problems: readonly Diagnostic[],
 ) {
@@ -287,37 +413,44 @@ function planJson(
     cloud: plan.cloud,
     stack: plan.stack,
     manifest: plan.manifestFile,
-    vms: rendered.map(({ vm, userData, userDataEncoding, cloudConfig }) => ({
-      name: vm.name,
-      instanceType: vm.instanceType,
-      os: vm.os,
-      runtime: vm.runtime,
-      diskSizeGb: vm.diskSizeGb,
-      userData: {
-        bytes: userData.length,
-        encoding: userDataEncoding,
-        uncompressedBytes: Buffer.byteLength(cloudConfig),
-        limit: USER_DATA_LIMIT[plan.cloud],
-      },
-      services: vm.services.map((s) => ({
-        name: s.name,
-        resource: s.resource,
-        runAs: s.runAs,
-        image:
-          s.image.kind === "pull"
-            ? s.image.image
-            : `${s.image.kind} build -> ${s.image.repository}`,
-        ports: s.ports,
-        env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, show(v)])),
-        args: s.args.map(show),
-        dependsOn: s.dependsOn,
-        ...(s.runAs === "container" ? { restart: restartPolicy(s) } : {}),
-      })),
-      publicEndpoints: vm.publicEndpoints,
-      privatePorts: vm.privatePorts,
-      namedVolumes: vm.namedVolumes,
-      secrets: vm.secrets,
-    })),
+    vms: planned.map(
+      ({ rendered: { vm, userData, userDataEncoding, cloudConfig, release }, inputs }) => ({
+        name: vm.name,
+        instanceType: vm.instanceType,
+        os: vm.os,
+        runtime: vm.runtime,
+        diskSizeGb: vm.diskSizeGb,
+        userData: {
+          bytes: userData.length,
+          encoding: userDataEncoding,
+          uncompressedBytes: Buffer.byteLength(cloudConfig),
+          limit: USER_DATA_LIMIT[plan.cloud],
+        },
+        services: vm.services.map((s) => ({
+          name: s.name,
+          resource: s.resource,
+          runAs: s.runAs,
+          image:
+            s.image.kind === "pull"
+              ? s.image.image
+              : `${s.image.kind} build -> ${s.image.repository}`,
+          ports: s.ports,
+          env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, show(v)])),
+          args: s.args.map(show),
+          dependsOn: s.dependsOn,
+          ...(s.runAs === "container" ? { restart: restartPolicy(s) } : {}),
+        })),
+        publicEndpoints: vm.publicEndpoints,
+        privatePorts: vm.privatePorts,
+        namedVolumes: vm.namedVolumes,
+        secrets: vm.secrets,
+        // What the instance is created with (a change replaces or restarts it) and the release that
+        // app changes roll out in place (src/render/vm-inputs.ts).
+        vmInputs: inputs,
+        vmInputsFingerprint: vmInputsFingerprint(inputs),
+        release: { id: release.id, bytes: release.gz.length },
+      }),
+    ),
     parameters: plan.parameters.map((p) => ({
       name: p.name,
       secret: p.secret,
@@ -335,17 +468,25 @@ const summary = (r: RecordedResource) => resourceSummary(r);
 function planText(
   file: string,
   plan: DeploymentPlan,
-  rendered: readonly RenderedVm[],
+  planned: readonly PlannedView[],
   warnings: readonly Diagnostic[],
   problems: readonly Diagnostic[],
-  outDir?: string,
-  run?: MockRun,
+  extra: {
+    readonly outDir?: string;
+    readonly run?: MockRun;
+    readonly comparison?: PlanComparison & { readonly file: string };
+  },
 ): string {
+  const { outDir, run, comparison } = extra;
+  const rendered = planned.map((p) => p.rendered);
   const lines = [
     `Plan for ${file} on ${plan.cloud}, stack ${plan.stack}: ${rendered.length} VM${rendered.length === 1 ? "" : "s"}`,
   ];
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
-  for (const { vm, userData, userDataEncoding } of rendered) {
+  for (const {
+    rendered: { vm, userData, userDataEncoding, release },
+    inputs,
+  } of planned) {
     lines.push(
       "",
       `VM ${vm.name}: ${vm.instanceType}, ${vm.os}, runtime ${vm.runtime}, boot disk ${vm.diskSizeGb} GB${vm.namedVolumes.length ? `, data disk for ${vm.namedVolumes.length} named volume(s)` : ""}`,
@@ -380,6 +521,9 @@ function planText(
         `  public: ${e.scheme}://${e.hostName ?? "<public address>"}:${e.port} -> ${e.service} (${e.binding})`,
       );
     if (vm.secrets.length) lines.push(`  secrets read at boot: ${vm.secrets.join(", ")}`);
+    lines.push(
+      `  release ${release.id} (${kb(release.gz.length)} gzipped): app changes roll out to this VM in place; VM inputs ${vmInputsFingerprint(inputs)}`,
+    );
   }
   if (plan.parameters.length) {
     lines.push("", "Parameters:");
@@ -393,6 +537,12 @@ function planText(
       "",
       `Resources \`pulumi up\` would create (${run.resources.length}, from the program run under Pulumi mocks; cloud lookups are placeholders):`,
       ...resourceTree(run.resources),
+    );
+  if (comparison)
+    lines.push(
+      "",
+      `Against ${comparison.file}, what deploying this plan does to each VM:`,
+      ...comparisonLines(comparison),
     );
   if (warnings.length) lines.push("", ...warnings.map((w) => `warning: ${formatDiagnostic(w)}`));
   if (problems.length) lines.push("", ...problems.map((w) => `error: ${formatDiagnostic(w)}`));

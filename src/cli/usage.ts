@@ -31,15 +31,25 @@ plan options:
   --dashboard             run the Aspire dashboard on the VM and send telemetry to it
   --source-root DIR       the folder every file the manifest names must stay in (default: the folder
                           above the manifest's, Aspire's <solution>/<App>.AppHost layout)
-  --out DIR               write DIR/<vm>/user-data and the app config (compose.yaml, Caddyfile, units);
+  --out DIR               write DIR/<vm>/user-data, its release (release.json.gz, release-id) and the
+                          release's files (compose.yaml, caddy/Caddyfile, units, bin/);
                           DIR is new, empty, or one that plan wrote before (it keeps a .aspire-arm-plan file)
-  --json                  print the plan as JSON
+  --json                  print the plan as JSON (per VM also vmInputs, what its instance is created
+                          with, and its release: {id, bytes})
+  --against PREVIOUS.json compare with an earlier plan --json of the same options: per VM, unchanged,
+                          rolled out in place (release OLD -> NEW), updated or stopped and started in
+                          place, new VM (naming every VM-level input that changed), added or removed
   --secret-file PATH      render VMs that read secrets from a JSON file at PATH on the VM (emulated-VM tests)
+  --release-file PATH     render VMs that apply their first release from the bundle file at PATH on the VM
+                          (emulated-VM tests; the clouds deliver releases through S3 or instance metadata)
   --no-resources          skip the resource list (running the Pulumi program under mocks takes seconds)
 
 plan reads Pulumi.<stack>.yaml in the current folder when it exists; flags override it. It runs
 the Pulumi program (index.ts) under Pulumi's mocks to list the resources "pulumi up" would
-create; cloud lookups (AMI, default VPC) are shown as placeholders.
+create; cloud lookups (AMI, default VPC) are shown as placeholders. Each VM's line "release ID"
+names the release app changes roll out in place, and "VM inputs" the fingerprint of what its
+instance is created with (type, image, disks, user data): a change there needs a new VM or a stop.
 
-Exit codes: 0 success (check: all deployable), 1 rejected input or a plan that cannot fit, 2 usage error.
+Exit codes: 0 success (check: all deployable), 1 rejected input, a plan that cannot fit or a
+PREVIOUS.json that cannot be compared, 2 usage error.
 `;

@@ -285,6 +285,24 @@ export const STACK_KEYS: readonly StackKey[] = [
       "An image reference Docker can pull, run for that resource instead of its manifest image or build.",
   },
   {
+    key: "aspire:healthChecks",
+    type: "object",
+    description:
+      "HTTP paths that gate a rollout, by resource: after a change, the service must answer 2xx or 3xx there before the previous release is dropped.",
+    see: {
+      title: "Releases, health gate and rollback",
+      anchor: "releases-health-gate-and-rollback",
+    },
+  },
+  {
+    key: "aspire:healthChecks.<resource>",
+    type: "string",
+    sampleName: "apiservice",
+    example: "/health",
+    description:
+      "The path (from `/`) probed on the service's HTTP binding, on its target port. Without one, the image's own `HEALTHCHECK` gates, else a TCP connect to each target port.",
+  },
+  {
     key: "aspire:network",
     type: "string or object",
     values: ["default", "create"],

@@ -181,6 +181,7 @@ export function readStackConfig(raw: RawConfig): {
         `${problem} Example: ${exampleText(key("images.<resource>"), cloud)}`,
       );
   }
+  const healthChecks = readHealthChecks(get("healthChecks"), r);
   const sourceRoot = str(get("sourceRoot"), top("sourceRoot"), r);
   const { values: parameters, configured } = readParameters(raw, r);
   const ssh = readSsh(get("ssh"), r);
@@ -204,6 +205,7 @@ export function readStackConfig(raw: RawConfig): {
         domain,
         dashboard: bool(get("dashboard"), top("dashboard"), r),
         images,
+        healthChecks,
         parameters,
         sourceRoot,
       },
@@ -335,26 +337,48 @@ function oneOf<T extends string>(v: unknown, at: At, r: Reader): T | undefined {
 
 /** `aspire:images`: resource names to image references (checked by the caller). */
 function readImages(v: unknown, r: Reader): Record<string, string> | undefined {
+  return readStringMap("images", v, r);
+}
+
+/** An object of resource names to strings (`aspire:images`, `aspire:healthChecks`). */
+function readStringMap(name: string, v: unknown, r: Reader): Record<string, string> | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "object" || Array.isArray(v)) {
     r.fail(
-      "images",
-      `must be an object of names to strings. Example: ${exampleText(`${NS}:images`, r.cloud)}`,
+      name,
+      `must be an object of names to strings. Example: ${exampleText(`${NS}:${name}`, r.cloud)}`,
     );
     return undefined;
   }
   const out: [string, string][] = [];
-  for (const [name, value] of Object.entries(v as Record<string, unknown>)) {
+  for (const [field, value] of Object.entries(v as Record<string, unknown>)) {
     if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
-      out.push([name, String(value)]);
+      out.push([field, String(value)]);
     else
       r.fail(
-        `images.${name}`,
-        `must be a string. Example: ${exampleText(`${NS}:images.<resource>`, r.cloud)}`,
+        `${name}.${field}`,
+        `must be a string. Example: ${exampleText(`${NS}:${name}.<resource>`, r.cloud)}`,
       );
   }
   // Own keys, whatever they are called (`__proto__` included).
   return Object.fromEntries(out);
+}
+
+/** The characters of an HTTP health check's path: RFC 3986's unreserved and sub-delims, `:`,
+ *  `@`, `/`, `?` and `%` (already encoded), never a space, quote or control character, which the
+ *  prober (apply.sh) would have to escape. */
+export const HEALTH_PATH_RE = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]{0,200}$/;
+
+/** `aspire:healthChecks`: resource names to the HTTP path apply.sh probes. */
+function readHealthChecks(v: unknown, r: Reader): Record<string, string> | undefined {
+  const map = readStringMap("healthChecks", v, r);
+  for (const [resource, p] of Object.entries(map ?? {}))
+    if (!HEALTH_PATH_RE.test(p))
+      r.fail(
+        `healthChecks.${resource}`,
+        `${JSON.stringify(p)} is not an HTTP path: it starts with "/" and holds only letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ / ? %, at most 200 of them. Example: ${exampleText(`${NS}:healthChecks.<resource>`, r.cloud)}`,
+      );
+  return map;
 }
 
 const VMS = `${NS}:vms`;

@@ -8,6 +8,7 @@ export { isStoredOnVm } from "./parameters";
 export { DASHBOARD_TOKEN_PARAMETER } from "./dashboard";
 export { safeName, envName, fitName, stackSegment } from "./names";
 export { isArmInstanceType, armEquivalent, nonArmTypeMessage, gcpDiskType } from "./arm-types";
+export { AMI_PARAMETERS, IMAGE_FAMILIES, osImage } from "./os-images";
 export {
   secretPrefix,
   secretStoreName,

@@ -77,6 +77,14 @@ export interface ServicePlan {
   }[];
   /** Services (plan names) on the same VM this one references: start order. */
   readonly dependsOn: readonly string[];
+  /** Its HTTP health check (aspire:healthChecks), on the target port of an http binding. */
+  readonly healthCheck?: HealthCheckPlan;
+}
+
+export interface HealthCheckPlan {
+  /** From "/": the stack config's path, with the characters HEALTH_PATH_RE allows. */
+  readonly path: string;
+  readonly port: number;
 }
 
 /** A public endpoint served by the VM's reverse proxy (http/https) or published directly (tcp/udp). */

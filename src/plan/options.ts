@@ -38,6 +38,9 @@ export interface PlanOptions {
   readonly dashboard?: boolean;
   /** Image to run per resource: overrides a container's image, or names the pushed image of a project or build. */
   readonly images?: Readonly<Record<string, string>>;
+  /** The HTTP path apply.sh's health gate probes, per resource (aspire:healthChecks); a service
+   *  without one (and without its image's own HEALTHCHECK) is probed by TCP connects. */
+  readonly healthChecks?: Readonly<Record<string, string>>;
   /** The folder every file the manifest names must stay in (aspire:sourceRoot); default: the
    *  folder above the manifest's (Aspire's <solution>/<App>.AppHost layout). */
   readonly sourceRoot?: string;

@@ -45,6 +45,7 @@ import {
 import { PlanError } from "./errors";
 import type {
   DeploymentPlan,
+  HealthCheckPlan,
   ImageSource,
   ParameterPlan,
   PortPlan,
@@ -185,6 +186,14 @@ class Planner {
   plan(): PlanResult {
     const vms = this.vms.map((vm) => this.vmPlan(vm));
     this.errors.push(...vms.flatMap((vm) => vm.services.flatMap(nativeTextProblems)));
+    const planned = new Set(vms.flatMap((vm) => vm.services.map((s) => s.resource)));
+    for (const resource of Object.keys(this.options.healthChecks ?? {}))
+      if (!planned.has(resource))
+        this.errors.push({
+          resource,
+          field: `aspire:healthChecks.${resource}`,
+          message: `names no service of the app (a container, project or executable deployed on a VM): ${[...planned].sort().join(", ") || "none"}.`,
+        });
     this.throwIfErrors();
     const { cloud, stack, dashboard, domain } = this.options;
     return {
@@ -560,6 +569,7 @@ class Planner {
       volumes: container?.volumes ?? [],
       dependsOn: this.dependsOn(s, placement),
       bindMounts,
+      ...this.healthCheck(s),
     };
   }
 
@@ -587,6 +597,25 @@ class Planner {
       (b) => this.nativeReachedBeyondLoopback.has(s.name, b.name),
     );
     return withListenUrls(s.name, env, ports, this.warnings);
+  }
+
+  /** Its aspire:healthChecks path and the target port of the binding it is probed on: the first
+   *  http binding, else the first https one (probed in plain HTTP only if it serves that). */
+  private healthCheck(s: ComputeResource): { healthCheck?: HealthCheckPlan } {
+    const p = own(this.options.healthChecks, s.name);
+    if (p === undefined) return {};
+    const bindings = Object.values(s.bindings);
+    const b =
+      bindings.find((x) => x.scheme === "http") ?? bindings.find((x) => x.scheme === "https");
+    if (!b) {
+      this.errors.push({
+        resource: s.name,
+        field: `aspire:healthChecks.${s.name}`,
+        message: `${s.name} has no http binding for its health check path ${p} to be probed on: remove aspire:healthChecks.${s.name} (its TCP ports are probed by connects).`,
+      });
+      return {};
+    }
+    return { healthCheck: { path: p, port: this.targetPort(s, b) } };
   }
 
   private imageSource(s: ComputeResource, placement: ServicePlacement): ImageSource {

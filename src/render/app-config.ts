@@ -35,7 +35,7 @@ export function renderAppConfig(
     if (content !== undefined) files.push({ path: p, content, permissions });
   };
   add("compose.yaml", renderCompose(plan, vm, ctx));
-  add("Caddyfile", renderCaddyfile(plan, vm));
+  add("caddy/Caddyfile", renderCaddyfile(plan, vm));
   for (const n of renderNativeServices(vm)) {
     add(`units/${n.unitName}`, n.unit);
     add(`env/${n.envTemplateName}`, n.envTemplate);
@@ -51,11 +51,34 @@ export function renderAppConfig(
       "# store-name variable: fetched by fetch-secrets.py at boot and on every apply\n" +
         vm.secrets.map((p) => `${secretStoreName(p)} ${secretVariable(p)}\n`).join(""),
     );
+  add("health.list", healthList(vm));
   if (vm.namedVolumes.length)
     add("volumes.list", vm.namedVolumes.map((v) => `${volumeDirName(v)}\n`).join(""));
   for (const s of vm.services)
     s.bindMounts.forEach((b, i) => files.push(...bindMountFiles(`files/${s.name}/${i}`, b.source)));
   return files;
+}
+
+/** What apply.sh's health gate checks after a release changes, one probe a line:
+ *  `<service> <container|native> <http|tcp> <target port> [path]`. A service with a health check
+ *  path (aspire:healthChecks) is probed by HTTP on that binding; any other with TCP bindings by a
+ *  connect to each target port. The image's own HEALTHCHECK, where it has one, gates a container
+ *  instead (apply.sh asks Docker). Services without a TCP binding are not listed. */
+export function healthList(vm: VmPlan): string | undefined {
+  const lines: string[] = [];
+  for (const s of vm.services) {
+    if (s.healthCheck) {
+      lines.push(`${s.name} ${s.runAs} http ${s.healthCheck.port} ${s.healthCheck.path}\n`);
+      continue;
+    }
+    const ports = [
+      ...new Set(s.ports.filter((p) => p.protocol === "tcp").map((p) => p.targetPort)),
+    ];
+    for (const port of ports) lines.push(`${s.name} ${s.runAs} tcp ${port}\n`);
+  }
+  return lines.length
+    ? "# service runs-as probe target-port [path]: the health gate of apply.sh\n" + lines.join("")
+    : undefined;
 }
 
 /** The files of a bind mount the plan found (inside the source root, sizes bounded), read now.

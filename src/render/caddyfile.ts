@@ -14,7 +14,13 @@ export function renderCaddyfile(plan: DeploymentPlan, vm: VmPlan): string | unde
     if (sites.has(address)) continue;
     // gRPC and other HTTP/2-only services are reached over h2c.
     const upstream = e.transport === "http2" ? `h2c://${e.upstream}` : e.upstream;
-    sites.set(address, `${address} {\n\treverse_proxy ${upstream}\n}\n`);
+    // The upstream is the service's DNS name, which Docker answers with every running container
+    // of it: during apply.sh's switch the old and the new. A dial to one that is stopping fails
+    // and is retried on the other for up to 10 s, so no request is dropped.
+    sites.set(
+      address,
+      `${address} {\n\treverse_proxy ${upstream} {\n\t\tlb_try_duration 10s\n\t}\n}\n`,
+    );
   }
   const global = plan.domain ? "" : "{\n\tauto_https off\n}\n\n";
   return `# Reverse proxy of VM ${vm.name}, written by aspire-arm.\n${global}${[...sites.values()].join("\n")}`;

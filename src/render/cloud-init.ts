@@ -1,12 +1,12 @@
 // The user data of one VM: a #cloud-config that writes the bootstrap (scripts, vm.env, the unit
-// that applies app config) and the initial app config, then runs bootstrap.sh. The bootstrap part
-// depends only on the VM's shape (runtime, secret source, data disk), never on the app, so app
-// changes can be delivered to a running VM without touching its user data.
+// that applies the current release at boot), then runs bootstrap.sh. It depends only on the VM's
+// shape (OS, runtime, secret and release sources, data disk, the stack's registry), never on the
+// app: the app config comes as releases (src/render/bundle.ts), so app changes never replace a VM.
 import * as yaml from "js-yaml";
 import { DEFAULT_DOTNET_CHANNEL, secretPrefix, type DeploymentPlan, type VmPlan } from "../plan";
-import type { ConfigFile } from "./app-config";
+import { defaultReleaseSource } from "./context";
 import type { RenderContext } from "./context";
-import { APP_DIR, APP_UNIT, DATA_DIR, LIB_DIR, VM_ENV_FILE } from "./vm-paths";
+import { APP_UNIT, DATA_DIR, LIB_DIR, RELEASE_BIN_DIR, VM_ENV_FILE } from "./vm-paths";
 import { vmScript } from "./vm-scripts";
 
 interface WriteFile {
@@ -14,12 +14,14 @@ interface WriteFile {
   content: string;
   permissions: string;
   owner?: string;
-  /** cloud-init's write_files encoding: b64 for binary files, which YAML text cannot hold exactly. */
-  encoding?: "b64";
 }
 
-/** The VM's own settings, sourced by the scripts. Values are single-quoted shell words. */
-export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): string {
+/** The VM's own settings (vm.env), sourced by the scripts: names and values. No secret is one. */
+export function vmEnvSettings(
+  plan: DeploymentPlan,
+  vm: VmPlan,
+  ctx: RenderContext,
+): [string, string][] {
   // Native services need Docker too: apply.sh copies each one's published app out of its
   // container image (native.list), which takes docker pull, create and cp.
   const needsDocker =
@@ -28,6 +30,7 @@ export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext
     vm.services.some((s) => s.runAs === "container" || s.runAs === "native") ||
     plan.dashboard;
   const source = ctx.secretSource;
+  const release = ctx.releaseSource ?? defaultReleaseSource(plan);
   const vars: [string, string][] = [
     ["ASPIRE_VM", vm.name],
     ["ASPIRE_STACK", plan.stack],
@@ -40,30 +43,60 @@ export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext
     ["ASPIRE_AWS_REGION", source.kind === "aws-ssm" ? source.region : ""],
     ["ASPIRE_GCP_PROJECT", source.kind === "gcp-secret-manager" ? (source.project ?? "") : ""],
     ["ASPIRE_SECRET_FILE", source.kind === "file" ? source.path : ""],
+    // How releases arrive (rollout.sh): aws-s3 (Run Command), gce-metadata (deliver.py's agent),
+    // or file (a bundle on the VM, applied at boot: the emulated-VM tests').
+    ["ASPIRE_RELEASE_SOURCE", release.kind],
+    ["ASPIRE_RELEASE_FILE", release.kind === "file" ? release.path : ""],
     ["ASPIRE_DATA_DISK", vm.namedVolumes.length ? (ctx.dataDisks?.[vm.name] ?? "") : ""],
     ["ASPIRE_DATA_DIR", DATA_DIR],
-    [
-      "ASPIRE_REGISTRY",
-      vm.services.some((s) => s.image.kind !== "pull") ? (ctx.registry ?? "") : "",
-    ],
+    // The stack's registry, whether or not this release pulls from it: apply.sh logs in only when
+    // the release names an image there, so a first built service does not change the user data.
+    ["ASPIRE_REGISTRY", ctx.registry ?? ""],
   ];
-  return vars.map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
+  return vars;
 }
 
-const APP_UNIT_TEXT = `# Applies /etc/aspire-arm/app: fetches secrets, starts containers and services. Written by aspire-arm.
+/** vm.env as written on the VM: values are single-quoted shell words. */
+export function renderVmEnv(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): string {
+  return vmEnvSettings(plan, vm, ctx)
+    .map(([k, v]) => `${k}=${shellQuote(v)}\n`)
+    .join("");
+}
+
+const APP_UNIT_TEXT = `# Applies the current release at boot: fetches secrets, starts containers and services. Written by aspire-arm.
 [Unit]
 Description=aspire-arm app
 Wants=network-online.target
 After=network-online.target docker.service
 StartLimitIntervalSec=0
+# Until the first release arrives, there is nothing to apply.
+ConditionPathExists=${RELEASE_BIN_DIR}/apply.sh
 
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=${LIB_DIR}/apply.sh
+ExecStart=${RELEASE_BIN_DIR}/apply.sh
 # The role's credentials and the registry may need a moment after boot.
 Restart=on-failure
 RestartSec=15
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+/** GCP: the agent that applies the releases the instance metadata brings (deliver.py gce-agent),
+ *  after the bootstrap and for as long as the VM runs. */
+export const AGENT_UNIT = "aspire-arm-agent.service";
+const AGENT_UNIT_TEXT = `# Applies the releases that the instance metadata key aspire-arm-bundle brings. Written by aspire-arm.
+[Unit]
+Description=aspire-arm release agent
+Wants=network-online.target
+After=network-online.target ${APP_UNIT}
+
+[Service]
+ExecStart=${LIB_DIR}/deliver.py gce-agent --vm-env ${VM_ENV_FILE}
+Restart=always
+RestartSec=10
 
 [Install]
 WantedBy=multi-user.target
@@ -77,42 +110,32 @@ export function renderBootstrapFiles(
   return [
     { path: VM_ENV_FILE, content: renderVmEnv(plan, vm, ctx), permissions: "0644" },
     { path: `${LIB_DIR}/bootstrap.sh`, content: vmScript("bootstrap.sh"), permissions: "0755" },
-    { path: `${LIB_DIR}/apply.sh`, content: vmScript("apply.sh"), permissions: "0755" },
-    {
-      path: `${LIB_DIR}/fetch-secrets.py`,
-      content: vmScript("fetch-secrets.py"),
+    // What receives releases: rollout.sh is the one entry point of every delivery, release.py
+    // unpacks, deliver.py fetches from S3 or runs the GCE agent, fetch-secrets.py reads the stored
+    // secrets (and signs S3 requests). apply.sh and its tools come with each release.
+    ...(["fetch-secrets.py", "release.py", "rollout.sh", "deliver.py"] as const).map((name) => ({
+      path: `${LIB_DIR}/${name}`,
+      content: vmScript(name),
       permissions: "0755",
-    },
-    // The runtimes' installer and the ExecStart wrapper of native services: VMs of the dotnet runtime only.
-    ...(vm.runtime === "dotnet"
-      ? (["dotnet-runtimes.py", "exec-env.py"] as const).map((name) => ({
-          path: `${LIB_DIR}/${name}`,
-          content: vmScript(name),
-          permissions: "0755",
-        }))
-      : []),
+    })),
     { path: `/etc/systemd/system/${APP_UNIT}`, content: APP_UNIT_TEXT, permissions: "0644" },
+    ...((ctx.releaseSource ?? defaultReleaseSource(plan)).kind === "gce-metadata"
+      ? [
+          {
+            path: `/etc/systemd/system/${AGENT_UNIT}`,
+            content: AGENT_UNIT_TEXT,
+            permissions: "0644",
+          },
+        ]
+      : []),
   ];
 }
 
-/** The cloud-config text (before compression), with the initial app config when given. */
-export function renderCloudConfig(
-  plan: DeploymentPlan,
-  vm: VmPlan,
-  ctx: RenderContext,
-  appConfig: readonly ConfigFile[] = [],
-): string {
-  const writeFiles = [
-    ...renderBootstrapFiles(plan, vm, ctx),
-    ...appConfig.map((f): WriteFile => ({
-      path: `${APP_DIR}/${f.path}`,
-      content: f.content,
-      permissions: f.permissions,
-      ...(f.encoding === "base64" ? { encoding: "b64" } : {}),
-    })),
-  ];
+/** The cloud-config text (before compression): the bootstrap, and no app config (that comes as a
+ *  release, src/render/bundle.ts). */
+export function renderCloudConfig(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): string {
   const doc = {
-    write_files: writeFiles,
+    write_files: renderBootstrapFiles(plan, vm, ctx),
     runcmd: [[`${LIB_DIR}/bootstrap.sh`]],
   };
   return (

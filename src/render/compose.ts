@@ -140,7 +140,9 @@ export function composeDocument(
       image: CADDY_IMAGE,
       restart: "unless-stopped",
       ports: [...new Set(ports)].sort((a, b) => a - b).map((p) => `${p}:${p}`),
-      volumes: ["./Caddyfile:/etc/caddy/Caddyfile:ro", "caddy-data:/data", "caddy-config:/config"],
+      // The folder, not the file: a file bind mount keeps the inode it was started with, and
+      // apply.sh replaces the app config's files whole before `caddy reload`.
+      volumes: ["./caddy/:/etc/caddy/:ro", "caddy-data:/data", "caddy-config:/config"],
       depends_on: [
         ...new Set(
           vm.publicEndpoints

@@ -9,6 +9,15 @@ export type SecretSource =
   /** A JSON file {storeName: value} on the VM: the emulated-VM tests' stand-in for a cloud store. */
   | { readonly kind: "file"; readonly path: string };
 
+/** How a VM receives its releases (src/render/bundle.ts), which rollout.sh applies. */
+export type ReleaseSource =
+  /** Run Command sends `rollout.sh s3 BUCKET KEY ID`: the object is fetched with the VM's role. */
+  | { readonly kind: "aws-s3" }
+  /** The instance metadata key aspire-arm-bundle, watched by deliver.py's gce-agent. */
+  | { readonly kind: "gce-metadata" }
+  /** A bundle file on the VM, applied at boot: the emulated-VM tests' stand-in for the clouds'. */
+  | { readonly kind: "file"; readonly path: string };
+
 export interface RenderContext {
   readonly secretSource: SecretSource;
   /** Image references of built services (projects, Dockerfiles) by resource name, once pushed. */
@@ -19,6 +28,11 @@ export interface RenderContext {
   readonly registry?: string;
   /** ASP.NET Core runtime channel for VMs with the dotnet runtime. */
   readonly dotnetChannel?: string;
+  /** The version of each stored secret the VM reads, by store name: a new version is a new
+   *  release, so a rotated value reaches the services that use it. */
+  readonly secretVersions?: Readonly<Record<string, string>>;
+  /** Default: the cloud's own (aws-s3, gce-metadata). */
+  readonly releaseSource?: ReleaseSource;
 }
 
 /** Shown where a value will only exist after deployment, so offline output never looks real. */
@@ -28,6 +42,10 @@ export function defaultSecretSource(plan: DeploymentPlan): SecretSource {
   return plan.cloud === "aws"
     ? { kind: "aws-ssm", region: "us-east-1" }
     : { kind: "gcp-secret-manager" };
+}
+
+export function defaultReleaseSource(plan: DeploymentPlan): ReleaseSource {
+  return plan.cloud === "aws" ? { kind: "aws-s3" } : { kind: "gce-metadata" };
 }
 
 /** The image a service runs: a published one, or the one the stack builds and pushes. */

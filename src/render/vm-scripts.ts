@@ -1,6 +1,7 @@
 // The scripts that run on the VM (./vm/*.sh, *.py) are plain files in the repository, checked by
 // shellcheck and tested against fakes. The renderer embeds them compacted (see compactScript):
-// EC2 limits user data to 16 KB, gzipped, for the scripts and the app config together.
+// EC2 limits user data to 16 KB, gzipped: only the bootstrap's scripts go there; apply.sh and its
+// tools travel in each release (src/render/user-data.ts).
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -10,6 +11,10 @@ export const VM_SCRIPTS = [
   "fetch-secrets.py",
   "exec-env.py",
   "dotnet-runtimes.py",
+  "release.py",
+  "apply-tools.py",
+  "rollout.sh",
+  "deliver.py",
 ] as const;
 export type VmScript = (typeof VM_SCRIPTS)[number];
 

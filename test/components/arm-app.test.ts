@@ -3,12 +3,10 @@
 // ones the components open, on both clouds.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as crypto from "node:crypto";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as zlib from "node:zlib";
 import {
+  GCE_METADATA_VALUE_LIMIT,
+  vmRelease,
   dashboardEndpoint,
   dashboardUrlOf,
   endpointUrl,
@@ -24,7 +22,7 @@ import { formatDiagnostic, loadManifest } from "../../src/manifest";
 import { buildPlan, type DeploymentPlan, type PublicEndpoint } from "../../src/plan";
 import { defaultSecretSource, USER_DATA_LIMIT } from "../../src/render";
 import { runProgramWithMocks, type MockRun } from "../../src/cli/mock-program";
-import { fixture, planFile, starterManifest } from "../plan/plan-support";
+import { bulkyManifest, fixture, planFile, starterManifest } from "../plan/plan-support";
 import { programFile } from "../support/paths";
 
 test("publicIngress: a VM's endpoint ports, tcp and udp apart, each once, and 80 for ACME with a domain on the proxy's VM", () => {
@@ -88,29 +86,7 @@ test("storedSecrets: the secret parameters some VM reads at boot, and no plain o
   );
 });
 
-/** A manifest of one container whose environment holds `bytes` random base64 characters: user
- *  data that gzip cannot shrink much. */
-function bulkyManifest(bytes: number): string {
-  const file = path.join(
-    fs.mkdtempSync(path.join(os.tmpdir(), "aspire-arm-bulk-")),
-    "aspire-manifest.json",
-  );
-  const blob = crypto
-    .randomBytes(Math.ceil((bytes * 3) / 4))
-    .toString("base64")
-    .slice(0, bytes);
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      resources: {
-        api: { type: "container.v0", image: "docker.io/library/nginx:1.27", env: { BLOB: blob } },
-      },
-    }),
-  );
-  return file;
-}
-
-test("vmUserData: AWS takes gzipped base64; GCP plain text, or gzipped base64 above its limit; too large names the VM and the limit", () => {
+test("vmUserData: AWS takes gzipped base64, GCP plain text; it is the same for a small and a large app on VMs of one shape", () => {
   const aws = planFile(starterManifest);
   const sent = vmUserData(aws, aws.vms[0], { secretSource: defaultSecretSource(aws) });
   assert.ok(!sent.problem);
@@ -119,6 +95,7 @@ test("vmUserData: AWS takes gzipped base64; GCP plain text, or gzipped base64 ab
     zlib.gunzipSync(Buffer.from(sent.text, "base64")).toString("utf8"),
     sent.rendered.cloudConfig,
   );
+  assert.ok(Buffer.from(sent.text, "base64").length <= USER_DATA_LIMIT.aws);
 
   const gcp = planFile(starterManifest, { cloud: "gcp" });
   const plain = vmUserData(gcp, gcp.vms[0], { secretSource: defaultSecretSource(gcp) });
@@ -126,39 +103,39 @@ test("vmUserData: AWS takes gzipped base64; GCP plain text, or gzipped base64 ab
   assert.equal(plain.encoding, "plain");
   assert.equal(plain.text, plain.rendered.cloudConfig);
 
-  // AWS: 16 KB of gzipped user data.
-  const bulkyAws = planFile(bulkyManifest(30_000));
-  const tooLarge = vmUserData(bulkyAws, bulkyAws.vms[0], {
-    secretSource: defaultSecretSource(bulkyAws),
-  });
-  assert.ok(tooLarge.problem);
+  // The app's size reaches the release, never the user data: 300 KB of env on a container VM
+  // gives the user data of any other container VM of the stack.
+  const bulky = planFile(bulkyManifest(300_000));
+  const small = planFile(bulkyManifest(10));
+  const userData = (p: DeploymentPlan) =>
+    vmUserData(p, p.vms[0], { secretSource: defaultSecretSource(p) });
+  const [big, little] = [userData(bulky), userData(small)];
+  assert.ok(!big.problem && !little.problem);
+  assert.equal(big.text, little.text);
+  assert.notEqual(big.rendered.release.id, little.rendered.release.id);
+});
+
+test("vmRelease: GCP carries a release of at most 256 KiB (base64 of the gzip) in metadata; above it names the VM and the limit", () => {
+  const gcpRelease = (bytes: number) => {
+    const p = planFile(bulkyManifest(bytes), { cloud: "gcp" });
+    return vmRelease(p, p.vms[0], { secretSource: defaultSecretSource(p) });
+  };
+  // Random base64 text: gzip keeps about 3/4 of it, base64 brings it back up by 4/3.
+  const tooLarge = gcpRelease(290_000);
+  assert.ok("problem" in tooLarge && tooLarge.problem);
   assert.match(
     formatDiagnostic(tooLarge.problem),
     new RegExp(
-      `vms\\.app.*the user data of VM app is \\d+ bytes gzipped and the AWS limit is ${USER_DATA_LIMIT.aws}`,
+      `vms\\.app.*the app config of VM app is \\d+ bytes gzipped and base64-encoded and a GCP metadata value holds ${GCE_METADATA_VALUE_LIMIT}: split the app`,
     ),
   );
-  // GCP: 256 KiB per metadata value, so for the base64 text of the gzipped bytes (these fit gzipped).
-  const bulkyGcp = planFile(bulkyManifest(290_000), { cloud: "gcp" });
-  const tooLargeGcp = vmUserData(bulkyGcp, bulkyGcp.vms[0], {
-    secretSource: defaultSecretSource(bulkyGcp),
-  });
-  assert.ok(tooLargeGcp.problem);
-  assert.match(
-    formatDiagnostic(tooLargeGcp.problem),
-    new RegExp(
-      `vms\\.app.*the user data of VM app is \\d+ bytes gzipped and base64-encoded and the GCP limit is ${USER_DATA_LIMIT.gcp}: split the app`,
-    ),
-  );
-  // Below 192 KiB gzipped it fits as base64 too.
-  const gzipped = planFile(bulkyManifest(240_000), { cloud: "gcp" });
-  const fits = vmUserData(gzipped, gzipped.vms[0], { secretSource: defaultSecretSource(gzipped) });
-  assert.ok(!fits.problem, fits.problem && formatDiagnostic(fits.problem));
-  assert.equal(fits.encoding, "base64");
-  assert.equal(
-    zlib.gunzipSync(Buffer.from(fits.text, "base64")).toString("utf8"),
-    fits.rendered.cloudConfig,
-  );
+  const fits = gcpRelease(240_000);
+  assert.ok(!("problem" in fits), "problem" in fits ? formatDiagnostic(fits.problem) : "");
+  assert.ok(fits.gzBase64.length <= GCE_METADATA_VALUE_LIMIT);
+  assert.match(fits.id, /^[0-9a-f]{16}$/);
+  // AWS carries it in S3: no such limit.
+  const p = planFile(bulkyManifest(290_000));
+  assert.ok(!("problem" in vmRelease(p, p.vms[0], { secretSource: defaultSecretSource(p) })));
 });
 
 test("endpointUrl and dashboardUrlOf: scheme and port unless the default, host:port for tcp, the host name with a domain", () => {

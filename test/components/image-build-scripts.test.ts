@@ -549,7 +549,9 @@ test("the program's build commands, run with their interpreter and environment: 
     },
     ["aspire:parameters.tok"],
   );
-  const commands = run.resources.filter((r) => r.type === "command:local:Command");
+  const commands = run.resources.filter(
+    (r) => r.type === "command:local:Command" && /ImageBuilds/.test(r.parent ?? ""),
+  );
   assert.deepEqual(commands.map((c) => c.name).sort(), ["app-images-api", "app-images-web"]);
   for (const cmd of commands) {
     const interpreter = cmd.inputs.interpreter as string[];

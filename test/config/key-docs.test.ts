@@ -74,7 +74,7 @@ test("Pulumi.yaml: every declared key has a default of its type (Pulumi refuses 
     assert.ok(ok, `${name}: default ${JSON.stringify(c.default)} is not a ${c.type}`);
   }
   // Pulumi's project config types are string, integer, boolean and array: an object would be refused.
-  for (const name of ["vms", "ssh", "network", "images", "parameters"])
+  for (const name of ["vms", "ssh", "network", "images", "healthChecks", "parameters"])
     assert.ok(!(name in config), name);
   assert.deepEqual(
     STACK_KEYS.filter(
@@ -83,7 +83,14 @@ test("Pulumi.yaml: every declared key has a default of its type (Pulumi refuses 
         !k.key.includes(".") &&
         !(k.key.slice("aspire:".length) in config),
     ).map((k) => k.key),
-    ["aspire:vms", "aspire:ssh", "aspire:parameters", "aspire:images", "aspire:network"],
+    [
+      "aspire:vms",
+      "aspire:ssh",
+      "aspire:parameters",
+      "aspire:images",
+      "aspire:healthChecks",
+      "aspire:network",
+    ],
   );
 });
 
@@ -165,7 +172,15 @@ test("aspire-arm plan: each option the table names sets its key to the key's exa
   const helpOptions = [...HELP.matchAll(/^  (--[a-z-]+)/gm)].map((m) => m[1]);
   assert.deepEqual(
     helpOptions.filter((o) => !options.has(o)),
-    ["--stack", "--out", "--json", "--secret-file", "--no-resources"],
+    [
+      "--stack",
+      "--out",
+      "--json",
+      "--against",
+      "--secret-file",
+      "--release-file",
+      "--no-resources",
+    ],
   );
 });
 

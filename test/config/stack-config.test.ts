@@ -491,6 +491,28 @@ test("aspire:parameters: flat keys and one object, values as text; secret values
   );
 });
 
+test("aspire:healthChecks: resource names to HTTP paths from /, URL-safe characters only", () => {
+  assert.deepEqual(
+    assertOk(aws({ "aspire:healthChecks": { api: "/health", web: "/alive?full=1&x=%20" } })).plan
+      .healthChecks,
+    { api: "/health", web: "/alive?full=1&x=%20" },
+  );
+  assert.equal(assertOk(aws()).plan.healthChecks, undefined);
+  assertError(
+    "aspire:healthChecks: must be an object of names to strings. Example: aspire:healthChecks: {apiservice: /health}",
+    aws({ "aspire:healthChecks": "/health" }),
+  );
+  assertError(
+    "aspire:healthChecks.api: must be a string. Example: pulumi config set --path 'aspire:healthChecks.apiservice' /health",
+    aws({ "aspire:healthChecks": { api: ["/health"] } }),
+  );
+  for (const bad of ["health", "/a b", '/a"b', "/a\nb", "/a<b>", "/\\x", "/" + "a".repeat(201)])
+    assertError(
+      `aspire:healthChecks.api: ${JSON.stringify(bad)} is not an HTTP path: it starts with "/" and holds only letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ / ? %, at most 200 of them. Example: pulumi config set --path 'aspire:healthChecks.apiservice' /health`,
+      aws({ "aspire:healthChecks": { api: bad } }),
+    );
+});
+
 test("aspire:images: resource names to references Docker can pull", () => {
   const digest = `registry.example.com/api@sha256:${"a".repeat(64)}`;
   assert.deepEqual(

@@ -6,8 +6,10 @@
 //   - no exception other than the pipeline's own input errors (ManifestError, PlanError);
 //   - every diagnostic is one line and names a resource or field (or is about the file itself);
 //   - what a VM would receive is well formed: YAML that parses, compose text whose every `$`
-//     survives compose's interpolation, units and env files of known lines only, lists of names,
-//     no file written outside aspire-arm's folders, and nothing read from outside the app;
+//     survives compose's interpolation, units and env files of known lines only, lists of names
+//     and probes; the user data writes the bootstrap only, the release (decoded as the VM decodes
+//     it) holds only app config files and bin/'s scripts with modes 0644/0755; nothing read from
+//     outside the app is in either;
 //   - a sample of the rendered user data passes `cloud-init schema` (required in CI).
 // The seed is printed; ASPIRE_FUZZ_SEED=<n> replays a run, ASPIRE_FUZZ_SECONDS sets its length.
 import { test } from "node:test";
@@ -16,6 +18,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import * as yaml from "js-yaml";
 import {
   checkManifest,
@@ -26,8 +29,9 @@ import {
   type Diagnostic,
 } from "../../src/manifest";
 import { buildPlan, PlanError, type Cloud, type PlanOptions } from "../../src/plan";
-import { defaultSecretSource, renderVm } from "../../src/render";
+import { defaultSecretSource, renderVm, type RenderedVm } from "../../src/render";
 import { composeInterpolate } from "../support/compose-interpolation";
+import { bundleFiles } from "../support/delivered";
 import { corpusDir, fixturesDir } from "../support/paths";
 
 const CHILD = process.env.ASPIRE_FUZZ_CHILD === "1";
@@ -248,10 +252,13 @@ const CANARY_FILE = "../../outside/canary.txt";
 
 // ---- what each case must satisfy ------------------------------------------------------------------------
 
-const APP_FILE =
-  /^\/etc\/aspire-arm\/app\/(compose\.yaml|Caddyfile|native\.list|secrets\.list|volumes\.list|units\/aspire-[a-z0-9-]+\.service|env\/[a-z0-9-]+\.env\.in|files\/[a-z0-9-]+\/\d+(\/[^/]+)*)$/;
+/** The files of a release (relative to the app folder on the VM), and their modes. */
+const RELEASE_FILE =
+  /^(compose\.yaml|caddy\/Caddyfile|health\.list|native\.list|secrets\.list|secret-versions\.list|volumes\.list|units\/aspire-[a-z0-9-]+\.service|env\/[a-z0-9-]+\.env\.in|files\/[a-z0-9-]+\/\d+(\/[^/]+)*|bin\/(apply\.sh|apply-tools\.py|dotnet-runtimes\.py|exec-env\.py))$/;
+const RELEASE_MODE = /^(0644|0755)$/;
+/** What the user data writes: the bootstrap, never the app. */
 const BOOT_FILE =
-  /^(\/etc\/aspire-arm\/vm\.env|\/usr\/local\/lib\/aspire-arm\/(bootstrap\.sh|apply\.sh|fetch-secrets\.py|dotnet-runtimes\.py|exec-env\.py)|\/etc\/systemd\/system\/aspire-arm-app\.service)$/;
+  /^(\/etc\/aspire-arm\/vm\.env|\/usr\/local\/lib\/aspire-arm\/(bootstrap\.sh|fetch-secrets\.py|release\.py|rollout\.sh|deliver\.py)|\/etc\/systemd\/system\/aspire-arm-(app|agent)\.service)$/;
 const UNIT_LINE =
   /^(#.*|\[(Unit|Service|Install)\]|(Description|Wants|After|Type|DynamicUser|WorkingDirectory|StateDirectory|Environment|LoadCredential|ExecStart|Restart|RestartSec|NoNewPrivileges|ProtectSystem|ProtectHome|PrivateTmp|WantedBy)=[^\u0000-\u001f]*|)$/;
 
@@ -273,17 +280,27 @@ function diagnosticProblems(
   return out;
 }
 
-function renderedProblems(
-  where: string,
-  cloudConfig: string,
-  appFiles: readonly { path: string; content: string }[],
-): string[] {
+function renderedProblems(where: string, r: RenderedVm): string[] {
   const out: string[] = [];
-  const doc = yaml.load(cloudConfig) as { write_files: { path: string; content: string }[] };
+  const doc = yaml.load(r.cloudConfig) as { write_files: { path: string; content: string }[] };
   for (const f of doc.write_files)
-    if (!APP_FILE.test(f.path) && !BOOT_FILE.test(f.path)) out.push(`${where}: writes ${f.path}`);
-  if (cloudConfig.includes(CANARY))
+    if (!BOOT_FILE.test(f.path)) out.push(`${where}: the user data writes ${f.path}`);
+  if (r.cloudConfig.includes(CANARY))
     out.push(`${where}: the user data holds a file from outside the app`);
+  // The release as the VM unpacks it.
+  const released = bundleFiles(r.release.gz);
+  if (zlib.gunzipSync(r.release.gz).toString("utf8").includes(CANARY))
+    out.push(`${where}: the release holds a file from outside the app`);
+  const appFiles: { path: string; content: string }[] = [];
+  for (const f of released) {
+    if (!RELEASE_FILE.test(f.path)) out.push(`${where}: the release has ${f.path}`);
+    if (!RELEASE_MODE.test(f.mode))
+      out.push(`${where}: the release's ${f.path} has mode ${f.mode}`);
+    if (f.base64 !== undefined) {
+      if (Buffer.from(f.base64, "base64").toString("latin1").includes(CANARY))
+        out.push(`${where}: the release's ${f.path} is a file from outside the app`);
+    } else appFiles.push({ path: f.path, content: f.text ?? "" });
+  }
   for (const f of appFiles) {
     if (f.path === "compose.yaml") {
       const walk = (v: unknown): void => {
@@ -309,6 +326,17 @@ function renderedProblems(
         .filter((l) => l !== "" && !/^[A-Za-z_][A-Za-z0-9_.:-]*=[^\n\r]*$/.test(l));
       if (bad.length)
         out.push(`${where}: ${f.path} has lines that are not KEY=VALUE: ${JSON.stringify(bad)}`);
+    } else if (f.path === "health.list") {
+      const bad = f.content
+        .split("\n")
+        .filter(
+          (l) =>
+            l !== "" &&
+            !l.startsWith("#") &&
+            !/^[A-Za-z0-9._-]+ (container|native) (tcp \d+|http \d+ \/\S*)$/.test(l),
+        );
+      if (bad.length)
+        out.push(`${where}: health.list has lines that are not probes: ${JSON.stringify(bad)}`);
     } else if (/^(native|secrets|volumes)\.list$/.test(f.path)) {
       const bad = f.content
         .split("\n")
@@ -392,7 +420,7 @@ function runCase(
     problems.push(...diagnosticProblems(where, warnings, false));
     for (const vm of plan.vms) {
       const r = renderVm(plan, vm, { secretSource: defaultSecretSource(plan) });
-      problems.push(...renderedProblems(`${where} vm ${vm.name}`, r.cloudConfig, r.appConfig));
+      problems.push(...renderedProblems(`${where} vm ${vm.name}`, r));
       if (samples.length < 12 && problems.length === 0 && samples.length < Number.MAX_SAFE_INTEGER)
         samples.push(r.cloudConfig);
     }

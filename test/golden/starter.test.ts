@@ -16,10 +16,10 @@ import {
   type RecordedResource,
 } from "../../src/cli/mock-program";
 import { keyInputs } from "../../src/cli/resource-tree";
-import { APP_DIR, VM_ENV_FILE } from "../../src/render";
+import { VM_ENV_FILE } from "../../src/render";
+import { releaseOf, userData, writtenFiles } from "../support/delivered";
 import { maskMachinePaths, matchesGoldenFolder } from "../support/golden";
 import { programFile, starterManifest } from "../support/paths";
-import { userData } from "../support/user-data";
 
 const STACK = "dev";
 /** The ready stacks' locations (Pulumi.dev.yaml, Pulumi.gcp-dev.yaml), with a project id for GCP. */
@@ -32,6 +32,7 @@ const RUNTIMES = ["docker", "dotnet"] as const;
 /** The mask of the image tags: a hash of each project's folder, and of its absolute path when the
  *  sources are absent (the starter's manifest comes without them), so it differs by checkout. */
 const TAG_MASK = "<source-tag>";
+const RELEASE_MASK = "<release-id>";
 
 for (const [cloud, location] of Object.entries(CLOUDS))
   for (const runtime of RUNTIMES)
@@ -47,24 +48,26 @@ for (const [cloud, location] of Object.entries(CLOUDS))
         tags.every((tag) => /^[0-9a-f]{16}$/.test(tag)),
         `image tags: ${tags.join(", ")}`,
       );
-      const mask = (text: string) =>
-        maskMachinePaths(tags.reduce((x, tag) => x.split(tag).join(TAG_MASK), text));
-
       const instances = run.resources.filter(
         (r) => r.type === "aws:ec2/instance:Instance" || r.type === "gcp:compute/instance:Instance",
       );
       assert.equal(instances.length, 1, "the starter runs on one VM");
       const cloudConfig = userData(instances[0]);
+      const release = releaseOf(run, instances[0]);
+      assert.match(release.id, /^[0-9a-f]{16}$/);
+      // The release id is a hash of the app config, which holds the image tags: masked with them.
+      const mask = (text: string) =>
+        maskMachinePaths(
+          [...tags.map((tag) => [tag, TAG_MASK]), [release.id, RELEASE_MASK]].reduce(
+            (x, [from, to]) => x.split(from).join(to),
+            text,
+          ),
+        );
       const files = new Map<string, string>([["user-data.yaml", cloudConfig]]);
-      for (const f of writtenFiles(cloudConfig)) {
+      for (const f of writtenFiles(cloudConfig))
         if (f.path === VM_ENV_FILE) files.set("vm.env", f.content);
-        // The app config as apply.sh finds it in /etc/aspire-arm/app; a binary file as its base64 text.
-        else if (f.path.startsWith(`${APP_DIR}/`))
-          files.set(
-            `${f.path.slice(APP_DIR.length + 1)}${f.encoding === "b64" ? ".b64" : ""}`,
-            f.content,
-          );
-      }
+      // The release: the app config as apply.sh finds it in /etc/aspire-arm/app.
+      for (const [file, text] of release.files) files.set(file, text);
       for (const b of builds)
         files.set(`build-${b.environment.ASPIRE_RESOURCE}.yaml`, buildText(b));
       files.set("resources.txt", resourcesText(run.resources));
@@ -75,13 +78,6 @@ for (const [cloud, location] of Object.entries(CLOUDS))
       );
     });
 
-function writtenFiles(cloudConfig: string): { path: string; content: string; encoding?: string }[] {
-  const doc = yaml.load(cloudConfig) as {
-    write_files: { path: string; content: string; encoding?: string }[];
-  };
-  return doc.write_files;
-}
-
 interface RecordedBuild {
   readonly interpreter: readonly string[];
   readonly create: string;
@@ -91,7 +87,7 @@ interface RecordedBuild {
 /** The image builds (command:local:Command) as the program gives them, environment unwrapped from its secret. */
 function buildCommands(run: MockRun): RecordedBuild[] {
   return run.resources
-    .filter((r) => r.type === "command:local:Command")
+    .filter((r) => r.type === "command:local:Command" && /ImageBuilds/.test(r.parent ?? ""))
     .map((r) => {
       const env = r.inputs.environment as Record<string, unknown>;
       const environment = (

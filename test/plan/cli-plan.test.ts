@@ -5,10 +5,19 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as crypto from "node:crypto";
 import * as zlib from "node:zlib";
+import { bundleBytes, bundleFiles } from "../support/delivered";
 import { repoRoot } from "../support/paths";
 import { cli, jsonPlanOf } from "./cli-support";
-import { filesUnder, fixture, starterManifest, tempDir, writeFilesOf } from "./plan-support";
+import {
+  bulkyManifest,
+  filesUnder,
+  fixture,
+  starterManifest,
+  tempDir,
+  writeFilesOf,
+} from "./plan-support";
 
 // ---- usage errors -------------------------------------------------------------------------------------
 
@@ -64,16 +73,49 @@ test("bin/aspire-arm.js plan --cloud azure exits 2 as a process, without a stack
 
 // ---- --out --------------------------------------------------------------------------------------------
 
-/** What --out writes for the starter on the docker runtime: the marker and its one VM "app"'s files. */
+/** What --out writes for the starter on the docker runtime: the marker and its one VM "app"'s
+ *  files: the user data, the release and its files unpacked. */
 const DOCKER_APP_OUT = [
   ".aspire-arm-plan",
-  "app/Caddyfile",
+  "app/bin/apply-tools.py",
+  "app/bin/apply.sh",
+  "app/caddy/Caddyfile",
   "app/compose.yaml",
+  "app/health.list",
+  "app/release-id",
+  "app/release.json.gz",
   "app/secrets.list",
   "app/user-data",
 ];
 
-test("--out with the docker runtime writes DIR/app/user-data (#cloud-config), compose.yaml, Caddyfile and secrets.list", async () => {
+/** The release --out wrote for a VM: the bundle's files are the folder's, byte for byte and mode
+ *  for mode, and release-id is the id release.py computes from the bundle. */
+function checkReleaseOut(vmDir: string): Map<string, Buffer> {
+  const gz = fs.readFileSync(path.join(vmDir, "release.json.gz"));
+  const json = zlib.gunzipSync(gz);
+  const id = crypto.createHash("sha256").update(json).digest("hex").slice(0, 16);
+  assert.equal(fs.readFileSync(path.join(vmDir, "release-id"), "utf8"), `${id}\n`);
+  const files = bundleBytes(gz);
+  const modes = new Map(bundleFiles(gz).map((f) => [f.path, f.mode]));
+  assert.deepEqual(
+    [...files.keys()].sort(),
+    filesUnder(vmDir)
+      .filter((f) => !["user-data", "release.json.gz", "release-id"].includes(f))
+      .sort(),
+    "the folder holds the release's files and nothing else beside the user data and the release",
+  );
+  for (const [p, bytes] of files) {
+    assert.deepEqual(fs.readFileSync(path.join(vmDir, p)), bytes, p);
+    assert.equal(
+      (fs.statSync(path.join(vmDir, p)).mode & 0o777).toString(8).padStart(4, "0"),
+      modes.get(p),
+      p,
+    );
+  }
+  return files;
+}
+
+test("--out with the docker runtime writes DIR/app/user-data (#cloud-config), the release (release.json.gz, release-id) and its files unpacked: compose.yaml, Caddyfile, secrets.list, bin/", async () => {
   const dir = tempDir("out-docker");
   const r = await cli("plan", starterManifest, "--out", dir);
   assert.equal(r.code, 0, r.err);
@@ -85,18 +127,51 @@ test("--out with the docker runtime writes DIR/app/user-data (#cloud-config), co
   );
   const userData = fs.readFileSync(path.join(dir, "app/user-data"), "utf8");
   assert.ok(userData.startsWith("#cloud-config\n"), userData.slice(0, 80));
-  // The user data carries the same app config as the folder.
+  // The user data carries the bootstrap; the app config comes in the release.
   const written = writeFilesOf(userData);
-  assert.equal(
-    written.get("/etc/aspire-arm/app/compose.yaml"),
-    fs.readFileSync(path.join(dir, "app/compose.yaml"), "utf8"),
+  assert.deepEqual(
+    [...written.keys()].filter((p) => p.startsWith("/etc/aspire-arm/app/")),
+    [],
+    "no app config in the user data",
   );
-  assert.equal(
-    written.get("/etc/aspire-arm/app/Caddyfile"),
-    fs.readFileSync(path.join(dir, "app/Caddyfile"), "utf8"),
-  );
+  assert.match(written.get("/etc/aspire-arm/vm.env") ?? "", /^ASPIRE_RELEASE_SOURCE='aws-s3'$/m);
+  const release = checkReleaseOut(path.join(dir, "app"));
+  assert.match(release.get("compose.yaml")?.toString() ?? "", /\n {2}caddy:\n/);
+  assert.match(release.get("caddy/Caddyfile")?.toString() ?? "", /reverse_proxy webfrontend:/);
+  assert.ok(release.get("bin/apply.sh")?.toString().startsWith("#!/usr/bin/env bash\n"));
   assert.ok(r.out.includes(`Wrote ${path.join(dir, "app")}`), r.out);
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("--secret-file and --release-file: vm.env names the file sources; a relative path is a usage error", async () => {
+  const dir = tempDir("out-file-sources");
+  const r = await cli(
+    "plan",
+    starterManifest,
+    "--no-resources",
+    "--secret-file",
+    "/mnt/t/secrets.json",
+    "--release-file",
+    "/mnt/t/release 1.json.gz",
+    "--out",
+    dir,
+  );
+  assert.equal(r.code, 0, r.err);
+  const env = writeFilesOf(fs.readFileSync(path.join(dir, "app/user-data"), "utf8")).get(
+    "/etc/aspire-arm/vm.env",
+  );
+  assert.match(env ?? "", /^ASPIRE_SECRET_SOURCE='file'$/m);
+  assert.match(env ?? "", /^ASPIRE_SECRET_FILE='\/mnt\/t\/secrets\.json'$/m);
+  assert.match(env ?? "", /^ASPIRE_RELEASE_SOURCE='file'$/m);
+  assert.match(env ?? "", /^ASPIRE_RELEASE_FILE='\/mnt\/t\/release 1\.json\.gz'$/m);
+  const relative = await cli("plan", starterManifest, "--release-file", "release.json.gz");
+  assert.equal(relative.code, 2);
+  assert.ok(
+    relative.err.startsWith(
+      'aspire-arm: plan: --release-file takes an absolute path on the VM, not "release.json.gz".',
+    ),
+    relative.err,
+  );
 });
 
 test("--out with split VMs writes one folder per VM", async () => {
@@ -114,34 +189,54 @@ test("--out with split VMs writes one folder per VM", async () => {
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(filesUnder(dir), [
     ...DOCKER_APP_OUT,
+    "data/bin/apply-tools.py",
+    "data/bin/apply.sh",
     "data/compose.yaml",
+    "data/health.list",
+    "data/release-id",
+    "data/release.json.gz",
     "data/secrets.list",
     "data/user-data",
   ]);
-  for (const vm of ["app", "data"])
+  for (const vm of ["app", "data"]) {
     assert.ok(
       fs.readFileSync(path.join(dir, vm, "user-data"), "utf8").startsWith("#cloud-config\n"),
       vm,
     );
+    checkReleaseOut(path.join(dir, vm));
+  }
+  assert.notEqual(
+    fs.readFileSync(path.join(dir, "app/release-id"), "utf8"),
+    fs.readFileSync(path.join(dir, "data/release-id"), "utf8"),
+    "a release per VM",
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test("--out with --runtime dotnet writes a systemd unit and an env template per project", async () => {
+test("--out with --runtime dotnet writes a systemd unit and an env template per project, and the release brings the ExecStart wrapper", async () => {
   const dir = tempDir("out-dotnet");
   const r = await cli("plan", starterManifest, "--runtime", "dotnet", "--out", dir);
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(filesUnder(dir), [
     ".aspire-arm-plan",
-    "app/Caddyfile",
+    "app/bin/apply-tools.py",
+    "app/bin/apply.sh",
+    "app/bin/dotnet-runtimes.py",
+    "app/bin/exec-env.py",
+    "app/caddy/Caddyfile",
     "app/compose.yaml",
     "app/env/apiservice.env.in",
     "app/env/webfrontend.env.in",
+    "app/health.list",
     "app/native.list",
+    "app/release-id",
+    "app/release.json.gz",
     "app/secrets.list",
     "app/units/aspire-apiservice.service",
     "app/units/aspire-webfrontend.service",
     "app/user-data",
   ]);
+  const release = checkReleaseOut(path.join(dir, "app"));
   const api = fs
     .readFileSync(path.join(dir, "app/units/aspire-apiservice.service"), "utf8")
     .split("\n");
@@ -150,7 +245,7 @@ test("--out with --runtime dotnet writes a systemd unit and an env template per 
   assert.ok(api.includes("LoadCredential=env:/run/aspire-arm/env/apiservice.env"), api.join("\n"));
   assert.ok(
     api.includes(
-      'ExecStart=:/usr/bin/python3 -I -S /usr/local/lib/aspire-arm/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"',
+      'ExecStart=:/usr/bin/python3 -I -S /etc/aspire-arm/app/bin/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/apiservice/NetAspire.Arm.ApiService.dll"',
     ),
     api.join("\n"),
   );
@@ -159,7 +254,7 @@ test("--out with --runtime dotnet writes a systemd unit and an env template per 
     .split("\n");
   assert.ok(
     web.includes(
-      'ExecStart=:/usr/bin/python3 -I -S /usr/local/lib/aspire-arm/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/webfrontend/NetAspire.Arm.Web.dll"',
+      'ExecStart=:/usr/bin/python3 -I -S /etc/aspire-arm/app/bin/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/webfrontend/NetAspire.Arm.Web.dll"',
     ),
     web.join("\n"),
   );
@@ -176,12 +271,10 @@ test("--out with --runtime dotnet writes a systemd unit and an env template per 
   );
   // The compose file still runs the cache, published for the native processes.
   assert.match(fs.readFileSync(path.join(dir, "app/compose.yaml"), "utf8"), /\n {2}cache:\n/);
-  const written = writeFilesOf(fs.readFileSync(path.join(dir, "app/user-data"), "utf8"));
-  assert.equal(written.get("/etc/aspire-arm/app/units/aspire-apiservice.service"), api.join("\n"));
-  // The units' ExecStart wrapper is written beside the other scripts.
-  assert.ok(
-    written.get("/usr/local/lib/aspire-arm/exec-env.py")?.startsWith("#!/usr/bin/env python3\n"),
-  );
+  assert.equal(release.get("units/aspire-apiservice.service")?.toString(), api.join("\n"));
+  // The units' ExecStart wrapper and the runtimes' installer come with the release, in its bin/.
+  for (const script of ["bin/exec-env.py", "bin/dotnet-runtimes.py"])
+    assert.ok(release.get(script)?.toString().startsWith("#!/usr/bin/env python3\n"), script);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -289,6 +382,18 @@ test("a manifest that cannot run on Arm: exit 1, naming the resource and its ima
     lines[1],
   );
   assert.equal(fs.existsSync(dir), false);
+});
+
+test("plan checks the release's size as pulumi up does: on GCP over the 256 KiB metadata value, exit 1 naming the VM, its size and the limit", async () => {
+  const manifest = bulkyManifest(290_000);
+  const r = await cli("plan", manifest, "--cloud", "gcp", "--no-resources");
+  assert.equal(r.code, 1);
+  assert.match(
+    r.err,
+    /vms\.app.*the app config of VM app is \d+ bytes gzipped and base64-encoded and a GCP metadata value holds 262144: split the app/,
+  );
+  // On AWS the release goes through S3: the same app plans.
+  assert.equal((await cli("plan", manifest, "--no-resources")).code, 0);
 });
 
 test("a manifest file that does not exist: exit 1 with one message naming it", async () => {

@@ -8,6 +8,8 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { PlanComparison } from "../../src/cli/compare-plans";
+import type { VmInputs } from "../../src/render/vm-inputs";
 import { repoRoot } from "../support/paths";
 
 export interface CliRun {
@@ -38,6 +40,9 @@ export interface JsonPlan {
       dependsOn: string[];
     }[];
     secrets: string[];
+    vmInputs: VmInputs;
+    vmInputsFingerprint: string;
+    release: { id: string; bytes: number };
   }[];
   parameters: {
     name: string;
@@ -48,6 +53,8 @@ export interface JsonPlan {
   }[];
   warnings: { resource: string | null; field: string | null; message: string }[];
   errors: unknown[];
+  /** With --against PREVIOUS.json. */
+  against?: PlanComparison & { file: string };
 }
 
 /** The document of a `plan --json` run, which must have exited 0. */
@@ -60,11 +67,16 @@ const emptyCwd = fs.mkdtempSync(path.join(os.tmpdir(), "aspire-arm-cwd-"));
 const bin = path.join(repoRoot, "bin/aspire-arm.js");
 
 export function cli(...argv: string[]): Promise<CliRun> {
+  return cliIn(emptyCwd, ...argv);
+}
+
+/** `aspire-arm` run in `cwd`, which may hold a Pulumi.<stack>.yaml. */
+export function cliIn(cwd: string, ...argv: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       [bin, ...argv],
-      { cwd: emptyCwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+      { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
       (error, out, err) => {
         if (error && typeof error.code !== "number") reject(error);
         else resolve({ code: error ? Number(error.code) : 0, out, err });

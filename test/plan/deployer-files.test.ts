@@ -1,6 +1,6 @@
 // The deployer's own files: a manifest may name files inside the app's source root only (the
 // folder above the AppHost's unless aspire:sourceRoot says otherwise), links and special files
-// included, bind mounts are bounded before anything is read and travel byte-exact, and
+// included, bind mounts are bounded before anything is read and travel byte-exact in the release, and
 // `plan --out` never deletes what it did not write.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -8,7 +8,6 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import * as yaml from "js-yaml";
 import { loadManifest, type Diagnostic } from "../../src/manifest";
 import {
   buildPlan,
@@ -17,6 +16,7 @@ import {
   type PlanOptions,
 } from "../../src/plan";
 import { renderVm, defaultSecretSource } from "../../src/render";
+import { bundleBytes, bundleFiles, type BundleFile } from "../support/delivered";
 import { cli } from "./cli-support";
 import { readStackConfig } from "../../src/config/stack-config";
 import { planErrorsOf, tempDir } from "./plan-support";
@@ -62,22 +62,17 @@ function planOf(
 const planErrors = (file: string, options: Partial<PlanOptions> = {}): Diagnostic[] =>
   planErrorsOf(() => planOf(file, options));
 
-/** The files the VM's cloud-config writes, decoded as cloud-init does (b64 included). */
-function writtenFiles(plan: DeploymentPlan): Map<string, Buffer> {
+/** The files of the VM's release, decoded as release.py writes them (base64 included); neither
+ *  the release nor the user data holds the file outside the source root. */
+function releasedFiles(plan: DeploymentPlan): { bytes: Map<string, Buffer>; files: BundleFile[] } {
   const r = renderVm(plan, plan.vms[0], { secretSource: defaultSecretSource(plan) });
   assert.ok(!zlib.gunzipSync(r.userData).toString("latin1").includes(CANARY));
-  const doc = yaml.load(r.cloudConfig) as {
-    write_files: { path: string; content: string; encoding?: string }[];
-  };
-  return new Map(
-    doc.write_files.map((f) => [
-      f.path,
-      f.encoding === "b64" ? Buffer.from(f.content, "base64") : Buffer.from(f.content, "utf8"),
-    ]),
-  );
+  assert.ok(!zlib.gunzipSync(r.release.gz).toString("latin1").includes(CANARY));
+  assert.ok(!r.cloudConfig.includes("/etc/aspire-arm/app/files/"), "no app file in the user data");
+  return { bytes: bundleBytes(r.release.gz), files: bundleFiles(r.release.gz) };
 }
 
-test("a bind mount of the AppHost's sibling folder (../realms) is copied, text and binary byte-exact, links inside followed", () => {
+test("a bind mount of the AppHost's sibling folder (../realms) is copied into the release, text and binary byte-exact, links inside followed; plan --out writes the same bytes", async () => {
   const s = solution();
   const file = writeManifest(
     s.appHost,
@@ -88,27 +83,27 @@ test("a bind mount of the AppHost's sibling folder (../realms) is copied, text a
   );
   const { plan, warnings } = planOf(file);
   assert.deepEqual(warnings, []);
-  const files = writtenFiles(plan);
+  const { bytes, files } = releasedFiles(plan);
+  assert.equal(bytes.get("files/web/0/realm.json")?.toString(), '{"realm": "demo"}\n');
+  assert.deepEqual(bytes.get("files/web/1/sub/logo.bin"), BINARY);
+  assert.equal(bytes.get("files/web/1/sub/inner-link.conf")?.toString(), "listen 80;\n");
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  assert.equal(byPath.get("files/web/1/run.sh")?.mode, "0755");
+  assert.equal(byPath.get("files/web/1/app.conf")?.mode, "0644");
+  assert.equal(byPath.get("files/web/1/sub/logo.bin")?.text, undefined, "bytes travel as base64");
   assert.equal(
-    files.get("/etc/aspire-arm/app/files/web/0/realm.json")?.toString(),
-    '{"realm": "demo"}\n',
+    byPath.get("files/web/1/sub/logo.bin")?.base64,
+    BINARY.toString("base64"),
+    "bytes travel as base64",
   );
-  assert.deepEqual(files.get("/etc/aspire-arm/app/files/web/1/sub/logo.bin"), BINARY);
-  assert.equal(
-    files.get("/etc/aspire-arm/app/files/web/1/sub/inner-link.conf")?.toString(),
-    "listen 80;\n",
-  );
-  const doc = yaml.load(
-    renderVm(plan, plan.vms[0], { secretSource: defaultSecretSource(plan) }).cloudConfig,
-  ) as { write_files: { path: string; permissions: string; encoding?: string }[] };
-  const byPath = new Map(doc.write_files.map((f) => [f.path, f]));
-  assert.equal(byPath.get("/etc/aspire-arm/app/files/web/1/run.sh")?.permissions, "0755");
-  assert.equal(byPath.get("/etc/aspire-arm/app/files/web/1/sub/logo.bin")?.encoding, "b64");
-  assert.equal(
-    byPath.get("/etc/aspire-arm/app/files/web/1/app.conf")?.encoding,
-    undefined,
-    "text stays text",
-  );
+  assert.equal(byPath.get("files/web/1/app.conf")?.base64, undefined, "text stays text");
+  assert.equal(byPath.get("files/web/1/app.conf")?.text, "listen 80;\n", "text stays text");
+  // The folder plan --out writes holds the same bytes.
+  const out = path.join(s.box, "out");
+  const r = await cli("plan", file, "--no-resources", "--out", out);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(fs.readFileSync(path.join(out, "app/files/web/1/sub/logo.bin")), BINARY);
+  assert.equal(fs.statSync(path.join(out, "app/files/web/1/run.sh")).mode & 0o777, 0o755);
   s.cleanup();
 });
 

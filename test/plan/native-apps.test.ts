@@ -16,6 +16,7 @@ import {
   type RenderContext,
 } from "../../src/render";
 import { readStackConfig } from "../../src/config/stack-config";
+import { bundleBytes, bundleFiles } from "../support/delivered";
 import { cli } from "./cli-support";
 import {
   composeService,
@@ -120,7 +121,7 @@ test("starter with runtime dotnet and an image override: native.list lists the o
   );
 });
 
-test("aspire-arm plan --runtime dotnet --image: native.list in the app config folder and in the user data", async () => {
+test("aspire-arm plan --runtime dotnet --image: native.list in the app config folder and in the release", async () => {
   const dir = tempDir("native-list");
   try {
     const r = await cli(
@@ -140,9 +141,9 @@ test("aspire-arm plan --runtime dotnet --image: native.list in the app config fo
       "apiservice registry.invalid/aspire-arm/dev/apiservice:latest\nwebfrontend ghcr.io/example/web:2\n",
     );
     assert.equal(
-      writeFilesOf(fs.readFileSync(path.join(dir, "app/user-data"), "utf8")).get(
-        "/etc/aspire-arm/app/native.list",
-      ),
+      bundleBytes(fs.readFileSync(path.join(dir, "app/release.json.gz")))
+        .get("native.list")
+        ?.toString(),
       list,
     );
   } finally {
@@ -206,7 +207,10 @@ test(
     );
     const plan = planFile(starterManifest, { runtime: "dotnet" });
     const rendered = renderVm(plan, vmOf(plan, "app"), ctxOf(plan, BUILT));
-    assert.ok(writeFilesOf(rendered.cloudConfig).has("/etc/aspire-arm/app/native.list"));
+    // The bootstrap only: the native services' files come in the release.
+    assert.ok(writeFilesOf(rendered.cloudConfig).has("/usr/local/lib/aspire-arm/bootstrap.sh"));
+    assert.ok(!writeFilesOf(rendered.cloudConfig).has("/etc/aspire-arm/app/native.list"));
+    assert.ok(bundleBytes(rendered.release.gz).has("native.list"));
     assert.ok(
       zlib.gzipSync(Buffer.from(rendered.cloudConfig, "utf8"), { level: 9 }).length <= 16 * 1024,
     );
@@ -263,29 +267,35 @@ test("aspire:dotnetChannel: 8.0, 9.0 or 10.0 (default 10.0, LTS); 8.0 and 9.0 wi
   }
 });
 
-test("runtime dotnet: vm.env carries the fallback channel (10.0 unless set); the runtimes' installer and the ExecStart wrapper are written on dotnet VMs only", () => {
+test("runtime dotnet: vm.env carries the fallback channel (10.0 unless set); the runtimes' installer and the ExecStart wrapper come in the releases of dotnet VMs only", () => {
   const plan = planFile(starterManifest, { runtime: "dotnet" });
   assert.equal(vmEnvOf(plan, "app", ctxOf(plan, BUILT)).ASPIRE_DOTNET_CHANNEL, "'10.0'");
   assert.equal(
     vmEnvOf(plan, "app", { ...ctxOf(plan, BUILT), dotnetChannel: "8.0" }).ASPIRE_DOTNET_CHANNEL,
     "'8.0'",
   );
-  const written = writeFilesOf(renderVm(plan, vmOf(plan, "app"), ctxOf(plan, BUILT)).cloudConfig);
-  for (const script of ["dotnet-runtimes.py", "exec-env.py"])
-    assert.ok(
-      written.get(`/usr/local/lib/aspire-arm/${script}`)?.startsWith("#!/usr/bin/env python3\n"),
-      script,
-    );
-  // The units run the host of the runtimes dotnet-runtimes.py installs.
+  const release = bundleFiles(renderVm(plan, vmOf(plan, "app"), ctxOf(plan, BUILT)).release.gz);
+  const file = (p: string) => release.find((f) => f.path === p);
+  for (const script of ["dotnet-runtimes.py", "exec-env.py"]) {
+    assert.ok(file(`bin/${script}`)?.text?.startsWith("#!/usr/bin/env python3\n"), script);
+    assert.equal(file(`bin/${script}`)?.mode, "0755", script);
+  }
+  // The units run the host of the runtimes dotnet-runtimes.py installs, through the release's wrapper.
   assert.match(
-    written.get("/etc/aspire-arm/app/units/aspire-apiservice.service") ?? "",
-    /exec-env\.py "\/usr\/share\/dotnet\/dotnet" /,
+    file("units/aspire-apiservice.service")?.text ?? "",
+    /python3 -I -S \/etc\/aspire-arm\/app\/bin\/exec-env\.py "\/usr\/share\/dotnet\/dotnet" /,
   );
 
   const docker = planFile(starterManifest);
-  const dockerFiles = writeFilesOf(
-    renderVm(docker, vmOf(docker, "app"), ctxOf(docker)).cloudConfig,
+  const dockerRelease = bundleFiles(
+    renderVm(docker, vmOf(docker, "app"), ctxOf(docker)).release.gz,
   );
   for (const script of ["dotnet-runtimes.py", "exec-env.py"])
-    assert.ok(!dockerFiles.has(`/usr/local/lib/aspire-arm/${script}`), script);
+    assert.ok(!dockerRelease.some((f) => f.path === `bin/${script}`), script);
+  // Neither travels in the user data, on either runtime.
+  for (const p of [plan, docker]) {
+    const written = writeFilesOf(renderVm(p, vmOf(p, "app"), ctxOf(p)).cloudConfig);
+    for (const script of ["dotnet-runtimes.py", "exec-env.py"])
+      assert.ok(![...written.keys()].some((k) => k.endsWith(`/${script}`)), script);
+  }
 });

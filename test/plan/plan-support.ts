@@ -1,6 +1,7 @@
 // Shared helpers of the plan and render tests: load a manifest, plan it, render a VM's files,
 // parse its compose file. The CLI helper is in cli-support.ts, so that these tests do not load it.
 import assert from "node:assert/strict";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -194,4 +195,26 @@ export function planErrorsOf(run: () => unknown): Diagnostic[] {
     throw e;
   }
   assert.fail("expected a PlanError");
+}
+
+/** A manifest of one container whose environment holds `bytes` random base64 characters: user
+ *  data that gzip cannot shrink much. */
+export function bulkyManifest(bytes: number): string {
+  const file = path.join(
+    fs.mkdtempSync(path.join(os.tmpdir(), "aspire-arm-bulk-")),
+    "aspire-manifest.json",
+  );
+  const blob = crypto
+    .randomBytes(Math.ceil((bytes * 3) / 4))
+    .toString("base64")
+    .slice(0, bytes);
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      resources: {
+        api: { type: "container.v0", image: "docker.io/library/nginx:1.27", env: { BLOB: blob } },
+      },
+    }),
+  );
+  return file;
 }

@@ -180,8 +180,8 @@ test("dotnet runtime: HTTP_PORTS follows each project's port, and clients use it
     [["webfrontend", 80, "host.docker.internal:8081"]],
   );
   assert.match(
-    files.get("Caddyfile") ?? "",
-    /:80 \{\n\treverse_proxy host\.docker\.internal:8081\n\}/,
+    files.get("caddy/Caddyfile") ?? "",
+    /:80 \{\n\treverse_proxy host\.docker\.internal:8081 \{\n\t\tlb_try_duration 10s\n\t\}\n\}/,
   );
 });
 
@@ -264,7 +264,7 @@ test("an external tcp binding is published publicly on its `port` and listed in 
   assert.deepEqual(vm.privatePorts, []);
   assert.equal(vm.proxy, false);
   const files = appFiles(plan, "app");
-  assert.equal(files.has("Caddyfile"), false);
+  assert.equal(files.has("caddy/Caddyfile"), false);
   const compose = composeOf(plan, "app");
   assert.deepEqual(Object.keys(compose.services), ["mqtt", "telemetry"]);
   assert.deepEqual(composeService(compose, "mqtt").ports, ["11883:1883"]);

@@ -5,8 +5,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import type { Cloud } from "../../src/plan";
 import { composeSchemaErrors } from "../support/compose-schema";
+import { bundleBytes } from "../support/delivered";
 import { cli, jsonPlanOf, type JsonPlan } from "./cli-support";
 import {
   appFiles,
@@ -73,7 +75,13 @@ for (const cloud of CLOUDS)
       const vmNames = shape.vms ? ["db", "web"] : ["app"];
       for (const vm of vmNames)
         assert.ok(files.includes(`${vm}/user-data`), `no ${vm}/user-data in ${files.join(", ")}`);
-      for (const f of files) assertNoCanary(f, fs.readFileSync(path.join(dir, f), "utf8"));
+      for (const vm of vmNames)
+        assert.ok(files.includes(`${vm}/release.json.gz`), `no ${vm}/release.json.gz`);
+      // The release as delivered is gzip'ed: read as the VM reads it.
+      for (const f of files) {
+        const bytes = fs.readFileSync(path.join(dir, f));
+        assertNoCanary(f, (f.endsWith(".gz") ? zlib.gunzipSync(bytes) : bytes).toString("utf8"));
+      }
       const doc = JSON.parse(r.out) as JsonPlan;
       assert.deepEqual(
         doc.parameters.find((p) => p.name === "api-key"),
@@ -101,6 +109,7 @@ for (const cloud of CLOUDS)
         const r = render(plan, vm);
         assertNoCanary(`${vm.name} cloud-config`, r.cloudConfig);
         for (const f of r.appConfig) assertNoCanary(`${vm.name}/${f.path}`, f.content);
+        assertNoCanary(`${vm.name} release`, zlib.gunzipSync(r.release.gz).toString("utf8"));
       }
       assert.deepEqual(
         plan.parameters.find((p) => p.name === "api-key"),
@@ -111,7 +120,7 @@ for (const cloud of CLOUDS)
 
 // ---- only names reach the VM ---------------------------------------------------------------------
 
-test("the user data holds only secret names: secrets.list lines `name VAR` per VM, and the store prefix in vm.env", async () => {
+test("a VM learns only secret names: its release's secrets.list lines `name VAR`, its user data's store prefix in vm.env", async () => {
   const dir = tempDir("names");
   const r = await cli(
     "plan",
@@ -128,23 +137,25 @@ test("the user data holds only secret names: secrets.list lines `name VAR` per V
     dir,
   );
   assert.equal(r.code, 0, r.err);
-  const db = writeFilesOf(fs.readFileSync(path.join(dir, "db/user-data"), "utf8"));
-  const web = writeFilesOf(fs.readFileSync(path.join(dir, "web/user-data"), "utf8"));
+  const release = (vm: string) =>
+    bundleBytes(fs.readFileSync(path.join(dir, vm, "release.json.gz")));
   assert.equal(
-    db.get("/etc/aspire-arm/app/secrets.list"),
+    release("db").get("secrets.list")?.toString(),
     `${SECRETS_HEADER}db-password ASPIRE_P_DB_PASSWORD\n`,
   );
   assert.equal(
-    web.get("/etc/aspire-arm/app/secrets.list"),
+    release("web").get("secrets.list")?.toString(),
     `${SECRETS_HEADER}api-key ASPIRE_P_API_KEY\ndb-password ASPIRE_P_DB_PASSWORD\n`,
   );
+  const web = writeFilesOf(fs.readFileSync(path.join(dir, "web/user-data"), "utf8"));
   assert.match(
     web.get("/etc/aspire-arm/vm.env") ?? "",
     /^ASPIRE_SECRET_PREFIX='\/aspire-arm\/dev\/'$/m,
   );
+  assert.equal(web.get("/etc/aspire-arm/app/secrets.list"), undefined, "not in the user data");
   assert.equal(
     fs.readFileSync(path.join(dir, "web/secrets.list"), "utf8"),
-    web.get("/etc/aspire-arm/app/secrets.list"),
+    release("web").get("secrets.list")?.toString(),
   );
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -155,13 +166,13 @@ test("on gcp the store prefix is the stack's secret id prefix", () => {
     stack: "prod",
     parameters: { region: "eu-west-1" },
   });
-  const files = writeFilesOf(render(plan, vmOf(plan, "app")).cloudConfig);
+  const r = render(plan, vmOf(plan, "app"));
   assert.match(
-    files.get("/etc/aspire-arm/vm.env") ?? "",
+    writeFilesOf(r.cloudConfig).get("/etc/aspire-arm/vm.env") ?? "",
     /^ASPIRE_SECRET_PREFIX='aspire-arm-prod--'$/m,
   );
   assert.equal(
-    files.get("/etc/aspire-arm/app/secrets.list"),
+    bundleBytes(r.release.gz).get("secrets.list")?.toString(),
     `${SECRETS_HEADER}api-key ASPIRE_P_API_KEY\ndb-password ASPIRE_P_DB_PASSWORD\n`,
   );
 });

@@ -98,8 +98,8 @@ for (const cloud of CLOUDS) {
     );
     const files = appFiles(plan, "app");
     assert.equal(
-      files.get("Caddyfile"),
-      "# Reverse proxy of VM app, written by aspire-arm.\n{\n\tauto_https off\n}\n\n:80 {\n\treverse_proxy webfrontend:8080\n}\n",
+      files.get("caddy/Caddyfile"),
+      "# Reverse proxy of VM app, written by aspire-arm.\n{\n\tauto_https off\n}\n\n:80 {\n\treverse_proxy webfrontend:8080 {\n\t\tlb_try_duration 10s\n\t}\n}\n",
     );
     const caddy = composeService(parseCompose(files.get("compose.yaml")), "caddy");
     assert.deepEqual(caddy.ports, ["80:80"]);
@@ -216,8 +216,13 @@ test("starter split: each VM's app config holds exactly its own files, and every
   const plan = planFile(starterManifest, { vms: SPLIT });
   const app = appFiles(plan, "app");
   const data = appFiles(plan, "data");
-  assert.deepEqual([...data.keys()].sort(), ["compose.yaml", "secrets.list"]);
-  assert.deepEqual([...app.keys()].sort(), ["Caddyfile", "compose.yaml", "secrets.list"]);
+  assert.deepEqual([...data.keys()].sort(), ["compose.yaml", "health.list", "secrets.list"]);
+  assert.deepEqual([...app.keys()].sort(), [
+    "caddy/Caddyfile",
+    "compose.yaml",
+    "health.list",
+    "secrets.list",
+  ]);
   assert.deepEqual(composeSchemaErrors(app.get("compose.yaml") as string), []);
   assert.deepEqual(composeSchemaErrors(data.get("compose.yaml") as string), []);
   assert.deepEqual(Object.keys(parseCompose(data.get("compose.yaml")).services), ["cache"]);

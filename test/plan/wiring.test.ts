@@ -81,9 +81,15 @@ test("services named caddy or aspire-dashboard get other names: the proxy and th
   assert.equal(composeService(compose, "aspire-dashboard-2").image, "docker.io/library/httpd:2.4");
   assert.match(composeService(compose, "caddy").image, /^docker\.io\/library\/caddy:/);
   assert.match(composeService(compose, "aspire-dashboard").image, /aspire-dashboard:/);
-  const caddyfile = appFiles(plan, "app").get("Caddyfile") as string;
-  assert.match(caddyfile, /:80 \{\n\treverse_proxy caddy-2:80\n\}/);
-  assert.match(caddyfile, /:8001 \{\n\treverse_proxy aspire-dashboard-2:80\n\}/);
+  const caddyfile = appFiles(plan, "app").get("caddy/Caddyfile") as string;
+  assert.match(
+    caddyfile,
+    /:80 \{\n\treverse_proxy caddy-2:80 \{\n\t\tlb_try_duration 10s\n\t\}\n\}/,
+  );
+  assert.match(
+    caddyfile,
+    /:8001 \{\n\treverse_proxy aspire-dashboard-2:80 \{\n\t\tlb_try_duration 10s\n\t\}\n\}/,
+  );
 });
 
 test("a native project's port is taken on the VM: a container published for a native client gets the next host port", () => {
@@ -202,12 +208,15 @@ test("--domain: the only web service answers on the domain itself over HTTPS, th
     ],
   );
   const files = appFiles(plan, "app");
-  const caddyfile = files.get("Caddyfile") as string;
+  const caddyfile = files.get("caddy/Caddyfile") as string;
   assert.doesNotMatch(caddyfile, /auto_https off/);
-  assert.match(caddyfile, /^shop\.example\.com \{\n\treverse_proxy webfrontend:8080\n\}$/m);
   assert.match(
     caddyfile,
-    /^dashboard\.shop\.example\.com \{\n\treverse_proxy aspire-dashboard:18888\n\}$/m,
+    /^shop\.example\.com \{\n\treverse_proxy webfrontend:8080 \{\n\t\tlb_try_duration 10s\n\t\}\n\}$/m,
+  );
+  assert.match(
+    caddyfile,
+    /^dashboard\.shop\.example\.com \{\n\treverse_proxy aspire-dashboard:18888 \{\n\t\tlb_try_duration 10s\n\t\}\n\}$/m,
   );
   assert.deepEqual(composeService(composeOf(plan, "app"), "caddy").ports, ["80:80", "443:443"]);
 });
@@ -237,9 +246,15 @@ test("a second external web service: its own port (8001) without a domain, its o
       ["blog", 80, "blog.example.org"],
     ],
   );
-  const caddyfile = appFiles(plan, "app").get("Caddyfile") as string;
-  assert.match(caddyfile, /^shop\.example\.org \{\n\treverse_proxy shop:80\n\}$/m);
-  assert.match(caddyfile, /^blog\.example\.org \{\n\treverse_proxy blog:80\n\}$/m);
+  const caddyfile = appFiles(plan, "app").get("caddy/Caddyfile") as string;
+  assert.match(
+    caddyfile,
+    /^shop\.example\.org \{\n\treverse_proxy shop:80 \{\n\t\tlb_try_duration 10s\n\t\}\n\}$/m,
+  );
+  assert.match(
+    caddyfile,
+    /^blog\.example\.org \{\n\treverse_proxy blog:80 \{\n\t\tlb_try_duration 10s\n\t\}\n\}$/m,
+  );
 });
 
 test("a Dockerfile build: args evaluated (a parameter's value filled in, a secret one warned about), env secrets kept as values, file secrets as paths", () => {

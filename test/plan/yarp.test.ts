@@ -54,8 +54,8 @@ test("YARP gateway: its external http endpoint is served by Caddy on port 80, fo
     [["gateway", 80, "gateway:5000"]],
   );
   assert.match(
-    appFiles(plan, "app").get("Caddyfile") ?? "",
-    /:80 \{\n\treverse_proxy gateway:5000\n\}/,
+    appFiles(plan, "app").get("caddy/Caddyfile") ?? "",
+    /:80 \{\n\treverse_proxy gateway:5000 \{\n\t\tlb_try_duration 10s\n\t\}\n\}/,
   );
 });
 

@@ -182,7 +182,7 @@ test("the rules catch GCP boot disks below the image size, Persistent Disk on C4
   });
   assert.ok(find(checkResources([account]), "gcp:serviceaccount/account:Account", "displayName"));
 
-  const unknown = checkResources([recorded("aws:s3/bucket:Bucket", "logs", {})]);
+  const unknown = checkResources([recorded("aws:sqs/queue:Queue", "jobs", {})]);
   assert.equal(unknown[0]?.input, "(type)");
 });
 

@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
 import {
   runProgramWithMocks,
   type MockRun,
@@ -19,7 +18,7 @@ import {
   SHARED_MISSING,
   starterManifest,
 } from "../support/paths";
-import { userData } from "../support/user-data";
+import { releaseOf, userData, writtenFile } from "../support/delivered";
 
 const CANARY = "CANARY-7d1e-secret-value";
 const AWS = { "aspire:cloud": "aws", "aws:region": "eu-west-1" };
@@ -35,12 +34,6 @@ const get = (o: unknown, ...p: (string | number)[]): unknown =>
     (x, k) => (x && typeof x === "object" ? (x as Record<string | number, unknown>)[k] : undefined),
     o,
   );
-
-/** A file the user data writes, by path. */
-function writtenFile(cloudConfig: string, file: string): string | undefined {
-  const doc = yaml.load(cloudConfig) as { write_files: { path: string; content: string }[] };
-  return doc.write_files.find((f) => f.path === file)?.content;
-}
 
 test("aws: the starter app on one Graviton VM, hardened, with only port 80 open", async () => {
   const r = await run(
@@ -82,7 +75,7 @@ test("aws: the starter app on one Graviton VM, hardened, with only port 80 open"
   assert.ok(boot.startsWith("#cloud-config"));
   assert.ok(!boot.includes(CANARY), "the secret must not be in the user data");
   assert.ok(!JSON.stringify(r.outputs).includes(CANARY), "the secret must not be in the outputs");
-  const compose = writtenFile(boot, "/etc/aspire-arm/app/compose.yaml") ?? "";
+  const compose = releaseOf(r, instance).files.get("compose.yaml") ?? "";
   assert.match(
     compose,
     /ConnectionStrings__cache: cache:6379,password=\$\{ASPIRE_P_CACHE_PASSWORD\}/,
@@ -183,7 +176,7 @@ test("split across VMs: each service's environment resolves to the other VM's pr
     );
     assert.equal(instances.length, 2);
     const app = instances.find((i) => i.name === "app-app") as RecordedResource;
-    const compose = writtenFile(userData(app), "/etc/aspire-arm/app/compose.yaml") ?? "";
+    const compose = releaseOf(r, app).files.get("compose.yaml") ?? "";
     assert.match(compose, /ConnectionStrings__cache: data\.test\.aspire\.internal:6379,password=/);
     const records =
       cloud === AWS
@@ -245,7 +238,7 @@ test(
         for (const i of instances) {
           const type = String(i.inputs.instanceType ?? i.inputs.machineType);
           assert.match(type, /^(t4g\.|t2a-)/, `${file}: ${type}`);
-          const compose = writtenFile(userData(i), "/etc/aspire-arm/app/compose.yaml") ?? "";
+          const compose = releaseOf(r, i).files.get("compose.yaml") ?? "";
           for (const n of names)
             assert.ok(
               !compose.includes(`{${n}.`),

@@ -1,5 +1,6 @@
 // What a VM receives, file by file: the cloud-config (what it writes, with which permissions, and
-// what it runs), the compose file's proxy and mounts, and native units' ExecStart words, secret
+// what it runs), the release (the app config and the scripts that apply it), the compose file's
+// proxy and mounts, and native units' ExecStart words, secret
 // arguments and refusals. Asserted on the rendered text, parsed as the VM's tools read it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,6 +18,7 @@ import {
   starterManifest,
   vmOf,
 } from "../plan/plan-support";
+import { bundleFiles } from "../support/delivered";
 
 interface CloudConfig {
   write_files: { path: string; content: string; permissions: string; encoding?: string }[];
@@ -34,25 +36,24 @@ function cloudConfigOf(plan: DeploymentPlan, vmName: string): CloudConfig {
 const { manifest: starter } = loadManifest(starterManifest);
 const planStarter = (options: Partial<PlanOptions> = {}) =>
   buildPlan(starter, { cloud: "aws", stack: "dev", ...options }).plan;
+const renderOf = (plan: DeploymentPlan, vmName: string) =>
+  renderVm(plan, vmOf(plan, vmName), { secretSource: defaultSecretSource(plan) });
 
-test("cloud-init runs bootstrap.sh once the files are written, and the scripts it writes are executable", () => {
+test("cloud-init runs bootstrap.sh once the files are written; the scripts it writes and those the release brings are executable, the dotnet runtime's tools only where they are needed", () => {
   for (const runtime of ["docker", "dotnet"] as const) {
-    const cc = cloudConfigOf(planStarter({ runtime }), "app");
+    const plan = planStarter({ runtime });
+    const cc = cloudConfigOf(plan, "app");
     assert.deepEqual(cc.runcmd, [[`${LIB_DIR}/bootstrap.sh`]]);
     const perms = new Map(cc.write_files.map((f) => [f.path, f.permissions]));
-    const scripts = [
-      "bootstrap.sh",
-      "apply.sh",
-      "fetch-secrets.py",
-      ...(runtime === "dotnet" ? ["dotnet-runtimes.py", "exec-env.py"] : []),
-    ];
+    // What receives releases: the same on every VM.
+    const scripts = ["bootstrap.sh", "fetch-secrets.py", "release.py", "rollout.sh", "deliver.py"];
     for (const s of scripts) assert.equal(perms.get(`${LIB_DIR}/${s}`), "0755", `${runtime}: ${s}`);
     assert.deepEqual(
       cc.write_files
         .filter((f) => f.path.startsWith(`${LIB_DIR}/`))
         .map((f) => f.path.slice(LIB_DIR.length + 1)),
       scripts,
-      `${runtime}: the dotnet runtime's tools only where they are needed`,
+      `${runtime}: the user data's scripts`,
     );
     for (const f of cc.write_files.filter((x) => x.path.startsWith(`${LIB_DIR}/`))) {
       assert.ok(f.content.startsWith("#!/"), `${f.path} starts with its interpreter`);
@@ -63,44 +64,96 @@ test("cloud-init runs bootstrap.sh once the files are written, and the scripts i
       cc.write_files.find((f) => f.path === VM_ENV_FILE)?.content ?? "",
       /^ASPIRE_VM='app'\nASPIRE_STACK='dev'\nASPIRE_RUNTIME='/,
     );
+    // What applies a release comes with it, in its bin/ (RELEASE_BIN_DIR on the VM).
+    const bin = bundleFiles(renderOf(plan, "app").release.gz).filter((f) =>
+      f.path.startsWith("bin/"),
+    );
+    assert.deepEqual(
+      bin.map((f) => f.path),
+      [
+        "bin/apply-tools.py",
+        "bin/apply.sh",
+        ...(runtime === "dotnet" ? ["bin/dotnet-runtimes.py", "bin/exec-env.py"] : []),
+      ],
+      `${runtime}: the dotnet runtime's tools only where they are needed`,
+    );
+    for (const f of bin) {
+      assert.equal(f.mode, "0755", `${runtime}: ${f.path}`);
+      assert.ok(f.text?.startsWith("#!/"), `${f.path} starts with its interpreter`);
+      assert.ok((f.text ?? "").length > 200, `${f.path} has its script`);
+    }
   }
 });
 
-test("the app unit applies the app config at every boot until it succeeds", () => {
-  const cc = cloudConfigOf(planStarter(), "app");
-  const unit = cc.write_files.find((f) => f.path === `/etc/systemd/system/${APP_UNIT}`);
-  assert.ok(unit, "the app unit is written");
-  assert.equal(unit.permissions, "0644");
-  const lines = unit.content.split("\n");
-  for (const l of [
-    "[Unit]",
-    "Wants=network-online.target",
-    "After=network-online.target docker.service",
-    "StartLimitIntervalSec=0",
-    "[Service]",
-    "Type=oneshot",
-    "RemainAfterExit=yes",
-    `ExecStart=${LIB_DIR}/apply.sh`,
-    "Restart=on-failure",
-    "RestartSec=15",
-    "[Install]",
-    "WantedBy=multi-user.target",
-  ])
-    assert.ok(lines.includes(l), `the app unit has ${l}`);
+test("the app unit applies the current release at every boot until it succeeds, and waits for the first; on GCP the release agent runs as long as the VM", () => {
+  for (const cloud of ["aws", "gcp"] as const) {
+    const cc = cloudConfigOf(planStarter({ cloud }), "app");
+    const unit = cc.write_files.find((f) => f.path === `/etc/systemd/system/${APP_UNIT}`);
+    assert.ok(unit, "the app unit is written");
+    assert.equal(unit.permissions, "0644");
+    const lines = unit.content.split("\n");
+    for (const l of [
+      "[Unit]",
+      "Wants=network-online.target",
+      "After=network-online.target docker.service",
+      "StartLimitIntervalSec=0",
+      `ConditionPathExists=${APP_DIR}/bin/apply.sh`,
+      "[Service]",
+      "Type=oneshot",
+      "RemainAfterExit=yes",
+      `ExecStart=${APP_DIR}/bin/apply.sh`,
+      "Restart=on-failure",
+      "RestartSec=15",
+      "[Install]",
+      "WantedBy=multi-user.target",
+    ])
+      assert.ok(lines.includes(l), `the app unit has ${l}`);
+    const agent = cc.write_files.find(
+      (f) => f.path === "/etc/systemd/system/aspire-arm-agent.service",
+    );
+    if (cloud === "aws") {
+      assert.equal(agent, undefined, "AWS: releases come by Run Command, no agent");
+      continue;
+    }
+    assert.ok(agent, "GCP: the agent unit is written");
+    assert.equal(agent.permissions, "0644");
+    const agentLines = agent.content.split("\n");
+    for (const l of [
+      `After=network-online.target ${APP_UNIT}`,
+      `ExecStart=${LIB_DIR}/deliver.py gce-agent --vm-env ${VM_ENV_FILE}`,
+      "Restart=always",
+      "WantedBy=multi-user.target",
+    ])
+      assert.ok(agentLines.includes(l), `the agent unit has ${l}`);
+  }
 });
 
-test("the app config travels in write_files under the app folder, with its own permissions", () => {
+test("the app config travels in the release, not in the user data: each file at its path in the app folder, with its own permissions", () => {
   const plan = planStarter();
   const cc = cloudConfigOf(plan, "app");
+  assert.deepEqual(
+    cc.write_files.filter((f) => f.path.startsWith(`${APP_DIR}/`)).map((f) => f.path),
+    [],
+    "the user data writes nothing into the app folder",
+  );
   const files = appFiles(plan, "app");
+  const release = new Map(bundleFiles(renderOf(plan, "app").release.gz).map((f) => [f.path, f]));
   for (const [p, content] of files) {
-    const written = cc.write_files.find((f) => f.path === `${APP_DIR}/${p}`);
-    assert.ok(written, `${p} is written`);
-    assert.equal(written.content, content);
-    assert.equal(written.permissions, "0644");
-    assert.equal(written.encoding, undefined);
+    const delivered = release.get(p);
+    assert.ok(delivered, `${p} is in the release`);
+    assert.equal(delivered.text, content);
+    assert.equal(delivered.mode, "0644");
+    assert.equal(delivered.base64, undefined);
   }
-  assert.deepEqual([...files.keys()], ["compose.yaml", "Caddyfile", "secrets.list"]);
+  assert.deepEqual(
+    [...files.keys()],
+    ["compose.yaml", "caddy/Caddyfile", "secrets.list", "health.list"],
+  );
+  assert.deepEqual(
+    [...release.keys()].filter((p) => !p.startsWith("bin/")).sort(),
+    [...files.keys()].sort(),
+    "nothing else but its bin/",
+  );
 });
 
 test("compose: Caddy mounts its Caddyfile read-only and keeps its state in named volumes; it waits for the containers it proxies", () => {
@@ -110,7 +163,7 @@ test("compose: Caddy mounts its Caddyfile read-only and keeps its state in named
   const compose = composeOf(plan, "app");
   const caddy = composeService(compose, "caddy");
   assert.deepEqual(caddy.volumes, [
-    "./Caddyfile:/etc/caddy/Caddyfile:ro",
+    "./caddy/:/etc/caddy/:ro",
     "caddy-data:/data",
     "caddy-config:/config",
   ]);
@@ -140,7 +193,7 @@ test("compose next to native services: the proxy and the containers reach the ho
     "webfrontend is a native unit, not a container",
   );
   assert.match(
-    appFiles(plan, "app").get("Caddyfile") as string,
+    appFiles(plan, "app").get("caddy/Caddyfile") as string,
     /reverse_proxy host\.docker\.internal:8081/,
   );
   // A native unit that depends on a container waits for the app unit that starts the containers.
@@ -213,7 +266,7 @@ test('ExecStart words are double-quoted with systemd\'s escapes: \\\\ for \\, \\
   const exec = unit.split("\n").find((l) => l.startsWith("ExecStart="));
   assert.equal(
     exec,
-    'ExecStart=:/usr/bin/python3 -I -S /usr/local/lib/aspire-arm/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/api/Api.dll" "a\\\\b" "say \\"hi\\"" "100%%" "plain"',
+    'ExecStart=:/usr/bin/python3 -I -S /etc/aspire-arm/app/bin/exec-env.py "/usr/share/dotnet/dotnet" "/opt/aspire-arm/apps/api/Api.dll" "a\\\\b" "say \\"hi\\"" "100%%" "plain"',
   );
 });
 

@@ -32,7 +32,7 @@ const env = (plan: DeploymentPlan, vm: string, ctx: RenderContext) =>
       .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
   );
 
-test("vm.env: the secret source's own settings only, the data disk only with named volumes, the registry only for built images", () => {
+test("vm.env: the secret source's own settings only, the release source's, the data disk only with named volumes, the stack's registry on every VM (logged in to only when the release names an image there: apply.sh's tests)", () => {
   const plan = planOf(
     {
       db: { type: "container.v0", image: img, volumes: [{ name: "pgdata", target: "/d" }] },
@@ -57,13 +57,38 @@ test("vm.env: the secret source's own settings only, the data disk only with nam
     ASPIRE_AWS_REGION: "'eu-west-1'",
     ASPIRE_GCP_PROJECT: "''",
     ASPIRE_SECRET_FILE: "''",
+    ASPIRE_RELEASE_SOURCE: "'aws-s3'",
+    ASPIRE_RELEASE_FILE: "''",
     ASPIRE_DATA_DISK: "'/dev/nvme1n1'",
     ASPIRE_DATA_DIR: "'/var/lib/aspire-arm/data'",
-    ASPIRE_REGISTRY: "''",
+    // The data VM only pulls a published image: the registry is named all the same, so that a
+    // service built later changes its release, not its user data.
+    ASPIRE_REGISTRY: "'123.dkr.ecr.eu-west-1.amazonaws.com'",
   });
   const app = env(plan, "app", ctx);
   assert.equal(app.ASPIRE_DATA_DISK, "''", "no named volume: no data disk");
   assert.equal(app.ASPIRE_REGISTRY, "'123.dkr.ecr.eu-west-1.amazonaws.com'");
+  assert.equal(
+    env(plan, "app", { ...ctx, registry: undefined }).ASPIRE_REGISTRY,
+    "''",
+    "no registry known: none named",
+  );
+  const released = env(plan, "app", {
+    ...ctx,
+    releaseSource: { kind: "file", path: "/var/tmp/release.json.gz" },
+  });
+  assert.deepEqual(
+    [released.ASPIRE_RELEASE_SOURCE, released.ASPIRE_RELEASE_FILE],
+    ["'file'", "'/var/tmp/release.json.gz'"],
+  );
+  const gcpPlan = planOf({ c: { type: "container.v0", image: img } }, { cloud: "gcp" });
+  assert.deepEqual(
+    [
+      env(gcpPlan, "app", { secretSource: { kind: "gcp-secret-manager" } }).ASPIRE_RELEASE_SOURCE,
+      env(gcpPlan, "app", { secretSource: { kind: "gcp-secret-manager" } }).ASPIRE_RELEASE_FILE,
+    ],
+    ["'gce-metadata'", "''"],
+  );
   const gcp = env(plan, "app", { secretSource: { kind: "gcp-secret-manager", project: "demo" } });
   assert.deepEqual(
     [
@@ -118,7 +143,7 @@ test("vm.env: Docker is needed by containers, the proxy, native apps and the das
   );
 });
 
-test("user data: gzip on AWS, plain text on GCP until it passes GCP's limit; a VM over its limit is named with its size", () => {
+test("user data: gzip on AWS, plain text on GCP, the same for a small app and a large one (the release grows, not the user data); a VM over its limit is named with its size", () => {
   const resources = { c: { type: "container.v0", image: img } };
   const aws = planOf(resources);
   const r = renderVm(aws, aws.vms[0], { secretSource: { kind: "aws-ssm", region: "x" } });
@@ -135,14 +160,15 @@ test("user data: gzip on AWS, plain text on GCP until it passes GCP's limit; a V
     resource: null,
     field: "vms.app",
     message:
-      "the user data of VM app is 16385 bytes gzipped and the AWS limit is 16384: split the app across more VMs (aspire:vms), or move large bind-mount files into images.",
+      "the user data of VM app is 16385 bytes gzipped and the AWS limit is 16384: it holds aspire-arm's bootstrap only, never the app, so no change to the app makes it smaller: report it as a bug of aspire-arm.",
   });
   assert.equal(
     userDataProblem(aws, { ...r, userData: Buffer.alloc(USER_DATA_LIMIT.aws) }),
     undefined,
     "exactly the limit fits",
   );
-  // A GCP cloud-config larger than GCP's limit is gzipped too.
+  // An app whose environment alone is over GCP's limit: the same user data as the small app's
+  // (on GCP a release that large is vmRelease's problem, components/arm-app.ts).
   const large = planOf(
     {
       c: {
@@ -156,8 +182,11 @@ test("user data: gzip on AWS, plain text on GCP until it passes GCP's limit; a V
     { cloud: "gcp" },
   );
   const l = renderVm(large, large.vms[0], { secretSource: { kind: "gcp-secret-manager" } });
-  assert.ok(Buffer.byteLength(l.cloudConfig) > USER_DATA_LIMIT.gcp);
-  assert.equal(l.userDataEncoding, "gzip");
+  assert.ok(Buffer.byteLength(l.release.json) > USER_DATA_LIMIT.gcp, "the release holds the app");
+  assert.ok(Buffer.byteLength(g.release.json) < Buffer.byteLength(l.release.json));
+  assert.equal(l.cloudConfig, g.cloudConfig);
+  assert.equal(l.userDataEncoding, "plain");
+  assert.equal(userDataProblem(large, l), undefined);
 });
 
 test("the proxy reaches HTTP/2 services over h2c, others as they are; each site once", () => {
@@ -192,7 +221,7 @@ test("the proxy reaches HTTP/2 services over h2c, others as they are; each site 
   });
   assert.equal(
     renderCaddyfile(plan, plan.vms[0]),
-    "# Reverse proxy of VM app, written by aspire-arm.\n{\n\tauto_https off\n}\n\n:80 {\n\treverse_proxy h2c://grpc:5000\n}\n\n:8001 {\n\treverse_proxy web:80\n}\n",
+    "# Reverse proxy of VM app, written by aspire-arm.\n{\n\tauto_https off\n}\n\n:80 {\n\treverse_proxy h2c://grpc:5000 {\n\t\tlb_try_duration 10s\n\t}\n}\n\n:8001 {\n\treverse_proxy web:80 {\n\t\tlb_try_duration 10s\n\t}\n}\n",
   );
   const none = planOf({ c: { type: "container.v0", image: img } });
   assert.equal(renderCaddyfile(none, none.vms[0]), undefined);

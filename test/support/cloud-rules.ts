@@ -138,6 +138,12 @@ const DOC = {
   randomPassword: "https://www.pulumi.com/registry/packages/random/api-docs/randompassword/",
   commandLocal: "https://www.pulumi.com/registry/packages/command/api-docs/local/command/",
   dockerReference: "https://docs.docker.com/reference/cli/docker/image/tag/#description",
+  s3BucketNames: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html",
+  s3BucketPrefix:
+    "https://www.pulumi.com/registry/packages/aws/api-docs/s3/bucket/#bucketprefix_nodejs (must be at most 37 characters: the provider appends a 26-character unique suffix)",
+  s3ObjectKey: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html",
+  s3ObjectTags: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-tagging.html",
+  s3PutObject: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html",
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -259,7 +265,16 @@ export const RESOURCE_TYPES: Readonly<Record<string, TypeEntry>> = {
     what: "the AMI a VM was created from, kept in the stack's state (Pulumi built-in, no cloud call)",
   },
   "random:index/randomPassword:RandomPassword": { cloud: "any", what: "generated parameter value" },
-  "command:local:Command": { cloud: "any", what: "image build and push on the deploying machine" },
+  "command:local:Command": {
+    cloud: "any",
+    what: "image build and push, and a VM's rollout, run on the deploying machine",
+  },
+  "aws:s3/bucket:Bucket": { cloud: "aws", what: "the stack's private bucket of VM releases" },
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
+    cloud: "aws",
+    what: "the releases bucket's public access block",
+  },
+  "aws:s3/bucketObjectv2:BucketObjectv2": { cloud: "aws", what: "a VM's release" },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -857,6 +872,60 @@ const AWS_RULES: InputRule[] = [
     ok: oneOf("AES256", "KMS", "KMS_DSSE"),
   },
   tagRules("aws:ecr/repository:Repository"),
+
+  // S3: the releases bucket and its objects
+  {
+    type: "aws:s3/bucket:Bucket",
+    input: "bucketPrefix",
+    rule: "bucket names: 3-63 lower-case letters, digits, dots and hyphens, starting with a letter or digit; a prefix at most 37 characters",
+    source: `${DOC.s3BucketNames}; ${DOC.s3BucketPrefix}`,
+    checked: "knowledge",
+    ok: all(len(37, 1), matches(/^[a-z0-9][a-z0-9.-]*$/)),
+    required: true,
+  },
+  tagRules("aws:s3/bucket:Bucket"),
+  ...(
+    ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const
+  ).map((input): InputRule => ({
+    type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    input,
+    rule: "true: nothing of the releases bucket may become public",
+    source:
+      "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
+    checked: "knowledge",
+    ok: (v) => v === true,
+    required: true,
+  })),
+  {
+    type: "aws:s3/bucketObjectv2:BucketObjectv2",
+    input: "key",
+    rule: "an object key: at most 1,024 bytes of UTF-8",
+    source: DOC.s3ObjectKey,
+    checked: "knowledge",
+    ok: (v) => str(v) && Buffer.byteLength(v) >= 1 && Buffer.byteLength(v) <= 1024,
+    required: true,
+  },
+  {
+    type: "aws:s3/bucketObjectv2:BucketObjectv2",
+    input: "tags",
+    rule: "object tags: at most 10, keys up to 128 and values up to 256 characters",
+    source: DOC.s3ObjectTags,
+    checked: "knowledge",
+    ok: (v) => {
+      const entries = Object.entries((v ?? {}) as Record<string, unknown>);
+      if (entries.length > 10) return `${entries.length} tags, more than 10`;
+      return awsTags(v);
+    },
+  },
+  {
+    type: "aws:s3/bucketObjectv2:BucketObjectv2",
+    input: "contentBase64",
+    rule: "a single PUT: at most 5 GB",
+    source: DOC.s3PutObject,
+    checked: "knowledge",
+    ok: (v) => str(v) && (v.length / 4) * 3 <= 5 * 1024 ** 3,
+    required: true,
+  },
 
   // Route 53
   {

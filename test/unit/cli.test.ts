@@ -210,7 +210,7 @@ test("help, --help and -h print the help on stdout and exit 0", () => {
   }
   assert.match(
     HELP,
-    /Exit codes: 0 success \(check: all deployable\), 1 rejected input or a plan that cannot fit, 2 usage error\./,
+    /Exit codes: 0 success \(check: all deployable\), 1 rejected input, a plan that cannot fit or a\nPREVIOUS\.json that cannot be compared, 2 usage error\./,
   );
 });
 

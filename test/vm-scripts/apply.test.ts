@@ -63,6 +63,17 @@ const APP_V1: AppConfig = {
   "env/worker.env.in": "PRICE=$$5\n",
 };
 
+/** The app config with its compose service's image in `registry`: the release names an image there. */
+function withImageIn(registry: string, app: AppConfig): AppConfig {
+  return {
+    ...app,
+    "compose.yaml": app["compose.yaml"].replace(
+      "image: redis:7",
+      `image: ${registry}/aspire-arm/dev/cache:v1`,
+    ),
+  };
+}
+
 function readEnv0(file: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const entry of fs.readFileSync(file, "utf8").split("\0")) {
@@ -400,7 +411,7 @@ function suite(script: string): void {
       ASPIRE_REGISTRY: registry,
     };
     const { p, deploy, runAsync } = setup(t, script, { vm });
-    deploy(APP_V1);
+    deploy(withImageIn(registry, APP_V1));
     const r = await runAsync({
       ASPIRE_IMDS_URL: server.base,
       ASPIRE_SSM_URL: `${server.base}/`,
@@ -436,7 +447,7 @@ function suite(script: string): void {
         ASPIRE_REGISTRY: registry,
       },
     });
-    deploy({ "compose.yaml": APP_V1["compose.yaml"] });
+    deploy(withImageIn(registry, { "compose.yaml": APP_V1["compose.yaml"] }));
     const r = await runAsync({
       ASPIRE_GCE_METADATA_URL: server.base,
       ASPIRE_SECRETMANAGER_URL: server.base,
@@ -450,6 +461,24 @@ function suite(script: string): void {
     assertNoLeak(r, [GCP_TOKEN]);
   });
 
+  test("apply: no registry login when the release names no image in the stack's registry", async (t) => {
+    const { deploy, runAsync } = setup(t, script, {
+      vm: {
+        ASPIRE_SECRET_SOURCE: "aws-ssm",
+        ASPIRE_AWS_REGION: "eu-west-1",
+        ASPIRE_REGISTRY: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+      },
+    });
+    deploy({ "compose.yaml": APP_V1["compose.yaml"] });
+    // No IMDS or ECR at all: a login would fail the apply.
+    const r = await runAsync({
+      ASPIRE_IMDS_URL: "http://127.0.0.1:9",
+      ASPIRE_ECR_URL: "http://127.0.0.1:9/",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!calls(r, "docker").some((c) => c.startsWith("docker login")));
+  });
+
   test("apply: a registry password that cannot be fetched stops before compose up", async (t) => {
     const server = await fakeAws(t, {}, { ecrError: "AccessDeniedException" });
     const { deploy, runAsync } = setup(t, script, {
@@ -459,7 +488,11 @@ function suite(script: string): void {
         ASPIRE_REGISTRY: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
       },
     });
-    deploy({ "compose.yaml": APP_V1["compose.yaml"] });
+    deploy(
+      withImageIn("123456789012.dkr.ecr.eu-west-1.amazonaws.com", {
+        "compose.yaml": APP_V1["compose.yaml"],
+      }),
+    );
     const r = await runAsync({ ASPIRE_IMDS_URL: server.base, ASPIRE_ECR_URL: `${server.base}/` });
     assert.notEqual(r.code, 0);
     assert.match(

@@ -88,6 +88,9 @@ function run(
       ASPIRE_FSTAB: path.join(dir, "fstab"),
       ASPIRE_SYSTEMD_DIR: path.join(dir, "systemd"),
       ASPIRE_COMPOSE_PLUGIN_DIR: path.join(dir, "plugins"),
+      ASPIRE_DOCKER_DAEMON_JSON: path.join(dir, "docker", "daemon.json"),
+      ASPIRE_JOURNALD_DIR: path.join(dir, "journald.conf.d"),
+      ASPIRE_STATE: path.join(dir, "vm-state"),
     },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, log: readCalls(log), disk };

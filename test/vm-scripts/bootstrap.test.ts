@@ -26,7 +26,9 @@ const UUID = "11111111-2222-3333-4444-555555555555";
 const FAKES: Record<string, string> = {
   "apt-get": `for a in "$@"; do
   case "$a" in
-    docker.io) touch "$FAKE_STATE/docker" ;;
+    docker.io)
+      touch "$FAKE_STATE/docker"
+      [ ! -e "$ASPIRE_DOCKER_DAEMON_JSON" ] || touch "$FAKE_STATE/daemon-json-before-docker" ;;
     docker-compose-v2) touch "$FAKE_STATE/compose" ;;
     libicu[0-9]*) touch "$FAKE_STATE/icu" ;;
   esac
@@ -49,7 +51,8 @@ done`,
   if [ -e "$FAKE_STATE/compose" ] || [ -x "$ASPIRE_COMPOSE_PLUGIN_DIR/docker-compose" ]; then echo "Docker Compose version v2.29.7" >&2; exit 0; fi
   echo "docker: 'compose' is not a docker command." >&2; exit 1
 fi`,
-  systemctl: `case "$*" in *"\${FAKE_FAIL_UNIT:-no such unit}"*) exit 1 ;; esac; exit 0`,
+  systemctl: `[ "$1" != is-active ] || [ -e "$FAKE_STATE/running-\${!#}" ] || exit 3
+case "$*" in *"\${FAKE_FAIL_UNIT:-no such unit}"*) exit 1 ;; esac; exit 0`,
   blkid: `dev="\${!#}"
 [ -e "$dev" ] || exit 2
 content="$(cat "$dev")"
@@ -101,6 +104,8 @@ function setup(t: After, script: string, o: Options = {}) {
     plugins: path.join(dir, "cli-plugins"),
     disk: path.join(dir, "disk.img"),
     systemd: path.join(dir, "systemd"),
+    daemonJson: path.join(dir, "docker", "daemon.json"),
+    journald: path.join(dir, "journald.conf.d"),
   };
   for (const d of [p.bin, p.state, p.etc]) fs.mkdirSync(d);
   const fakes = { ...FAKES, ...(o.fakeSha256sum ? { sha256sum: FAKE_SHA256SUM } : {}) };
@@ -135,6 +140,9 @@ function setup(t: After, script: string, o: Options = {}) {
         ASPIRE_FSTAB: p.fstab,
         ASPIRE_SYSTEMD_DIR: p.systemd,
         ASPIRE_COMPOSE_PLUGIN_DIR: p.plugins,
+        ASPIRE_DOCKER_DAEMON_JSON: p.daemonJson,
+        ASPIRE_JOURNALD_DIR: p.journald,
+        ASPIRE_STATE: path.join(dir, "vm-state"),
         ...env,
       },
     });
@@ -440,6 +448,78 @@ function suite(script: string): void {
     const r = run({ FAKE_FAIL_UNIT: "aspire-arm-app.service" });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /journalctl -u aspire-arm-app\.service/);
+  });
+
+  test("logs capped: daemon.json (local driver, 5 x 10m) written before Docker is installed, and a journald drop-in of 500M", (t) => {
+    const { p, run } = setup(t, script, { os: "ubuntu" });
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(fs.readFileSync(p.daemonJson, "utf8")), {
+      "log-driver": "local",
+      "log-opts": { "max-size": "10m", "max-file": "5" },
+    });
+    assert.ok(fs.existsSync(path.join(p.state, "daemon-json-before-docker")));
+    assert.equal(
+      fs.readFileSync(path.join(p.journald, "10-aspire-arm.conf"), "utf8"),
+      "# Written by aspire-arm: the journal of a VM that runs for months stays bounded.\n[Journal]\nSystemMaxUse=500M\n",
+    );
+    assert.ok(r.log.includes("systemctl restart systemd-journald.service"));
+    assert.ok(!r.log.includes("systemctl restart docker.service"), "Docker was not running yet");
+
+    // Again: nothing changes, nothing restarts.
+    fs.writeFileSync(path.join(p.state, "running-docker.service"), "");
+    fs.rmSync(p.log);
+    const again = run();
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(calls(again, "systemctl restart"), []);
+  });
+
+  test("logs capped: an existing daemon.json keeps its other settings; a running Docker restarts to apply it", (t) => {
+    const { p, run } = setup(t, script, { state: ["docker", "compose", "running-docker.service"] });
+    fs.mkdirSync(path.dirname(p.daemonJson), { recursive: true });
+    fs.writeFileSync(
+      p.daemonJson,
+      JSON.stringify({
+        "registry-mirrors": ["https://mirror.example.com"],
+        "log-driver": "json-file",
+      }),
+    );
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(fs.readFileSync(p.daemonJson, "utf8")), {
+      "registry-mirrors": ["https://mirror.example.com"],
+      "log-driver": "local",
+      "log-opts": { "max-size": "10m", "max-file": "5" },
+    });
+    const restart = r.log.indexOf("systemctl restart docker.service");
+    assert.ok(restart >= 0 && restart < r.log.indexOf("systemctl enable --now docker.service"));
+  });
+
+  test("logs capped: a daemon.json that is not a JSON object stops the bootstrap and is left as it is", (t) => {
+    const { p, run } = setup(t, script, { state: ["docker", "compose"] });
+    fs.mkdirSync(path.dirname(p.daemonJson), { recursive: true });
+    for (const text of ["{not json", "[1, 2]"]) {
+      fs.writeFileSync(p.daemonJson, text);
+      const r = run();
+      assert.notEqual(r.code, 0);
+      assert.match(
+        r.stderr,
+        /aspire-arm: error: .*daemon\.json is not (JSON|a JSON object).*; not touching it/,
+      );
+      assert.equal(fs.readFileSync(p.daemonJson, "utf8"), text);
+      assert.ok(!r.log.includes("systemctl enable --now aspire-arm-app.service"));
+    }
+  });
+
+  test("a dotnet VM without Docker gets the journald cap but no daemon.json", (t) => {
+    const { p, run } = setup(t, script, {
+      state: ["icu"],
+      vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" },
+    });
+    const r = run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(fs.existsSync(p.daemonJson), false);
+    assert.ok(fs.existsSync(path.join(p.journald, "10-aspire-arm.conf")));
   });
 
   test("a missing vm.env is a clear error", (t) => {

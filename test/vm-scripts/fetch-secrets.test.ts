@@ -19,6 +19,7 @@ import {
   GCP_TOKEN,
   scriptDirs,
   vmEnvText,
+  withoutProxies,
   type After,
 } from "./support";
 
@@ -33,17 +34,7 @@ function tmp(t: After): string {
 
 /** The child's environment: ours without proxies (the fake servers are on 127.0.0.1). */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ASPIRE_RETRY_DELAY: "0.01", ...extra };
-  for (const k of [
-    "http_proxy",
-    "https_proxy",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "all_proxy",
-    "ALL_PROXY",
-  ])
-    delete env[k];
-  return env;
+  return withoutProxies({ ...process.env, ASPIRE_RETRY_DELAY: "0.01", ...extra });
 }
 
 function writeVmEnv(dir: string, vars: Record<string, string>): string {

@@ -12,9 +12,9 @@ for (const [label, vmDir] of [
   ["compacted", compactedDir()],
 ] as const) {
   describe(`VM scripts (${label})`, () => {
-    const shellScripts = ["bootstrap.sh", "apply.sh"].map((f) => path.join(vmDir, f));
+    const shellScripts = ["bootstrap.sh", "apply.sh", "rollout.sh"].map((f) => path.join(vmDir, f));
 
-    test("shellcheck -S style finds nothing in bootstrap.sh and apply.sh", () => {
+    test("shellcheck -S style finds nothing in bootstrap.sh, apply.sh and rollout.sh", () => {
       const r = spawnSync("shellcheck", ["-S", "style", "-s", "bash", ...shellScripts], {
         encoding: "utf8",
       });
@@ -33,8 +33,10 @@ for (const [label, vmDir] of [
       }
     });
 
-    test("fetch-secrets.py and exec-env.py compile and have a python3 shebang", () => {
-      for (const file of ["fetch-secrets.py", "exec-env.py"].map((f) => path.join(vmDir, f))) {
+    test("fetch-secrets.py, exec-env.py, release.py and deliver.py compile and have a python3 shebang", () => {
+      for (const file of ["fetch-secrets.py", "exec-env.py", "release.py", "deliver.py"].map((f) =>
+        path.join(vmDir, f),
+      )) {
         assert.ok(fs.readFileSync(file, "utf8").startsWith("#!/usr/bin/env python3\n"));
         const r = spawnSync(
           "python3",
@@ -52,7 +54,9 @@ for (const [label, vmDir] of [
 }
 
 test("shellcheck directives are targeted and explained, never blanket disables", () => {
-  for (const file of ["bootstrap.sh", "apply.sh"].map((f) => path.join(sourceDir, f))) {
+  for (const file of ["bootstrap.sh", "apply.sh", "rollout.sh"].map((f) =>
+    path.join(sourceDir, f),
+  )) {
     const lines = fs.readFileSync(file, "utf8").split("\n");
     const directives = lines.filter((l) => /#\s*shellcheck\s/.test(l));
     for (const d of directives) {

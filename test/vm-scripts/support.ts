@@ -56,6 +56,21 @@ export function vmEnvText(vars: Record<string, string>): string {
     .join("");
 }
 
+/** env without the proxy variables: the fake servers are on 127.0.0.1. */
+export function withoutProxies(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const k of [
+    "http_proxy",
+    "https_proxy",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+  ])
+    delete out[k];
+  return out;
+}
+
 // --- fake commands -----------------------------------------------------------------------------
 
 /** A script run against fakes: its exit code, output, and the calls the fakes recorded. */
@@ -368,4 +383,55 @@ export function runtimeConfig(frameworks: readonly [string, string][], single = 
     null,
     2,
   );
+}
+
+// --- a VM for the delivery entry points (rollout.sh, deliver.py) -------------------------------
+
+/** apply.sh's stand-in: records its argv (and whether the release folder was there), prints
+ *  $FAKE_DIR/apply.stdout and apply.stderr when present, exits with apply.rc (default 0). */
+const FAKE_APPLY = `[ "$1" = --release ] && [ -d "$ASPIRE_STATE/releases/$2" ] && echo "$2" >>"$FAKE_DIR/apply.found"
+[ ! -f "$FAKE_DIR/apply.stdout" ] || cat "$FAKE_DIR/apply.stdout"
+[ ! -f "$FAKE_DIR/apply.stderr" ] || cat "$FAKE_DIR/apply.stderr" >&2
+exit "$(cat "$FAKE_DIR/apply.rc" 2>/dev/null || echo 0)"`;
+
+export interface DeliveryVm {
+  /** Where the scripts are installed, beside each other as on the VM. */
+  readonly lib: string;
+  /** ASPIRE_STATE, with the bootstrap's marker unless asked otherwise. */
+  readonly state: string;
+  /** The fake apply.sh's folder: apply.stdout, apply.stderr, apply.rc, apply.found. */
+  readonly fake: string;
+  readonly fakeLog: string;
+  /** The child's environment: ours without proxies, and the hooks pointing into the temp folder. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** A temp folder laid out as a VM: rollout.sh, deliver.py, release.py and fetch-secrets.py from
+ *  scriptDir with a fake apply.sh beside them, vm.env (aws-ssm, eu-west-1) and the state folder. */
+export function deliveryVm(t: After, scriptDir: string, bootstrapped = true): DeliveryVm {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "aspire-delivery-")));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const [lib, state, fake, etc] = ["lib", "state", "fake", "etc"].map((d) => path.join(dir, d));
+  for (const d of [lib, state, fake, etc]) fs.mkdirSync(d);
+  for (const name of ["rollout.sh", "deliver.py", "release.py", "fetch-secrets.py"])
+    fs.copyFileSync(path.join(scriptDir, name), path.join(lib, name));
+  for (const name of ["rollout.sh", "deliver.py"]) fs.chmodSync(path.join(lib, name), 0o755);
+  installFakes(lib, { "apply.sh": FAKE_APPLY });
+  fs.writeFileSync(
+    path.join(etc, "vm.env"),
+    vmEnvText({ ASPIRE_SECRET_SOURCE: "aws-ssm", ASPIRE_AWS_REGION: "eu-west-1" }),
+  );
+  if (bootstrapped) fs.writeFileSync(path.join(state, "bootstrapped"), "");
+  const fakeLog = path.join(fake, "calls.log");
+  const env = withoutProxies({
+    ...process.env,
+    ASPIRE_ETC: etc,
+    ASPIRE_STATE: state,
+    // The fake stands in for the release's own bin/apply.sh.
+    ASPIRE_APPLY: path.join(lib, "apply.sh"),
+    ASPIRE_RETRY_DELAY: "0.01",
+    FAKE_DIR: fake,
+    FAKE_LOG: fakeLog,
+  });
+  return { lib, state, fake, fakeLog, env };
 }

@@ -37,6 +37,7 @@ import {
   makeBlank,
   makeExt4,
   makeSeed,
+  poll,
   readFromExt4,
   readResults,
   REPO,
@@ -44,6 +45,7 @@ import {
   Vm,
   VM_DIR,
   type Disk,
+  type PollStats,
   type VmOptions,
 } from "./vm";
 
@@ -54,6 +56,9 @@ const only = (name: string) => ({
   skip: ONLY && !ONLY.test(name) ? `ASPIRE_VM_ONLY=${process.env.ASPIRE_VM_ONLY}` : false,
 });
 const SECRET_FILE = "/mnt/aspire-test/secrets.json";
+/** The first release, applied by the bootstrap (ASPIRE_RELEASE_FILE): each VM's test disk has its own. */
+const RELEASE_FILE = "/mnt/aspire-test/release.json.gz";
+const STARTER = "manifests/aspire-starter/aspire-manifest.json";
 const IMAGES = { apiservice: "local/aspire-test-app:1", webfrontend: "local/aspire-test-app:1" };
 
 interface Figure {
@@ -67,6 +72,44 @@ interface Figure {
   load: number;
 }
 const figures: Figure[] = [];
+
+/** A container of compose project aspire, as the probe reports it. */
+interface Container {
+  service: string;
+  name: string;
+  state: string;
+  image: string;
+  env: string[];
+  started: string;
+}
+
+interface RolloutFigure {
+  scenario: string;
+  result: string;
+  /** rollout.sh's run time on the VM. */
+  seconds: number;
+  client: PollStats;
+  load: number;
+}
+const rolloutFigures: RolloutFigure[] = [];
+
+function rolloutFigure(
+  scenario: string,
+  r: Record<string, any>,
+  host: { client: PollStats; load: number },
+): void {
+  const f: RolloutFigure = {
+    scenario,
+    result: r.result ?? (r.rc === 0 ? "live" : `failed (exit ${r.rc}), rolled back`),
+    seconds: r.seconds,
+    client: host.client,
+    load: host.load,
+  };
+  rolloutFigures.push(f);
+  console.log(
+    `rollout figures ${scenario}: ${f.result} in ${f.seconds} s; client: ${f.client.requests} requests in ${f.client.seconds.toFixed(0)} s, ${f.client.failed} failed, ${f.client.degraded} degraded, slowest ${f.client.slowestMs} ms (load ${f.load.toFixed(1)})`,
+  );
+}
 /** Lines under the figures table (wall times of scenarios). */
 const notes: string[] = [];
 const running = new Set<Vm>();
@@ -130,9 +173,13 @@ function assertHealthyBoot(
     const row = (r.compose_ps as { service: string; state: string }[]).find((x) => x.service === s);
     assert.equal(row?.state, "running", `${what}: ${s} is ${row?.state}`);
   }
+  // The app unit applies the current release at boot. On a first boot there is none when the
+  // bootstrap enables it (its condition, the release's apply.sh, is not met): the bootstrap
+  // applies the first release itself, through rollout.sh.
+  const firstBoot = r.boot === 1 && r.app_unit?.ConditionResult === "no";
   assert.equal(
     r.app_unit?.ActiveState,
-    "active",
+    firstBoot ? "inactive" : "active",
     `${what}: aspire-arm-app.service ${JSON.stringify(r.app_unit)}`,
   );
   assert.equal(
@@ -140,6 +187,12 @@ function assertHealthyBoot(
     "success",
     `${what}: aspire-arm-app.service ${JSON.stringify(r.app_unit)}`,
   );
+  if (firstBoot)
+    assert.ok(
+      (r.bootstrap_log as string[]).some((l) => /rollout: release [0-9a-f]{16} applied/.test(l)),
+      `${what}: the bootstrap applied the first release: ${r.bootstrap_log.join("\n")}`,
+    );
+  assert.match(r.current_release ?? "", /^[0-9a-f]{16}$/, `${what}: a current release`);
   assert.match(
     r.secrets_env_stat ?? "",
     /^600 root:root /,
@@ -206,18 +259,30 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
   // The same disk carries the guest side of the test (probe.py, import-images.sh), so that they can
   // change without rebuilding the image.
   fs.cpSync(path.join(VM_DIR, "guest-tools"), path.join(secretsDir, "tools"), { recursive: true });
-  const secretsImg = path.join(work, "secrets.img");
-  await makeExt4(secretsImg, 8, "aspire-secrets", secretsDir);
+
+  /** A VM's test disk (label aspire-secrets, mounted at /mnt/aspire-test): the secrets file and the
+   *  guest tools, plus `files` (its first release at release.json.gz, ...). */
+  async function testDisk(name: string, files: Record<string, Buffer | string>): Promise<string> {
+    const dir = path.join(work, `${name}-test-disk`);
+    fs.cpSync(secretsDir, dir, { recursive: true });
+    for (const [file, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), content);
+    }
+    const disk = path.join(work, `${name}-test.img`);
+    await makeExt4(disk, 8, "aspire-secrets", dir);
+    return disk;
+  }
 
   /** Starts one VM (killed after `boots` boot timeouts); its disks: a fresh copy of the root disk,
-   *  ...extra, the seed, the secrets and tools disk (the shared one unless o.testDisk), the
-   *  results disk. */
+   *  ...extra, the seed, the test disk (testDisk()), the results disk. */
   async function boot(
     name: string,
     userData: Buffer | string,
+    test: string,
     extra: Disk[],
     boots = 1,
-    o: { testDisk?: string; hostname?: string; privateNic?: VmOptions["privateNic"] } = {},
+    o: { hostname?: string; privateNic?: VmOptions["privateNic"] } = {},
   ): Promise<{ vm: Vm; s: Scenario }> {
     const dir = path.join(work, name);
     fs.mkdirSync(dir, { recursive: true });
@@ -239,7 +304,7 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
         { file: root },
         ...extra,
         { file: seed, readonly: true },
-        { file: o.testDisk ?? secretsImg, readonly: true },
+        { file: test, readonly: true },
         { file: results },
       ],
       hostPort: port,
@@ -273,73 +338,195 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
   const ready = (n: number) => new RegExp(`ASPIRE-TEST READY boot=${n}\\b`);
   const kernelStart = /Booting Linux on physical CPU/;
 
-  await t.test(
-    "(a) starter app: cloud-init done, services up, Redis reached through the proxy, secret kept",
-    only(
-      "(a) starter app: cloud-init done, services up, Redis reached through the proxy, secret kept",
-    ),
-    async () => {
-      const out = path.join(work, "plan-a");
-      await sh(
-        "node",
-        [
-          path.join(REPO, "bin", "aspire-arm.js"),
-          "plan",
-          "manifests/aspire-starter/aspire-manifest.json",
-          "--no-resources",
-          "--secret-file",
-          SECRET_FILE,
-          ...Object.entries(IMAGES).flatMap(([k, v]) => ["--image", `${k}=${v}`]),
-          "--out",
-          out,
-        ],
-        { cwd: REPO },
-      );
-      const userData = fs.readFileSync(path.join(out, "app", "user-data"));
-      const { vm, s } = await boot("a", userData, []);
-      const hostChecks = await withConsole(vm, async () => {
-        const line = await vm.waitFor(ready(1));
-        const root = await httpGet(s.port, "/");
-        await vm.command("poweroff");
-        await vm.waitExit(180_000);
-        return { root, readyAt: line.t - (vm.timeOf(kernelStart) ?? 0) };
+  /** `aspire-arm plan` of the starter as the VMs get it (the test images, the file secret and
+   *  release sources, a placement), written to a folder of the run; the folder. */
+  async function planStarter(name: string, placement: Record<string, string[]> = {}) {
+    const out = path.join(work, name);
+    await sh(
+      "node",
+      [
+        path.join(REPO, "bin", "aspire-arm.js"),
+        "plan",
+        STARTER,
+        "--no-resources",
+        "--secret-file",
+        SECRET_FILE,
+        "--release-file",
+        RELEASE_FILE,
+        ...Object.entries(IMAGES).flatMap(([k, v]) => ["--image", `${k}=${v}`]),
+        ...Object.entries(placement).flatMap(([vm, rs]) => ["--vm", `${vm}=${rs.join(",")}`]),
+        "--out",
+        out,
+      ],
+      { cwd: REPO },
+    );
+    return out;
+  }
+
+  const A_NAME =
+    "(a) starter app: cloud-init done, services up, Redis reached through the proxy, secret kept; then a release rolled out and a failing one rolled back, with a client polling through Caddy";
+  await t.test(A_NAME, only(A_NAME), async () => {
+    const manifestArg = STARTER;
+    const out = await planStarter("plan-a");
+    const userData = fs.readFileSync(path.join(out, "app", "user-data"));
+    const first = fs.readFileSync(path.join(out, "app", "release.json.gz"));
+    const firstId = fs.readFileSync(path.join(out, "app", "release-id"), "utf8").trim();
+
+    // The releases the rollouts deliver, rendered as the CLI renders them: (2) the frontend with a
+    // new env value and a new image; (3) the frontend on a build whose command exits at start.
+    const release = (webfrontend: string, value?: string) => {
+      const [r] = renderFixture({
+        manifest: path.join(REPO, manifestArg),
+        secretFile: SECRET_FILE,
+        releaseFile: RELEASE_FILE,
+        images: { ...IMAGES, webfrontend },
+        edit: value
+          ? (doc) => {
+              doc.resources.webfrontend.env = {
+                ...doc.resources.webfrontend.env,
+                ASPIRE_TEST_RELEASE: value,
+              };
+            }
+          : undefined,
       });
-      const [r] = await readResults(s.results);
-      assert.ok(r, "the probe wrote no results");
-      fs.writeFileSync(path.join(s.dir, "results.json"), JSON.stringify(r, null, 1));
-      figure("(a) starter app", "first boot", r, hostChecks.readyAt);
-      if (
-        r.cloud_init_status?.recoverable_errors &&
-        Object.keys(r.cloud_init_status.recoverable_errors).length
-      )
-        console.log(
-          `(a) cloud-init recoverable errors (warnings): ${JSON.stringify(r.cloud_init_status.recoverable_errors)}`,
-        );
-      assertHealthyBoot(r, "(a)");
-      if (r.secret_in_docker_state?.length)
-        console.log(
-          `note: the secret is in Docker's own state on the boot disk (container environments): ${r.secret_in_docker_state.join(", ")}`,
-        );
-      assert.equal(
-        hostChecks.root.status,
-        200,
-        `GET / through the forwarded port 80: ${hostChecks.root.status} ${hostChecks.root.body}`,
+      // An app change never changes what the instance was created with.
+      assert.equal(r.cloudConfig, userData.toString("utf8"), "the user data stays as it was");
+      return r.release;
+    };
+    assert.equal(release(IMAGES.webfrontend).id, firstId, "renderFixture's release is the CLI's");
+    const second = release("local/aspire-test-app:2", "2");
+    const failing = release("local/aspire-test-app:exits", "3");
+    assert.equal(new Set([firstId, second.id, failing.id]).size, 3);
+    const test = await testDisk("a", {
+      "release.json.gz": first,
+      "rollouts/2.json.gz": second.gz,
+      "rollouts/3.json.gz": failing.gz,
+    });
+
+    // Three boot timeouts: the boot, then two rollouts.
+    const { vm, s } = await boot("a", userData, test, [], 3);
+    const host = await withConsole(vm, async () => {
+      const line = await vm.waitFor(ready(1));
+      const root = await httpGet(s.port, "/");
+      const readyAt = line.t - (vm.timeOf(kernelStart) ?? 0);
+      // Each rollout through rollout.sh, the entry point Run Command and the GCE agent call,
+      // while a client polls the frontend through Caddy ten times a second: GET /health (GET /
+      // opens a Redis connection and calls apiservice for every request, which an emulated VM
+      // cannot serve ten times a second: requests queued up by the hundred).
+      const client = () => poll(s.port, "/health", 10, (body: string) => body === "ok");
+      // The client alone first: what the emulated VM serves without a rollout.
+      const idle = client();
+      await new Promise((r) => setTimeout(r, 10_000));
+      const baseline = { client: await idle.stop(), load: os.loadavg()[0] };
+      const rollout = async (n: number, bundle: string) => {
+        const from = vm.lines.length;
+        const polling = client();
+        await vm.command(`rollout /mnt/aspire-test/rollouts/${bundle}`);
+        const done = await vm.waitFor(new RegExp(`ASPIRE-TEST ROLLOUT done n=${n} `), from);
+        // A few seconds more: requests after the switch reach the new (or restored) containers.
+        await new Promise((r) => setTimeout(r, 3000));
+        return { done: done.text, client: await polling.stop(), load: os.loadavg()[0] };
+      };
+      const r2 = await rollout(1, "2.json.gz");
+      const after2 = await httpGet(s.port, "/");
+      const r3 = await rollout(2, "3.json.gz");
+      const after3 = await httpGet(s.port, "/");
+      await vm.command("poweroff");
+      await vm.waitExit(180_000);
+      return { root, readyAt, baseline, r2, after2, r3, after3 };
+    });
+    const [r] = await readResults(s.results);
+    assert.ok(r, "the probe wrote no results");
+    const rolled = [1, 2].map(async (n) => {
+      const text = await readFromExt4(s.results, `/rollout-${n}.json`);
+      assert.ok(text, `the probe wrote rollout-${n}.json`);
+      return JSON.parse(text) as Record<string, any>;
+    });
+    const [ro2, ro3] = await Promise.all(rolled);
+    fs.writeFileSync(
+      path.join(s.dir, "results.json"),
+      JSON.stringify({ boot: r, rollouts: [ro2, ro3] }, null, 1),
+    );
+    figure("(a) starter app", "first boot", r, host.readyAt);
+    if (
+      r.cloud_init_status?.recoverable_errors &&
+      Object.keys(r.cloud_init_status.recoverable_errors).length
+    )
+      console.log(
+        `(a) cloud-init recoverable errors (warnings): ${JSON.stringify(r.cloud_init_status.recoverable_errors)}`,
       );
-      const body = JSON.parse(hostChecks.root.body);
-      assert.equal(
-        body.redis,
-        "PONG",
-        `the frontend's ConnectionStrings__cache: ${hostChecks.root.body}`,
+    assertHealthyBoot(r, "(a)");
+    if (r.secret_in_docker_state?.length)
+      console.log(
+        `note: the secret is in Docker's own state on the boot disk (container environments): ${r.secret_in_docker_state.join(", ")}`,
       );
+    assert.equal(
+      host.root.status,
+      200,
+      `GET / through the forwarded port 80: ${host.root.status} ${host.root.body}`,
+    );
+    const body = JSON.parse(host.root.body);
+    assert.equal(body.redis, "PONG", `the frontend's ConnectionStrings__cache: ${host.root.body}`);
+    assert.equal(
+      body.apiservice,
+      "ok",
+      `the frontend's services__apiservice__http__0: ${host.root.body}`,
+    );
+    assert.equal(body.cache, "cache:6379");
+    assert.ok(!host.root.body.includes(canary));
+    assert.equal(r.current_release, firstId, "the bootstrap applied the first release");
+
+    rolloutFigure(
+      "(a) none: the client alone for 10 s",
+      { result: "-", seconds: 0 },
+      host.baseline,
+    );
+    assert.equal(host.baseline.client.failed, 0, host.baseline.client.failures.join("\n"));
+
+    // (2): live, without a failed request; the unchanged services' containers kept running.
+    rolloutFigure("(a) new env value and image (webfrontend)", ro2, host.r2);
+    const frontends = (x: Record<string, any>) =>
+      (x.containers as Container[]).filter((c) => c.service === "webfrontend");
+    const startedOf = (x: Record<string, any>, service: string) =>
+      (x.containers as Container[]).find((c) => c.service === service)?.started;
+    assert.equal(ro2.rc, 0, `rollout 2 failed:\n${ro2.stderr}\n${ro2.stdout}`);
+    assert.equal(ro2.current, second.id);
+    assert.equal(ro2.previous, firstId, "the release before it is kept as the rollback target");
+    assert.deepEqual(
+      frontends(ro2).map((c) => [c.state, c.image, c.env]),
+      [["running", "local/aspire-test-app:2", ["ASPIRE_TEST_BUILD=2", "ASPIRE_TEST_RELEASE=2"]]],
+      `the new frontend: ${JSON.stringify(ro2.containers)}`,
+    );
+    assert.match(ro2.stdout, /starting a new webfrontend container beside the old one/);
+    for (const unchanged of ["apiservice", "cache", "caddy"])
       assert.equal(
-        body.apiservice,
-        "ok",
-        `the frontend's services__apiservice__http__0: ${hostChecks.root.body}`,
+        startedOf(ro2, unchanged),
+        startedOf(r, unchanged),
+        `${unchanged} was not restarted by a release that does not change it`,
       );
-      assert.equal(body.cache, "cache:6379");
-      assert.ok(!hostChecks.root.body.includes(canary));
-    },
-  );
+    assert.equal(JSON.parse(host.after2.body).redis, "PONG", host.after2.body);
+    assert.deepEqual(host.r2.client.failures, [], "requests failed during the rollout");
+    assert.equal(host.r2.client.failed, 0);
+    assert.deepEqual(ro2.secret_leaks, [], "the secret appears in these files after the rollout");
+
+    // (3): the service exits at start: the rollout fails with its log lines, and the release
+    // before it serves again, without a failed request.
+    rolloutFigure("(a) a build that exits at start (webfrontend): rolled back", ro3, host.r3);
+    assert.notEqual(ro3.rc, 0, `rollout 3 should fail:\n${ro3.stdout}`);
+    assert.match(ro3.stderr, /webfrontend is not healthy/, ro3.stderr);
+    assert.match(ro3.stderr, /aspire-test-app: this build exits at start/, ro3.stderr);
+    assert.match(ro3.stdout + ro3.stderr, /rolled back to/, ro3.stderr);
+    assert.equal(ro3.current, second.id, "the release before it is current again");
+    assert.deepEqual(
+      frontends(ro3).map((c) => [c.state, c.image, c.env]),
+      [["running", "local/aspire-test-app:2", ["ASPIRE_TEST_BUILD=2", "ASPIRE_TEST_RELEASE=2"]]],
+      `the frontend after the rollback: ${JSON.stringify(ro3.containers)}`,
+    );
+    assert.equal(JSON.parse(host.after3.body).redis, "PONG", host.after3.body);
+    assert.deepEqual(host.r3.client.failures, [], "requests failed during the failed rollout");
+    assert.equal(host.r3.client.failed, 0);
+    assert.deepEqual(ro3.secret_leaks, [], "the secret appears in these files after the rollback");
+  });
 
   await t.test(
     "(b) reboot and (c) data disk: the named volume on /dev/vdb survives a reboot and a new VM",
@@ -351,9 +538,11 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
       const [rendered] = renderFixture({
         manifest,
         secretFile: SECRET_FILE,
+        releaseFile: RELEASE_FILE,
         images: IMAGES,
         dataDisk: "/dev/vdb",
       });
+      const test = await testDisk("bc", { "release.json.gz": rendered.release.gz });
       // The bytes AWS is sent: gzip-compressed cloud-config.
       assert.equal(rendered.userDataEncoding, "gzip");
       const data = path.join(work, "data.img");
@@ -362,7 +551,7 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
       const value = randomBytes(8).toString("hex");
 
       // First boot of VM 1 (blank data disk), then a reboot of the same VM.
-      const first = await boot("bc1", rendered.userData, [{ file: data }], 2);
+      const first = await boot("bc1", rendered.userData, test, [{ file: data }], 2);
       const times = await withConsole(first.vm, async () => {
         const vm = first.vm;
         const r1 = await vm.waitFor(ready(1));
@@ -430,7 +619,7 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
       );
 
       // VM 2: a new instance (fresh root disk, new instance-id: bootstrap runs again) with the same disk.
-      const second = await boot("bc2", rendered.userData, [{ file: data }]);
+      const second = await boot("bc2", rendered.userData, test, [{ file: data }]);
       const ready3 = await withConsole(second.vm, async () => {
         const vm = second.vm;
         const r = await vm.waitFor(ready(1));
@@ -468,38 +657,29 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
     only("(d) split placement: data (Redis) and app (projects) on two VMs, one private network"),
     async () => {
       const started = Date.now();
-      const manifestArg = "manifests/aspire-starter/aspire-manifest.json";
+      const manifestArg = STARTER;
       const placement = { data: ["cache"], app: ["apiservice", "webfrontend"] };
       const rendered = renderFixture({
         manifest: path.join(REPO, manifestArg),
         secretFile: SECRET_FILE,
+        releaseFile: RELEASE_FILE,
         images: IMAGES,
         vms: placement,
       });
       assert.deepEqual(rendered.map((r) => r.vm.name).sort(), ["app", "data"]);
       // The user data the CLI writes for the same placement, byte for byte.
-      const out = path.join(work, "plan-d");
-      await sh(
-        "node",
-        [
-          path.join(REPO, "bin", "aspire-arm.js"),
-          "plan",
-          manifestArg,
-          "--no-resources",
-          "--secret-file",
-          SECRET_FILE,
-          ...Object.entries(IMAGES).flatMap(([k, v]) => ["--image", `${k}=${v}`]),
-          ...Object.entries(placement).flatMap(([vm, rs]) => ["--vm", `${vm}=${rs.join(",")}`]),
-          "--out",
-          out,
-        ],
-        { cwd: REPO },
-      );
+      const out = await planStarter("plan-d", placement);
       for (const r of rendered)
         assert.equal(
           r.cloudConfig,
           fs.readFileSync(path.join(out, r.vm.name, "user-data"), "utf8"),
           `${r.vm.name}: renderFixture's user data is the CLI's`,
+        );
+      for (const r of rendered)
+        assert.deepEqual(
+          r.release.gz,
+          fs.readFileSync(path.join(out, r.vm.name, "release.json.gz")),
+          `${r.vm.name}: renderFixture's release is the CLI's`,
         );
 
       // What the plan publishes, from the rendered compose files: the reachability expectations below rest on it.
@@ -579,8 +759,6 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
       while (ports.app === ports.data) ports.app = await freeUdpPort();
       const boots = await Promise.all(
         (["data", "app"] as const).map(async (name) => {
-          const dir = path.join(work, `d-${name}-test-disk`);
-          fs.cpSync(secretsDir, dir, { recursive: true });
           const images = [
             ...new Set(Object.values(vm[name].compose.services).map((s) => s.image)),
           ].sort();
@@ -593,12 +771,12 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
             images,
             reach: reach[name],
           };
-          fs.writeFileSync(path.join(dir, "vm.json"), JSON.stringify(vmJson, null, 1) + "\n");
-          const disk = path.join(work, `d-${name}-test.img`);
-          await makeExt4(disk, 8, "aspire-secrets", dir);
+          const disk = await testDisk(`d-${name}`, {
+            "vm.json": JSON.stringify(vmJson, null, 1) + "\n",
+            "release.json.gz": vm[name].r.release.gz,
+          });
           const other = name === "data" ? "app" : "data";
-          return boot(`d-${name}`, vm[name].r.userData, [], 1, {
-            testDisk: disk,
+          return boot(`d-${name}`, vm[name].r.userData, disk, [], 1, {
             hostname: name,
             privateNic: {
               mac: nets[name].mac,
@@ -752,7 +930,7 @@ test("emulated arm64 VM boots the rendered user data", async (t: TestContext) =>
 });
 
 function printFigures(image: string): void {
-  if (!figures.length) return;
+  if (!figures.length && !rolloutFigures.length) return;
   const info = fs.existsSync(path.join(image, "info.txt"))
     ? fs.readFileSync(path.join(image, "info.txt"), "utf8")
     : "";
@@ -789,6 +967,24 @@ function printFigures(image: string): void {
     ...rows,
     "",
     ...notes.flatMap((n) => [n, ""]),
+    ...(rolloutFigures.length
+      ? [
+          "Rollouts on the running VM of (a): `rollout.sh file BUNDLE` (what Run Command and the GCE agent run),",
+          "while the host polls the frontend's `GET /health` through Caddy on the forwarded port 80, ten requests",
+          "a second (the first row: the client alone, before any rollout).",
+          "**Rollout time** is rollout.sh's run on the VM (unpack, apply, health gate, and on failure the",
+          "rollback); **failed** counts requests not answered 200 (errors, resets, timeouts of 30 s);",
+          "**degraded** counts answers 200 whose body was not the frontend's `ok`.",
+          "",
+          "| rollout | result | rollout time (s) | requests | failed | degraded | slowest answer (ms) | host load |",
+          "|---|---|---|---|---|---|---|---|",
+          ...rolloutFigures.map(
+            (f) =>
+              `| ${f.scenario} | ${f.result} | ${f.seconds.toFixed(0)} | ${f.client.requests} | ${f.client.failed} | ${f.client.degraded} | ${f.client.slowestMs} | ${f.load.toFixed(1)} |`,
+          ),
+          "",
+        ]
+      : []),
     `Image: built once per recipe hash in ${buildSeconds} s (mmdebstrap under qemu-user, 2 cores); ${info
       .split("\n")
       .filter((l) =>

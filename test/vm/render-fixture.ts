@@ -1,10 +1,10 @@
-// Renders a manifest for the emulated-VM test the way `aspire-arm plan --secret-file` does, plus
-// what the plan command cannot set: the data disk's device (the cloud components pass the EBS /
-// persistent-disk path in the same render context field, dataDisks).
-import * as fs from "node:fs";
-import * as path from "node:path";
+// Renders a manifest for the emulated-VM test the way `aspire-arm plan --secret-file F
+// --release-file R` does, plus what the plan command cannot set: the data disk's device (the cloud
+// components pass the EBS / persistent-disk path in the same render context field, dataDisks) and
+// edits of the manifest's JSON before it is checked (the rollout scenario's changed env value).
 import { readStackConfig } from "../../src/config/stack-config";
-import { loadManifest } from "../../src/manifest";
+import { checkManifest, loadManifestFile } from "../../src/manifest";
+import { ManifestError } from "../../src/manifest/diagnostics";
 import { buildPlan, PlanError } from "../../src/plan";
 import { renderVm, userDataProblem, type RenderedVm } from "../../src/render";
 
@@ -12,12 +12,20 @@ export interface FixtureOptions {
   manifest: string;
   /** Absolute path of the JSON secret file on the VM. */
   secretFile: string;
+  /** Absolute path on the VM of the bundle file of the first release (ASPIRE_RELEASE_FILE). */
+  releaseFile: string;
   images: Record<string, string>;
   /** The data disk's device on the VM, e.g. /dev/vdb (applies to every VM with named volumes). */
   dataDisk?: string;
   /** The placement, as `aspire-arm plan --vm data=cache --vm app=apiservice,webfrontend` sets it
    *  (aspire:vms); default one VM, "app". */
   vms?: Record<string, string[]>;
+  /** Changes the manifest's parsed JSON before it is checked and planned. */
+  edit?: (document: ManifestJson) => void;
+}
+
+export interface ManifestJson {
+  resources: Record<string, { env?: Record<string, string>; [key: string]: unknown }>;
 }
 
 export function renderFixture(o: FixtureOptions): RenderedVm[] {
@@ -29,7 +37,11 @@ export function renderFixture(o: FixtureOptions): RenderedVm[] {
     ...(o.vms ? { "aspire:vms": o.vms } : {}),
   });
   if (errors.length) throw new PlanError(errors);
-  const { manifest } = loadManifest(config.manifest);
+  const raw = loadManifestFile(config.manifest);
+  o.edit?.(raw.document as ManifestJson);
+  const checked = checkManifest(raw);
+  if (!checked.manifest) throw new ManifestError(raw.file, checked.errors);
+  const manifest = checked.manifest;
   const { plan } = buildPlan(manifest, { ...config.plan, stack: "dev" });
   const dataDisks = o.dataDisk
     ? Object.fromEntries(plan.vms.map((vm) => [vm.name, o.dataDisk as string]))
@@ -37,6 +49,7 @@ export function renderFixture(o: FixtureOptions): RenderedVm[] {
   const rendered = plan.vms.map((vm) =>
     renderVm(plan, vm, {
       secretSource: { kind: "file", path: o.secretFile },
+      releaseSource: { kind: "file", path: o.releaseFile },
       dotnetChannel: config.dotnetChannel,
       dataDisks,
     }),
@@ -46,27 +59,4 @@ export function renderFixture(o: FixtureOptions): RenderedVm[] {
     if (problem) throw new Error(problem.message);
   }
   return rendered;
-}
-
-/** DIR/<vm>/user-data (the cloud-config as the CLI writes it) and user-data.gz (what AWS is sent). */
-export function writeFixture(dir: string, rendered: readonly RenderedVm[]): void {
-  for (const r of rendered) {
-    const vmDir = path.join(dir, r.vm.name);
-    fs.mkdirSync(vmDir, { recursive: true });
-    fs.writeFileSync(path.join(vmDir, "user-data"), r.cloudConfig);
-    fs.writeFileSync(path.join(vmDir, "user-data.sent"), r.userData);
-  }
-}
-
-// `node dist/test/vm/render-fixture.js MANIFEST SECRET_FILE DATA_DISK OUTDIR [RES=IMAGE...]`
-// (node --test also runs this file, as it runs every .js under test/: then it does nothing.)
-if (require.main === module && process.argv.length >= 6) {
-  const [manifest, secretFile, dataDisk, out, ...pairs] = process.argv.slice(2);
-  const images = Object.fromEntries(
-    pairs.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]),
-  );
-  writeFixture(
-    out,
-    renderFixture({ manifest, secretFile, images, dataDisk: dataDisk || undefined }),
-  );
 }

@@ -397,6 +397,24 @@ export class Vm {
   }
 }
 
+/** One GET http://127.0.0.1:port/path: status and body; rejects on a connection error or timeout. */
+export function request(
+  port: number,
+  p: string,
+  timeoutMs = 20_000,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port, path: p, timeout: timeoutMs }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on("error", reject);
+  });
+}
+
 /** GET http://127.0.0.1:port/path: status and body (retried while the connection fails). */
 export async function httpGet(
   port: number,
@@ -406,19 +424,74 @@ export async function httpGet(
   let last: unknown;
   for (let i = 0; i < tries; i++) {
     try {
-      return await new Promise((resolve, reject) => {
-        const req = http.get({ host: "127.0.0.1", port, path: p, timeout: 20_000 }, (res) => {
-          let body = "";
-          res.on("data", (d) => (body += d));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-        });
-        req.on("timeout", () => req.destroy(new Error("timeout")));
-        req.on("error", reject);
-      });
+      return await request(port, p);
     } catch (e) {
       last = e;
       await new Promise((r) => setTimeout(r, 3000));
     }
   }
   throw new Error(`GET 127.0.0.1:${port}${p} failed ${tries} times: ${String(last)}`);
+}
+
+/** What a client polling the app saw. */
+export interface PollStats {
+  requests: number;
+  /** Not answered 200: an error status, a reset or refused connection, no answer in time. */
+  failed: number;
+  /** The first failures, as "<seconds since start>s <why>". */
+  failures: string[];
+  /** Answered 200 by a body that does not show the app healthy (check()). */
+  degraded: number;
+  slowestMs: number;
+  seconds: number;
+}
+
+/** GETs port/path `perSecond` times a second (without waiting for earlier answers, as clients do)
+ *  until stop(), which waits for the answers still due. */
+export function poll(
+  port: number,
+  p: string,
+  perSecond: number,
+  check: (body: string) => boolean,
+): { stop(): Promise<PollStats> } {
+  const started = Date.now();
+  const stats: PollStats = {
+    requests: 0,
+    failed: 0,
+    failures: [],
+    degraded: 0,
+    slowestMs: 0,
+    seconds: 0,
+  };
+  const due = new Set<Promise<void>>();
+  const fail = (why: string, at: number) => {
+    stats.failed++;
+    if (stats.failures.length < 20)
+      stats.failures.push(`${((at - started) / 1000).toFixed(1)}s ${why}`);
+  };
+  const timer = setInterval(() => {
+    const at = Date.now();
+    stats.requests++;
+    const one: Promise<void> = request(port, p, 30_000)
+      .then(
+        (r) => {
+          if (r.status !== 200) fail(`HTTP ${r.status} ${r.body.slice(0, 120)}`, at);
+          else if (!check(r.body)) stats.degraded++;
+        },
+        (e: unknown) => fail(String(e), at),
+      )
+      .finally(() => {
+        stats.slowestMs = Math.max(stats.slowestMs, Date.now() - at);
+        due.delete(one);
+      });
+    due.add(one);
+  }, 1000 / perSecond);
+  return {
+    async stop() {
+      clearInterval(timer);
+      stats.seconds = (Date.now() - started) / 1000;
+      await Promise.all([...due]);
+      return stats;
+    },
+  };
 }

@@ -8,7 +8,8 @@
 # Settings come from /etc/aspire-arm/vm.env. Commands are looked up on PATH: tests put fakes first.
 # Test hooks: ASPIRE_ETC (/etc/aspire-arm), ASPIRE_OS_RELEASE (/etc/os-release), ASPIRE_FSTAB
 # (/etc/fstab), ASPIRE_SYSTEMD_DIR (/etc/systemd/system), ASPIRE_DISK_TIMEOUT (300 s), ASPIRE_COMPOSE_PLUGIN_DIR
-# (/usr/local/lib/docker/cli-plugins).
+# (/usr/local/lib/docker/cli-plugins), ASPIRE_STATE (/var/lib/aspire-arm), ASPIRE_DOCKER_DAEMON_JSON (/etc/docker/daemon.json),
+# ASPIRE_JOURNALD_DIR (/etc/systemd/journald.conf.d).
 set -euo pipefail
 
 ETC="${ASPIRE_ETC:-/etc/aspire-arm}"
@@ -16,11 +17,15 @@ OS_RELEASE="${ASPIRE_OS_RELEASE:-/etc/os-release}"
 FSTAB="${ASPIRE_FSTAB:-/etc/fstab}"
 SYSTEMD_DIR="${ASPIRE_SYSTEMD_DIR:-/etc/systemd/system}"
 DISK_TIMEOUT="${ASPIRE_DISK_TIMEOUT:-300}"
+STATE="${ASPIRE_STATE:-/var/lib/aspire-arm}"
+LIB="$(dirname "$0")"
 # The compose plugin where the distribution has no package of it (Amazon Linux 2023, Debian 12):
 # the release and checksum docker-library's docker:27 image pins for linux-aarch64.
 COMPOSE_URL=https://github.com/docker/compose/releases/download/v2.29.7/docker-compose-linux-aarch64
 COMPOSE_SHA256=6e9fbd5daa20dca5d7d89145081ae8155d68ef2928b497d9f85b54fe0f9dbb2c
 PLUGIN_DIR="${ASPIRE_COMPOSE_PLUGIN_DIR:-/usr/local/lib/docker/cli-plugins}"
+DAEMON_JSON="${ASPIRE_DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}"
+JOURNALD_DIR="${ASPIRE_JOURNALD_DIR:-/etc/systemd/journald.conf.d}"
 
 log() { printf 'aspire-arm: %s\n' "$*"; }
 die() { printf 'aspire-arm: error: %s\n' "$*" >&2; exit 1; }
@@ -130,8 +135,52 @@ setup_data_disk() {
   done
 }
 
+# A VM that runs for months: container logs rotate (Docker's `local` driver, 5 files of 10 MB per
+# container), merged into a daemon.json that may hold other settings. Written before Docker is
+# installed (its package starts it); a Docker that runs already is restarted when the file changed,
+# since the log settings of the daemon apply to containers created after it starts.
+setup_docker_logs() {
+  local before=''
+  [ ! -f "$DAEMON_JSON" ] || before="$(cat "$DAEMON_JSON")"
+  mkdir -p "$(dirname "$DAEMON_JSON")"
+  python3 -c '
+import json, os, sys
+path = sys.argv[1]
+try:
+    with open(path, encoding="utf-8") as f:
+        config = json.load(f)
+except FileNotFoundError:
+    config = {}
+except ValueError as e:
+    sys.exit(f"aspire-arm: error: {path} is not JSON ({e}); not touching it")
+if not isinstance(config, dict):
+    sys.exit(f"aspire-arm: error: {path} is not a JSON object; not touching it")
+config["log-driver"] = "local"
+config["log-opts"] = {"max-size": "10m", "max-file": "5"}
+with open(path + ".tmp", "w", encoding="utf-8") as f:
+    json.dump(config, f, indent=2, sort_keys=True)
+    f.write("\n")
+os.replace(path + ".tmp", path)
+' "$DAEMON_JSON"
+  if [ "$(cat "$DAEMON_JSON")" != "$before" ]; then
+    log "container logs capped in $DAEMON_JSON (local driver, 5 x 10 MB)"
+    if systemctl is-active --quiet docker.service; then systemctl restart docker.service; fi
+  fi
+}
+
+# The journal (native services, the apply's own output) capped at 500 MB.
+setup_journald() {
+  local conf="$JOURNALD_DIR/10-aspire-arm.conf" text
+  text="$(printf '# Written by aspire-arm: the journal of a VM that runs for months stays bounded.\n[Journal]\nSystemMaxUse=500M')"
+  [ "$(cat "$conf" 2>/dev/null || true)" != "$text" ] || return 0
+  mkdir -p "$JOURNALD_DIR"
+  printf '%s\n' "$text" >"$conf"
+  systemctl restart systemd-journald.service || log "could not restart systemd-journald; the cap applies from the next boot"
+}
+
 setup_docker() {
   [ "$ASPIRE_RUNTIME" = docker ] || [ "$ASPIRE_NEEDS_DOCKER" = 1 ] || return 0
+  setup_docker_logs
   if docker compose version >/dev/null 2>&1; then
     log "docker and docker compose already installed"
   else
@@ -187,10 +236,24 @@ setup_dotnet() {
 
 log "bootstrap: runtime=$ASPIRE_RUNTIME docker=$ASPIRE_NEEDS_DOCKER data-disk=${ASPIRE_DATA_DISK:-none}"
 setup_data_disk
+setup_journald
 # Before Docker starts: the app unit written by cloud-init and the data disk drop-ins.
 systemctl daemon-reload
 setup_docker
 setup_dotnet
-# Runs apply.sh now and waits for it. On failure the unit retries by itself (Restart=on-failure).
+# At every boot the app unit applies the current release (none yet on a new VM: it is skipped).
 systemctl enable --now aspire-arm-app.service || die "aspire-arm-app.service failed for now (it retries on its own); see: journalctl -u aspire-arm-app.service"
+# The host is ready: rollout.sh, which a delivery may already have started, waits for this.
+mkdir -p "$STATE"
+touch "$STATE/bootstrapped"
+# The first release: AWS sends it (Run Command, once the VM is online); GCP's agent takes it from
+# the instance metadata; the file source (emulated-VM tests) has it on a disk of the VM.
+case "${ASPIRE_RELEASE_SOURCE:-}" in
+  gce-metadata) systemctl enable --now aspire-arm-agent.service ;;
+  file)
+    if [ ! -e "$STATE/current" ] && [ -n "${ASPIRE_RELEASE_FILE:-}" ]; then
+      "$LIB/rollout.sh" file "$ASPIRE_RELEASE_FILE" || die "the first release failed; see $STATE/rollouts/"
+    fi
+    ;;
+esac
 log "bootstrap done"

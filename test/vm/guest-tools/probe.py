@@ -6,7 +6,9 @@ At every boot: waits for cloud-init to finish and for the app to be healthy (eve
 running, the proxy on port 80 answering with Redis reached), collects what the host checks into
 /mnt/aspire-results/boot-N.json (a disk of its own), prints `ASPIRE-TEST READY boot=N` on the
 console, then obeys the lines the host writes to the virtio port aspire.ctl: `reboot`, `poweroff`,
-and on a VM of a multi-VM scenario (vm.json on its test disk) `reach`: TCP connections from this VM
+`rollout BUNDLE`: `rollout.sh file BUNDLE` (the entry point of every delivery), then what runs
+afterwards, into /mnt/aspire-results/rollout-N.json, then `ASPIRE-TEST ROLLOUT done n=N rc=RC`; and
+on a VM of a multi-VM scenario (vm.json on its test disk) `reach`: TCP connections from this VM
 to the other VMs' names and ports that vm.json lists, into /mnt/aspire-results/reach.json, then
 `ASPIRE-TEST REACH done` on the console. Without the port it powers off by itself.
 """
@@ -135,6 +137,89 @@ def reach():
     return out
 
 
+LEAK_PLACES = "/var/log /etc /usr/local/lib/aspire-arm /var/lib/cloud /var/lib/aspire-arm/units.installed /var/lib/aspire-arm/rollouts /var/lib/aspire-arm/releases /run/systemd /run/cloud-init /run/aspire-arm/env /lib/systemd/system /tmp"
+
+
+def secret_search(canaries):
+    """Where the canaries are: secret_leaks (logs, unit files, configs, the journal: must be
+    empty), whether secrets.env has them, and (informational) Docker's container state."""
+    leaks, elsewhere, in_env = [], [], False
+    for c in canaries:
+        rc, out, _ = sh("grep -rlF -- '%s' %s 2>/dev/null" % (c, LEAK_PLACES))
+        leaks += out.split()
+        rc, out, _ = sh("journalctl -b -o cat --no-pager | grep -cF -- '%s'" % c)
+        if out.strip() not in ("", "0"):
+            leaks.append("journal (%s lines)" % out.strip())
+        rc, out, _ = sh("grep -cF -- '%s' /run/aspire-arm/secrets.env" % c)
+        in_env = out.strip() not in ("", "0")
+        # Informational: where docker itself keeps the container's environment.
+        rc, out, _ = sh("grep -rlF -- '%s' /var/lib/docker/containers 2>/dev/null" % c)
+        elsewhere += out.split()
+    return {"secret_leaks": leaks, "secret_in_secrets_env": in_env, "secret_in_docker_state": elsewhere}
+
+
+def read_state(name):
+    try:
+        with open("/var/lib/aspire-arm/" + name) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def containers():
+    """Every container of compose project aspire: service, state, image reference and id, and its
+    ASPIRE_TEST_* environment (the rollout scenario's changed values)."""
+    rc, out, _ = sh("docker ps -a -q --no-trunc --filter label=com.docker.compose.project=aspire", 60)
+    ids = out.split()
+    if rc != 0 or not ids:
+        return []
+    rc, out, _ = sh("docker inspect " + " ".join(ids), 60)
+    rows = []
+    for c in json.loads(out) if rc == 0 else []:
+        rows.append({
+            "service": c["Config"]["Labels"].get("com.docker.compose.service"),
+            "name": c["Name"].lstrip("/"),
+            "state": c["State"]["Status"],
+            "image": c["Config"]["Image"],
+            "image_id": c["Image"],
+            "env": sorted(e for e in c["Config"].get("Env") or [] if e.startswith("ASPIRE_TEST_")),
+            "started": c["State"].get("StartedAt"),
+        })
+    return sorted(rows, key=lambda r: (r["service"] or "", r["name"]))
+
+
+def rollout(bundle, n, canaries_file=SECRETS):
+    """`rollout.sh file BUNDLE`, the entry point the clouds' engines call (with s3 or the GCE
+    agent's file), then what the VM runs afterwards."""
+    r = {"n": n, "bundle": bundle, "start_uptime": uptime()}
+    t = time.monotonic()
+    try:
+        p = subprocess.run(["/usr/local/lib/aspire-arm/rollout.sh", "file", bundle],
+                           capture_output=True, text=True, timeout=1500)
+        r["rc"], r["stdout"], r["stderr"] = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as e:
+        r["rc"], r["stdout"], r["stderr"] = 124, str(e.stdout or ""), "timeout"
+    r["seconds"] = round(time.monotonic() - t, 1)
+    r["current"] = read_state("current")
+    r["previous"] = read_state("previous")
+    try:
+        r["releases"] = sorted(os.listdir("/var/lib/aspire-arm/releases"))
+    except OSError:
+        r["releases"] = None
+    r["containers"] = containers()
+    r["compose_ps"] = compose_ps()
+    r["http_root"] = http_root()[1]
+    rc, out, _ = sh("docker images --format '{{.Repository}}:{{.Tag}}'")
+    r["images"] = sorted(out.split())
+    try:
+        with open(canaries_file) as f:
+            canaries = [v for v in json.load(f).values() if isinstance(v, str) and len(v) >= 12]
+    except (OSError, ValueError):
+        canaries = []
+    r.update(secret_search(canaries))
+    return r
+
+
 def write_result(name, data):
     path = "%s/%s" % (RESULTS, name)
     with open(path + ".new", "w") as f:
@@ -193,9 +278,11 @@ def main():
 
     # 3. Evidence.
     res["compose_ps"] = compose_ps()
+    res["containers"] = containers()
+    res["current_release"] = read_state("current")
     res["expected_services"] = expected_services()
     res["http_root"] = http_root()[1]
-    res["app_unit"] = show("aspire-arm-app.service", ["ActiveState", "SubState", "Result", "NRestarts", "ExecMainStatus", "ActiveEnterTimestampMonotonic"])
+    res["app_unit"] = show("aspire-arm-app.service", ["ActiveState", "SubState", "Result", "NRestarts", "ExecMainStatus", "ActiveEnterTimestampMonotonic", "ConditionResult"])
     res["images_unit"] = show("aspire-test-images.service", ["ActiveState", "Result", "ExecMainStartTimestampMonotonic", "ExecMainExitTimestampMonotonic"])
     res["docker_unit"] = show("docker.service", ["ActiveState", "ExecMainStartTimestampMonotonic", "After", "RequiresMountsFor"])
     res["data_mount_unit"] = show("var-lib-aspire\\\\x2darm-data.mount", ["ActiveState", "ActiveEnterTimestampMonotonic", "Before", "WantedBy", "RequiredBy"])
@@ -236,22 +323,8 @@ def main():
             canaries = [v for v in json.load(f).values() if isinstance(v, str) and len(v) >= 12]
     except (OSError, ValueError) as e:
         res["secrets_source_error"] = str(e)
-    leaks, elsewhere = [], []
-    places = "/var/log /etc /usr/local/lib/aspire-arm /var/lib/cloud /var/lib/aspire-arm/units.installed /run/systemd /run/cloud-init /run/aspire-arm/env /lib/systemd/system /tmp"
-    for c in canaries:
-        rc, out, _ = sh("grep -rlF -- '%s' %s 2>/dev/null" % (c, places))
-        leaks += out.split()
-        rc, out, _ = sh("journalctl -b -o cat --no-pager | grep -cF -- '%s'" % c)
-        if out.strip() not in ("", "0"):
-            leaks.append("journal (%s lines)" % out.strip())
-        rc, out, _ = sh("grep -cF -- '%s' /run/aspire-arm/secrets.env" % c)
-        res["secret_in_secrets_env"] = out.strip() not in ("", "0")
-        # Informational: where docker itself keeps the container's environment.
-        rc, out, _ = sh("grep -rlF -- '%s' /var/lib/docker/containers 2>/dev/null" % c)
-        elsewhere += out.split()
+    res.update(secret_search(canaries))
     res["canaries"] = len(canaries)
-    res["secret_leaks"] = leaks
-    res["secret_in_docker_state"] = elsewhere
     res["written_uptime"] = uptime()
 
     write_result("boot-%d.json" % boot, res)
@@ -271,6 +344,13 @@ def main():
                 line = port.readline().decode().strip()
         except OSError:
             line = ""
+        if line.startswith("rollout "):
+            n = len(glob.glob(RESULTS + "/rollout-*.json")) + 1
+            say("ROLLOUT start n=%d" % n)
+            r = rollout(line.split(" ", 1)[1], n)
+            write_result("rollout-%d.json" % n, r)
+            say("ROLLOUT done n=%d rc=%d seconds=%.1f" % (n, r["rc"], r["seconds"]))
+            continue
         if line == "reach" and os.path.exists(VM_JSON):
             r = reach()
             write_result("reach.json", r)
