@@ -48,6 +48,15 @@ export function manifestOf(resources: Record<string, unknown>): Manifest {
   return r.manifest as Manifest;
 }
 
+/** A manifest binding of scheme tcp on a target port. */
+export const tcp = (port: number, extra: Record<string, unknown> = {}) => ({
+  scheme: "tcp",
+  protocol: "tcp",
+  transport: "tcp",
+  targetPort: port,
+  ...extra,
+});
+
 /** Plans a manifest file on stack "dev" unless the options say otherwise. */
 export function planFile(file: string, options: Partial<PlanOptions> = {}): DeploymentPlan {
   const { manifest } = loadManifest(file);

@@ -14,6 +14,7 @@ import {
   composeService,
   findService,
   fixture,
+  render,
   shown,
   starterManifest,
   tempDir,
@@ -337,4 +338,48 @@ test("bind mounts are planned with their target, read-only flag and the files fo
     { type: "bind", source: "./files/web/1", target: "/data", bind: { create_host_path: true } },
   ]);
   assert.equal(appFiles(plan, "app").get("files/web/0/site.conf"), "server {}\n");
+  // The missing source adds no file; the one found is a plain file, not executable.
+  assert.deepEqual(
+    render(plan, vmOf(plan, "app"))
+      .appConfig.filter((f) => f.path.startsWith("files/"))
+      .map((f) => [f.path, f.permissions]),
+    [["files/web/0/site.conf", "0644"]],
+  );
+});
+
+test("a container.v1 with an image keeps its entrypoint, volumes and bind mounts as container.v0 does; projects and Dockerfile builds have none", () => {
+  const m = manifestOf(
+    {
+      web: {
+        type: "container.v1",
+        image: "docker.io/library/nginx:1.27",
+        entrypoint: "/docker-entrypoint.sh",
+        volumes: [{ name: "cache", target: "/var/cache/nginx", readOnly: false }],
+        bindMounts: [{ source: "../conf", target: "/etc/nginx/conf.d", readOnly: true }],
+      },
+      api: { type: "project.v0", path: "../Api/Api.csproj" },
+      worker: { type: "dockerfile.v0", path: "../worker/Dockerfile", context: "../worker" },
+    },
+    {
+      "conf/site.conf": "server {}\n",
+      "Api/Api.csproj": "<Project/>\n",
+      "worker/Dockerfile": "FROM scratch\n",
+    },
+  );
+  const { plan } = planOf(m);
+  const web = findService(plan, "web");
+  assert.equal(web.entrypoint, "/docker-entrypoint.sh");
+  assert.deepEqual(web.volumes, [{ name: "cache", target: "/var/cache/nginx", readOnly: false }]);
+  assert.deepEqual(
+    web.bindMounts.map((b) => [b.target, b.readOnly, b.source.kind]),
+    [["/etc/nginx/conf.d", true, "directory"]],
+  );
+  assert.deepEqual(vmOf(plan, "app").namedVolumes, ["cache"]);
+  const compose = composeOf(plan, "app");
+  assert.deepEqual(composeService(compose, "web").entrypoint, ["/docker-entrypoint.sh"]);
+  for (const name of ["api", "worker"]) {
+    const s = findService(plan, name);
+    assert.deepEqual([s.entrypoint, s.volumes, s.bindMounts], [undefined, [], []], name);
+    assert.equal(composeService(compose, name).volumes, undefined, name);
+  }
 });
