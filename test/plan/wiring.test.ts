@@ -4,9 +4,8 @@
 // Asserted on the plan and on the files the VMs receive.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { checkManifest, loadManifest, type Manifest } from "../../src/manifest";
+import { loadManifest, type Manifest } from "../../src/manifest";
 import { buildPlan, type PlanOptions } from "../../src/plan";
 import {
   appFiles,
@@ -14,33 +13,13 @@ import {
   composeService,
   findService,
   fixture,
+  manifestInTemp,
   render,
   shown,
   starterManifest,
-  tempDir,
   vmOf,
 } from "./plan-support";
 
-/** A manifest of these resources, in <tmp>/sol/App.AppHost (the source root is <tmp>/sol). */
-function manifestOf(
-  resources: Record<string, unknown>,
-  files: Record<string, string> = {},
-): Manifest {
-  const sol = path.join(tempDir("wiring"), "sol");
-  const dir = path.join(sol, "App.AppHost");
-  fs.mkdirSync(dir, { recursive: true });
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(sol, rel)), { recursive: true });
-    fs.writeFileSync(path.join(sol, rel), content);
-  }
-  const r = checkManifest({
-    file: path.join(dir, "aspire-manifest.json"),
-    dir,
-    document: { resources },
-  });
-  assert.ok(r.manifest, r.errors.map((e) => `${e.resource}.${e.field}: ${e.message}`).join("\n"));
-  return r.manifest;
-}
 const planOf = (m: Manifest, options: Partial<PlanOptions> = {}) =>
   buildPlan(m, { cloud: "aws", stack: "dev", ...options });
 const http = (extra: Record<string, unknown> = {}) => ({
@@ -57,7 +36,7 @@ const web = (image: string, extra: Record<string, unknown> = {}) => ({
 });
 
 test("services named caddy or aspire-dashboard get other names: the proxy and the dashboard keep theirs", () => {
-  const m = manifestOf({
+  const m = manifestInTemp({
     caddy: web("docker.io/library/nginx:1.27"),
     "aspire-dashboard": web("docker.io/library/httpd:2.4"),
   });
@@ -88,7 +67,7 @@ test("services named caddy or aspire-dashboard get other names: the proxy and th
 });
 
 test("a native project's port is taken on the VM: a container published for a native client gets the next host port", () => {
-  const m = manifestOf(
+  const m = manifestInTemp(
     {
       cache: {
         type: "container.v0",
@@ -137,7 +116,7 @@ test("named volumes give their VM a data disk (aspire:dataDiskSizeGb, 20 GB by d
   );
   assert.equal(appFiles(split, "db").get("volumes.list"), "app-postgres-data\n");
   assert.equal(appFiles(split, "web").get("volumes.list"), undefined);
-  const anonymous = manifestOf({
+  const anonymous = manifestInTemp({
     tmp: {
       type: "container.v0",
       image: "docker.io/library/nginx:1.27",
@@ -214,7 +193,7 @@ test("--domain: the only web service answers on the domain itself over HTTPS, th
 });
 
 test("a second external web service: its own port (8001) without a domain, its own host name (<service>.<domain>) with one", () => {
-  const m = manifestOf({
+  const m = manifestInTemp({
     shop: web("docker.io/library/nginx:1.27"),
     blog: web("docker.io/library/httpd:2.4"),
   });
@@ -244,7 +223,7 @@ test("a second external web service: its own port (8001) without a domain, its o
 });
 
 test("a Dockerfile build: args evaluated (a parameter's value filled in, a secret one warned about), env secrets kept as values, file secrets as paths", () => {
-  const m = manifestOf(
+  const m = manifestInTemp(
     {
       region: {
         type: "parameter.v0",
@@ -301,7 +280,7 @@ test("a Dockerfile build: args evaluated (a parameter's value filled in, a secre
 });
 
 test("bind mounts are planned with their target, read-only flag and the files found, and mounted long-syntax in compose", () => {
-  const m = manifestOf(
+  const m = manifestInTemp(
     {
       web: {
         type: "container.v0",
@@ -348,7 +327,7 @@ test("bind mounts are planned with their target, read-only flag and the files fo
 });
 
 test("a container.v1 with an image keeps its entrypoint, volumes and bind mounts as container.v0 does; projects and Dockerfile builds have none", () => {
-  const m = manifestOf(
+  const m = manifestInTemp(
     {
       web: {
         type: "container.v1",
