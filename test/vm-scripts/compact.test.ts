@@ -53,6 +53,10 @@ esac
 cat <<<"here string # kept"
 # shellcheck disable=SC2016 # the reason goes, the directive stays
 echo '$HOME'
+if true; then
+    # shellcheck disable=SC2034 # indented: the directive stays too, unindented
+    unused=1
+fi
 `;
 
 test("bash: comments, blank lines and indentation go; strings, continuations and directives stay", () => {
@@ -76,6 +80,7 @@ test("bash: comments, blank lines and indentation go; strings, continuations and
   assert.ok(lines.includes("  # a comment after a continuation: the line must stay"));
   assert.ok(lines.includes("echo a\\ #b"));
   assert.ok(lines.includes("# shellcheck disable=SC2016"));
+  assert.ok(lines.includes("# shellcheck disable=SC2034"));
   assert.equal(
     compactScript("sample.sh", compacted),
     compacted,
