@@ -61,11 +61,12 @@ echo ${"`"}echo "tick # not a comment"${"`"} # a comment after backticks
 echo ${"`"}echo tick # a comment inside backticks ends there${"`"} tock
 p=${"${"}HOME:+'x # y'} # a comment after an expansion holding a quoted #
 echo "$p" $(( (1 + 2) * 3 )) $(echo "(" ) # a comment after parentheses
-r=${"${"}HOME:+'a}b'} # a quoted } does not end the expansion
-echo "$r"
 echo a\  # an escaped space, then a comment: the line must not end in a backslash
 echo next
 echo 'a\' # a backslash escapes nothing in single quotes, unlike $'...'
+# Last: no quote after it may pair with one a misreading leaves open.
+r=${"${"}HOME:+'a}b'} # a quoted } does not end the expansion
+echo "$r"
 `;
 
 test("bash: comments, blank lines and indentation go; strings, continuations and directives stay", () => {
