@@ -45,7 +45,8 @@ const httpPorts = (s: ServicePlan) => [
 ];
 
 /** Where Kestrel listens, read from the service's env as Kestrel reads it: `urls` first (any
- *  prefix), then the http port lists (every address). Port -> "wide" (every address) or "loopback". */
+ *  prefix, entries as they are), then the http port lists (every address, entries trimmed).
+ *  Port -> "wide" (every address) or "loopback". */
 function listening(s: ServicePlan): Map<number, "wide" | "loopback"> {
   const out = new Map<number, "wide" | "loopback">();
   const keys = Object.keys(s.env);
@@ -65,7 +66,11 @@ function listening(s: ServicePlan): Map<number, "wide" | "loopback"> {
     return out;
   }
   for (const k of keys.filter((x) => /^(ASPNETCORE_|DOTNET_)?HTTP_PORTS$/i.test(x)))
-    for (const p of shown(s.env[k]).split(";")) out.set(Number(p), "wide");
+    for (const p of shown(s.env[k])
+      .split(";")
+      .map((x) => x.trim())
+      .filter(Boolean))
+      out.set(Number(p), "wide");
   return out;
 }
 
@@ -203,6 +208,8 @@ test("a manifest's port setting that contradicts the plan is replaced by the pla
     // kept: the planned port on every address, or on loopback where only native peers call
     [{ HTTP_PORTS: "{api.bindings.http.targetPort}" }, true, { HTTP_PORTS: "8080" }],
     [{ ASPNETCORE_HTTP_PORTS: "8080" }, false, { ASPNETCORE_HTTP_PORTS: "8080" }],
+    // as ASP.NET Core reads a port list: entries trimmed, empty ones dropped
+    [{ HTTP_PORTS: " 8080 ;" }, false, { HTTP_PORTS: " 8080 ;" }],
     [
       { ASPNETCORE_URLS: "http://+:{api.bindings.http.targetPort}" },
       true,
@@ -236,6 +243,19 @@ test("a manifest's port setting that contradicts the plan is replaced by the pla
     ],
     // replaced
     [{ HTTP_PORTS: "5000" }, false, ["env.HTTP_PORTS", /5000 is not the planned ports 8080/]],
+    // only digits: no decimals, signs or hex (Number() would read these as 8080)
+    ...["8080.0", "+8080", "0x1F90"].map(
+      (list): [Record<string, string>, boolean, [string, RegExp]] => [
+        { HTTP_PORTS: list },
+        false,
+        ["env.HTTP_PORTS", /is not the planned ports 8080;/],
+      ],
+    ),
+    [
+      { ASPNETCORE_URLS: "http://+:8080;http://+:9999" },
+      true,
+      ["env.ASPNETCORE_URLS", /is not the planned ports 8080;/],
+    ],
     [
       { ASPNETCORE_URLS: "http://localhost:8080" },
       true,
@@ -368,10 +388,64 @@ test("two planned ports, one reached from outside the VM and one by native peers
     [["env.HTTP_PORTS", "5000 is not the planned ports 8080"]],
   );
   assert.match(replaced.warnings[0].message, /5000 is not the planned ports 8080;9090;/);
+  // As many ports as planned, but not the planned ones.
+  assert.match(
+    planned({ HTTP_PORTS: "8080;1234" }).warnings[0]?.message ?? "",
+    /^8080;1234 is not the planned ports 8080;9090;/,
+  );
   assert.equal(
     env(findService(replaced.plan, "api"), "ASPNETCORE_URLS"),
     "http://*:8080;http://localhost:9090",
   );
+});
+
+test("only http and https bindings are Kestrel's: a tcp binding adds no URL, a project with none gets no ASPNETCORE_URLS, an https binding alone gets one", () => {
+  const project = (bindings: Record<string, unknown>) =>
+    planResources({ api: { type: "project.v0", path: "../Api/Api.csproj", bindings } });
+  const tcp = { scheme: "tcp", protocol: "tcp", transport: "tcp", targetPort: 5000 };
+  const https = { scheme: "https", protocol: "tcp", transport: "http" };
+  const urls = (bindings: Record<string, unknown>) => {
+    const { plan, warnings } = project(bindings);
+    assert.deepEqual(warnings, []);
+    return findService(plan, "api").env.ASPNETCORE_URLS;
+  };
+  assert.equal(urls({ grpc: tcp }), undefined);
+  assert.equal(urls({}), undefined);
+  // The plan's value is plain text, never a secret.
+  assert.deepEqual(urls({ grpc: tcp, https }), {
+    parts: ["http://localhost:8080"],
+    secret: false,
+  });
+});
+
+test("a port shared by an http binding the proxy calls and an https one nobody calls listens on every address", () => {
+  const { plan } = planResources({
+    api: {
+      type: "project.v0",
+      path: "../Api/Api.csproj",
+      bindings: {
+        http: { scheme: "http", protocol: "tcp", transport: "http", external: true },
+        https: { scheme: "https", protocol: "tcp", transport: "http" },
+      },
+    },
+  });
+  assert.equal(env(findService(plan, "api"), "ASPNETCORE_URLS"), "http://*:8080");
+});
+
+test("env names that only contain URLS or HTTP_PORTS are no Kestrel setting: kept as they are", () => {
+  const names = ["URLS_ALLOWED", "MY_URLS", "HTTP_PORTS_OPEN", "MY_HTTP_PORTS"];
+  const { plan, warnings } = planResources({
+    api: {
+      type: "project.v0",
+      path: "../Api/Api.csproj",
+      env: Object.fromEntries(names.map((n) => [n, "x"])),
+      bindings: { http: { scheme: "http", protocol: "tcp", transport: "http" } },
+    },
+  });
+  assert.deepEqual(warnings, []);
+  const api = findService(plan, "api");
+  assert.deepEqual(Object.keys(api.env), [...names, "ASPNETCORE_URLS"]);
+  for (const n of names) assert.equal(env(api, n), "x", n);
 });
 
 const corpusApp = (name: string) => path.join(corpusDir, name);

@@ -100,3 +100,30 @@ test("a value for a name that is no parameter is refused, listing the manifest's
     ["there is no parameter named region in the manifest (parameters: none)."],
   );
 });
+
+test("an input named otherwise is the parameter's input all the same: its secrecy and default count", () => {
+  const { plan, warnings } = planOf({
+    token: {
+      type: "parameter.v0",
+      value: "{token.inputs.pw}",
+      inputs: { pw: { type: "string", secret: true, default: { value: "from-the-manifest" } } },
+    },
+    web: app({ TOKEN: "{token.value}" }),
+  });
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(plan.parameters, [
+    { name: "token", secret: true, source: "default", value: "from-the-manifest" },
+  ]);
+  assert.equal(shown(findService(plan, "web").env.TOKEN), "${ASPIRE_P_TOKEN}");
+});
+
+test("a generated value is made at deploy time, so the VM fetches it from the store even when it is not secret", () => {
+  const { plan } = planOf({
+    salt: parameter("salt", { default: { generate: { minLength: 16 } } }),
+    web: app({ SALT: "{salt.value}" }),
+  });
+  assert.equal(plan.parameters[0].source, "generate");
+  assert.equal(plan.parameters[0].secret, false);
+  assert.deepEqual(plan.vms[0].secrets, ["salt"]);
+  assert.equal(shown(findService(plan, "web").env.SALT), "${ASPIRE_P_SALT}");
+});

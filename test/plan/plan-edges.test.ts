@@ -181,6 +181,19 @@ test("a container waits for the containers it references on its own VM, by their
   assert.deepEqual(vmOf(plan, "app").peers, ["data"]);
 });
 
+test("a service that names its own endpoint (Kafka's advertised listeners) does not wait for itself", () => {
+  const { plan } = planOf({
+    kafka: {
+      type: "container.v0",
+      image: img,
+      env: { ADVERTISED: "PLAINTEXT://{kafka.bindings.tcp.host}:{kafka.bindings.tcp.port}" },
+      bindings: { tcp: tcp(9092) },
+    },
+  });
+  assert.deepEqual(findService(plan, "kafka").dependsOn, []);
+  assert.equal(composeService(composeOf(plan, "app"), "kafka").depends_on, undefined);
+});
+
 test("an external tcp endpoint is public on its host port; an http one goes through the proxy, not published", () => {
   const { plan } = planOf({
     mq: {

@@ -99,6 +99,40 @@ test("a native project's port is taken on the VM: a container published for a na
   assert.equal(vm.services.length, 2);
 });
 
+test("a native project reached from another VM listens on its own port and takes no host port: the container beside it gets the next free one", () => {
+  const m = manifestInTemp(
+    {
+      api: {
+        type: "project.v0",
+        path: "../Api/Api.csproj",
+        env: { CACHE: "{cache.bindings.tcp.url}" },
+        bindings: { http: http() },
+      },
+      cache: {
+        type: "container.v0",
+        image: "docker.io/library/redis:7.4",
+        bindings: { tcp: { scheme: "tcp", protocol: "tcp", transport: "tcp", targetPort: 8080 } },
+      },
+      web: {
+        type: "container.v0",
+        image: "docker.io/library/nginx:1.27",
+        env: { API: "{api.bindings.http.url}" },
+      },
+    },
+    { "Api/Api.csproj": "<Project />" },
+  );
+  const { plan } = planOf(m, {
+    vms: { app: { resources: ["api", "cache"], runtime: "dotnet" }, front: { resources: ["web"] } },
+  });
+  assert.deepEqual(
+    ["api", "cache"].map((s) => findService(plan, s).ports.map((p) => [p.targetPort, p.hostPort])),
+    [[[8080, undefined]], [[8080, 8081]]],
+  );
+  assert.deepEqual(vmOf(plan, "app").privatePorts, [
+    { port: 8080, protocol: "tcp", service: "api" },
+  ]);
+});
+
 test("named volumes give their VM a data disk (aspire:dataDiskSizeGb, 20 GB by default); other VMs and anonymous volumes get none", () => {
   const { manifest } = loadManifest(fixture("volume-app.json"));
   const one = planOf(manifest).plan.vms[0];
