@@ -16,6 +16,7 @@ import {
   manifestInTemp,
   render,
   shown,
+  tcp,
   starterManifest,
   vmOf,
 } from "./plan-support";
@@ -66,21 +67,27 @@ test("services named caddy or aspire-dashboard get other names: the proxy and th
   assert.match(caddyfile, /:8001 \{\n\treverse_proxy aspire-dashboard-2:80\n\}/);
 });
 
+/** A project's http endpoint on its default port (8080), and a container's tcp one on the same port. */
+const api = (env: Record<string, string>) => ({
+  type: "project.v0",
+  path: "../Api/Api.csproj",
+  env,
+  bindings: { http: http() },
+});
+const cacheOn8080 = {
+  type: "container.v0",
+  image: "docker.io/library/redis:7.4",
+  bindings: { tcp: tcp(8080) },
+};
+
 test("a native project's port is taken on the VM: a container published for a native client gets the next host port", () => {
   const m = manifestInTemp(
     {
       cache: {
-        type: "container.v0",
-        image: "docker.io/library/redis:7.4",
+        ...cacheOn8080,
         connectionString: "{cache.bindings.tcp.host}:{cache.bindings.tcp.port}",
-        bindings: { tcp: { scheme: "tcp", protocol: "tcp", transport: "tcp", targetPort: 8080 } },
       },
-      api: {
-        type: "project.v0",
-        path: "../Api/Api.csproj",
-        env: { ConnectionStrings__cache: "{cache.connectionString}" },
-        bindings: { http: http() },
-      },
+      api: api({ ConnectionStrings__cache: "{cache.connectionString}" }),
     },
     { "Api/Api.csproj": "<Project />" },
   );
@@ -102,17 +109,8 @@ test("a native project's port is taken on the VM: a container published for a na
 test("a native project reached from another VM listens on its own port and takes no host port: the container beside it gets the next free one", () => {
   const m = manifestInTemp(
     {
-      api: {
-        type: "project.v0",
-        path: "../Api/Api.csproj",
-        env: { CACHE: "{cache.bindings.tcp.url}" },
-        bindings: { http: http() },
-      },
-      cache: {
-        type: "container.v0",
-        image: "docker.io/library/redis:7.4",
-        bindings: { tcp: { scheme: "tcp", protocol: "tcp", transport: "tcp", targetPort: 8080 } },
-      },
+      api: api({ CACHE: "{cache.bindings.tcp.url}" }),
+      cache: cacheOn8080,
       web: {
         type: "container.v0",
         image: "docker.io/library/nginx:1.27",
