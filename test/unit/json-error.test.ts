@@ -98,6 +98,12 @@ test("nesting deeper than the limit is the mistake, found at the first bracket t
     offset: 18,
     reason: 'unexpected end of the file, expected "," or "}"',
   });
+  // Depth is nesting, not count: forty lists side by side are one level below the top.
+  const siblings = "[" + "[], ".repeat(40) + "x]";
+  assert.deepEqual(findJsonError(siblings, 3), {
+    offset: siblings.indexOf("x"),
+    reason: 'unexpected "x", expected a value',
+  });
   // A million brackets, far past what the stack holds: the default limit stops at the 1001st.
   assert.deepEqual(findJsonError("[".repeat(1_000_000)), {
     offset: 1000,
