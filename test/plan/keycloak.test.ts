@@ -119,7 +119,7 @@ test("the image is matched by repository on any registry, tag or digest, includi
     assert.deepEqual(withImageSettings({ ...input, image }, []), {}, image);
 });
 
-test("a flag given as a word of its own counts as set, and args holding a parameter are read around", () => {
+test("a flag given as a word of its own, or as `--flag=` before a parameter, counts as set; other args holding a parameter are read around", () => {
   const secretArg = {
     parts: [{ kind: "parameter" as const, parameter: "admin", secret: true, filters: [] }],
     secret: true,
@@ -141,6 +141,19 @@ test("a flag given as a word of its own counts as set, and args holding a parame
     warnings.map((w) => [w.resource, w.field]),
     [["kc", "env"]],
   );
+  // `--flag=` before a parameter's value sets the flag too.
+  const hostArg = { parts: ["--hostname=", secretArg.parts[0]], secret: true };
+  const withHost = withImageSettings(
+    {
+      resource: "kc",
+      image: "quay.io/keycloak/keycloak:26.2",
+      args: [plain("start"), hostArg, plain("--http-enabled=true")],
+      env: {},
+      behindProxy: false,
+    },
+    [],
+  );
+  assert.deepEqual(withHost, {});
 });
 
 test("`start` must be a literal argument: an expression that evaluates to text is not guessed at", () => {
