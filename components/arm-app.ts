@@ -79,9 +79,11 @@ export interface PublicIngress extends PublicPort {
   readonly description: string;
 }
 
-/** The ports a VM opens to the internet: its external endpoints' ports, and 80 beside 443 for
- *  ACME challenges when a domain is set and the VM runs the proxy. Each port and protocol once,
- *  by port. The AWS security group rules and the GCP firewall rule open exactly these. */
+/** The ports a VM opens to the internet: its external endpoints' ports, and, when a domain is
+ *  set and the VM runs the proxy, both of the proxy's: Caddy serves every site of the domain over
+ *  HTTPS on 443 (an http binding's too) and answers ACME challenges and redirects on 80, as the
+ *  compose file publishes them. Each port and protocol once, by port. The AWS security group rules
+ *  and the GCP firewall rule open exactly these. */
 export function publicIngress(plan: DeploymentPlan, vm: VmPlan): PublicIngress[] {
   const rules = new Map<string, PublicIngress>();
   for (const e of vm.publicEndpoints) {
@@ -97,6 +99,12 @@ export function publicIngress(plan: DeploymentPlan, vm: VmPlan): PublicIngress[]
       port: 80,
       protocol: "tcp",
       description: "HTTP, redirects and ACME challenges",
+    });
+  if (plan.domain && vm.proxy && !rules.has("tcp/443"))
+    rules.set("tcp/443", {
+      port: 443,
+      protocol: "tcp",
+      description: "HTTPS of the domain's sites",
     });
   return [...rules.values()].sort((a, b) => a.port - b.port);
 }

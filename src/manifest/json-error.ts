@@ -1,14 +1,17 @@
 // Finds where JSON text first goes wrong. Node 20's JSON.parse messages only sometimes carry a
 // position ("Unexpected token ... is not valid JSON" does not), and a user needs line and column.
-// A small recursive-descent scan of RFC 8259 JSON; it runs only after JSON.parse has failed.
+// A small recursive-descent scan of RFC 8259 JSON; it runs only after JSON.parse has failed. Its
+// recursion is bounded: nesting deeper than `maxNesting` is itself the problem reported, so a file
+// of a million `[` is an error at the first bracket too many, not a stack overflow.
 
 export interface JsonSyntaxError {
   readonly offset: number;
   readonly reason: string;
 }
 
-export function findJsonError(text: string): JsonSyntaxError | undefined {
+export function findJsonError(text: string, maxNesting = 1000): JsonSyntaxError | undefined {
   let i = 0;
+  let depth = 0;
   const fail = (reason: string): never => {
     throw { offset: i, reason } satisfies JsonSyntaxError;
   };
@@ -46,8 +49,13 @@ export function findJsonError(text: string): JsonSyntaxError | undefined {
   const value = (): void => {
     ws();
     const c = text[i];
-    if (c === "{") return object();
-    if (c === "[") return array();
+    if (c === "{" || c === "[") {
+      if (++depth > maxNesting) fail(`more than ${maxNesting} levels of nesting`);
+      if (c === "{") object();
+      else array();
+      depth--;
+      return;
+    }
     if (c === '"') return string();
     if (c === "t") return literal("true");
     if (c === "f") return literal("false");

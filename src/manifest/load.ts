@@ -97,7 +97,7 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    const found = findJsonError(text) ?? {
+    const found = findJsonError(text, MAX_NESTING) ?? {
       offset: text.length,
       reason: (e as Error).message.split("\n")[0],
     };
@@ -115,18 +115,21 @@ function parseJson(text: string, file: string): unknown {
 function parseYaml(text: string, file: string): unknown {
   try {
     // JSON_SCHEMA: no YAML 1.1 surprises (`on` -> true, `010` -> octal) in env values.
-    // The listener sees every node as it closes: the first anchor stops the parse, before any
-    // alias can refer to it.
+    // The listener sees every node open and close: the first anchor stops the parse as its node
+    // closes, before any alias can refer to it, and is reported at the line where that node
+    // opened (a block mapping closes lines below its anchor).
+    const opened: number[] = [];
     const options: yaml.LoadOptions & { maxDepth: number } = {
       schema: yaml.JSON_SCHEMA,
       filename: file,
       maxDepth: MAX_NESTING, // js-yaml 4.3's own bound (its default is 100)
       listener(event, state) {
-        if (
-          event === "close" &&
-          typeof (state as yaml.State & { anchor?: unknown }).anchor === "string"
-        )
-          throw new AnchorFound(state.line + 1);
+        if (event === "open") opened.push(state.line);
+        else {
+          const line = opened.pop() ?? state.line;
+          if (typeof (state as yaml.State & { anchor?: unknown }).anchor === "string")
+            throw new AnchorFound(line + 1);
+        }
       },
     };
     return yaml.load(text, options);

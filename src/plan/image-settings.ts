@@ -107,11 +107,14 @@ export function withImageSettings(
   const literalArgs = s.args.map((a) =>
     a.parts.every((p) => typeof p === "string") ? a.parts.join("") : undefined,
   );
+  // The literal text an arg starts with: `--hostname=` of `--hostname={host.value}` sets the flag
+  // as surely as a literal value does.
+  const leads = s.args.map((a) => (typeof a.parts[0] === "string" ? a.parts[0] : ""));
   for (const req of IMAGE_REQUIREMENTS) {
     if (!req.repository.test(repository) || !literalArgs.includes(req.whenArg)) continue;
     const setByManifest = (name: string) =>
       name.startsWith("--")
-        ? literalArgs.some((a) => a !== undefined && (a === name || a.startsWith(`${name}=`)))
+        ? literalArgs.includes(name) || leads.some((lead) => lead.startsWith(`${name}=`))
         : Object.hasOwn(s.env, name);
     const added = req.settings.filter(
       (x) => (!x.behindProxyOnly || s.behindProxy) && !x.unlessSet.some(setByManifest),

@@ -125,10 +125,9 @@ function urlsProblem(v: Value, ports: readonly ListenPort[]): string | undefined
   const text = literal(v);
   if (text === undefined) return "the URLs are known only on the VM (they hold a parameter)";
   const found: number[] = [];
-  for (const u of text
-    .split(";")
-    .map((x) => x.trim())
-    .filter(Boolean)) {
+  // As ASP.NET Core splits `urls`: empty entries dropped, none trimmed (Kestrel refuses a scheme
+  // or a port with a space around it, and fails to start).
+  for (const u of text.split(";").filter(Boolean)) {
     const m = /^(https?):\/\/(\[[^\]]*\]|[^/:]+):(\d+)\/?$/i.exec(u);
     if (!m) return `${u} is not a URL with a port`;
     if (m[1].toLowerCase() === "https")

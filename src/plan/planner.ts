@@ -450,7 +450,8 @@ class Planner {
   }
 
   /** What the VM opens to the internet: its external http(s) endpoints through the proxy, the
-   *  dashboard's UI, and its external tcp/udp endpoints on their host ports. */
+   *  dashboard's UI, and its external tcp/udp endpoints: a container's on its host port, a native
+   *  process's on its own port (it listens on the VM, as privatePorts says). */
   private publicEndpoints(
     servicesOnVm: readonly ComputeResource[],
     services: readonly ServicePlan[],
@@ -460,13 +461,13 @@ class Planner {
       endpoints.push(dashboardEndpoint(this.options.domain));
     for (const s of services)
       for (const p of s.ports)
-        if (p.exposure === "public" && p.hostPort !== undefined)
+        if (p.exposure === "public")
           endpoints.push({
             service: s.name,
             binding: p.binding,
             scheme: p.protocol,
             transport: p.protocol,
-            port: p.hostPort,
+            port: s.runAs === "native" ? p.targetPort : (p.hostPort as number),
           });
     return endpoints;
   }

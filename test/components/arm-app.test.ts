@@ -25,7 +25,7 @@ import { runProgramWithMocks, type MockRun } from "../../src/cli/mock-program";
 import { bulkyManifest, fixture, planFile, starterManifest } from "../plan/plan-support";
 import { programFile } from "../support/paths";
 
-test("publicIngress: a VM's endpoint ports, tcp and udp apart, each once, and 80 for ACME with a domain on the proxy's VM", () => {
+test("publicIngress: a VM's endpoint ports, tcp and udp apart, each once, and 80 and 443 with a domain on the proxy's VM", () => {
   const turn = planFile(fixture("plan-tcp-udp-same-port.json"));
   assert.deepEqual(
     publicIngress(turn, turn.vms[0]).map(({ port, protocol }) => `${protocol}/${port}`),
@@ -50,19 +50,26 @@ test("publicIngress: a VM's endpoint ports, tcp and udp apart, each once, and 80
     "tcp/443 webfrontend https",
   ]);
   assert.deepEqual(ports(withDomain, "data"), []);
-  // An app whose only external endpoint is https still gets 80 for the ACME challenges.
-  const httpsOnly = {
+  /** withDomain with the external endpoints of one scheme only. */
+  const only = (scheme: string): DeploymentPlan => ({
     ...withDomain,
     vms: withDomain.vms.map((vm) => ({
       ...vm,
-      publicEndpoints: vm.publicEndpoints.filter((e) => e.scheme === "https"),
+      publicEndpoints: vm.publicEndpoints.filter((e) => e.scheme === scheme),
     })),
-  };
+  });
+  // An app whose only external endpoint is https still gets 80 for the ACME challenges.
+  const httpsOnly = only("https");
   assert.deepEqual(ports(httpsOnly, "app"), [
     "tcp/80 HTTP, redirects and ACME challenges",
     "tcp/443 webfrontend https",
   ]);
   assert.deepEqual(ports(httpsOnly, "data"), [], "no proxy on the data VM: no port 80");
+  // One whose only external endpoint is http is served over HTTPS on 443 all the same.
+  assert.deepEqual(ports(only("http"), "app"), [
+    "tcp/80 webfrontend http",
+    "tcp/443 HTTPS of the domain's sites",
+  ]);
   assert.deepEqual(stackPublicPorts(withDomain), [
     { port: 80, protocol: "tcp" },
     { port: 443, protocol: "tcp" },

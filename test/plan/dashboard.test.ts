@@ -76,6 +76,25 @@ test("containers on the dashboard's VM send telemetry over the Docker network: t
   ]);
 });
 
+test("a container on another VM sends no telemetry: with every project on the dashboard's VM, the OTLP port is not published", () => {
+  const { plan, dashboard } = dashboardOf({
+    vms: { app: { resources: ["apiservice", "webfrontend"] }, data: { resources: ["cache"] } },
+  });
+  assert.deepEqual(dashboard.ports, [ui, otlp(false)]);
+  assert.deepEqual(vmOf(plan, "app").privatePorts, []);
+});
+
+test("a VM with a project beside a container routes to the dashboard's VM", () => {
+  const { plan } = dashboardOf({
+    vms: { front: { resources: ["webfrontend"] }, back: { resources: ["apiservice", "cache"] } },
+  });
+  assert.deepEqual(vmOf(plan, "back").peers, ["front"]);
+  assert.equal(
+    shown(findService(plan, "apiservice").env.OTEL_EXPORTER_OTLP_ENDPOINT),
+    "http://front.dev.aspire.internal:18889",
+  );
+});
+
 test("one project on another VM is enough to publish the OTLP port, privately", () => {
   const { plan, dashboard } = dashboardOf({
     vms: { app: { resources: ["cache", "apiservice"] }, web: { resources: ["webfrontend"] } },

@@ -3,7 +3,7 @@
 // already says it, and warns with what it added.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadManifest } from "../../src/manifest";
+import { loadManifest, type Diagnostic } from "../../src/manifest";
 import { buildPlan } from "../../src/plan";
 import { IMAGE_REQUIREMENTS, withImageSettings } from "../../src/plan/image-settings";
 import { composeSchemaErrors } from "../support/compose-schema";
@@ -65,6 +65,9 @@ test("the plan warns once per Keycloak it changed, naming each setting added and
   ])
     assert.ok(idp.includes(s), `${s} missing from: ${idp}`);
   assert.ok(!kc[1].message.includes("KC_PROXY_HEADERS="), kc[1].message);
+  // One sentence: each setting added with its reason, the settings apart.
+  const added = /aspire-arm added (.*)\. To choose otherwise/.exec(kc[1].message)?.[1] ?? "";
+  assert.match(added, /^KC_HTTP_ENABLED=true \([^()]+\), KC_HOSTNAME_STRICT=false \([^()]+\)$/);
 });
 
 test("Keycloak `start` reached only inside the app: HTTP and dynamic hostname, but no forwarding headers (no proxy in front of it)", () => {
@@ -114,6 +117,43 @@ test("the image is matched by repository on any registry, tag or digest, includi
     "ghcr.io/example/keycloak:1",
   ])
     assert.deepEqual(withImageSettings({ ...input, image }, []), {}, image);
+});
+
+test("a flag given as a word of its own, or as `--flag=` before a parameter, counts as set; other args holding a parameter are read around", () => {
+  const secretArg = {
+    parts: [{ kind: "parameter" as const, parameter: "admin", secret: true, filters: [] }],
+    secret: true,
+  };
+  const warnings: Diagnostic[] = [];
+  const env = withImageSettings(
+    {
+      resource: "kc",
+      image: "quay.io/keycloak/keycloak:26.2",
+      // `--hostname id.example.com` as two words, as Keycloak also takes it
+      args: [plain("start"), plain("--hostname"), plain("id.example.com"), secretArg],
+      env: {},
+      behindProxy: false,
+    },
+    warnings,
+  );
+  assert.deepEqual(env, { KC_HTTP_ENABLED: plain("true") });
+  assert.deepEqual(
+    warnings.map((w) => [w.resource, w.field]),
+    [["kc", "env"]],
+  );
+  // `--flag=` before a parameter's value sets the flag too.
+  const hostArg = { parts: ["--hostname=", secretArg.parts[0]], secret: true };
+  const withHost = withImageSettings(
+    {
+      resource: "kc",
+      image: "quay.io/keycloak/keycloak:26.2",
+      args: [plain("start"), hostArg, plain("--http-enabled=true")],
+      env: {},
+      behindProxy: false,
+    },
+    [],
+  );
+  assert.deepEqual(withHost, {});
 });
 
 test("`start` must be a literal argument: an expression that evaluates to text is not guessed at", () => {

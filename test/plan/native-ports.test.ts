@@ -45,14 +45,17 @@ const httpPorts = (s: ServicePlan) => [
 ];
 
 /** Where Kestrel listens, read from the service's env as Kestrel reads it: `urls` first (any
- *  prefix), then the http port lists (every address). Port -> "wide" (every address) or "loopback". */
+ *  prefix, entries as they are), then the http port lists (every address, entries trimmed).
+ *  Port -> "wide" (every address) or "loopback". */
 function listening(s: ServicePlan): Map<number, "wide" | "loopback"> {
   const out = new Map<number, "wide" | "loopback">();
   const keys = Object.keys(s.env);
   const urls = keys.filter((k) => /^(ASPNETCORE_|DOTNET_)?URLS$/i.test(k));
   if (urls.length) {
     // The unprefixed key is read last; the test fixtures never disagree among keys.
-    for (const u of shown(s.env[urls[urls.length - 1]]).split(";")) {
+    for (const u of shown(s.env[urls[urls.length - 1]])
+      .split(";")
+      .filter(Boolean)) {
       const m = /^http:\/\/([^/]+):(\d+)$/.exec(u);
       assert.ok(m, `${s.name}: ${u} is a plain http URL with a port`);
       out.set(
@@ -63,7 +66,11 @@ function listening(s: ServicePlan): Map<number, "wide" | "loopback"> {
     return out;
   }
   for (const k of keys.filter((x) => /^(ASPNETCORE_|DOTNET_)?HTTP_PORTS$/i.test(x)))
-    for (const p of shown(s.env[k]).split(";")) out.set(Number(p), "wide");
+    for (const p of shown(s.env[k])
+      .split(";")
+      .map((x) => x.trim())
+      .filter(Boolean))
+      out.set(Number(p), "wide");
   return out;
 }
 
@@ -191,11 +198,18 @@ test("a manifest's port setting that contradicts the plan is replaced by the pla
       https: { scheme: "https", protocol: "tcp", transport: "http", external },
     },
   });
-  // [manifest env, external, the warning's field and message (replaced) or the env as planned (kept)]
-  const cases: [Record<string, string>, boolean, [string, RegExp] | Record<string, string>][] = [
+  // [manifest env, external, the warning's field and message, and the URL keys the plan sets
+  // when not ASPNETCORE_URLS (replaced), or the env as planned (kept)]
+  const cases: [
+    Record<string, string>,
+    boolean,
+    [string, RegExp, Record<string, string>?] | Record<string, string>,
+  ][] = [
     // kept: the planned port on every address, or on loopback where only native peers call
     [{ HTTP_PORTS: "{api.bindings.http.targetPort}" }, true, { HTTP_PORTS: "8080" }],
     [{ ASPNETCORE_HTTP_PORTS: "8080" }, false, { ASPNETCORE_HTTP_PORTS: "8080" }],
+    // as ASP.NET Core reads a port list: entries trimmed, empty ones dropped
+    [{ HTTP_PORTS: " 8080 ;" }, false, { HTTP_PORTS: " 8080 ;" }],
     [
       { ASPNETCORE_URLS: "http://+:{api.bindings.http.targetPort}" },
       true,
@@ -206,8 +220,42 @@ test("a manifest's port setting that contradicts the plan is replaced by the pla
       false,
       { ASPNETCORE_URLS: "http://localhost:8080" },
     ],
+    // every address: Kestrel binds any address for these, and for any host name but localhost
+    ...["0.0.0.0", "[::]", "*", "api.internal", "mylocalhost", "10.0.0.5.nip.io"].map(
+      (host): [Record<string, string>, boolean, Record<string, string>] => [
+        { ASPNETCORE_URLS: `http://${host}:8080` },
+        true,
+        { ASPNETCORE_URLS: `http://${host}:8080` },
+      ],
+    ),
+    // loopback, for native peers only; an empty entry is no URL (ASP.NET Core drops it)
+    ...["127.0.0.1", "[::1]"].map(
+      (host): [Record<string, string>, boolean, Record<string, string>] => [
+        { ASPNETCORE_URLS: `http://${host}:8080` },
+        false,
+        { ASPNETCORE_URLS: `http://${host}:8080` },
+      ],
+    ),
+    [
+      { ASPNETCORE_URLS: "http://localhost:8080;" },
+      false,
+      { ASPNETCORE_URLS: "http://localhost:8080;" },
+    ],
     // replaced
     [{ HTTP_PORTS: "5000" }, false, ["env.HTTP_PORTS", /5000 is not the planned ports 8080/]],
+    // only digits: no decimals, signs or hex (Number() would read these as 8080)
+    ...["8080.0", "+8080", "0x1F90"].map(
+      (list): [Record<string, string>, boolean, [string, RegExp]] => [
+        { HTTP_PORTS: list },
+        false,
+        ["env.HTTP_PORTS", /is not the planned ports 8080;/],
+      ],
+    ),
+    [
+      { ASPNETCORE_URLS: "http://+:8080;http://+:9999" },
+      true,
+      ["env.ASPNETCORE_URLS", /is not the planned ports 8080;/],
+    ],
     [
       { ASPNETCORE_URLS: "http://localhost:8080" },
       true,
@@ -227,7 +275,47 @@ test("a manifest's port setting that contradicts the plan is replaced by the pla
       false,
       ["env.ASPNETCORE_URLS", /listens on 10\.0\.0\.5 only/],
     ],
+    [
+      { ASPNETCORE_URLS: "http://10.20.30.40:8080" },
+      false,
+      ["env.ASPNETCORE_URLS", /^http:\/\/10\.20\.30\.40:8080 listens on 10\.20\.30\.40 only;/],
+    ],
+    [
+      { ASPNETCORE_URLS: "http://[fd00::5]:8080" },
+      false,
+      ["env.ASPNETCORE_URLS", /^http:\/\/\[fd00::5\]:8080 listens on \[fd00::5\] only;/],
+    ],
+    [
+      { ASPNETCORE_URLS: "http://+:5000" },
+      true,
+      ["env.ASPNETCORE_URLS", /^http:\/\/\+:5000 is not the planned ports 8080;/],
+    ],
+    ...["http://+:8080/api", "xhttp://+:8080", "+:8080", " http://+:8080", "http://+:8080 "].map(
+      (url): [Record<string, string>, boolean, [string, RegExp]] => [
+        { ASPNETCORE_URLS: url },
+        false,
+        [
+          "env.ASPNETCORE_URLS",
+          new RegExp(`^${url.replace(/[+/]/g, "\\$&")} is not a URL with a port;`),
+        ],
+      ],
+    ),
     [{ HTTP_PORTS: "{port.value}" }, false, ["env.HTTP_PORTS", /known only on the VM/]],
+    [
+      { ASPNETCORE_URLS: "http://+:{port.value}" },
+      false,
+      ["env.ASPNETCORE_URLS", /^the URLs are known only on the VM \(they hold a parameter\);/],
+    ],
+    // Every `urls` key the manifest has gets the plan's value; no other is added.
+    [
+      { URLS: "http://localhost:5000", DOTNET_URLS: "http://localhost:5000" },
+      true,
+      [
+        "env.URLS",
+        /5000 is not the planned ports 8080/,
+        { URLS: "http://*:8080", DOTNET_URLS: "http://*:8080" },
+      ],
+    ],
   ];
   for (const [manifestEnv, external, expected] of cases) {
     const label = `${JSON.stringify(manifestEnv)}${external ? " (external)" : ""}`;
@@ -257,17 +345,107 @@ test("a manifest's port setting that contradicts the plan is replaced by the pla
       assert.equal(warnings[0].resource, "api");
       assert.equal(warnings[0].field, expected[0], label);
       assert.match(warnings[0].message, expected[1], label);
-      assert.equal(
-        ports.ASPNETCORE_URLS,
-        external ? "http://*:8080" : "http://localhost:8080",
-        label,
-      );
+      const urls = external ? "http://*:8080" : "http://localhost:8080";
+      if (expected[2]) assert.deepEqual(ports, expected[2], label);
+      else assert.equal(ports.ASPNETCORE_URLS, urls, label);
       // The manifest's port lists stay (ASPNETCORE_URLS wins over them in Kestrel).
-      for (const k of Object.keys(manifestEnv).filter((x) => x !== "ASPNETCORE_URLS"))
+      for (const k of Object.keys(manifestEnv).filter((x) => !/URLS$/.test(x)))
         assert.ok(api.env[k], `${label}: ${k} kept`);
     }
     assertNativeListening(plan);
   }
+});
+
+test("two planned ports, one reached from outside the VM and one by native peers only: each URL is checked against its own port", () => {
+  const api = (env: Record<string, string>) => ({
+    type: "project.v0",
+    path: "../Api/Api.csproj",
+    env,
+    bindings: {
+      http: { scheme: "http", protocol: "tcp", transport: "http", external: true },
+      internal: { scheme: "http", protocol: "tcp", transport: "http", targetPort: 9090 },
+    },
+  });
+  const planned = (env: Record<string, string>) =>
+    planResources({
+      api: api(env),
+      web: {
+        type: "project.v0",
+        path: "../Web/Web.csproj",
+        env: { API: "{api.bindings.internal.url}" },
+      },
+    });
+  const kept = planned({ ASPNETCORE_URLS: "http://*:8080;http://localhost:9090" });
+  assert.deepEqual(kept.warnings, []);
+  assert.equal(
+    env(findService(kept.plan, "api"), "ASPNETCORE_URLS"),
+    "http://*:8080;http://localhost:9090",
+  );
+  assertNativeListening(kept.plan);
+  const replaced = planned({ HTTP_PORTS: "5000" });
+  assert.deepEqual(
+    replaced.warnings.map((w) => [w.field, w.message.split(";")[0]]),
+    [["env.HTTP_PORTS", "5000 is not the planned ports 8080"]],
+  );
+  assert.match(replaced.warnings[0].message, /5000 is not the planned ports 8080;9090;/);
+  // As many ports as planned, but not the planned ones.
+  assert.match(
+    planned({ HTTP_PORTS: "8080;1234" }).warnings[0]?.message ?? "",
+    /^8080;1234 is not the planned ports 8080;9090;/,
+  );
+  assert.equal(
+    env(findService(replaced.plan, "api"), "ASPNETCORE_URLS"),
+    "http://*:8080;http://localhost:9090",
+  );
+});
+
+test("only http and https bindings are Kestrel's: a tcp binding adds no URL, a project with none gets no ASPNETCORE_URLS, an https binding alone gets one", () => {
+  const project = (bindings: Record<string, unknown>) =>
+    planResources({ api: { type: "project.v0", path: "../Api/Api.csproj", bindings } });
+  const tcp = { scheme: "tcp", protocol: "tcp", transport: "tcp", targetPort: 5000 };
+  const https = { scheme: "https", protocol: "tcp", transport: "http" };
+  const urls = (bindings: Record<string, unknown>) => {
+    const { plan, warnings } = project(bindings);
+    assert.deepEqual(warnings, []);
+    return findService(plan, "api").env.ASPNETCORE_URLS;
+  };
+  assert.equal(urls({ grpc: tcp }), undefined);
+  assert.equal(urls({}), undefined);
+  // The plan's value is plain text, never a secret.
+  assert.deepEqual(urls({ grpc: tcp, https }), {
+    parts: ["http://localhost:8080"],
+    secret: false,
+  });
+});
+
+test("a port shared by an http binding the proxy calls and an https one nobody calls listens on every address", () => {
+  const { plan } = planResources({
+    api: {
+      type: "project.v0",
+      path: "../Api/Api.csproj",
+      bindings: {
+        http: { scheme: "http", protocol: "tcp", transport: "http", external: true },
+        https: { scheme: "https", protocol: "tcp", transport: "http" },
+      },
+    },
+  });
+  assert.equal(env(findService(plan, "api"), "ASPNETCORE_URLS"), "http://*:8080");
+});
+
+test("env names that only contain URLS or HTTP_PORTS are no Kestrel setting: kept as they are", () => {
+  const names = ["URLS_ALLOWED", "MY_URLS", "HTTP_PORTS_OPEN", "MY_HTTP_PORTS"];
+  const { plan, warnings } = planResources({
+    api: {
+      type: "project.v0",
+      path: "../Api/Api.csproj",
+      env: Object.fromEntries(names.map((n) => [n, "x"])),
+      bindings: { http: { scheme: "http", protocol: "tcp", transport: "http" } },
+    },
+  });
+  assert.deepEqual(warnings, []);
+  const api = findService(plan, "api");
+  assert.deepEqual(Object.keys(api.env), [...names, "ASPNETCORE_URLS"]);
+  for (const n of names) assert.equal(env(api, n), "x", n);
 });
 
 const corpusApp = (name: string) => path.join(corpusDir, name);

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildPlan, PlanError, type DeploymentPlan, type PlanOptions } from "../../src/plan";
-import { findService, manifestOf, shown } from "./plan-support";
+import { findService, manifestOf, planErrorsOf, shown } from "./plan-support";
 
 const planOf = (resources: Record<string, unknown>, options: Partial<PlanOptions> = {}) =>
   buildPlan(manifestOf(resources), { cloud: "aws", stack: "dev", ...options }).plan;
@@ -34,6 +34,13 @@ test("an empty VM group list is no list: one VM, or one per service", () => {
       v.services.length,
     ]),
     [["app", 0]],
+  );
+  // An x86 type is refused under the stack's key, as without the empty list.
+  assert.deepEqual(
+    planErrorsOf(() => planOf(resources, { vms: {}, instanceType: "m5.large" })).map(
+      (d) => d.field,
+    ),
+    ["instanceType"],
   );
 });
 
@@ -66,12 +73,15 @@ test("the stack's disk size is checked for the VMs that do not set their own, ev
   assert.deepEqual(errors, ["diskSizeGb"]);
 });
 
-test("addresses: https of a project is plain HTTP inside the app, of a container stays https", () => {
+test("addresses: https of a project is plain HTTP inside the app, of a container stays https; other schemes stay", () => {
   const plan = planOf({
     api: {
       type: "project.v0",
       path: "../Api/Api.csproj",
-      bindings: { https: { scheme: "https", protocol: "tcp", transport: "http" } },
+      bindings: {
+        https: { scheme: "https", protocol: "tcp", transport: "http" },
+        grpc: { scheme: "tcp", protocol: "tcp", transport: "tcp", targetPort: 5001 },
+      },
     },
     tls: c({
       bindings: {
@@ -84,6 +94,7 @@ test("addresses: https of a project is plain HTTP inside the app, of a container
         TLS: "{tls.bindings.https.url}",
         TLS_ON: "{tls.bindings.https.tlsEnabled}",
         API_TLS: "{api.bindings.https.tlsEnabled}",
+        API_GRPC: "{api.bindings.grpc.url}",
       },
     }),
   });
@@ -92,6 +103,8 @@ test("addresses: https of a project is plain HTTP inside the app, of a container
     [shown(env.API), shown(env.TLS), shown(env.TLS_ON), shown(env.API_TLS)],
     ["http://api:8080", "https://tls:8443", "True", "False"],
   );
+  // Only https becomes http: a project's other schemes stay as they are.
+  assert.equal(shown(env.API_GRPC), "tcp://api:5001");
 });
 
 test("addresses from every kind of client to every kind of endpoint", () => {

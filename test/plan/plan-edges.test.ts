@@ -4,18 +4,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildPlan, type PlanOptions } from "../../src/plan";
-import { composeOf, composeService, findService, manifestOf, vmOf } from "./plan-support";
+import {
+  composeOf,
+  composeService,
+  findService,
+  manifestOf,
+  planErrorsOf,
+  tcp,
+  vmOf,
+} from "./plan-support";
 
 const planOf = (resources: Record<string, unknown>, options: Partial<PlanOptions> = {}) =>
   buildPlan(manifestOf(resources), { cloud: "aws", stack: "dev", ...options });
 const img = "docker.io/library/redis:7.4";
-const tcp = (port: number, extra: Record<string, unknown> = {}) => ({
-  scheme: "tcp",
-  protocol: "tcp",
-  transport: "tcp",
-  targetPort: port,
-  ...extra,
-});
 const secret = (name: string) => ({
   type: "parameter.v0",
   value: `{${name}.inputs.value}`,
@@ -180,6 +181,19 @@ test("a container waits for the containers it references on its own VM, by their
   assert.deepEqual(vmOf(plan, "app").peers, ["data"]);
 });
 
+test("a service that names its own endpoint (Kafka's advertised listeners) does not wait for itself", () => {
+  const { plan } = planOf({
+    kafka: {
+      type: "container.v0",
+      image: img,
+      env: { ADVERTISED: "PLAINTEXT://{kafka.bindings.tcp.host}:{kafka.bindings.tcp.port}" },
+      bindings: { tcp: tcp(9092) },
+    },
+  });
+  assert.deepEqual(findService(plan, "kafka").dependsOn, []);
+  assert.equal(composeService(composeOf(plan, "app"), "kafka").depends_on, undefined);
+});
+
 test("an external tcp endpoint is public on its host port; an http one goes through the proxy, not published", () => {
   const { plan } = planOf({
     mq: {
@@ -213,4 +227,33 @@ test("an external tcp endpoint is public on its host port; an http one goes thro
     ],
   );
   assert.deepEqual(composeService(composeOf(plan, "app"), "mq").ports, ["5672:5672"]);
+});
+
+test("a native project's arg or env value with a line break or another control character is refused, naming the field; a tab in env, or a container, is fine", () => {
+  const api = (args: string[], env: Record<string, string>) => ({
+    api: { type: "project.v0", path: "../Api/Api.csproj", args, env },
+  });
+  const fix =
+    "run api in a container (aspire:runtime docker, or a VM group with runtime docker) or remove the control characters.";
+  assert.deepEqual(
+    planErrorsOf(() =>
+      planOf(api(["--ok", "--x\nExecStartPre=+/bin/sh"], { A: "1\r2", B: "a\tb" }), {
+        runtime: "dotnet",
+      }),
+    ),
+    [
+      {
+        resource: "api",
+        field: "args.1",
+        message: `the argument has a line break or another control character, which a systemd unit line cannot hold: ${fix}`,
+      },
+      {
+        resource: "api",
+        field: "env.A",
+        message: `the value has a line break or another control character, which a line of the service's environment template cannot hold: ${fix}`,
+      },
+    ],
+  );
+  const { plan } = planOf(api(["--x\nsecond line"], { A: "1\r2" }));
+  assert.equal(findService(plan, "api").runAs, "container");
 });

@@ -49,6 +49,37 @@ export function manifestOf(resources: Record<string, unknown>): Manifest {
   return r.manifest as Manifest;
 }
 
+/** A manifest binding of scheme tcp on a target port. */
+export const tcp = (port: number, extra: Record<string, unknown> = {}) => ({
+  scheme: "tcp",
+  protocol: "tcp",
+  transport: "tcp",
+  targetPort: port,
+  ...extra,
+});
+
+/** A manifest of these resources, in <tmp>/sol/App.AppHost, with these files below <tmp>/sol
+ *  (the source root); it must check without errors. */
+export function manifestInTemp(
+  resources: Record<string, unknown>,
+  files: Record<string, string> = {},
+): Manifest {
+  const sol = path.join(tempDir("wiring"), "sol");
+  const dir = path.join(sol, "App.AppHost");
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(sol, rel)), { recursive: true });
+    fs.writeFileSync(path.join(sol, rel), content);
+  }
+  const r = checkManifest({
+    file: path.join(dir, "aspire-manifest.json"),
+    dir,
+    document: { resources },
+  });
+  assert.ok(r.manifest, r.errors.map((e) => `${e.resource}.${e.field}: ${e.message}`).join("\n"));
+  return r.manifest;
+}
+
 /** Plans a manifest file on stack "dev" unless the options say otherwise. */
 export function planFile(file: string, options: Partial<PlanOptions> = {}): DeploymentPlan {
   const { manifest } = loadManifest(file);

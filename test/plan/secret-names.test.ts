@@ -21,7 +21,7 @@ import {
   type Cloud,
 } from "../../src/plan";
 import { runProgramWithMocks } from "../../src/cli/mock-program";
-import { tempDir } from "./plan-support";
+import { manifestOf, planErrorsOf, tempDir } from "./plan-support";
 import { programFile } from "../support/paths";
 
 const secretParameter = (name: string) => ({
@@ -148,6 +148,35 @@ test("a manifest parameter named like the dashboard's token is refused when the 
       e instanceof PlanError &&
       /would share the secret store name aspire-dashboard-token/.test(e.message),
   );
+});
+
+test("a plain parameter named like the dashboard's token is no conflict: its value is written into files, never stored", () => {
+  const manifest = manifestOf({
+    "aspire-dashboard-token": {
+      type: "parameter.v0",
+      value: "{aspire-dashboard-token.inputs.value}",
+      inputs: { value: { type: "string", default: { value: "plain" } } },
+    },
+    web: app({ T: "{aspire-dashboard-token.value}" }),
+  });
+  const { plan } = buildPlan(manifest, { cloud: "aws", stack: "dev", dashboard: true });
+  const web = plan.vms[0].services.find((s) => s.name === "web");
+  assert.deepEqual(web?.env.T, { parts: ["plain"], secret: false });
+});
+
+test("a shared secret name stops the plan at once: what later steps would find is not listed with it", () => {
+  const manifest = manifestOf({
+    "aspire-dashboard-token": secretParameter("aspire-dashboard-token"),
+    // Outside the source root (/apps/t): refused when its service is planned.
+    api: { type: "project.v0", path: "../../outside/Api/Api.csproj" },
+  });
+  const errors = (dashboard: boolean) =>
+    planErrorsOf(() => buildPlan(manifest, { cloud: "aws", stack: "dev", dashboard })).map((d) => [
+      d.resource,
+      d.field,
+    ]);
+  assert.deepEqual(errors(true), [["aspire-dashboard-token", null]]);
+  assert.deepEqual(errors(false), [["api", "path"]]);
 });
 
 test("the GCP program gives stack a's parameter b-c and stack a-b's parameter c different Secret Manager ids", async () => {

@@ -116,6 +116,23 @@ test("a bind mount's files: sorted, with their sizes and execute bits; a single 
   fs.rmSync(b.dir, { recursive: true, force: true });
 });
 
+test("a bind mount's files come in the same order on every deployer: sorted as JavaScript sorts names, not as the platform lists them", () => {
+  const b = box();
+  const cfg = path.join(b.sol, "cfg");
+  fs.mkdirSync(cfg);
+  // Linux lists these by their UTF-8 bytes (U+FF01 before U+1F600); a JavaScript sort, by UTF-16
+  // code units, puts the emoji (a surrogate pair, 0xD83D...) first.
+  const names = ["\u{ff01}.conf", "\u{1f600}.conf", "b.conf", "a.conf"];
+  for (const name of names) fs.writeFileSync(path.join(cfg, name), name);
+  const folder = mount(b.root, b.sol, "../cfg");
+  assert.deepEqual(
+    folder.source.kind === "directory" && folder.source.files.map((f) => f.path),
+    [...names].sort(),
+  );
+  assert.deepEqual([...names].sort(), ["a.conf", "b.conf", "\u{1f600}.conf", "\u{ff01}.conf"]);
+  fs.rmSync(b.dir, { recursive: true, force: true });
+});
+
 test("a refused bind mount is missing, with one error: outside, a link out, a link loop, a pipe", () => {
   const b = box();
   const cfg = path.join(b.sol, "cfg");

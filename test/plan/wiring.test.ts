@@ -4,9 +4,8 @@
 // Asserted on the plan and on the files the VMs receive.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { checkManifest, loadManifest, type Manifest } from "../../src/manifest";
+import { loadManifest, type Manifest } from "../../src/manifest";
 import { buildPlan, type PlanOptions } from "../../src/plan";
 import {
   appFiles,
@@ -14,32 +13,14 @@ import {
   composeService,
   findService,
   fixture,
+  manifestInTemp,
+  render,
   shown,
+  tcp,
   starterManifest,
-  tempDir,
   vmOf,
 } from "./plan-support";
 
-/** A manifest of these resources, in <tmp>/sol/App.AppHost (the source root is <tmp>/sol). */
-function manifestOf(
-  resources: Record<string, unknown>,
-  files: Record<string, string> = {},
-): Manifest {
-  const sol = path.join(tempDir("wiring"), "sol");
-  const dir = path.join(sol, "App.AppHost");
-  fs.mkdirSync(dir, { recursive: true });
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(sol, rel)), { recursive: true });
-    fs.writeFileSync(path.join(sol, rel), content);
-  }
-  const r = checkManifest({
-    file: path.join(dir, "aspire-manifest.json"),
-    dir,
-    document: { resources },
-  });
-  assert.ok(r.manifest, r.errors.map((e) => `${e.resource}.${e.field}: ${e.message}`).join("\n"));
-  return r.manifest;
-}
 const planOf = (m: Manifest, options: Partial<PlanOptions> = {}) =>
   buildPlan(m, { cloud: "aws", stack: "dev", ...options });
 const http = (extra: Record<string, unknown> = {}) => ({
@@ -56,7 +37,7 @@ const web = (image: string, extra: Record<string, unknown> = {}) => ({
 });
 
 test("services named caddy or aspire-dashboard get other names: the proxy and the dashboard keep theirs", () => {
-  const m = manifestOf({
+  const m = manifestInTemp({
     caddy: web("docker.io/library/nginx:1.27"),
     "aspire-dashboard": web("docker.io/library/httpd:2.4"),
   });
@@ -92,21 +73,27 @@ test("services named caddy or aspire-dashboard get other names: the proxy and th
   );
 });
 
+/** A project's http endpoint on its default port (8080), and a container's tcp one on the same port. */
+const api = (env: Record<string, string>) => ({
+  type: "project.v0",
+  path: "../Api/Api.csproj",
+  env,
+  bindings: { http: http() },
+});
+const cacheOn8080 = {
+  type: "container.v0",
+  image: "docker.io/library/redis:7.4",
+  bindings: { tcp: tcp(8080) },
+};
+
 test("a native project's port is taken on the VM: a container published for a native client gets the next host port", () => {
-  const m = manifestOf(
+  const m = manifestInTemp(
     {
       cache: {
-        type: "container.v0",
-        image: "docker.io/library/redis:7.4",
+        ...cacheOn8080,
         connectionString: "{cache.bindings.tcp.host}:{cache.bindings.tcp.port}",
-        bindings: { tcp: { scheme: "tcp", protocol: "tcp", transport: "tcp", targetPort: 8080 } },
       },
-      api: {
-        type: "project.v0",
-        path: "../Api/Api.csproj",
-        env: { ConnectionStrings__cache: "{cache.connectionString}" },
-        bindings: { http: http() },
-      },
+      api: api({ ConnectionStrings__cache: "{cache.connectionString}" }),
     },
     { "Api/Api.csproj": "<Project />" },
   );
@@ -123,6 +110,31 @@ test("a native project's port is taken on the VM: a container published for a na
   assert.equal(shown(findService(plan, "api").env.ConnectionStrings__cache), "localhost:8081");
   assert.deepEqual(composeService(composeOf(plan, "app"), "cache").ports, ["127.0.0.1:8081:8080"]);
   assert.equal(vm.services.length, 2);
+});
+
+test("a native project reached from another VM listens on its own port and takes no host port: the container beside it gets the next free one", () => {
+  const m = manifestInTemp(
+    {
+      api: api({ CACHE: "{cache.bindings.tcp.url}" }),
+      cache: cacheOn8080,
+      web: {
+        type: "container.v0",
+        image: "docker.io/library/nginx:1.27",
+        env: { API: "{api.bindings.http.url}" },
+      },
+    },
+    { "Api/Api.csproj": "<Project />" },
+  );
+  const { plan } = planOf(m, {
+    vms: { app: { resources: ["api", "cache"], runtime: "dotnet" }, front: { resources: ["web"] } },
+  });
+  assert.deepEqual(
+    ["api", "cache"].map((s) => findService(plan, s).ports.map((p) => [p.targetPort, p.hostPort])),
+    [[[8080, undefined]], [[8080, 8081]]],
+  );
+  assert.deepEqual(vmOf(plan, "app").privatePorts, [
+    { port: 8080, protocol: "tcp", service: "api" },
+  ]);
 });
 
 test("named volumes give their VM a data disk (aspire:dataDiskSizeGb, 20 GB by default); other VMs and anonymous volumes get none", () => {
@@ -142,7 +154,7 @@ test("named volumes give their VM a data disk (aspire:dataDiskSizeGb, 20 GB by d
   );
   assert.equal(appFiles(split, "db").get("volumes.list"), "app-postgres-data\n");
   assert.equal(appFiles(split, "web").get("volumes.list"), undefined);
-  const anonymous = manifestOf({
+  const anonymous = manifestInTemp({
     tmp: {
       type: "container.v0",
       image: "docker.io/library/nginx:1.27",
@@ -222,7 +234,7 @@ test("--domain: the only web service answers on the domain itself over HTTPS, th
 });
 
 test("a second external web service: its own port (8001) without a domain, its own host name (<service>.<domain>) with one", () => {
-  const m = manifestOf({
+  const m = manifestInTemp({
     shop: web("docker.io/library/nginx:1.27"),
     blog: web("docker.io/library/httpd:2.4"),
   });
@@ -258,7 +270,7 @@ test("a second external web service: its own port (8001) without a domain, its o
 });
 
 test("a Dockerfile build: args evaluated (a parameter's value filled in, a secret one warned about), env secrets kept as values, file secrets as paths", () => {
-  const m = manifestOf(
+  const m = manifestInTemp(
     {
       region: {
         type: "parameter.v0",
@@ -315,7 +327,7 @@ test("a Dockerfile build: args evaluated (a parameter's value filled in, a secre
 });
 
 test("bind mounts are planned with their target, read-only flag and the files found, and mounted long-syntax in compose", () => {
-  const m = manifestOf(
+  const m = manifestInTemp(
     {
       web: {
         type: "container.v0",
@@ -352,4 +364,48 @@ test("bind mounts are planned with their target, read-only flag and the files fo
     { type: "bind", source: "./files/web/1", target: "/data", bind: { create_host_path: true } },
   ]);
   assert.equal(appFiles(plan, "app").get("files/web/0/site.conf"), "server {}\n");
+  // The missing source adds no file; the one found is a plain file, not executable.
+  assert.deepEqual(
+    render(plan, vmOf(plan, "app"))
+      .appConfig.filter((f) => f.path.startsWith("files/"))
+      .map((f) => [f.path, f.permissions]),
+    [["files/web/0/site.conf", "0644"]],
+  );
+});
+
+test("a container.v1 with an image keeps its entrypoint, volumes and bind mounts as container.v0 does; projects and Dockerfile builds have none", () => {
+  const m = manifestInTemp(
+    {
+      web: {
+        type: "container.v1",
+        image: "docker.io/library/nginx:1.27",
+        entrypoint: "/docker-entrypoint.sh",
+        volumes: [{ name: "cache", target: "/var/cache/nginx", readOnly: false }],
+        bindMounts: [{ source: "../conf", target: "/etc/nginx/conf.d", readOnly: true }],
+      },
+      api: { type: "project.v0", path: "../Api/Api.csproj" },
+      worker: { type: "dockerfile.v0", path: "../worker/Dockerfile", context: "../worker" },
+    },
+    {
+      "conf/site.conf": "server {}\n",
+      "Api/Api.csproj": "<Project/>\n",
+      "worker/Dockerfile": "FROM scratch\n",
+    },
+  );
+  const { plan } = planOf(m);
+  const web = findService(plan, "web");
+  assert.equal(web.entrypoint, "/docker-entrypoint.sh");
+  assert.deepEqual(web.volumes, [{ name: "cache", target: "/var/cache/nginx", readOnly: false }]);
+  assert.deepEqual(
+    web.bindMounts.map((b) => [b.target, b.readOnly, b.source.kind]),
+    [["/etc/nginx/conf.d", true, "directory"]],
+  );
+  assert.deepEqual(vmOf(plan, "app").namedVolumes, ["cache"]);
+  const compose = composeOf(plan, "app");
+  assert.deepEqual(composeService(compose, "web").entrypoint, ["/docker-entrypoint.sh"]);
+  for (const name of ["api", "worker"]) {
+    const s = findService(plan, name);
+    assert.deepEqual([s.entrypoint, s.volumes, s.bindMounts], [undefined, [], []], name);
+    assert.equal(composeService(compose, name).volumes, undefined, name);
+  }
 });

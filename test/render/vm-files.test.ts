@@ -4,6 +4,8 @@
 // arguments and refusals. Asserted on the rendered text, parsed as the VM's tools read it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { loadManifest } from "../../src/manifest";
 import { buildPlan, type DeploymentPlan, type PlanOptions, type ServicePlan } from "../../src/plan";
@@ -14,7 +16,9 @@ import {
   composeOf,
   composeService,
   fixture,
+  manifestInTemp,
   manifestOf,
+  planFile,
   starterManifest,
   vmOf,
 } from "../plan/plan-support";
@@ -154,6 +158,33 @@ test("the app config travels in the release, not in the user data: each file at 
     [...files.keys()].sort(),
     "nothing else but its bin/",
   );
+  // No secret to fetch: no list at all.
+  assert.deepEqual(
+    [...appFiles(planFile(fixture("plan-tcp-on-80.json")), "app").keys()],
+    ["compose.yaml", "caddy/Caddyfile", "health.list"],
+  );
+});
+
+test("a bind-mount file that changed after the plan measured it is not copied: the render stops, naming it", () => {
+  const m = manifestInTemp(
+    {
+      web: {
+        type: "container.v0",
+        image: "docker.io/library/nginx:1.27",
+        bindMounts: [{ source: "../conf", target: "/etc/nginx/conf.d", readOnly: true }],
+      },
+    },
+    { "conf/site.conf": "server {}\n" },
+  );
+  const { plan } = buildPlan(m, { cloud: "aws", stack: "dev" });
+  const file = path.join(path.dirname(m.dir), "conf/site.conf");
+  fs.writeFileSync(file, "server { listen 8080; }\n");
+  assert.throws(
+    () => appFiles(plan, "app"),
+    new Error(
+      `${file} changed while the plan was made (10 bytes, now 24): run the deployment again.`,
+    ),
+  );
 });
 
 test("compose: Caddy mounts its Caddyfile read-only and keeps its state in named volumes; it waits for the containers it proxies", () => {
@@ -204,6 +235,48 @@ test("compose next to native services: the proxy and the containers reach the ho
     web.unit,
     /^After=network-online\.target aspire-arm-app\.service aspire-apiservice\.service$/m,
   );
+});
+
+test("compose of a VM of native services: Caddy alone when the proxy runs, no compose file when nothing runs in Docker", () => {
+  const api = (external: boolean) => ({
+    api: {
+      type: "project.v0",
+      path: "../Api/Api.csproj",
+      bindings: { http: { scheme: "http", protocol: "tcp", transport: "http", external } },
+    },
+  });
+  const options = { cloud: "aws", stack: "dev", runtime: "dotnet" } as const;
+  const proxied = buildPlan(manifestOf(api(true)), options).plan;
+  assert.deepEqual(Object.keys(composeOf(proxied, "app").services), ["caddy"]);
+  const internal = buildPlan(manifestOf(api(false)), options).plan;
+  assert.deepEqual(
+    [...appFiles(internal, "app").keys()],
+    ["units/aspire-api.service", "env/api.env.in", "native.list", "health.list"],
+  );
+});
+
+test("with a domain, Caddy publishes 80 and 443 whatever its sites' bindings, in port order", () => {
+  const web = (scheme: string) => ({
+    web: {
+      type: "container.v0",
+      image: "docker.io/library/nginx:1.27",
+      bindings: {
+        b: { scheme, protocol: "tcp", transport: "http", targetPort: 8080, external: true },
+      },
+    },
+  });
+  for (const scheme of ["http", "https"]) {
+    const plan = buildPlan(manifestOf(web(scheme)), {
+      cloud: "aws",
+      stack: "dev",
+      domain: "shop.example.com",
+    }).plan;
+    assert.deepEqual(
+      composeService(composeOf(plan, "app"), "caddy").ports,
+      ["80:80", "443:443"],
+      scheme,
+    );
+  }
 });
 
 test("compose mounts: named and anonymous volumes long-syntax, read_only only where the manifest says so", () => {
@@ -286,6 +359,18 @@ test("a secret argument of a native service: ExecStart names its variable, which
   assert.equal(
     nativeUnit({ api: project({ args: ["--plain"], env: { MODE: "x" } }) }).envTemplate,
     "MODE=x\nASPNETCORE_URLS=http://localhost:8080\n",
+  );
+  // A percent-encoded secret (a uri-filtered annotated string) has a variable of its own.
+  const encoded = nativeUnit({
+    key: secretParam,
+    "key-uri": { type: "annotated.string", value: "{key.value}", filter: "uri" },
+    api: project({ args: ["--dsn=pg://u:{key-uri.value}@db"] }),
+  });
+  const dsn = encoded.unit.split("\n").find((l) => l.startsWith("ExecStart=")) ?? "";
+  assert.ok(dsn.endsWith('"--dsn=pg://u:${ASPIRE_P_KEY__URI}@db"'), dsn);
+  assert.equal(
+    encoded.envTemplate,
+    "ASPNETCORE_URLS=http://localhost:8080\nASPIRE_P_KEY__URI=${ASPIRE_P_KEY__URI}\n",
   );
 });
 

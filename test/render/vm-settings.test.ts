@@ -111,6 +111,19 @@ test("vm.env: the secret source's own settings only, the release source's, the d
   );
 });
 
+test("vm.env: the registry when any of the VM's services is built, beside pulled ones; no data disk known, none named", () => {
+  const plan = planOf({
+    db: { type: "container.v0", image: img, volumes: [{ name: "pgdata", target: "/d" }] },
+    api: { type: "project.v0", path: "../Api/Api.csproj" },
+  });
+  const vm = env(plan, "app", {
+    secretSource: { kind: "aws-ssm", region: "eu-west-1" },
+    registry: "123.dkr.ecr.eu-west-1.amazonaws.com",
+  });
+  assert.equal(vm.ASPIRE_REGISTRY, "'123.dkr.ecr.eu-west-1.amazonaws.com'");
+  assert.equal(vm.ASPIRE_DATA_DISK, "''");
+});
+
 test("vm.env quotes every value as one shell word, quotes included", () => {
   const plan = planOf({ c: { type: "container.v0", image: img } }, { stack: "it's" });
   assert.match(
@@ -132,6 +145,21 @@ test("vm.env: Docker is needed by containers, the proxy, native apps and the das
   assert.equal(
     env(empty, "app", { secretSource: { kind: "aws-ssm", region: "x" } }).ASPIRE_NEEDS_DOCKER,
     "'0'",
+  );
+  // The docker runtime has Docker whatever runs; a dotnet VM needs it for its containers.
+  const dockerEmpty = planOf({ v: { type: "value.v0", value: "x" } });
+  assert.equal(
+    env(dockerEmpty, "app", { secretSource: { kind: "aws-ssm", region: "x" } }).ASPIRE_NEEDS_DOCKER,
+    "'1'",
+  );
+  const containerOnDotnet = planOf(
+    { c: { type: "container.v0", image: img } },
+    { runtime: "dotnet" },
+  );
+  assert.equal(
+    env(containerOnDotnet, "app", { secretSource: { kind: "aws-ssm", region: "x" } })
+      .ASPIRE_NEEDS_DOCKER,
+    "'1'",
   );
   const dashboard = planOf(
     { v: { type: "value.v0", value: "x" } },
@@ -225,6 +253,42 @@ test("the proxy reaches HTTP/2 services over h2c, others as they are; each site 
   );
   const none = planOf({ c: { type: "container.v0", image: img } });
   assert.equal(renderCaddyfile(none, none.vms[0]), undefined);
+});
+
+test("with a domain, a site is its host name, proxied to its first web binding; a public tcp endpoint is no site", () => {
+  const external = (scheme: string, targetPort: number) => ({
+    scheme,
+    protocol: "tcp",
+    transport: scheme === "tcp" ? "tcp" : "http",
+    targetPort,
+    external: true,
+  });
+  const plan = planOf(
+    {
+      web: {
+        type: "container.v0",
+        image: img,
+        bindings: {
+          h: external("http", 8080),
+          s: external("https", 8443),
+          t: external("tcp", 9000),
+        },
+      },
+    },
+    { domain: "shop.example.com" },
+  );
+  assert.deepEqual(
+    plan.vms[0].publicEndpoints.map((e) => [e.binding, e.port, e.upstream]),
+    [
+      ["h", 80, "web:8080"],
+      ["s", 443, "web:8443"],
+      ["t", 9000, undefined],
+    ],
+  );
+  assert.equal(
+    renderCaddyfile(plan, plan.vms[0]),
+    "# Reverse proxy of VM app, written by aspire-arm.\nshop.example.com {\n\treverse_proxy web:8080\n}\n",
+  );
 });
 
 test("images: pulled as named, built ones from the registry once pushed, a placeholder before", () => {

@@ -53,6 +53,8 @@ test("each mistake is found at its first character, with its reason", () => {
     ["fals", 0, 'unexpected "f", expected a value'],
     ["nul", 0, 'unexpected "n", expected a value'],
     ["-", 0, 'unexpected "-", expected a value'],
+    // a number starts where the value does: no digits further on make "-x" one
+    ["[-x, 1]", 1, 'unexpected "-", expected a value'],
     ["'a'", 0, 'unexpected "\'", expected a value'],
     ['"abc', 4, "a string that is never closed"],
     ['"a\\"', 4, "a string that is never closed"],
@@ -84,5 +86,27 @@ test("an escape inside a string does not end it: the error is found after the st
   assert.deepEqual(findJsonError('{"k\\u00e9y": 1,, }'), {
     offset: 15,
     reason: 'unexpected ",", expected a property name in double quotes',
+  });
+});
+
+test("nesting deeper than the limit is the mistake, found at the first bracket too many: never a stack overflow", () => {
+  assert.deepEqual(findJsonError("[[[[]]]]", 3), {
+    offset: 3,
+    reason: "more than 3 levels of nesting",
+  });
+  assert.deepEqual(findJsonError('{"a": [{"b": [1]}]', 4), {
+    offset: 18,
+    reason: 'unexpected end of the file, expected "," or "}"',
+  });
+  // Depth is nesting, not count: forty lists side by side are one level below the top.
+  const siblings = "[" + "[], ".repeat(40) + "x]";
+  assert.deepEqual(findJsonError(siblings, 3), {
+    offset: siblings.indexOf("x"),
+    reason: 'unexpected "x", expected a value',
+  });
+  // A million brackets, far past what the stack holds: the default limit stops at the 1001st.
+  assert.deepEqual(findJsonError("[".repeat(1_000_000)), {
+    offset: 1000,
+    reason: "more than 1000 levels of nesting",
   });
 });

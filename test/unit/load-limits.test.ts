@@ -71,6 +71,20 @@ test("YAML anchors and aliases are refused where the first anchor is", () => {
     refusal(() => parseManifestText("a: 1\nb: 2\nc: &y [1]\n", "m.yml")),
     /near line 3\)/,
   );
+  // A block mapping closes lines below its anchor: still the anchor's line.
+  assert.match(
+    refusal(() =>
+      parseManifestText(
+        "resources:\n  a: &x\n    type: value.v0\n    value: v\n  b: *x\n",
+        "m.yaml",
+      ),
+    ),
+    /near line 2\)/,
+  );
+  assert.match(
+    refusal(() => parseManifestText("a:\n  - 1\n  - &z\n    k: v\n  - 2\n", "m.yaml")),
+    /near line 3\)/,
+  );
 });
 
 test("documents nest at most 32 levels, in JSON and in YAML", () => {
@@ -127,6 +141,54 @@ test("files that are not manifests: missing, a folder, not a regular file, over 
   const raw = loadManifestFile(path.relative(process.cwd(), ok));
   assert.deepEqual(raw, { file: ok, dir, document: { resources: {} } });
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("what only the read itself finds: permission denied, a folder swapped in after the check, any other error by its message, a file grown past the limit", (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aspire-arm-load-"));
+  const file = path.join(dir, "m.json");
+  fs.writeFileSync(file, '{"resources": {}}');
+  const hint =
+    ". Give the path of an aspire-manifest.json (written by `aspire do publish-manifest` or `dotnet run --publisher manifest`).";
+  // The module object itself (load.ts reads it through its import): what a read meets, played.
+  const nodeFs = require("node:fs") as typeof fs;
+  const readFails = (code: string, message: string) =>
+    t.mock.method(nodeFs, "readFileSync", () => {
+      throw Object.assign(new Error(message), { code });
+    });
+  const cases: [string, string, string][] = [
+    ["EACCES", "EACCES: permission denied, open 'm.json'", "permission denied"],
+    [
+      "EISDIR",
+      "EISDIR: illegal operation on a directory, read",
+      "is a folder, not a manifest file",
+    ],
+    ["EIO", "EIO: i/o error, read", "EIO: i/o error, read"],
+  ];
+  for (const [code, message, why] of cases) {
+    const read = readFails(code, message);
+    assert.equal(
+      refusal(() => loadManifestFile(file)),
+      `cannot read the manifest: ${why}${hint}`,
+    );
+    read.mock.restore();
+  }
+  t.mock.method(nodeFs, "readFileSync", () => " ".repeat(MAX_MANIFEST_BYTES + 1));
+  assert.equal(
+    refusal(() => loadManifestFile(file)),
+    `cannot read the manifest: it has more than the ${MAX_MANIFEST_BYTES} bytes a manifest can have${hint}`,
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("invalid JSON nesting past the limit is refused at the first bracket too many, like valid JSON, never with a stack overflow", () => {
+  assert.equal(
+    refusal(() => parseManifestText("[".repeat(1_000_000), "m.json")),
+    "invalid JSON at line 1, column 33: more than 32 levels of nesting. Fix the file or publish the manifest again.",
+  );
+  assert.equal(
+    refusal(() => parseManifestText(`{\n  "a": ${"[".repeat(40)}1,}`, "m.json")),
+    "invalid JSON at line 2, column 39: more than 32 levels of nesting. Fix the file or publish the manifest again.",
+  );
 });
 
 test("a problem prints on one line: where (resource, field, both or neither), then the message with control characters escaped", () => {

@@ -306,7 +306,7 @@ test("what is not a resource: not an object, no type (with what the AppHost wrot
     ["y", null, "resource must be an object, not null."],
     ["z", null, 'resource must be an object, not the string "s".'],
   ]);
-  assert.deepEqual(errors({ n: { error: "boom" }, m: {}, t: { type: 7 } }), [
+  assert.deepEqual(errors({ n: { error: "boom" }, m: { type: null }, t: { type: 7 } }), [
     [
       "n",
       "type",
@@ -447,6 +447,11 @@ test("parameter inputs: only string inputs, a default with a value or generate o
       ],
     ],
   );
+  // One class is enough, whichever it is.
+  for (const only of ["lower", "upper", "numeric", "special"]) {
+    const generate = { lower: false, upper: false, numeric: false, special: false, [only]: true };
+    assert.deepEqual(check(param({ default: { generate } })).errors, [], only);
+  }
   assert.deepEqual(errors(param({ default: { value: 5 } })), [
     [
       "p",
@@ -492,6 +497,24 @@ test("a deployment section's strings, nested at any depth, are checked for refer
         "the deployment section describes Azure compute and is ignored: the resource runs on the VM as a container.v0.",
       ],
     ],
+  );
+  // A deployment section that is no object holds no strings to check.
+  for (const deployment of [null, "x", 5])
+    assert.deepEqual(
+      check({ c: { type: "container.v0", image: img, deployment } }).errors,
+      [],
+      String(deployment),
+    );
+  // A resource refused for itself is reported for that alone: its deployment section goes unread.
+  assert.deepEqual(
+    errors({
+      sql: {
+        type: "container.v1",
+        image: "mcr.microsoft.com/mssql/server:2022-latest",
+        deployment: { params: { env: "{.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_ID}" } },
+      },
+    }).map(([resource, field]) => [resource, field]),
+    [["sql", "image"]],
   );
   assert.deepEqual(warnings({ c: { type: "container.v1", image: img, deployment: {} } }), [
     [

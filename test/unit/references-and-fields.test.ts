@@ -5,7 +5,11 @@ import assert from "node:assert/strict";
 import { check, errorLines, img, lines } from "./check-support";
 
 const targets = {
-  p: { type: "parameter.v0", value: "{p.inputs.value}", inputs: { value: { type: "string" } } },
+  p: {
+    type: "parameter.v0",
+    value: "{p.inputs.value}",
+    inputs: { value: { type: "string" }, other: { type: "string" } },
+  },
   q: { type: "parameter.v0", value: "x" },
   v: { type: "value.v0", connectionString: "cs" },
   w: { type: "value.v0", value: "val" },
@@ -14,7 +18,7 @@ const targets = {
     type: "container.v0",
     image: img,
     connectionString: "{c.bindings.tcp.host}",
-    bindings: { tcp: { scheme: "tcp", targetPort: 1 } },
+    bindings: { tcp: { scheme: "tcp", targetPort: 1 }, udp: { scheme: "udp", targetPort: 2 } },
   },
   n: { type: "container.v0", image: img },
 };
@@ -56,7 +60,7 @@ test("each reference that cannot resolve says why", () => {
       "{v.value.x}",
       "unknown field path value.x (use connectionString, value, inputs.NAME or bindings.NAME.PROPERTY).",
     ],
-    ["{p.inputs.nope}", "parameter p has no input named nope (it has: value)."],
+    ["{p.inputs.nope}", "parameter p has no input named nope (it has: value, other)."],
     ["{q.inputs.value}", "parameter q has no input named value (it has: none)."],
     [
       "{p.inputs}",
@@ -75,7 +79,7 @@ test("each reference that cannot resolve says why", () => {
       "{c.bindings.tcp.url.x}",
       "unknown field path bindings.tcp.url.x (use connectionString, value, inputs.NAME or bindings.NAME.PROPERTY).",
     ],
-    ["{c.bindings.nope.url}", "c has no binding named nope (it has: tcp)."],
+    ["{c.bindings.nope.url}", "c has no binding named nope (it has: tcp, udp)."],
     ["{n.bindings.tcp.url}", "n has no binding named tcp (it has: none)."],
     [
       "{c.bindings.tcp.nope}",
@@ -115,6 +119,22 @@ test("each reference that cannot resolve says why", () => {
       ref,
     );
   }
+});
+
+test("an entry of bindings or inputs that is no object, or has a bad name, is one error naming it, and no warning", () => {
+  const r = check({
+    c: { type: "container.v0", image: img, bindings: { "bad name": { scheme: "tcp" }, ok: "tcp" } },
+    p: { type: "parameter.v0", value: "{p.inputs.value}", inputs: { value: "x" } },
+  });
+  assert.deepEqual(
+    r.errors.map((e) => [e.resource, e.field, e.message.split(":")[0]]),
+    [
+      ["c", "bindings.bad name", 'endpoint name "bad name" is not a name Aspire writes'],
+      ["c", "bindings.ok", 'bindings.ok must be an object, not the string "tcp".'],
+      ["p", "inputs.value", 'inputs.value must be an object, not the string "x".'],
+    ],
+  );
+  assert.deepEqual(r.warnings, []);
 });
 
 test("fields of the wrong type are errors naming the field, what it must be and what it is", () => {
@@ -298,6 +318,9 @@ test("images with no arm64 variant are refused on any registry alias, tag or dig
     "mcr.microsoft.com/azure-sql-edge-x",
     "x/mcr.microsoft.com/azure-sql-edge",
     "docker.io/library/redis:7.4",
+    // docker.io/ and library/ are Docker Hub's own prefixes only at the start of the name
+    "mcr.microsoft.com/docker.io/mssql/server",
+    "mcr.microsoft.com/library/mssql/server",
   ])
     assert.deepEqual(check({ c: { type: "container.v0", image } }).errors, [], image);
 });

@@ -106,6 +106,15 @@ test("a reference to a resource with a bad name rejects the referencing resource
   assert.match(errorAt(result, "app", "env.P").message, /references unsupported db_password/);
 });
 
+test("a resource named with the empty name is not what {.outputs.X} names: that stays azd's global outputs", () => {
+  const result = check({ "": nginx(), app: nginx({ env: { X: "{.outputs.X}" } }) });
+  assert.match(errorAt(result, "", null).message, /is not a name Aspire writes/);
+  assert.equal(
+    errorAt(result, "app", "env.X").message,
+    "bad reference {.outputs.X} in app.env.X: azd's global Azure outputs ({.outputs.NAME}) exist only in Azure deployments. Fix the AppHost and publish the manifest again.",
+  );
+});
+
 test("endpoint names follow the same rule", () => {
   const result = check({
     api: nginx({ bindings: { "http$(id)": { scheme: "http" }, ok: { scheme: "http" } } }),
@@ -405,6 +414,18 @@ test("deep nesting is one error, not a stack overflow, in JSON and YAML", (t) =>
     }),
   );
   assert.ok(checkManifestFile(ok).manifest);
+});
+
+// Without the evaluator's memo this takes 2^40 steps: the test would not finish.
+test("values that each reference the one before twice are evaluated once per reader: 40 levels check at once", () => {
+  const resources: Record<string, unknown> = { v0: { type: "value.v0", value: "" } };
+  for (let i = 1; i <= 40; i++)
+    resources[`v${i}`] = { type: "value.v0", value: `{v${i - 1}.value}{v${i - 1}.value}` };
+  resources.app = nginx({ env: { V: "[{v40.value}]" } });
+  const result = check(resources);
+  assert.deepEqual(result.errors, []);
+  const { plan } = buildPlan(result.manifest!, { cloud: "aws", stack: "dev" });
+  assert.deepEqual(plan.vms[0].services[0].env.V, { parts: ["[]"], secret: false });
 });
 
 test("only regular files of sane size are read: no FIFOs, devices or giant files", (t) => {

@@ -53,6 +53,20 @@ esac
 cat <<<"here string # kept"
 # shellcheck disable=SC2016 # the reason goes, the directive stays
 echo '$HOME'
+if true; then
+    # shellcheck disable=SC2034 # indented: the directive stays too, unindented
+    unused=1
+fi
+echo ${"`"}echo "tick # not a comment"${"`"} # a comment after backticks
+echo ${"`"}echo tick # a comment inside backticks ends there${"`"} tock
+p=${"${"}HOME:+'x # y'} # a comment after an expansion holding a quoted #
+echo "$p" $(( (1 + 2) * 3 )) $(echo "(" ) # a comment after parentheses
+echo a\  # an escaped space, then a comment: the line must not end in a backslash
+echo next
+echo 'a\' # a backslash escapes nothing in single quotes, unlike $'...'
+# Last: no quote after it may pair with one a misreading leaves open.
+r=${"${"}HOME:+'a}b'} # a quoted } does not end the expansion
+echo "$r"
 `;
 
 test("bash: comments, blank lines and indentation go; strings, continuations and directives stay", () => {
@@ -76,6 +90,7 @@ test("bash: comments, blank lines and indentation go; strings, continuations and
   assert.ok(lines.includes("  # a comment after a continuation: the line must stay"));
   assert.ok(lines.includes("echo a\\ #b"));
   assert.ok(lines.includes("# shellcheck disable=SC2016"));
+  assert.ok(lines.includes("# shellcheck disable=SC2034"));
   assert.equal(
     compactScript("sample.sh", compacted),
     compacted,
@@ -131,7 +146,9 @@ def expression():
     }
     total = 1 + \
         2
-    return data, total, f"{data['key']!r} # {'x'}"
+    joined = "one \
+# not a comment, in a continued string"
+    return data, total, joined, f"{data['key']!r} # {'x'}"
 
 
 if __name__ == "__main__":
@@ -174,10 +191,17 @@ test("python: comments, blank lines and docstrings go, blocks keep their shape; 
 });
 
 test("python: indentation other than four spaces a level and unterminated strings are refused", () => {
-  assert.throws(() => compactScript("t.py", "if True:\n\tx = 1\n"), /indentation/);
+  assert.throws(
+    () => compactScript("t.py", "if True:\n\tx = 1\n"),
+    /^Error: compactScript: t\.py:2: indentation is not a multiple of four spaces$/,
+  );
   assert.throws(() => compactScript("s.py", "if True:\n  x = 1\n"), /indentation/);
-  assert.throws(() => compactScript("u.py", 'x = "open\n'), /unterminated string/);
+  assert.throws(
+    () => compactScript("u.py", 'x = "open\n'),
+    /^Error: compactScript: u\.py:1: unterminated string$/,
+  );
   assert.throws(() => compactScript("b.py", "x = (1,\n"), /ends inside/);
+  assert.throws(() => compactScript("d.py", 'x = """open\n'), /ends inside a string/);
 });
 
 for (const script of VM_SCRIPTS.filter((n) => n.endsWith(".py")))
