@@ -287,7 +287,7 @@ test("with a domain, a site is its host name, proxied to its first web binding; 
   );
   assert.equal(
     renderCaddyfile(plan, plan.vms[0]),
-    "# Reverse proxy of VM app, written by aspire-arm.\nshop.example.com {\n\treverse_proxy web:8080\n}\n",
+    "# Reverse proxy of VM app, written by aspire-arm.\nshop.example.com {\n\treverse_proxy web:8080 {\n\t\tlb_try_duration 10s\n\t}\n}\n",
   );
 });
 
