@@ -28,16 +28,30 @@ export function planParameters(
   );
   for (const p of params) {
     const input = p.inputs.value ?? Object.values(p.inputs)[0];
-    const secret = input?.secret ?? false;
     const value = given.get(p.name.toLowerCase());
     given.delete(p.name.toLowerCase());
+    if (!input) {
+      // Aspire always writes `inputs.value`; without inputs (which check accepts) the parameter's
+      // value is its own `value` field, evaluated like a value.v0's: no reference reads an input,
+      // so there is nothing to ask for, and a value given for it would be silently ignored.
+      if (value !== undefined)
+        errors.push(
+          diagnostic(
+            p.name,
+            `parameters.${p.name}`,
+            `parameter ${p.name} has no inputs in the manifest, so its value is its value field and nothing reads a value set for it: remove aspire:parameters.${p.name} (or --set ${p.name}=...).`,
+          ),
+        );
+      continue;
+    }
+    const secret = input.secret ?? false;
     if (value !== undefined) {
       plans.push({ name: p.name, secret, source: "config", value: secret ? undefined : value });
-    } else if (input?.default?.kind === "value") {
+    } else if (input.default?.kind === "value") {
       // A default is written in the manifest for anyone to read: kept even for a secret parameter,
       // which still goes to the secret store (and is never printed by the plan).
       plans.push({ name: p.name, secret, source: "default", value: input.default.value });
-    } else if (input?.default?.kind === "generate") {
+    } else if (input.default?.kind === "generate") {
       plans.push({ name: p.name, secret, source: "generate", generate: input.default.generate });
     } else {
       const how = secret

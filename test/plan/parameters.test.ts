@@ -127,3 +127,33 @@ test("a generated value is made at deploy time, so the VM fetches it from the st
   assert.deepEqual(plan.vms[0].secrets, ["salt"]);
   assert.equal(shown(findService(plan, "web").env.SALT), "${ASPIRE_P_SALT}");
 });
+
+test("a parameter without inputs is its value field: no value is asked for, and one given is refused", () => {
+  // Aspire always writes `inputs.value`; check accepts a parameter without inputs, whose value is
+  // then its own `value` field (a literal or an expression), like a value.v0's.
+  const resources = {
+    fixed: { type: "parameter.v0", value: "eu-{zone.value}" },
+    zone: parameter("zone", { default: { value: "west-1" } }),
+    web: app({ REGION: "{fixed.value}" }),
+  };
+  const { plan, warnings } = planOf(resources);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(plan.parameters, [
+    { name: "zone", secret: false, source: "default", value: "west-1" },
+  ]);
+  assert.equal(shown(findService(plan, "web").env.REGION), "eu-west-1");
+  assert.deepEqual(composeService(composeOf(plan, "app"), "web").environment, {
+    REGION: "eu-west-1",
+  });
+  assert.deepEqual(
+    planErrorsOf(() => planOf(resources, { parameters: { FIXED: "x" } })),
+    [
+      {
+        resource: "fixed",
+        field: "parameters.fixed",
+        message:
+          "parameter fixed has no inputs in the manifest, so its value is its value field and nothing reads a value set for it: remove aspire:parameters.fixed (or --set fixed=...).",
+      },
+    ],
+  );
+});
