@@ -1,0 +1,82 @@
+// The price table `aspire-arm plan` costs VMs with: on-demand USD, one region per cloud (prices
+// differ by region, and the plan says which), each price with the page or file it is from and the
+// date that source gives. A type or disk without a sourced price has none here, and the plan says
+// "no price" for it rather than guessing.
+import type { Cloud } from "./options";
+import {
+  GCP_EXTERNAL_IPV4_HOURLY,
+  GCP_HOURLY,
+  GCP_PD_BALANCED_GB_MONTH,
+  GCP_PRICE_DATE,
+  GCP_PRICE_REGION,
+  GCP_PRICE_SOURCE,
+  GCP_X86_PEER,
+} from "./prices-gcp";
+
+/** A price and where it is from. */
+export interface Price {
+  readonly usd: number;
+  readonly per: "hour" | "GB-month";
+  readonly source: string;
+  /** The date the source gives for it (YYYY-MM-DD). */
+  readonly date: string;
+}
+
+export interface CloudPrices {
+  readonly region: string;
+  readonly instances: Readonly<Record<string, Price>>;
+  /** The x86 type of the same shape as an Arm type, for the Arm saving. */
+  readonly x86Peer: Readonly<Record<string, string>>;
+  readonly disks: Readonly<Record<string, Price>>;
+  /** The public IPv4 address every VM has (AWS associatePublicIpAddress, GCP accessConfigs). */
+  readonly publicIpv4?: Price;
+}
+
+/** Hours in the month the plan costs: 730, the 8,760 hours of a year over 12 (as both clouds'
+ *  calculators count a month). */
+export const HOURS_PER_MONTH = 730;
+
+const gcp = (usd: number, per: Price["per"]): Price => ({
+  usd,
+  per,
+  source: GCP_PRICE_SOURCE,
+  date: GCP_PRICE_DATE,
+});
+
+// AWS announced the charge for every public IPv4 address, in use or idle, from 2024-02-01:
+// $0.005 an hour in every region.
+const AWS_IPV4: Price = {
+  usd: 0.005,
+  per: "hour",
+  source:
+    "https://community.aws/content/2c6cKl0W4KQZIO6dWnnDHs1tHSp/aws-to-charge-public-ipv4-addresses",
+  date: "2024-02-08",
+};
+
+// The us-east-1 on-demand Linux price of m7g.large as a dated page gives it (2026-06-17). No page
+// found here gives t4g or the other Graviton families' prices with a date and region, so they have
+// none (the plan says so) until someone adds them with their source.
+const AWS_M7G_PAGE =
+  "https://www.factualminds.com/blog/amazon-ec2-on-demand-pricing-instance-families-2026/";
+
+export const PRICES: Readonly<Record<Cloud, CloudPrices>> = {
+  aws: {
+    region: "us-east-1",
+    instances: {
+      "m7g.large": { usd: 0.0816, per: "hour", source: AWS_M7G_PAGE, date: "2026-06-17" },
+    },
+    x86Peer: {},
+    disks: {},
+    publicIpv4: AWS_IPV4,
+  },
+  gcp: {
+    region: GCP_PRICE_REGION,
+    instances: Object.fromEntries(
+      Object.entries(GCP_HOURLY).map(([type, usd]) => [type, gcp(usd, "hour")]),
+    ),
+    x86Peer: GCP_X86_PEER,
+    // Hyperdisk Balanced (C4A, N4A) is not in the source: no price.
+    disks: { "pd-balanced": gcp(GCP_PD_BALANCED_GB_MONTH, "GB-month") },
+    publicIpv4: gcp(GCP_EXTERNAL_IPV4_HOURLY, "hour"),
+  },
+};
