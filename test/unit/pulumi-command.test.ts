@@ -54,18 +54,21 @@ test("no credentials: for AWS and for GCP, one line each naming how to log in an
   const w = workspace();
   w.fake();
   const env = { PATH: w.tools, HOME: w.home };
-  const aws = await run(w.dir, env, "preview");
-  assert.equal(aws.code, 1);
-  assert.equal(
-    aws.err,
-    'aspire-arm: no AWS credentials found: run `aws configure sso` and `aws sso login` (then export AWS_PROFILE), or in CI, OIDC as the README\'s "Pull request previews" sets up (aws-actions/configure-aws-credentials with role-to-assume).\n',
-  );
-  const gcp = await run(w.dir, env, "up", "--stack", "g");
-  assert.equal(gcp.code, 1);
-  assert.equal(
-    gcp.err,
-    'aspire-arm: no Google Cloud credentials found: run `gcloud auth application-default login`, or in CI, OIDC as the README\'s "Pull request previews" sets up (google-github-actions/auth with workload_identity_provider).\n',
-  );
+  const cases: [string[], string][] = [
+    [
+      ["preview"],
+      'aspire-arm: no AWS credentials found: run `aws configure sso` and `aws sso login` (then export AWS_PROFILE), or in CI, OIDC as the README\'s "Pull request previews" sets up (aws-actions/configure-aws-credentials with role-to-assume).\n',
+    ],
+    [
+      ["up", "--stack", "g"],
+      'aspire-arm: no Google Cloud credentials found: run `gcloud auth application-default login`, or in CI, OIDC as the README\'s "Pull request previews" sets up (google-github-actions/auth with workload_identity_provider).\n',
+    ],
+  ];
+  for (const [argv, line] of cases) {
+    const r = await run(w.dir, env, ...argv);
+    assert.equal(r.code, 1, argv.join(" "));
+    assert.equal(r.err, line);
+  }
   assert.ok(!fs.existsSync(w.argvFile), "pulumi did not run");
   const none = await run(w.dir, env, "preview", "--stack", "nowhere");
   assert.equal(none.code, 1);
