@@ -222,6 +222,14 @@ export function readPlannedApp(vm: Obj): PlannedApp | undefined {
 
 const quoted = (v: string) => JSON.stringify(v);
 
+/** An image reference as it is, or an image built at deploy (`project build -> REPO` in the plan)
+ *  said as such: its digest is known only then. */
+function imageText(image: string): string {
+  const built = /^(project|dockerfile) build -> (.*)$/.exec(image);
+  if (!built) return image;
+  return `(built at deploy from its ${built[1] === "project" ? ".NET project" : "Dockerfile"}, pushed to ${built[2]})`;
+}
+
 export function envChangeText(e: EnvChange): string {
   if (e.secret) return `env ${e.key} ${e.change} (holds a secret: value not shown)`;
   if (e.change === "added") return `env ${e.key} added (${quoted(e.after ?? "")})`;
@@ -236,7 +244,8 @@ export function appChangeLines(c: AppChanges): [string, string][] {
   for (const s of c.servicesAdded) lines.push([s, "new service"]);
   for (const s of c.servicesRemoved) lines.push([s, "service removed"]);
   for (const s of c.services) {
-    if (s.image) lines.push([s.service, `image ${s.image.before} -> ${s.image.after}`]);
+    if (s.image)
+      lines.push([s.service, `image ${imageText(s.image.before)} -> ${imageText(s.image.after)}`]);
     for (const e of s.env) lines.push([s.service, envChangeText(e)]);
     for (const p of s.portsOpened) lines.push([s.service, `port opened: ${p}`]);
     for (const p of s.portsClosed) lines.push([s.service, `port closed: ${p}`]);

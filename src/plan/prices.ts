@@ -12,6 +12,13 @@ import {
   GCP_PRICE_SOURCE,
   GCP_X86_PEER,
 } from "./prices-gcp";
+import {
+  AWS_HOURLY,
+  AWS_PRICE_DATE,
+  AWS_PRICE_REGION,
+  AWS_PRICE_SOURCE,
+  AWS_X86_PEER,
+} from "./prices-aws";
 
 /** A price and where it is from. */
 export interface Price {
@@ -53,9 +60,6 @@ const AWS_IPV4: Price = {
   date: "2024-02-08",
 };
 
-// The us-east-1 on-demand Linux price of m7g.large as a dated page gives it (2026-06-17). No page
-// found here gives t4g or the other Graviton families' prices with a date and region, so they have
-// none (the plan says so) until someone adds them with their source.
 // gp3 in us-east-1 as infracost's golden test prices it from AWS's price list (its instance test runs
 // in us-east-1): 20 GB of gp3, $1.60 a month; the file last changed on 2024-07-01.
 const AWS_GP3: Price = {
@@ -66,16 +70,16 @@ const AWS_GP3: Price = {
   date: "2024-07-01",
 };
 
-const AWS_M7G_PAGE =
-  "https://www.factualminds.com/blog/amazon-ec2-on-demand-pricing-instance-families-2026/";
-
 export const PRICES: Readonly<Record<Cloud, CloudPrices>> = {
   aws: {
-    region: "us-east-1",
-    instances: {
-      "m7g.large": { usd: 0.0816, per: "hour", source: AWS_M7G_PAGE, date: "2026-06-17" },
-    },
-    x86Peer: {},
+    region: AWS_PRICE_REGION,
+    instances: Object.fromEntries(
+      Object.entries(AWS_HOURLY).map(([type, usd]) => [
+        type,
+        { usd, per: "hour", source: AWS_PRICE_SOURCE, date: AWS_PRICE_DATE },
+      ]),
+    ),
+    x86Peer: AWS_X86_PEER,
     disks: { gp3: AWS_GP3 },
     publicIpv4: AWS_IPV4,
   },

@@ -11,6 +11,8 @@ import * as path from "node:path";
 import { md } from "../../src/cli/plan-report";
 import { cliIn, jsonPlanOf, type CliRun } from "./cli-support";
 import { starterManifest, tempDir } from "./plan-support";
+import { SHARED_MISSING } from "../support/paths";
+import { TESTSHOP, TESTSHOP_VMS } from "../support/testshop";
 
 type Manifest = { resources: Record<string, Record<string, unknown>> };
 
@@ -398,3 +400,87 @@ test("--against: an env key removed and changed shows the plain values; a key wh
   assert.ok(lines.includes("mailpit: service removed"), lines.join("\n"));
   w.remove();
 });
+
+test(
+  "TestShop on two VMs (GCP): the five kinds of app change, each said on the VM it touches (a project's image, the database's image, an env var, a secret rotated, a new service with a public endpoint)",
+  { skip: fs.existsSync(TESTSHOP) ? false : SHARED_MISSING },
+  async () => {
+    const dir = tempDir("against-testshop");
+    const manifest = path.join(dir, "AppHost", "aspire-manifest.json");
+    fs.mkdirSync(path.dirname(manifest));
+    const write = (change?: (m: Manifest) => void) => {
+      const m = JSON.parse(fs.readFileSync(TESTSHOP, "utf8")) as Manifest;
+      change?.(m);
+      fs.writeFileSync(manifest, JSON.stringify(m, null, 2));
+    };
+    const secret = (ciphertext: string) =>
+      fs.writeFileSync(
+        path.join(dir, "Pulumi.dev.yaml"),
+        `config:\n  aspire:parameters.postgres-password:\n    secure: ${ciphertext}\n`,
+      );
+    const placement = Object.entries(TESTSHOP_VMS).flatMap(([vm, r]) => [
+      "--vm",
+      `${vm}=${r.join(",")}`,
+    ]);
+    const plan = (...args: string[]) =>
+      cliIn(dir, "plan", manifest, "--no-resources", "--cloud", "gcp", ...placement, ...args);
+    write();
+    secret("v1:AAAAfirst==");
+    const previous = path.join(dir, "previous.json");
+    const saved = await plan("--json");
+    assert.equal(saved.code, 0, saved.err);
+    fs.writeFileSync(previous, saved.out);
+    const cases: {
+      args?: string[];
+      manifest?: (m: Manifest) => void;
+      secret?: string;
+      app: RegExp[];
+      db: RegExp[];
+    }[] = [
+      {
+        args: ["--image", "catalogservice=ghcr.io/example/catalog:2.0"],
+        app: [
+          /^catalogservice: image \(built at deploy from its \.NET project, pushed to catalogservice\) -> ghcr\.io\/example\/catalog:2\.0$/,
+        ],
+        db: [],
+      },
+      {
+        args: ["--image", "postgres=docker.io/library/postgres:17.7"],
+        app: [],
+        db: [
+          /^postgres: image docker\.io\/library\/postgres:\S+ -> docker\.io\/library\/postgres:17\.7$/,
+        ],
+      },
+      {
+        manifest: (m) => (env(m, "catalogservice").FEATURE_X = "on"),
+        app: [/^catalogservice: env FEATURE_X added \("on"\)$/],
+        db: [],
+      },
+      {
+        secret: "v1:BBBBrotated==",
+        app: [/^secret: postgres-password rotated \(a new version\)$/],
+        db: [/^secret: postgres-password rotated \(a new version\)$/],
+      },
+      {
+        manifest: mailpit(true),
+        app: [
+          /^mailpit: new service$/,
+          /^public endpoint: opened: http:\/\/<public address>:\d+ -> mailpit \(http\)$/,
+        ],
+        db: [],
+      },
+    ];
+    for (const c of cases) {
+      write(c.manifest);
+      secret(c.secret ?? "v1:AAAAfirst==");
+      const r = await plan("--against", previous, ...(c.args ?? []));
+      assert.equal(r.code, 0, r.err);
+      for (const vm of ["app", "db"] as const) {
+        const lines = detailsOf(r.out, vm);
+        assert.equal(lines.length, c[vm].length, `${vm}: ${lines.join("\n")}`);
+        c[vm].forEach((re, i) => assert.match(lines[i], re, vm));
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  },
+);

@@ -4,8 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { isArmInstanceType, PRICES, stackCost, vmCost, vmCostText } from "../../src/plan";
-import { cli } from "./cli-support";
-import { starterManifest } from "./plan-support";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { cli, cliIn } from "./cli-support";
+import { starterManifest, tempDir } from "./plan-support";
 
 const vm = (instanceType: string, bootDiskType: string, dataDiskGb = 0) => ({
   instanceType,
@@ -48,7 +50,27 @@ test("every GCP Arm type in the table is one arm-types.ts accepts, with a source
   assert.equal(p.region, "us-central1");
 });
 
-test("a type or disk without a price says so and leaves the total unknown (Hyperdisk Balanced of C4A; AWS's t4g.small, which no dated source here gives)", () => {
+test("AWS's default t4g.small: the Karpenter price list's us-east-1 price, 20 GB of gp3 and the IPv4 address; t3.small of the same size beside it", () => {
+  const c = vmCost("aws", vm("t4g.small", "gp3"));
+  assert.deepEqual(c.parts, { instance: 0.0168 * 730, bootDisk: 1.6, publicIpv4: 3.65 });
+  assert.equal(c.x86?.instanceType, "t3.small");
+  assert.equal(c.x86?.monthlyUsd, 0.0208 * 730 + 1.6 + 3.65);
+  assert.equal(
+    vmCostText(c),
+    "$17.51/month (instance $12.26, boot disk $1.60, public IPv4 $3.65); on x86 (t3.small) $20.43/month, Arm saves $2.92 (14%)",
+  );
+  const p = PRICES.aws;
+  assert.equal(p.region, "us-east-1");
+  for (const [a, x] of Object.entries(p.x86Peer)) {
+    assert.ok(isArmInstanceType("aws", a), a);
+    assert.ok(!isArmInstanceType("aws", x), x);
+    assert.equal(a.split(".")[1], x.split(".")[1], `${a} and ${x}: the same size`);
+  }
+  for (const f of ["t4g", "m7g", "c7g", "r7g", "m8g", "c8g", "r8g"])
+    assert.ok(p.x86Peer[`${f}.large`], `${f}.large has an x86 peer`);
+});
+
+test("a type or disk without a price says so and leaves the total unknown (Hyperdisk Balanced of C4A and N4A; a type the table does not list)", () => {
   const c4a = vmCost("gcp", vm("c4a-standard-1", "hyperdisk-balanced"));
   assert.equal(c4a.monthlyUsd, undefined);
   assert.deepEqual(c4a.noPrice, ["disk type hyperdisk-balanced"]);
@@ -56,11 +78,13 @@ test("a type or disk without a price says so and leaves the total unknown (Hyper
     vmCostText(c4a),
     /^unknown: no price for disk type hyperdisk-balanced \(priced: instance \$32\.78, public IPv4 \$3\.65\)/,
   );
-  const t4g = vmCost("aws", vm("t4g.small", "gp3"));
-  assert.deepEqual(t4g.noPrice, ["instance type t4g.small"]);
-  assert.equal(t4g.parts.bootDisk, 1.6);
-  assert.equal(stackCost("aws", [vm("t4g.small", "gp3")]).monthlyUsd, undefined);
-  assert.equal(t4g.parts.publicIpv4, 3.65);
+  const unknown = vmCost("aws", vm("m99g.large", "gp3"));
+  assert.deepEqual(unknown.noPrice, ["instance type m99g.large"]);
+  assert.equal(
+    stackCost("aws", [vm("m99g.large", "gp3"), vm("t4g.small", "gp3")]).monthlyUsd,
+    undefined,
+  );
+  assert.match(vmCostText(unknown), /; no x86 counterpart in the price table$/);
 });
 
 test("plan prints each VM's cost line and the stack's monthly cost with the region and sources of its prices", async () => {
@@ -81,6 +105,20 @@ test("plan prints each VM's cost line and the stack's monthly cost with the regi
   const aws = await cli("plan", starterManifest, "--no-resources");
   assert.match(
     aws.out,
-    /^ {2}cost: unknown: no price for instance type t4g\.small \(priced: boot disk \$1\.60, public IPv4 \$3\.65\); no x86 counterpart in the price table$/m,
+    /^Monthly cost, on demand: \$17\.51 a month; on the x86 types of the same shape \$20\.43, so Arm saves \$2\.92 a month\.$/m,
   );
+  assert.match(
+    aws.out,
+    /^ {2}Prices of us-east-1, .*zz_generated\.pricing_aws\.go \(2026-07-20\)/m,
+  );
+  assert.doesNotMatch(aws.out, /where prices differ/);
+  // A stack deploying elsewhere is told the prices are of another region.
+  const dir = tempDir("cost-region");
+  fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  aws:region: eu-west-1\n");
+  const eu = await cliIn(dir, "plan", starterManifest, "--no-resources");
+  assert.match(
+    eu.out,
+    /^ {2}Prices of us-east-1 \(this stack deploys to eu-west-1, where prices differ\), hourly/m,
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
 });
