@@ -5,6 +5,13 @@
 // documents and returns typed results, which the CLI prints; a later report (the services a change
 // touches, Markdown, cost) extends the same comparison.
 import {
+  appChangeLines,
+  compareApps,
+  readPlannedApp,
+  type AppChanges,
+  type PlannedApp,
+} from "./app-changes";
+import {
   EFFECT_ORDER,
   VM_INPUT_RULES,
   type InputEffect,
@@ -17,6 +24,8 @@ export interface PlannedVm {
   readonly name: string;
   readonly vmInputs: VmInputs;
   readonly release: { readonly id: string; readonly bytes: number };
+  /** Its services, endpoints and secrets (plans written before they were compared have none). */
+  readonly app?: PlannedApp;
 }
 
 /** A `plan --json` document, as far as the comparison reads it. */
@@ -44,6 +53,12 @@ export function parsePlanDocument(text: string): PlanDocument {
   } catch (e) {
     throw new PlanDocumentError(`not JSON (${(e as Error).message.replace(/\s+/g, " ")})`);
   }
+  return readPlanDocument(doc);
+}
+
+/** A `plan --json` document as data (the current plan is read through it too, so that both sides
+ *  of a comparison are read alike), or a PlanDocumentError saying what is wrong with it. */
+export function readPlanDocument(doc: unknown): PlanDocument {
   const isObject = (v: unknown): v is Record<string, unknown> =>
     typeof v === "object" && v !== null && !Array.isArray(v);
   if (!isObject(doc) || !Array.isArray(doc.vms) || typeof doc.cloud !== "string")
@@ -63,10 +78,12 @@ export function parsePlanDocument(text: string): PlanDocument {
     const release = vm.release;
     if (!isObject(release) || typeof release.id !== "string")
       throw new PlanDocumentError(`VM ${vm.name} has no release id: ${REWRITE}`);
+    const app = readPlannedApp(vm);
     return {
       name: vm.name,
       vmInputs: inputs as unknown as VmInputs,
       release: { id: release.id, bytes: Number(release.bytes) },
+      ...(app ? { app } : {}),
     };
   });
   return { cloud: doc.cloud, stack: String(doc.stack), vms };
@@ -97,6 +114,8 @@ export interface VmComparison {
   readonly release: { readonly before?: string; readonly after?: string };
   /** The changed VM-level inputs, the one that decides the verdict first. */
   readonly changes: readonly InputChange[];
+  /** What changes in its app (services, endpoints, secrets), when the plans describe it. */
+  readonly app?: AppChanges;
 }
 
 export interface PlanComparison {
@@ -112,17 +131,22 @@ export function comparePlans(previous: PlanDocument, current: PlanDocument): Pla
   const vms: VmComparison[] = current.vms.map((vm) => {
     const old = before.get(vm.name);
     if (!old)
-      return { vm: vm.name, verdict: "added", release: { after: vm.release.id }, changes: [] };
-    return compareVm(old, vm);
+      return withApp(
+        { vm: vm.name, verdict: "added", release: { after: vm.release.id }, changes: [] },
+        undefined,
+        vm,
+      );
+    return withApp(compareVm(old, vm), old, vm);
   });
   for (const vm of previous.vms)
     if (!after.has(vm.name))
-      vms.push({
-        vm: vm.name,
-        verdict: "removed",
-        release: { before: vm.release.id },
-        changes: [],
-      });
+      vms.push(
+        withApp(
+          { vm: vm.name, verdict: "removed", release: { before: vm.release.id }, changes: [] },
+          vm,
+          undefined,
+        ),
+      );
   return {
     previous: { cloud: previous.cloud, stack: previous.stack },
     current: { cloud: current.cloud, stack: current.stack },
@@ -131,6 +155,13 @@ export function comparePlans(previous: PlanDocument, current: PlanDocument): Pla
 }
 
 const rank = (e: InputEffect) => EFFECT_ORDER.indexOf(e);
+
+/** The app's changes, when the plans on the VM's sides describe its app (a VM only one plan has
+ *  compares with none); a plan written before they were compared has no app part and gets none. */
+function withApp(c: VmComparison, old?: PlannedVm, vm?: PlannedVm): VmComparison {
+  if ((old && !old.app) || (vm && !vm.app)) return c;
+  return { ...c, app: compareApps(old?.app, vm?.app) };
+}
 
 function compareVm(old: PlannedVm, vm: PlannedVm): VmComparison {
   const cloud = vm.vmInputs.cloud;
@@ -226,6 +257,8 @@ export function comparisonLines(c: PlanComparison): string[] {
     lines.push(`  ${vm.vm}: ${verdictText(vm)}`);
     for (const change of vm.changes)
       if (change.effect === vm.verdict) lines.push(`      ${change.label}: ${change.why}`);
+    if (vm.app && vm.verdict !== "removed")
+      for (const [subject, what] of appChangeLines(vm.app)) lines.push(`      ${subject}: ${what}`);
   }
   return lines;
 }

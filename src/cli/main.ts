@@ -5,6 +5,7 @@ import { PlanError } from "../plan";
 import { checkCommand } from "./check-command";
 import { PlanDocumentError } from "./compare-plans";
 import { planCommand } from "./plan-command";
+import { pulumiCommand, SetupError } from "./pulumi-command";
 import { HELP, UsageError } from "./usage";
 
 /** Runs a command; `plan` answers asynchronously (it runs the Pulumi program under mocks). */
@@ -20,6 +21,9 @@ export function main(
         return checkCommand(rest, out);
       case "plan":
         return planCommand(rest, out, err).catch((e: unknown) => handle(e, err));
+      case "preview":
+      case "up":
+        return pulumiCommand(command, rest);
       case "help":
       case "--help":
       case "-h":
@@ -45,8 +49,9 @@ function handle(e: unknown, err: (text: string) => void): number {
     err(e.diagnostics.map((d) => `aspire-arm: ${e.file}: ${formatDiagnostic(d)}\n`).join(""));
     return 1;
   }
-  // A previous plan (--against) that cannot be compared: why, in one line.
-  if (e instanceof PlanDocumentError) {
+  // A previous plan (--against) that cannot be compared, or a setup step missing (the Pulumi CLI,
+  // credentials): why and what to do, in one line.
+  if (e instanceof PlanDocumentError || e instanceof SetupError) {
     err(`aspire-arm: ${e.message}\n`);
     return 1;
   }

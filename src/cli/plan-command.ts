@@ -6,13 +6,27 @@ import * as path from "node:path";
 import { formatDiagnostic, loadManifest, own, type Diagnostic, type Value } from "../manifest";
 import { readStackConfig } from "../config/stack-config";
 import { asRuntimeConfig, readStackFile, secretKeys } from "../config/stack-file";
-import { buildPlan, isStoredOnVm, PlanError, type DeploymentPlan, type VmPlan } from "../plan";
+import {
+  buildPlan,
+  isStoredOnVm,
+  PlanError,
+  secretStoreName,
+  stackCost,
+  vmCost,
+  vmCostText,
+  usd,
+  usdDelta,
+  PRICES,
+  HOURS_PER_MONTH,
+  type DeploymentPlan,
+  type StackCost,
+  type VmPlan,
+} from "../plan";
 import {
   deployRenderContext,
   offlineDeployFacts,
   renderVm,
   restartPolicy,
-  secretStoreName,
   userDataProblem,
   releaseProblem,
   USER_DATA_LIMIT,
@@ -26,15 +40,17 @@ import {
   comparisonLines,
   parsePlanDocument,
   PlanDocumentError,
+  readPlanDocument,
   type PlanComparison,
   type PlanDocument,
 } from "./compare-plans";
+import { planReport } from "./plan-report";
 import type { MockRun, RecordedResource } from "./mock-program";
 import { resourceSummary, resourceTree } from "./resource-tree";
 import { UsageError } from "./usage";
 
 const USAGE =
-  "Usage: aspire-arm plan MANIFEST [--cloud aws|gcp] [--stack NAME] [--set NAME=VALUE]... [--out DIR] [--json] [--against PREVIOUS.json] [--no-resources]";
+  "Usage: aspire-arm plan MANIFEST [--cloud aws|gcp] [--stack NAME] [--set NAME=VALUE]... [--out DIR] [--json | --markdown] [--against PREVIOUS.json] [--no-resources]";
 
 interface PlanArgs {
   manifest?: string;
@@ -49,6 +65,8 @@ interface PlanArgs {
   flags: Record<string, unknown>;
   out?: string;
   json: boolean;
+  /** A Markdown report for a pull request comment (src/cli/plan-report.ts). */
+  markdown: boolean;
   /** A previous `plan --json` output: say per VM what deploying this plan over it does. */
   against?: string;
 }
@@ -59,6 +77,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   let out: string | undefined;
   let against: string | undefined;
   let json = false;
+  let markdown = false;
   let noResources = false;
   let secretFile: string | undefined;
   let releaseFile: string | undefined;
@@ -96,6 +115,9 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
         break;
       case "--json":
         json = true;
+        break;
+      case "--markdown":
+        markdown = true;
         break;
       case "--against":
         against = value(i++, a);
@@ -163,7 +185,19 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   if (Object.keys(images).length) flags["aspire:images"] = images;
   if (Object.keys(vms).length) flags["aspire:vms"] = vms;
   if (manifest !== undefined) flags["aspire:manifest"] = manifest;
-  return { manifest, stack, flags, out, json, against, noResources, secretFile, releaseFile };
+  if (json && markdown) throw new UsageError(`plan: --json or --markdown, not both. ${USAGE}`);
+  return {
+    manifest,
+    stack,
+    flags,
+    out,
+    json,
+    markdown,
+    against,
+    noResources,
+    secretFile,
+    releaseFile,
+  };
 }
 
 /** Offline defaults for the providers' location keys, so a plan needs no stack file at all. */
@@ -216,7 +250,6 @@ export async function planCommand(
     rendered: r,
     inputs: vmInputs(plan, r, { network: config.network, ssh: config.ssh }),
   }));
-  const comparison = previousPlan && comparePlans(previousPlan, planDocument(plan, planned));
   const problems = rendered
     .flatMap((r) => [userDataProblem(plan, r), releaseProblem(plan, r)])
     .filter((d): d is Diagnostic => d !== undefined);
@@ -229,9 +262,17 @@ export async function planCommand(
       .map((p) => [`aspire:parameters.${p.name}`, "(unset: set it before pulumi up)"]),
   );
   const mockConfig = { ...asRuntimeConfig(raw), ...unset };
+  const cost = stackCost(
+    plan.cloud,
+    planned.map((p) => p.inputs),
+  );
+  const doc = planJson(plan, planned, warnings, problems, cost, secretVersions);
+  // The current plan is read as a saved one is, so that both sides compare alike.
+  const comparison = previousPlan && comparePlans(previousPlan, readPlanDocument(doc));
+  const previousCost = previousPlan && costOfDocument(previousPlan);
   // Pulumi's SDK is loaded only for the mock run (it takes about a second to load).
   const run =
-    problems.length || args.noResources
+    problems.length || args.noResources || args.markdown
       ? undefined
       : await (
           await import("./mock-program")
@@ -241,23 +282,53 @@ export async function planCommand(
         ]);
 
   if (args.out && previousOut) writeOut(args.out, previousOut, rendered);
-  out(
-    args.json
-      ? JSON.stringify(
-          {
-            ...planJson(plan, planned, warnings, problems),
-            resources: run?.resources.map(summary),
-            ...(comparison ? { against: { file: args.against, ...comparison } } : {}),
-          },
-          null,
-          2,
-        ) + "\n"
-      : planText(config.manifest, plan, planned, warnings, problems, {
-          outDir: args.out,
-          run,
-          comparison: comparison && { file: args.against as string, ...comparison },
-        }),
-  );
+  if (args.markdown)
+    out(
+      planReport({
+        cloud: plan.cloud,
+        stack: plan.stack,
+        vms: plan.vms.map((vm) => ({ name: vm.name, services: vm.services.map((s) => s.name) })),
+        cost,
+        ...(comparison ? { comparison } : {}),
+        ...(previousCost
+          ? { previousCost: previousCost.total, previousVmCost: previousCost.byVm }
+          : {}),
+        problems: problems.map(formatDiagnostic),
+        warnings: warnings.length,
+      }),
+    );
+  else
+    out(
+      args.json
+        ? JSON.stringify(
+            {
+              ...doc,
+              resources: run?.resources.map(summary),
+              ...(comparison
+                ? {
+                    against: {
+                      file: args.against,
+                      ...comparison,
+                      ...(previousCost ? { cost: costDelta(previousCost.total, cost) } : {}),
+                    },
+                  }
+                : {}),
+            },
+            null,
+            2,
+          ) + "\n"
+        : planText(config.manifest, plan, planned, warnings, problems, {
+            outDir: args.out,
+            run,
+            cost,
+            comparison: comparison && {
+              file: args.against as string,
+              ...comparison,
+              ...(previousCost ? { previousCost: previousCost.total } : {}),
+            },
+            location: raw[plan.cloud === "aws" ? "aws:region" : "gcp:zone"],
+          }),
+    );
   if (problems.length) {
     for (const p of problems) err(`aspire-arm: ${formatDiagnostic(p)}\n`);
     return 1;
@@ -271,15 +342,27 @@ interface PlannedView {
   readonly inputs: VmInputs;
 }
 
-function planDocument(plan: DeploymentPlan, planned: readonly PlannedView[]): PlanDocument {
+/** The previous plan's cost by today's price table, from what its VMs are created with. */
+function costOfDocument(d: PlanDocument): {
+  total: StackCost;
+  byVm: ReadonlyMap<string, ReturnType<typeof vmCost>>;
+} {
+  const cloud = d.cloud === "gcp" ? "gcp" : "aws";
+  const total = stackCost(
+    cloud,
+    d.vms.map((vm) => vm.vmInputs),
+  );
+  return { total, byVm: new Map(d.vms.map((vm, i) => [vm.name, total.vms[i]])) };
+}
+
+function costDelta(before: StackCost, after: StackCost) {
   return {
-    cloud: plan.cloud,
-    stack: plan.stack,
-    vms: planned.map(({ rendered, inputs }) => ({
-      name: rendered.vm.name,
-      vmInputs: inputs,
-      release: { id: rendered.release.id, bytes: rendered.release.gz.length },
-    })),
+    beforeMonthlyUsd: before.monthlyUsd ?? null,
+    afterMonthlyUsd: after.monthlyUsd ?? null,
+    deltaMonthlyUsd:
+      before.monthlyUsd !== undefined && after.monthlyUsd !== undefined
+        ? after.monthlyUsd - before.monthlyUsd
+        : null,
   };
 }
 
@@ -408,13 +491,15 @@ function planJson(
   planned: readonly PlannedView[],
   warnings: readonly Diagnostic[],
   problems: readonly Diagnostic[],
+  cost: StackCost,
+  secretVersions: Readonly<Record<string, string>> | undefined,
 ) {
   return {
     cloud: plan.cloud,
     stack: plan.stack,
     manifest: plan.manifestFile,
     vms: planned.map(
-      ({ rendered: { vm, userData, userDataEncoding, cloudConfig, release }, inputs }) => ({
+      ({ rendered: { vm, userData, userDataEncoding, cloudConfig, release }, inputs }, i) => ({
         name: vm.name,
         instanceType: vm.instanceType,
         os: vm.os,
@@ -436,6 +521,8 @@ function planJson(
               : `${s.image.kind} build -> ${s.image.repository}`,
           ports: s.ports,
           env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, show(v)])),
+          // The env keys whose value holds a secret: a report names them, never shows them.
+          secretEnv: Object.keys(s.env).filter((k) => holdsSecret(s.env[k])),
           args: s.args.map(show),
           dependsOn: s.dependsOn,
           ...(s.runAs === "container" ? { restart: restartPolicy(s) } : {}),
@@ -444,13 +531,22 @@ function planJson(
         privatePorts: vm.privatePorts,
         namedVolumes: vm.namedVolumes,
         secrets: vm.secrets,
+        // Their versions when known (secrets set in the stack file): a changed one is a rotation.
+        ...secretVersionsOf(vm, secretVersions),
         // What the instance is created with (a change replaces or restarts it) and the release that
         // app changes roll out in place (src/render/vm-inputs.ts).
         vmInputs: inputs,
         vmInputsFingerprint: vmInputsFingerprint(inputs),
         release: { id: release.id, bytes: release.gz.length },
+        cost: cost.vms[i],
       }),
     ),
+    cost: {
+      region: cost.region,
+      hoursPerMonth: cost.hoursPerMonth,
+      monthlyUsd: cost.monthlyUsd ?? null,
+      x86MonthlyUsd: cost.x86MonthlyUsd ?? null,
+    },
     parameters: plan.parameters.map((p) => ({
       name: p.name,
       secret: p.secret,
@@ -465,6 +561,20 @@ function planJson(
 
 const summary = (r: RecordedResource) => resourceSummary(r);
 
+/** A value that names a secret parameter (the VM fills it in from the secret store). */
+const holdsSecret = (v: Value) => v.parts.some((p) => typeof p !== "string");
+
+function secretVersionsOf(
+  vm: VmPlan,
+  versions: Readonly<Record<string, string>> | undefined,
+): { secretVersions?: Record<string, string> } {
+  if (!versions) return {};
+  const known = vm.secrets.filter((n) => versions[secretStoreName(n)] !== undefined);
+  return known.length
+    ? { secretVersions: Object.fromEntries(known.map((n) => [n, versions[secretStoreName(n)]])) }
+    : {};
+}
+
 function planText(
   file: string,
   plan: DeploymentPlan,
@@ -474,10 +584,16 @@ function planText(
   extra: {
     readonly outDir?: string;
     readonly run?: MockRun;
-    readonly comparison?: PlanComparison & { readonly file: string };
+    readonly cost: StackCost;
+    readonly comparison?: PlanComparison & {
+      readonly file: string;
+      readonly previousCost?: StackCost;
+    };
+    /** The stack's region (AWS) or zone (GCP), to say when prices are of another region. */
+    readonly location?: unknown;
   },
 ): string {
-  const { outDir, run, comparison } = extra;
+  const { outDir, run, comparison, cost } = extra;
   const rendered = planned.map((p) => p.rendered);
   const lines = [
     `Plan for ${file} on ${plan.cloud}, stack ${plan.stack}: ${rendered.length} VM${rendered.length === 1 ? "" : "s"}`,
@@ -524,7 +640,9 @@ function planText(
     lines.push(
       `  release ${release.id} (${kb(release.gz.length)} gzipped): app changes roll out to this VM in place; VM inputs ${vmInputsFingerprint(inputs)}`,
     );
+    lines.push(`  cost: ${vmCostText(vmCost(plan.cloud, inputs))}`);
   }
+  lines.push("", ...costLines(plan.cloud, cost, extra.location));
   if (plan.parameters.length) {
     lines.push("", "Parameters:");
     for (const p of plan.parameters)
@@ -543,10 +661,47 @@ function planText(
       "",
       `Against ${comparison.file}, what deploying this plan does to each VM:`,
       ...comparisonLines(comparison),
+      ...(comparison.previousCost &&
+      comparison.previousCost.monthlyUsd !== undefined &&
+      cost.monthlyUsd !== undefined
+        ? [
+            `  Monthly cost: ${usd(comparison.previousCost.monthlyUsd)} -> ${usd(cost.monthlyUsd)} (${usdDelta(cost.monthlyUsd - comparison.previousCost.monthlyUsd)})`,
+          ]
+        : ["  Monthly cost: its change is unknown (a VM part has no price)"]),
     );
   if (warnings.length) lines.push("", ...warnings.map((w) => `warning: ${formatDiagnostic(w)}`));
   if (problems.length) lines.push("", ...problems.map((w) => `error: ${formatDiagnostic(w)}`));
   if (outDir)
     lines.push("", `Wrote ${rendered.map((r) => path.join(outDir, r.vm.name)).join(", ")}`);
   return lines.join("\n") + "\n";
+}
+
+/** The stack's monthly cost, the Arm saving, and where the prices are from. */
+function costLines(cloud: "aws" | "gcp", cost: StackCost, location: unknown): string[] {
+  const p = PRICES[cloud];
+  const where =
+    typeof location === "string" && !location.startsWith(p.region)
+      ? ` (this stack deploys to ${location}, where prices differ)`
+      : "";
+  const total =
+    cost.monthlyUsd !== undefined
+      ? `${usd(cost.monthlyUsd)} a month`
+      : "unknown: a VM part has no price (see each VM's cost line)";
+  const saving =
+    cost.monthlyUsd !== undefined && cost.x86MonthlyUsd !== undefined
+      ? `; on the x86 types of the same shape ${usd(cost.x86MonthlyUsd)}, so Arm saves ${usd(cost.x86MonthlyUsd - cost.monthlyUsd)} a month`
+      : "";
+  const sources = [
+    ...new Set(
+      [
+        ...Object.values(p.instances),
+        ...Object.values(p.disks),
+        ...(p.publicIpv4 ? [p.publicIpv4] : []),
+      ].map((x) => `${x.source} (${x.date})`),
+    ),
+  ];
+  return [
+    `Monthly cost, on demand: ${total}${saving}.`,
+    `  Prices of ${p.region}${where}, hourly x ${HOURS_PER_MONTH} hours a month; disks by capacity (their baseline IOPS and throughput are included). From: ${sources.join("; ")}`,
+  ];
 }

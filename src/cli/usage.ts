@@ -12,6 +12,10 @@ export const HELP = `aspire-arm: run a .NET Aspire application on Arm virtual ma
 Usage:
   aspire-arm check [--json] MANIFEST...   Check that manifests can be deployed to Arm VMs (no cloud needed).
   aspire-arm plan MANIFEST [options]      Print the deployment plan, offline (no credentials, no Pulumi CLI).
+  aspire-arm preview|up [--stack NAME] [ARGS...]
+                                          pulumi preview|up --stack NAME (default dev), after checking
+                                          that the Pulumi CLI is installed and the stack's cloud has
+                                          credentials (each missing one: a line saying what to do)
   aspire-arm help                         Show this help.
 
 check prints, for each manifest, whether it is deployable, with every error and warning naming
@@ -34,11 +38,15 @@ plan options:
   --out DIR               write DIR/<vm>/user-data, its release (release.json.gz, release-id) and the
                           release's files (compose.yaml, caddy/Caddyfile, units, bin/);
                           DIR is new, empty, or one that plan wrote before (it keeps a .aspire-arm-plan file)
+  --markdown              print a Markdown report for a pull request comment: a summary table, then
+                          each changed VM in a collapsed section, never over 60,000 characters
   --json                  print the plan as JSON (per VM also vmInputs, what its instance is created
                           with, and its release: {id, bytes})
   --against PREVIOUS.json compare with an earlier plan --json of the same options: per VM, unchanged,
                           rolled out in place (release OLD -> NEW), updated or stopped and started in
-                          place, new VM (naming every VM-level input that changed), added or removed
+                          place, new VM (naming every VM-level input that changed), added or removed;
+                          per service its image, env keys (values of plain ones only), ports; public
+                          endpoints opened and closed, secrets rotated (by name); the cost's change
   --secret-file PATH      render VMs that read secrets from a JSON file at PATH on the VM (emulated-VM tests)
   --release-file PATH     render VMs that apply their first release from the bundle file at PATH on the VM
                           (emulated-VM tests; the clouds deliver releases through S3 or instance metadata)
@@ -46,7 +54,10 @@ plan options:
 
 plan reads Pulumi.<stack>.yaml in the current folder when it exists; flags override it. It runs
 the Pulumi program (index.ts) under Pulumi's mocks to list the resources "pulumi up" would
-create; cloud lookups (AMI, default VPC) are shown as placeholders. Each VM's line "release ID"
+create; cloud lookups (AMI, default VPC) are shown as placeholders. It prints each VM's on-demand
+monthly cost (instance, disks, public IPv4 address; hourly x 730) from the price table in
+src/plan/prices.ts (one region per cloud, each price with its source and date; "no price" where the
+table has none) beside the x86 type of the same shape. Each VM's line "release ID"
 names the release app changes roll out in place, and "VM inputs" the fingerprint of what its
 instance is created with (type, image, disks, user data): a change there needs a new VM or a stop.
 

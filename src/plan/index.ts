@@ -21,3 +21,14 @@ export {
   type BindMountSource,
   type BindMountFile,
 } from "./sources";
+export {
+  stackCost,
+  vmCost,
+  vmCostText,
+  usd,
+  usdDelta,
+  type CostedVm,
+  type StackCost,
+  type VmCost,
+} from "./cost";
+export { PRICES, HOURS_PER_MONTH, type Price, type CloudPrices } from "./prices";

@@ -175,6 +175,7 @@ test("aspire-arm plan: each option the table names sets its key to the key's exa
     [
       "--stack",
       "--out",
+      "--markdown",
       "--json",
       "--against",
       "--secret-file",

@@ -8,8 +8,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { md } from "../../src/cli/plan-report";
 import { cliIn, jsonPlanOf, type CliRun } from "./cli-support";
 import { starterManifest, tempDir } from "./plan-support";
+import { SHARED_MISSING } from "../support/paths";
+import { TESTSHOP, TESTSHOP_VMS } from "../support/testshop";
 
 type Manifest = { resources: Record<string, Record<string, unknown>> };
 
@@ -302,3 +305,182 @@ test("a PREVIOUS.json that is missing, a folder, not JSON, not a plan, or from a
   assert.ok(usage.err.startsWith("aspire-arm: plan: --against needs a value."), usage.err);
   w.remove();
 });
+
+/** The detail lines under a VM's verdict in the text of `plan --against` (`subject: what`). */
+function detailsOf(text: string, vm: string): string[] {
+  const lines = text.split("\n");
+  const at = lines.findIndex((l) => l.startsWith(`  ${vm}: `));
+  assert.ok(at >= 0, text);
+  const out: string[] = [];
+  for (const l of lines.slice(at + 1)) {
+    if (!l.startsWith("      ")) break;
+    out.push(l.trim());
+  }
+  return out;
+}
+
+/** Per app change of the rollout issue, what `plan --against` says of it on the VMs it touches
+ *  (two VMs: app runs the projects and mailpit, data runs Redis). */
+const APP_CHANGE_LINES: Record<string, Record<string, string[]>> = {
+  "an image": { data: ["cache: image docker.io/library/redis:7.4 -> docker.io/library/redis:7.2"] },
+  "an env var": { app: ['webfrontend: env FEATURE_X added ("on")'] },
+  "a secret value (pulumi config set --secret: a new ciphertext)": {
+    app: ["secret: cache-password rotated (a new version)"],
+    data: ["secret: cache-password rotated (a new version)"],
+  },
+  "a new service": { app: ["mailpit: new service"] },
+  "a new external endpoint": {
+    app: [
+      "mailpit: new service",
+      // The public port the plan gives it (the proxy serves http endpoints from 8001 up, besides 80).
+      "public endpoint: opened: http://<public address>:8001 -> mailpit (http)",
+    ],
+  },
+};
+
+for (const cloud of ["aws", "gcp"] as const)
+  test(`${cloud}: --against names each of the five app changes in Aspire's terms (image, env key with its plain value, secret rotated by name, new service, endpoint opened), and --markdown says the same in a collapsed section`, async () => {
+    const w = new Work(`app-lines-${cloud}`);
+    const args = ["--cloud", cloud, ...SPLIT];
+    await w.save(...args);
+    for (const change of APP_CHANGES) {
+      w.write(change.manifest);
+      if (change.secret) w.secret(change.secret);
+      const extra = [...args, ...(change.args ?? [])];
+      const r = await w.plan("--against", w.previous, ...extra);
+      assert.equal(r.code, 0, r.err);
+      const expected = APP_CHANGE_LINES[change.what];
+      for (const vm of ["app", "data"])
+        assert.deepEqual(detailsOf(r.out, vm), expected[vm] ?? [], `${change.what}, ${vm}`);
+      const m = await w.plan("--against", w.previous, "--markdown", ...extra);
+      assert.equal(m.code, 0, m.err);
+      for (const [vm, lines] of Object.entries(expected)) {
+        const section = new RegExp(
+          `<details><summary><b>${vm}</b>: rolled out in place: release [0-9a-f]{16} -&gt; [0-9a-f]{16}</summary>\\n\\n([^]*?)\\n</details>`,
+        ).exec(m.out);
+        assert.ok(section, `${change.what}, ${vm}: ${m.out}`);
+        assert.deepEqual(
+          section[1].trim().split("\n"),
+          lines.map((l) => `- ${md(l, 1000)}`),
+          `${change.what}, ${vm}`,
+        );
+      }
+      // The summary table lists the VMs the change touches; the others are counted, not listed.
+      const untouched = ["app", "data"].filter((vm) => !expected[vm]);
+      for (const vm of untouched) assert.doesNotMatch(m.out, new RegExp(`^\\| ${vm} \\|`, "m"));
+      if (untouched.length)
+        assert.match(m.out, new RegExp(`^1 VM unchanged: ${untouched[0]}$`, "m"));
+      w.write();
+      w.secret("v1:AAAAAAAAAAAAfirstCIPHERTEXT==");
+    }
+    w.remove();
+  });
+
+test("--against: an env key removed and changed shows the plain values; a key whose value holds a secret is named without its value; a port closed; a service removed", async () => {
+  const w = new Work("env-kinds");
+  w.write((m) => {
+    env(m, "webfrontend").MODE = "a";
+    env(m, "webfrontend").GONE = "bye";
+    mailpit(false)(m);
+  });
+  await w.save();
+  w.write((m) => {
+    env(m, "webfrontend").MODE = "b";
+    env(m, "webfrontend").CACHE_PW = "{cache-password.value}";
+  });
+  const r = await w.plan("--against", w.previous);
+  assert.equal(r.code, 0, r.err);
+  const lines = detailsOf(r.out, "app");
+  assert.ok(lines.includes('webfrontend: env MODE changed ("a" -> "b")'), lines.join("\n"));
+  assert.ok(lines.includes('webfrontend: env GONE removed (was "bye")'), lines.join("\n"));
+  assert.ok(
+    lines.includes("webfrontend: env CACHE_PW added (holds a secret: value not shown)"),
+    lines.join("\n"),
+  );
+  assert.ok(lines.includes("mailpit: service removed"), lines.join("\n"));
+  w.remove();
+});
+
+test(
+  "TestShop on two VMs (GCP): the five kinds of app change, each said on the VM it touches (a project's image, the database's image, an env var, a secret rotated, a new service with a public endpoint)",
+  { skip: fs.existsSync(TESTSHOP) ? false : SHARED_MISSING },
+  async () => {
+    const dir = tempDir("against-testshop");
+    const manifest = path.join(dir, "AppHost", "aspire-manifest.json");
+    fs.mkdirSync(path.dirname(manifest));
+    const write = (change?: (m: Manifest) => void) => {
+      const m = JSON.parse(fs.readFileSync(TESTSHOP, "utf8")) as Manifest;
+      change?.(m);
+      fs.writeFileSync(manifest, JSON.stringify(m, null, 2));
+    };
+    const secret = (ciphertext: string) =>
+      fs.writeFileSync(
+        path.join(dir, "Pulumi.dev.yaml"),
+        `config:\n  aspire:parameters.postgres-password:\n    secure: ${ciphertext}\n`,
+      );
+    const placement = Object.entries(TESTSHOP_VMS).flatMap(([vm, r]) => [
+      "--vm",
+      `${vm}=${r.join(",")}`,
+    ]);
+    const plan = (...args: string[]) =>
+      cliIn(dir, "plan", manifest, "--no-resources", "--cloud", "gcp", ...placement, ...args);
+    write();
+    secret("v1:AAAAfirst==");
+    const previous = path.join(dir, "previous.json");
+    const saved = await plan("--json");
+    assert.equal(saved.code, 0, saved.err);
+    fs.writeFileSync(previous, saved.out);
+    const cases: {
+      args?: string[];
+      manifest?: (m: Manifest) => void;
+      secret?: string;
+      app: RegExp[];
+      db: RegExp[];
+    }[] = [
+      {
+        args: ["--image", "catalogservice=ghcr.io/example/catalog:2.0"],
+        app: [
+          /^catalogservice: image \(built at deploy from its \.NET project, pushed to catalogservice\) -> ghcr\.io\/example\/catalog:2\.0$/,
+        ],
+        db: [],
+      },
+      {
+        args: ["--image", "postgres=docker.io/library/postgres:17.7"],
+        app: [],
+        db: [
+          /^postgres: image docker\.io\/library\/postgres:\S+ -> docker\.io\/library\/postgres:17\.7$/,
+        ],
+      },
+      {
+        manifest: (m) => (env(m, "catalogservice").FEATURE_X = "on"),
+        app: [/^catalogservice: env FEATURE_X added \("on"\)$/],
+        db: [],
+      },
+      {
+        secret: "v1:BBBBrotated==",
+        app: [/^secret: postgres-password rotated \(a new version\)$/],
+        db: [/^secret: postgres-password rotated \(a new version\)$/],
+      },
+      {
+        manifest: mailpit(true),
+        app: [
+          /^mailpit: new service$/,
+          /^public endpoint: opened: http:\/\/<public address>:\d+ -> mailpit \(http\)$/,
+        ],
+        db: [],
+      },
+    ];
+    for (const c of cases) {
+      write(c.manifest);
+      secret(c.secret ?? "v1:AAAAfirst==");
+      const r = await plan("--against", previous, ...(c.args ?? []));
+      assert.equal(r.code, 0, r.err);
+      for (const vm of ["app", "db"] as const) {
+        const lines = detailsOf(r.out, vm);
+        assert.equal(lines.length, c[vm].length, `${vm}: ${lines.join("\n")}`);
+        c[vm].forEach((re, i) => assert.match(lines[i], re, vm));
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  },
+);

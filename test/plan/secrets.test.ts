@@ -98,6 +98,30 @@ for (const cloud of CLOUDS)
       assert.match(r.out, /^ {2}api-key: secret, config$/m);
     });
 
+    test(`canary (${cloud}, ${shape.label}): --markdown and --against (text, JSON, Markdown) do not contain the secret value either`, async () => {
+      const dir = tempDir("canary-against");
+      const previous = path.join(dir, "previous.json");
+      const saved = await cli(...canaryPlan, "--json");
+      assert.equal(saved.code, 0, saved.err);
+      fs.writeFileSync(previous, saved.out);
+      // The secret rotated (another value) and a plain change beside it.
+      const rotated = canaryPlan.map((a) =>
+        a === `api-key=${CANARY}` ? `api-key=${CANARY}-2` : a,
+      );
+      for (const extra of [
+        ["--markdown"],
+        ["--against", previous],
+        ["--against", previous, "--json"],
+        ["--against", previous, "--markdown"],
+      ]) {
+        const r = await cli(...rotated, "--set", "region=eu-central-1", ...extra);
+        assert.equal(r.code, 0, r.err);
+        assertNoCanary(`stdout (${extra.join(" ")})`, r.out);
+        assertNoCanary(`stderr (${extra.join(" ")})`, r.err);
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
     test(`canary (${cloud}, ${shape.label}): buildPlan with options.parameters keeps the value out of the plan and every rendered file`, () => {
       const plan = planFile(manifestFile, {
         cloud,
