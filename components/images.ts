@@ -1,7 +1,8 @@
 // Builds the images the plan needs (.NET projects and Dockerfiles) for linux/arm64 on the
 // machine that runs `pulumi up`, and pushes them to the stack's registry. The tag is a hash of
 // the build's sources and settings, so an unchanged service keeps its image reference and its
-// VM configuration does not change: redeploys touch only what changed.
+// VM configuration does not change: redeploys touch only what changed. VMs run the pushed image by
+// the digest of its arm64 manifest, read back from the registry (components/image-check.ts).
 import * as command from "@pulumi/command";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -9,6 +10,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { valueToText, type Value } from "../src/manifest";
 import type { DeploymentPlan, ServicePlan } from "../src/plan";
+import { imageResolver, pinBuiltImage } from "./image-check";
 
 export interface ImageBuildsArgs {
   readonly plan: DeploymentPlan;
@@ -21,12 +23,14 @@ export interface ImageBuildsArgs {
 }
 
 export class ImageBuilds extends pulumi.ComponentResource {
-  /** resource name -> pushed image reference, available once the push has finished. */
+  /** resource name -> pushed image at the digest of its arm64 manifest (`name@sha256:...`),
+   *  available once the push has finished and the registry has confirmed linux/arm64. */
   readonly images: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: ImageBuildsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aspire-arm:index:ImageBuilds", name, {}, opts);
     const images: Record<string, pulumi.Output<string>> = {};
+    const resolver = imageResolver();
     const built = args.plan.vms.flatMap((vm) => vm.services).filter((s) => s.image.kind !== "pull");
     for (const s of built) {
       const tag = sourceTag(s);
@@ -57,7 +61,13 @@ export class ImageBuilds extends pulumi.ComponentResource {
         },
         { parent: this, additionalSecretOutputs: ["stdout"] },
       );
-      images[s.resource] = pulumi.all([ref, build.stdout]).apply(([r]) => r);
+      // The pushed tag, asked in the registry with the stack's credentials: the digest of its
+      // linux/arm64 manifest, which the release names, so the release waits for the proof.
+      images[s.resource] = pulumi
+        .all([ref, build.stdout, args.registryUser, args.registryPassword])
+        .apply(([r, , username, password]) =>
+          pinBuiltImage(s.resource, r, resolver, { username, password }),
+        );
     }
     this.images = images;
     this.registerOutputs({});
