@@ -325,6 +325,14 @@ function computed(
   }
 }
 
+export interface MockOptions {
+  /** What the registries answer (components/image-check.ts); default: every image is arm64, at a
+   *  stand-in digest (mockImageResolver). Nothing is asked on the network. */
+  readonly images?: ImageResolver;
+  /** Receives every registration as it happens, also those of a run that fails. */
+  readonly registered?: RecordedResource[];
+}
+
 /**
  * Runs `programPath` (compiled index.js) with `config` (full keys: "aspire:cloud", "aws:region"...)
  * as stack `stack` of project "aspire". Secret config keys can be listed in `secretKeys`.
@@ -334,11 +342,10 @@ export async function runProgramWithMocks(
   stack: string,
   config: Record<string, string>,
   secretKeys: readonly string[] = [],
-  /** What the registries answer (components/image-check.ts); default: every image is arm64, at a
-   *  stand-in digest. Nothing is asked on the network. */
-  images: ImageResolver = mockImageResolver,
+  mock: MockOptions = {},
 ): Promise<MockRun> {
-  const resources: RecordedResource[] = [];
+  const images = mock.images ?? mockImageResolver;
+  const resources: RecordedResource[] = mock.registered ?? [];
   const options = new Map<string, { options: RecordedOptions; parent: string }>();
   await pulumi.runtime.setMocks(
     {
