@@ -10,6 +10,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { valueToText, type Value } from "../src/manifest";
 import type { DeploymentPlan, ServicePlan } from "../src/plan";
+import { emulationWarning } from "../src/plan/dockerfile-stages";
 import { imageResolver, pinBuiltImage } from "./image-check";
 
 export interface ImageBuildsArgs {
@@ -33,6 +34,8 @@ export class ImageBuilds extends pulumi.ComponentResource {
     const resolver = imageResolver();
     const built = args.plan.vms.flatMap((vm) => vm.services).filter((s) => s.image.kind !== "pull");
     for (const s of built) {
+      const slow = emulationWarningOf(s);
+      if (slow) pulumi.log.warn(slow, this);
       const tag = sourceTag(s);
       const ref = pulumi.interpolate`${args.repositoryUrl(repositoryOf(s))}:${tag}`;
       const secretEnv = buildSecretEnvironment(s, args.parameters);
@@ -72,6 +75,15 @@ export class ImageBuilds extends pulumi.ComponentResource {
     this.images = images;
     this.registerOutputs({});
   }
+}
+
+/** The warning for a Dockerfile build whose target stage's RUN steps QEMU would run here. The
+ *  Dockerfile is one the plan checked to be inside the app's source root (src/plan/sources.ts). */
+function emulationWarningOf(s: ServicePlan): string | undefined {
+  if (s.image.kind !== "dockerfile" || !fs.existsSync(s.image.build.dockerfilePath))
+    return undefined;
+  const text = fs.readFileSync(s.image.build.dockerfilePath, "utf8");
+  return emulationWarning(s.resource, text, s.image.build.stage, process.arch);
 }
 
 function repositoryOf(s: ServicePlan): string {
@@ -150,7 +162,9 @@ export function buildScript(s: ServicePlan): string {
       "build context %s not found: publish the manifest next to its sources",
     ),
     ...LOGIN,
-    // On an x86 machine this needs QEMU binfmt (docker run --privileged --rm tonistiigi/binfmt --install arm64).
+    // On an x86 machine the target stage's RUN steps need QEMU binfmt (docker run --privileged --rm
+    // tonistiigi/binfmt --install arm64), unless it is FROM --platform=$BUILDPLATFORM: the deploy
+    // warns (emulationWarningOf).
     lines("docker buildx build", [...flags, '"$ASPIRE_CONTEXT"']),
     PRINT_IMAGE,
   ].join("\n");
