@@ -14,6 +14,11 @@
 import { createHash } from "node:crypto";
 import { parseImageName, pinnedReference, type ImageName } from "./reference";
 
+/** What `check` and the offline `plan` say once: they know only the fixed list of x86-only images
+ *  (src/manifest/arm64-images.ts); the registries are asked when the stack deploys. */
+export const DEPLOY_TIME_CHECK =
+  "Images: checked here against a list of known x86-only images only; `pulumi up` (and `pulumi preview`) asks each image's registry for linux/arm64 before anything changes, and VMs run the digest of that manifest.";
+
 export const INDEX_TYPES = [
   "application/vnd.oci.image.index.v1+json",
   "application/vnd.docker.distribution.manifest.list.v2+json",
