@@ -50,7 +50,7 @@ export async function pinPublishedImages(
     );
   const problems: Diagnostic[] = used.flatMap((u) => {
     const r = results.get(u.image) as ImageCheck;
-    return r.ok ? [] : [diagnostic(u.resource, "image", r.message)];
+    return r.ok ? [] : [diagnostic(u.resource, u.field, r.message)];
   });
   if (problems.length)
     throw new pulumi.RunError(

@@ -72,8 +72,10 @@ export function pinnedImage(image: string, ctx: RenderContext): string {
 
 /** A published image some VM runs, and what for: the deploy checks each in its registry. */
 export interface PublishedImage {
-  /** The manifest resource, or the VM's proxy (`caddy on VM <name>`). */
-  readonly resource: string;
+  /** The manifest resource, or null for the proxy of a VM. */
+  readonly resource: string | null;
+  /** Where a message points: `image` of the resource, or the VM's proxy. */
+  readonly field: string;
   readonly image: string;
 }
 
@@ -82,8 +84,12 @@ export interface PublishedImage {
 export function publishedImages(plan: DeploymentPlan): PublishedImage[] {
   return plan.vms.flatMap((vm) => [
     ...vm.services.flatMap((s) =>
-      s.image.kind === "pull" ? [{ resource: s.resource, image: s.image.image }] : [],
+      s.image.kind === "pull"
+        ? [{ resource: s.resource, field: "image", image: s.image.image }]
+        : [],
     ),
-    ...(vm.proxy ? [{ resource: `caddy (the proxy of VM ${vm.name})`, image: CADDY_IMAGE }] : []),
+    ...(vm.proxy
+      ? [{ resource: null, field: `the proxy (Caddy) of VM ${vm.name}`, image: CADDY_IMAGE }]
+      : []),
   ]);
 }

@@ -147,7 +147,7 @@ test("a registry that cannot answer stops the deploy the same way, naming every 
     const lines = (e as Error).message.split("\n").slice(1);
     assert.deepEqual(lines.map((l) => l.split(":")[0].trim()).sort(), [
       "cache (image)",
-      "caddy (the proxy of VM app) (image)",
+      "the proxy (Caddy) of VM app",
     ]);
     return true;
   });
@@ -185,6 +185,39 @@ test("a built image the registry does not confirm as arm64: no release names it"
     assert.ok(
       registered.some((x) => x.type === "command:local:Command" && x.name.includes("apiservice")),
       "the build ran",
+    );
+  }
+});
+
+test("published images in the stack's cloud registry are read with the stack's credentials, others anonymously", async () => {
+  for (const [config, image, credentials] of [
+    [
+      AWS,
+      "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/redis:7",
+      { username: "AWS", password: "(registry token)" },
+    ],
+    [
+      GCP,
+      "europe-docker.pkg.dev/demo-project/team/redis:7",
+      { username: "oauth2accesstoken", password: "(access token)" },
+    ],
+  ] as const) {
+    const reg = registry();
+    const r = await run(
+      { ...config, ...STARTER, "aspire:images": JSON.stringify({ cache: image }) },
+      reg.resolver,
+    );
+    assert.deepEqual(
+      reg.asked
+        .filter((a) => !/apiservice|webfrontend/.test(a.image))
+        .sort((a, b) => a.image.localeCompare(b.image)),
+      [{ image, credentials }, { image: "docker.io/library/caddy:2.10" }].sort((a, b) =>
+        a.image.localeCompare(b.image),
+      ),
+    );
+    assert.ok(
+      composeImages(r).includes(`${image.replace(/:7$/, "")}@${reg.digestOf(image)}`),
+      composeImages(r).join("\n"),
     );
   }
 });
