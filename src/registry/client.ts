@@ -218,6 +218,9 @@ class Session {
     throw new RegistryProblem(await this.failure(res, path));
   }
 
+  /** A blob may redirect to another origin (ECR to S3, Docker Hub to its CDN): fetch follows it
+   *  and drops the Authorization header on the way, as the Fetch standard says (Node 20 does;
+   *  tested), so neither the token nor the stack's credentials leave the registry. */
   private async fetch(url: string, accept: string): Promise<Response> {
     try {
       return await fetch(url, {

@@ -131,9 +131,19 @@ test("an unreachable registry is one clear error", { skip }, async () => {
   assert.ok(!r.message.includes("\n"));
 });
 
+const basicOf = (c: Credentials) =>
+  `Basic ${Buffer.from(`${c.username}:${c.password}`).toString("base64")}`;
+
 /** A front of the registry that asks for a Bearer token, as Docker Hub does, from its own token
  *  service; with `tamper`, it lies about the manifest's digest. */
-async function tokenFront(opts: { requireBasic?: Credentials; tamper?: boolean }) {
+async function tokenFront(opts: {
+  requireBasic?: Credentials;
+  tamper?: boolean;
+  /** Blobs are answered by a redirect to another origin, as ECR (S3) and Docker Hub (a CDN) do. */
+  cdn?: string;
+  /** A Basic challenge and these credentials on every request, as ECR does. */
+  basicOnly?: Credentials;
+}) {
   const port = await freePort();
   const seen: string[] = [];
   const server = http.createServer(async (req, res) => {
@@ -143,9 +153,7 @@ async function tokenFront(opts: { requireBasic?: Credentials; tamper?: boolean }
       seen.push(
         `token ${url.searchParams.get("service")} ${scope} ${req.headers.authorization ?? "anonymous"}`,
       );
-      const basic = opts.requireBasic
-        ? `Basic ${Buffer.from(`${opts.requireBasic.username}:${opts.requireBasic.password}`).toString("base64")}`
-        : undefined;
+      const basic = opts.requireBasic ? basicOf(opts.requireBasic) : undefined;
       if (basic && req.headers.authorization !== basic) {
         res.writeHead(401).end();
         return;
@@ -155,11 +163,22 @@ async function tokenFront(opts: { requireBasic?: Credentials; tamper?: boolean }
       return;
     }
     const repo = /^\/v2\/(.+)\/(manifests|blobs)\//.exec(url.pathname)?.[1];
-    if (req.headers.authorization !== `Bearer t-repository:${repo}:pull`) {
+    if (opts.basicOnly && req.headers.authorization !== basicOf(opts.basicOnly)) {
+      res.writeHead(401, {
+        "www-authenticate": `Basic realm="http://127.0.0.1:${port}/",service="ecr.amazonaws.com"`,
+      });
+      res.end();
+      return;
+    }
+    if (!opts.basicOnly && req.headers.authorization !== `Bearer t-repository:${repo}:pull`) {
       res.writeHead(401, {
         "www-authenticate": `Bearer realm="http://127.0.0.1:${port}/token",service="test-registry",scope="repository:${repo}:pull"`,
       });
       res.end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+      return;
+    }
+    if (opts.cdn && url.pathname.includes("/blobs/")) {
+      res.writeHead(307, { location: `http://${opts.cdn}${url.pathname}?signed=1` }).end();
       return;
     }
     const upstream = await fetch(`http://${registry.host}${url.pathname}`, {
@@ -236,6 +255,55 @@ test(
       assert.match(
         r.message,
         new RegExp(`sent a manifest whose sha256 is ${digests.arm}, not sha256:0{64}`),
+      );
+    } finally {
+      await front.close();
+    }
+  },
+);
+
+test(
+  "a blob redirected to another origin (ECR's S3, Docker Hub's CDN) is fetched without the registry's authorization",
+  { skip },
+  async () => {
+    const port = await freePort();
+    const cdnSaw: string[] = [];
+    const cdn = http.createServer(async (req, res) => {
+      cdnSaw.push(req.headers.authorization ?? "no authorization");
+      const upstream = await fetch(`http://${registry.host}${(req.url ?? "").split("?")[0]}`);
+      res.writeHead(upstream.status).end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((r) => cdn.listen(port, "127.0.0.1", r));
+    const front = await tokenFront({ cdn: `127.0.0.1:${port}` });
+    try {
+      // A single manifest: its platform is in the config blob, which comes from the other origin.
+      const r = await checkArm64(`${front.host}/team/amd-only:1`);
+      assert.ok(!r.ok);
+      assert.deepEqual(r.platforms, ["linux/amd64"]);
+      assert.deepEqual(cdnSaw, ["no authorization"]);
+    } finally {
+      await front.close();
+      await new Promise<void>((r) => cdn.close(() => r()));
+    }
+  },
+);
+
+test(
+  "a Basic challenge (ECR): the stack's credentials on every request; without them, one clear error",
+  { skip },
+  async () => {
+    const credentials = { username: "AWS", password: "ecr-token" };
+    const front = await tokenFront({ basicOnly: credentials });
+    try {
+      const r = await checkArm64(`${front.host}/team/multi:1`, { credentials: () => credentials });
+      assert.ok(r.ok);
+      assert.equal(r.digest, digests.arm);
+      assert.deepEqual(front.seen, [], "no token service");
+      const anonymous = await checkArm64(`${front.host}/team/multi:1`);
+      assert.ok(!anonymous.ok);
+      assert.equal(
+        anonymous.message,
+        `image ${front.host}/team/multi:1: registry ${front.host} needs credentials and aspire-arm has none for it`,
       );
     } finally {
       await front.close();
