@@ -66,6 +66,8 @@ export async function startRegistry(dir: string): Promise<TestRegistry> {
   });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  // Not installed: the spawn fails, and the loop below says so.
+  child.once("error", (e) => (stderr += `${e.message} (apt-get install docker-registry)`));
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const host = `127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
@@ -74,8 +76,8 @@ export async function startRegistry(dir: string): Promise<TestRegistry> {
       () => false,
     );
     if (up) break;
-    if (child.exitCode !== null || i > 100) {
-      if (child.pid) process.kill(child.pid, "SIGTERM");
+    if (child.exitCode !== null || child.pid === undefined || i > 100) {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, "SIGTERM");
       throw new Error(`docker-registry did not start on ${host}: ${stderr.slice(-500)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
