@@ -4,6 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import {
   runProgramWithMocks,
   type MockRun,
@@ -220,4 +223,40 @@ test("published images in the stack's cloud registry are read with the stack's c
       composeImages(r).join("\n"),
     );
   }
+});
+
+test("a Dockerfile whose target stage has RUN steps: the deploy warns on a builder that is not arm64, and not for the $BUILDPLATFORM pattern", async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "aspire-arm-emulation-"));
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const files: Record<string, string> = {
+    "slow/Dockerfile": "FROM node:22\nCOPY . .\nRUN npm ci\n",
+    "fast/Dockerfile":
+      "FROM --platform=$BUILDPLATFORM node:22 AS build\nRUN npm ci\nFROM node:22\nCOPY --from=build /app /app\n",
+  };
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.join(root, path.dirname(file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), text);
+  }
+  const manifest = path.join(root, "App.AppHost", "aspire-manifest.json");
+  fs.mkdirSync(path.dirname(manifest));
+  fs.writeFileSync(
+    manifest,
+    JSON.stringify({
+      resources: {
+        slow: { type: "dockerfile.v0", path: "../slow/Dockerfile", context: "../slow" },
+        fast: { type: "dockerfile.v0", path: "../fast/Dockerfile", context: "../fast" },
+      },
+    }),
+  );
+  const warnings: string[] = [];
+  t.mock.method(console, "warn", (text: string) => warnings.push(String(text)));
+  await run({ ...AWS, "aspire:manifest": manifest }, registry().resolver);
+  const emulation = warnings.filter((w) => /QEMU/.test(w));
+  assert.deepEqual(
+    emulation.map((w) => w.replace(/^warning: \[runtime\] /, "").split(":")[0]),
+    process.arch === "arm64" ? [] : ["slow"],
+    warnings.join("\n"),
+  );
+  if (process.arch !== "arm64")
+    assert.match(emulation[0], /target stage 0 has RUN steps \(line 3\)/);
 });
