@@ -2,6 +2,11 @@
 // and in components/, at the edge; everything before it (src/) is pure and runs offline too.
 import * as pulumi from "@pulumi/pulumi";
 import { AppParameters } from "./components/app-parameters";
+import {
+  imageResolver,
+  pinPublishedImages,
+  stackRegistryCredentials,
+} from "./components/image-check";
 import type { ArmAppOutputs } from "./components/arm-app";
 import type { AwsArmApp } from "./components/aws/arm-app";
 import type { GcpArmApp } from "./components/gcp/arm-app";
@@ -39,48 +44,64 @@ function planApp() {
 const { plan, warnings } = planApp();
 for (const w of [...configWarnings, ...warnings]) pulumi.log.warn(formatDiagnostic(w));
 
-const parameters = new AppParameters("parameters", {
-  parameters: plan.parameters,
-  config: new pulumi.Config("aspire"),
-});
-const appArgs = {
-  plan,
-  parameters: parameters.values,
-  ssh: config.ssh,
-  network: config.network,
-  protectData: config.protectData,
-  dotnetChannel: config.dotnetChannel,
-  elasticIp: config.elasticIp,
-  imageUpgrade: config.imageUpgrade,
-};
-// Only the chosen cloud's SDK is loaded: each takes seconds to load, and a stack uses one.
-const app: ArmAppOutputs =
-  plan.cloud === "aws"
-    ? new (require("./components/aws/arm-app") as { AwsArmApp: typeof AwsArmApp }).AwsArmApp(
-        "app",
-        appArgs,
-      )
-    : new (require("./components/gcp/arm-app") as { GcpArmApp: typeof GcpArmApp }).GcpArmApp(
-        "app",
-        appArgs,
-      );
+/** The program proper, after the plan: Pulumi awaits it and its result is the stack's outputs. */
+async function deploy() {
+  // Every published image a VM will run, proven linux/arm64 in its registry and pinned to that
+  // manifest's digest before any resource is registered: a refused image changes nothing.
+  const pinnedImages = await pinPublishedImages(
+    plan,
+    imageResolver(),
+    stackRegistryCredentials(plan),
+  );
+  const parameters = new AppParameters("parameters", {
+    parameters: plan.parameters,
+    config: new pulumi.Config("aspire"),
+  });
+  const appArgs = {
+    plan,
+    parameters: parameters.values,
+    pinnedImages,
+    ssh: config.ssh,
+    network: config.network,
+    protectData: config.protectData,
+    dotnetChannel: config.dotnetChannel,
+    elasticIp: config.elasticIp,
+    imageUpgrade: config.imageUpgrade,
+  };
+  // Only the chosen cloud's SDK is loaded: each takes seconds to load, and a stack uses one.
+  const app: ArmAppOutputs =
+    plan.cloud === "aws"
+      ? new (require("./components/aws/arm-app") as { AwsArmApp: typeof AwsArmApp }).AwsArmApp(
+          "app",
+          appArgs,
+        )
+      : new (require("./components/gcp/arm-app") as { GcpArmApp: typeof GcpArmApp }).GcpArmApp(
+          "app",
+          appArgs,
+        );
+  return {
+    /** Public URL of each external endpoint, by `service/binding`. */
+    endpoints: app.endpoints,
+    /** Each VM's public and private address, and how to open a shell on it without open SSH. */
+    vms: Object.fromEntries(
+      Object.entries(app.vms).map(([name, vm]) => [
+        name,
+        { publicIp: vm.publicIp, privateIp: vm.privateIp, connect: vm.connect },
+      ]),
+    ),
+    /** The Aspire dashboard, when aspire:dashboard is true (its login token is the secret parameter aspire-dashboard-token). */
+    dashboardUrl: app.dashboardUrl,
+    /** The dashboard's login token, a secret output: `pulumi stack output dashboardToken --show-secrets`. */
+    dashboardToken: plan.dashboard
+      ? pulumi.secret(parameters.values[DASHBOARD_TOKEN_PARAMETER])
+      : undefined,
+    /** The services and where they run. */
+    services: plan.vms.flatMap((vm) =>
+      vm.services.map((s) => ({ name: s.resource, vm: vm.name, runAs: s.runAs })),
+    ),
+  };
+}
 
-/** Public URL of each external endpoint, by `service/binding`. */
-export const endpoints = app.endpoints;
-/** Each VM's public and private address, and how to open a shell on it without open SSH. */
-export const vms = Object.fromEntries(
-  Object.entries(app.vms).map(([name, vm]) => [
-    name,
-    { publicIp: vm.publicIp, privateIp: vm.privateIp, connect: vm.connect },
-  ]),
-);
-/** The Aspire dashboard, when aspire:dashboard is true (its login token is the secret parameter aspire-dashboard-token). */
-export const dashboardUrl = app.dashboardUrl;
-/** The dashboard's login token, a secret output: `pulumi stack output dashboardToken --show-secrets`. */
-export const dashboardToken = plan.dashboard
-  ? pulumi.secret(parameters.values[DASHBOARD_TOKEN_PARAMETER])
-  : undefined;
-/** The services and where they run. */
-export const services = plan.vms.flatMap((vm) =>
-  vm.services.map((s) => ({ name: s.resource, vm: vm.name, runAs: s.runAs })),
-);
+// An exported function is the program: Pulumi calls it and awaits it (its lookups in the
+// registries run first), and a failure is the deploy's failure.
+export = deploy;

@@ -32,6 +32,9 @@ export interface ArmAppArgs {
   readonly parameters: Readonly<Record<string, pulumi.Output<string>>>;
   /** Image references of built services (projects, Dockerfiles) by resource name, once pushed. */
   readonly builtImages?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Published images -> the reference VMs run (`name@sha256:...`), found in their registries
+   *  before the components were made (components/image-check.ts). */
+  readonly pinnedImages?: Readonly<Record<string, string>>;
   readonly ssh: SshOptions;
   readonly network: NetworkOptions;
   /** Keep data disks on `pulumi destroy` and protect them from deletion. */

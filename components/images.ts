@@ -1,7 +1,8 @@
 // Builds the images the plan needs (.NET projects and Dockerfiles) for linux/arm64 on the
 // machine that runs `pulumi up`, and pushes them to the stack's registry. The tag is a hash of
 // the build's sources and settings, so an unchanged service keeps its image reference and its
-// VM configuration does not change: redeploys touch only what changed.
+// VM configuration does not change: redeploys touch only what changed. VMs run the pushed image by
+// the digest of its arm64 manifest, read back from the registry (components/image-check.ts).
 import * as command from "@pulumi/command";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -9,6 +10,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { valueToText, type Value } from "../src/manifest";
 import type { DeploymentPlan, ServicePlan } from "../src/plan";
+import { emulationWarning } from "../src/plan/dockerfile-stages";
+import { imageResolver, pinBuiltImage } from "./image-check";
 
 export interface ImageBuildsArgs {
   readonly plan: DeploymentPlan;
@@ -21,14 +24,18 @@ export interface ImageBuildsArgs {
 }
 
 export class ImageBuilds extends pulumi.ComponentResource {
-  /** resource name -> pushed image reference, available once the push has finished. */
+  /** resource name -> pushed image at the digest of its arm64 manifest (`name@sha256:...`),
+   *  available once the push has finished and the registry has confirmed linux/arm64. */
   readonly images: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: ImageBuildsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aspire-arm:index:ImageBuilds", name, {}, opts);
     const images: Record<string, pulumi.Output<string>> = {};
+    const resolver = imageResolver();
     const built = args.plan.vms.flatMap((vm) => vm.services).filter((s) => s.image.kind !== "pull");
     for (const s of built) {
+      const slow = emulationWarningOf(s);
+      if (slow) pulumi.log.warn(slow, this);
       const tag = sourceTag(s);
       const ref = pulumi.interpolate`${args.repositoryUrl(repositoryOf(s))}:${tag}`;
       const secretEnv = buildSecretEnvironment(s, args.parameters);
@@ -57,11 +64,26 @@ export class ImageBuilds extends pulumi.ComponentResource {
         },
         { parent: this, additionalSecretOutputs: ["stdout"] },
       );
-      images[s.resource] = pulumi.all([ref, build.stdout]).apply(([r]) => r);
+      // The pushed tag, asked in the registry with the stack's credentials: the digest of its
+      // linux/arm64 manifest, which the release names, so the release waits for the proof.
+      images[s.resource] = pulumi
+        .all([ref, build.stdout, args.registryUser, args.registryPassword])
+        .apply(([r, , username, password]) =>
+          pinBuiltImage(s.resource, r, resolver, { username, password }),
+        );
     }
     this.images = images;
     this.registerOutputs({});
   }
+}
+
+/** The warning for a Dockerfile build whose target stage's RUN steps QEMU would run here. The
+ *  Dockerfile is one the plan checked to be inside the app's source root (src/plan/sources.ts). */
+function emulationWarningOf(s: ServicePlan): string | undefined {
+  if (s.image.kind !== "dockerfile" || !fs.existsSync(s.image.build.dockerfilePath))
+    return undefined;
+  const text = fs.readFileSync(s.image.build.dockerfilePath, "utf8");
+  return emulationWarning(s.resource, text, s.image.build.stage, process.arch);
 }
 
 function repositoryOf(s: ServicePlan): string {
@@ -140,7 +162,9 @@ export function buildScript(s: ServicePlan): string {
       "build context %s not found: publish the manifest next to its sources",
     ),
     ...LOGIN,
-    // On an x86 machine this needs QEMU binfmt (docker run --privileged --rm tonistiigi/binfmt --install arm64).
+    // On an x86 machine the target stage's RUN steps need QEMU binfmt (docker run --privileged --rm
+    // tonistiigi/binfmt --install arm64), unless it is FROM --platform=$BUILDPLATFORM: the deploy
+    // warns (emulationWarningOf).
     lines("docker buildx build", [...flags, '"$ASPIRE_CONTEXT"']),
     PRINT_IMAGE,
   ].join("\n");

@@ -440,7 +440,7 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       plan,
       vm,
       vmContext,
-      args.builtImages,
+      { built: args.builtImages, pinned: args.pinnedImages },
       // SSM numbers a parameter's values: a new value is the next version.
       (p) => shared.secrets[shared.stored.findIndex((s) => s.name === p)]?.version.apply(String),
     );

@@ -370,7 +370,7 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       plan,
       vm,
       vmContext,
-      args.builtImages,
+      { built: args.builtImages, pinned: args.pinnedImages },
       (p) => shared.secrets.get(p)?.version.version,
     );
     const metadata = pulumi.all([vmContext, release]).apply(([ctx, rel]) => {

@@ -1,5 +1,6 @@
 // `aspire-arm check [--json] MANIFEST...`: validates manifests without any cloud.
 import { checkManifestFile, formatDiagnostic, type CheckResult } from "../manifest";
+import { DEPLOY_TIME_CHECK } from "../registry/client";
 import { UsageError } from "./usage";
 
 export function checkCommand(argv: readonly string[], out: (text: string) => void): number {
@@ -19,7 +20,12 @@ export function checkCommand(argv: readonly string[], out: (text: string) => voi
     );
 
   const results = files.map((file) => ({ ...checkManifestFile(file), file }));
-  out(json ? JSON.stringify(results.map(toJson), null, 2) + "\n" : results.map(toText).join(""));
+  const note = results.some((r) => r.manifest) ? `${DEPLOY_TIME_CHECK}\n` : "";
+  out(
+    json
+      ? JSON.stringify(results.map(toJson), null, 2) + "\n"
+      : results.map(toText).join("") + note,
+  );
   return results.every((r) => r.manifest) ? 0 : 1;
 }
 

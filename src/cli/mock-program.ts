@@ -7,7 +7,9 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { useImageResolver, type ImageResolver } from "../../components/image-check";
 import { isArmInstanceType } from "../plan";
+import { parseImageName, pinnedReference } from "../registry/reference";
 
 export interface RecordedResource {
   readonly type: string;
@@ -221,6 +223,18 @@ export function invoke(
   }
 }
 
+/** The registry under mocks: every image arm64, at a stand-in digest made from its reference (so
+ *  a different image is a different digest, as in a registry). Offline, the real answer is unknown:
+ *  `pulumi up` asks the registries (components/image-check.ts). */
+export const mockImageResolver: ImageResolver = async (image) => {
+  const name = parseImageName(image);
+  if (!name)
+    return { ok: false, problem: "error", message: `image ${image} is not an image reference` };
+  const digest =
+    name.digest ?? `sha256:${createHash("sha256").update(`(mock) ${image}`).digest("hex")}`;
+  return { ok: true, digest, pinned: pinnedReference(name, digest), platforms: ["linux/arm64"] };
+};
+
 /** Outputs the cloud would compute, as placeholders, so that exports and dependent inputs resolve. */
 function valueVersion(value: unknown): number {
   const text = typeof value === "string" ? value : JSON.stringify(value ?? null);
@@ -311,6 +325,14 @@ function computed(
   }
 }
 
+export interface MockOptions {
+  /** What the registries answer (components/image-check.ts); default: every image is arm64, at a
+   *  stand-in digest (mockImageResolver). Nothing is asked on the network. */
+  readonly images?: ImageResolver;
+  /** Receives every registration as it happens, also those of a run that fails. */
+  readonly registered?: RecordedResource[];
+}
+
 /**
  * Runs `programPath` (compiled index.js) with `config` (full keys: "aspire:cloud", "aws:region"...)
  * as stack `stack` of project "aspire". Secret config keys can be listed in `secretKeys`.
@@ -320,8 +342,10 @@ export async function runProgramWithMocks(
   stack: string,
   config: Record<string, string>,
   secretKeys: readonly string[] = [],
+  mock: MockOptions = {},
 ): Promise<MockRun> {
-  const resources: RecordedResource[] = [];
+  const images = mock.images ?? mockImageResolver;
+  const resources: RecordedResource[] = mock.registered ?? [];
   const options = new Map<string, { options: RecordedOptions; parent: string }>();
   await pulumi.runtime.setMocks(
     {
@@ -369,7 +393,11 @@ export async function runProgramWithMocks(
   try {
     const resolved = require.resolve(path.resolve(programPath));
     delete require.cache[resolved];
-    const exports = require(resolved) as Record<string, unknown>;
+    useImageResolver(images);
+    // The program is a function (index.ts): called and awaited, as Pulumi does; its result is the outputs.
+    const program = require(resolved) as
+      Record<string, unknown> | (() => Promise<Record<string, unknown>>);
+    const exports = typeof program === "function" ? await program() : program;
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
     for (const [k, v] of Object.entries(exports)) {
@@ -385,6 +413,7 @@ export async function runProgramWithMocks(
     await quiet();
     throw e;
   } finally {
+    useImageResolver(undefined);
     process.off("unhandledRejection", onRejection);
     for (const listener of others) process.on("unhandledRejection", listener);
   }

@@ -1,5 +1,6 @@
 // `aspire-arm plan MANIFEST [options]`: the deployment plan, offline. Needs no credentials and no
 // Pulumi CLI. Secret values never appear: the plan only knows their names.
+import { DEPLOY_TIME_CHECK } from "../registry/client";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -643,6 +644,7 @@ function planText(
     lines.push(`  cost: ${vmCostText(vmCost(plan.cloud, inputs))}`);
   }
   lines.push("", ...costLines(plan.cloud, cost, extra.location));
+  lines.push("", DEPLOY_TIME_CHECK);
   if (plan.parameters.length) {
     lines.push("", "Parameters:");
     for (const p of plan.parameters)

@@ -3,6 +3,7 @@
 // `config:` block of Pulumi.<stack>.yaml. Every problem names the key and shows its documented
 // example: the keys, the values they allow, their defaults and examples are one table (./keys.ts).
 import { diagnostic, imageReferenceProblem, setOwn, type Diagnostic } from "../manifest";
+import { x86OnlyImageMessage } from "../manifest/arm64-images";
 import { ipv4CidrProblem } from "./cidr";
 import {
   exampleText,
@@ -180,6 +181,11 @@ export function readStackConfig(raw: RawConfig): {
         `images.${resource}`,
         `${problem} Example: ${exampleText(key("images.<resource>"), cloud)}`,
       );
+    // The fixed list, as for the manifest's images (the registry is asked at deploy time).
+    else {
+      const x86 = x86OnlyImageMessage(image);
+      if (x86) fail(`images.${resource}`, x86);
+    }
   }
   const healthChecks = readHealthChecks(get("healthChecks"), r);
   const sourceRoot = str(get("sourceRoot"), top("sourceRoot"), r);

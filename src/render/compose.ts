@@ -13,7 +13,7 @@
 import * as yaml from "js-yaml";
 import type { DeploymentPlan, ServicePlan, VmPlan } from "../plan";
 import { HOST_GATEWAY } from "../plan";
-import { imageReference, type RenderContext } from "./context";
+import { imageReference, pinnedImage, type RenderContext } from "./context";
 import { escapeDollar, interpolated } from "./interpolate";
 import { VOLUMES_DIR } from "./vm-paths";
 import { CADDY_IMAGE } from "./caddyfile";
@@ -137,7 +137,7 @@ export function composeDocument(
     const ports = [...new Set(vm.publicEndpoints.filter((e) => e.upstream).map((e) => e.port))];
     if (plan.domain) ports.push(80, 443);
     services.caddy = {
-      image: CADDY_IMAGE,
+      image: pinnedImage(CADDY_IMAGE, ctx),
       restart: "unless-stopped",
       ports: [...new Set(ports)].sort((a, b) => a - b).map((p) => `${p}:${p}`),
       // The folder, not the file: a file bind mount keeps the inode it was started with, and

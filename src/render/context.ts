@@ -2,6 +2,7 @@
 // disk's device) or chosen by the caller (where secrets are read from).
 import { own } from "../manifest";
 import type { DeploymentPlan, ServicePlan } from "../plan";
+import { CADDY_IMAGE } from "./caddyfile";
 
 export type SecretSource =
   | { readonly kind: "aws-ssm"; readonly region: string }
@@ -22,6 +23,9 @@ export interface RenderContext {
   readonly secretSource: SecretSource;
   /** Image references of built services (projects, Dockerfiles) by resource name, once pushed. */
   readonly builtImages?: Readonly<Record<string, string>>;
+  /** Published images as the plan names them -> the reference VMs run, `name@sha256:...`, found
+   *  in the registry at deploy time (components/image-check.ts). Offline, images keep their tags. */
+  readonly pinnedImages?: Readonly<Record<string, string>>;
   /** Device path of each VM's data disk as the VM sees it, by VM name. */
   readonly dataDisks?: Readonly<Record<string, string>>;
   /** Host of the registry the stack pushes built images to (ECR / Artifact Registry): the VM logs in to it. */
@@ -54,9 +58,38 @@ export function imageReference(
   service: ServicePlan,
   ctx: RenderContext,
 ): string {
-  if (service.image.kind === "pull") return service.image.image;
+  if (service.image.kind === "pull") return pinnedImage(service.image.image, ctx);
   return (
     own(ctx.builtImages, service.resource) ??
     `${UNKNOWN_REGISTRY}/aspire-arm/${plan.stack}/${service.image.repository}:latest`
   );
+}
+
+/** A published image as VMs run it: at the digest the deploy found for it, when it did. */
+export function pinnedImage(image: string, ctx: RenderContext): string {
+  return own(ctx.pinnedImages, image) ?? image;
+}
+
+/** A published image some VM runs, and what for: the deploy checks each in its registry. */
+export interface PublishedImage {
+  /** The manifest resource, or null for the proxy of a VM. */
+  readonly resource: string | null;
+  /** Where a message points: `image` of the resource, or the VM's proxy. */
+  readonly field: string;
+  readonly image: string;
+}
+
+/** Every published image the plan's VMs run: services' pulled images (manifest images and
+ *  aspire:images overrides, containers and native apps' /app images alike) and the proxy's. */
+export function publishedImages(plan: DeploymentPlan): PublishedImage[] {
+  return plan.vms.flatMap((vm) => [
+    ...vm.services.flatMap((s) =>
+      s.image.kind === "pull"
+        ? [{ resource: s.resource, field: "image", image: s.image.image }]
+        : [],
+    ),
+    ...(vm.proxy
+      ? [{ resource: null, field: `the proxy (Caddy) of VM ${vm.name}`, image: CADDY_IMAGE }]
+      : []),
+  ]);
 }

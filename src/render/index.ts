@@ -24,6 +24,9 @@ export { renderNativeServices } from "./systemd";
 export {
   defaultSecretSource,
   imageReference,
+  pinnedImage,
+  publishedImages,
+  type PublishedImage,
   type RenderContext,
   type SecretSource,
 } from "./context";

@@ -32,6 +32,11 @@ import {
   type Source,
 } from "../support/gcp-firewall";
 import { fixturesDir, starterManifest } from "../support/paths";
+import { useImageResolver } from "../../components/image-check";
+import { mockImageResolver } from "../../src/cli/mock-program";
+
+// The component checks its built images in their registry once pushed: here, the mocks' stand-in.
+useImageResolver(mockImageResolver);
 
 const POSTGRES = path.join(fixturesDir, "gcp-postgres-volume.json");
 /** web on VM front (public 80); catalog (tcp 8080) and statsd (udp 8125) on VM back, private. */

@@ -543,6 +543,11 @@ test("aspire:images: resource names to references Docker can pull", () => {
     'aspire:images.api: image "api@sha256:abc" is not an image reference Docker can pull: …',
     aws({ "aspire:images": { api: "api@sha256:abc" } }),
   );
+  // An override to an image known to have no arm64 variant: refused offline too.
+  assertError(
+    "aspire:images.db: image mcr.microsoft.com/mssql/server:2022-latest has no linux/arm64 variant, so it cannot run on an Arm VM. SQL Server publishes amd64 images only. …",
+    aws({ "aspire:images": { db: "mcr.microsoft.com/mssql/server:2022-latest" } }),
+  );
 });
 
 test("aspire:dotnetChannel: 8.0, 9.0 or 10.0 (the default); the two before 10.0 with a warning", () => {

@@ -33,6 +33,8 @@ const RUNTIMES = ["docker", "dotnet"] as const;
  *  sources are absent (the starter's manifest comes without them), so it differs by checkout. */
 const TAG_MASK = "<source-tag>";
 const RELEASE_MASK = "<release-id>";
+const DIGEST_MASK = "<digest-of-the-pushed-tag>";
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 for (const [cloud, location] of Object.entries(CLOUDS))
   for (const runtime of RUNTIMES)
@@ -56,11 +58,20 @@ for (const [cloud, location] of Object.entries(CLOUDS))
       const release = releaseOf(run, instances[0]);
       assert.match(release.id, /^[0-9a-f]{16}$/);
       // The release id is a hash of the app config, which holds the image tags: masked with them.
+      // A built image runs as the digest the registry gives for its tag: masked with the tag.
+      const builtNames = builds.map((b) => b.environment.ASPIRE_IMAGE.replace(/:[^:/]+$/, ""));
       const mask = (text: string) =>
         maskMachinePaths(
           [...tags.map((tag) => [tag, TAG_MASK]), [release.id, RELEASE_MASK]].reduce(
             (x, [from, to]) => x.split(from).join(to),
-            text,
+            builtNames.reduce(
+              (x, name) =>
+                x.replace(
+                  new RegExp(`${escapeRegExp(name)}@sha256:[0-9a-f]{64}`, "g"),
+                  `${name}@${DIGEST_MASK}`,
+                ),
+              text,
+            ),
           ),
         );
       const files = new Map<string, string>([["user-data.yaml", cloudConfig]]);

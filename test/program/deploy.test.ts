@@ -367,11 +367,10 @@ async function failsBeforeAnyResource(
   config: Record<string, string>,
   message: RegExp,
 ): Promise<void> {
-  let created: readonly RecordedResource[] = [];
+  // Filled as resources are registered, also when the run then fails.
+  const created: RecordedResource[] = [];
   await assert.rejects(
-    run(config).then((r) => {
-      created = r.resources;
-    }),
+    runProgramWithMocks(programFile, "test", config, [], { registered: created }),
     (e: unknown) => {
       assert.equal((e as Error).constructor.name, "RunError", String(e));
       assert.match((e as Error).message, message);

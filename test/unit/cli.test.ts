@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { main } from "../../src/cli/main";
 import { HELP } from "../../src/cli/usage";
+import { DEPLOY_TIME_CHECK } from "../../src/registry/client";
 import { fixturesDir, repoRoot } from "../support/paths";
 
 const fixture = (name: string) => path.join(fixturesDir, name);
@@ -66,7 +67,7 @@ function parseJsonOutput(out: string): JsonResult[] {
 test("check on a deployable manifest: exit 0, one 'deployable' line, nothing on stderr", () => {
   const r = run("check", deployable);
   assert.equal(r.code, 0);
-  assert.equal(r.out, `${deployable}: deployable (7 resources)\n`);
+  assert.equal(r.out, `${deployable}: deployable (7 resources)\n${DEPLOY_TIME_CHECK}\n`);
   assert.equal(r.err, "");
 });
 
@@ -95,9 +96,11 @@ test("check with warnings counts them and prints them after the head line", () =
   assert.equal(r.code, 0);
   const lines = r.out.trimEnd().split("\n");
   assert.equal(lines[0], `${file}: deployable (1 resource, 4 warnings)`);
-  assert.equal(lines.length, 5);
+  assert.equal(lines.length, 6);
+  // The registry note closes the report, once.
+  assert.equal(lines[5], DEPLOY_TIME_CHECK);
   assert.ok(
-    lines.slice(1).every((l) => l.startsWith("  warning: ")),
+    lines.slice(1, 5).every((l) => l.startsWith("  warning: ")),
     r.out,
   );
   assert.ok(
@@ -219,7 +222,7 @@ test("help, --help and -h print the help on stdout and exit 0", () => {
 test("bin/aspire-arm.js exit codes: 0 deployable, 1 rejected, 2 usage", () => {
   const ok = spawn("check", deployable);
   assert.equal(ok.code, 0, ok.err);
-  assert.equal(ok.out, `${deployable}: deployable (7 resources)\n`);
+  assert.equal(ok.out, `${deployable}: deployable (7 resources)\n${DEPLOY_TIME_CHECK}\n`);
 
   const bad = spawn("check", deployable, rejected);
   assert.equal(bad.code, 1, bad.err);

@@ -294,6 +294,34 @@ function suite(script: string): void {
     assert.match(third.stdout, new RegExp(`^aspire-arm: removed release ${v1}$`, "m"));
   });
 
+  test("releases naming images by digest: the dropped release's digest goes, the rollback target's and the shared ones stay", async (t) => {
+    const s = setup(t, script);
+    const port = await listening(t);
+    s.container("api");
+    s.container("cache", { health: "healthy" });
+    const health = `api container tcp ${port}\ncache container tcp 6379\n`;
+    const api = (n: string) => `registry.example/team/api@sha256:${n.repeat(64)}`;
+    // The built api's digest changes in each release.
+    const [v1, v2, v3] = ["a", "b", "c"].map((n) => s.unpack(appConfig(api(n), health)));
+    for (const [id, previous] of [
+      [v1, undefined],
+      [v2, v1],
+    ] as const) {
+      const r = await s.run("--release", id);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(s.stateFile("previous"), previous);
+      assert.deepEqual(calls(r, "docker image"), []);
+    }
+    const third = await s.run("--release", v3);
+    assert.equal(third.code, 0, third.stderr);
+    // Exactly v1's api digest: v2's is the rollback target's, redis everyone's.
+    assert.deepEqual(calls(third, "docker image"), [`docker image rm ${api("a")}`]);
+    assert.match(
+      third.stdout,
+      new RegExp(`^aspire-arm: removed image ${api("a").replace(/[.@]/g, "\\$&")}$`, "m"),
+    );
+  });
+
   test("an unhealthy release: the failing service's last 50 log lines, the previous release applied again, exit 1", async (t) => {
     const s = setup(t, script);
     const up = await listening(t);
