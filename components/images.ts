@@ -27,6 +27,8 @@ export class ImageBuilds extends pulumi.ComponentResource {
   /** resource name -> pushed image at the digest of its arm64 manifest (`name@sha256:...`),
    *  available once the push has finished and the registry has confirmed linux/arm64. */
   readonly images: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Exists once every image built here is pushed and proven linux/arm64 (none without builds). */
+  readonly checked?: pulumi.Resource;
 
   constructor(name: string, args: ImageBuildsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aspire-arm:index:ImageBuilds", name, {}, opts);
@@ -73,6 +75,12 @@ export class ImageBuilds extends pulumi.ComponentResource {
         );
     }
     this.images = images;
+    // A resource that exists only once every build above is pushed and proven arm64: what VMs
+    // that do not carry their release (AWS instances) wait for, so a failed proof creates no VM.
+    // A Stash: state only, nothing in the cloud; a new digest updates it in place.
+    this.checked = built.length
+      ? new pulumi.Stash(`${name}-checked`, { input: pulumi.all(images) }, { parent: this })
+      : undefined;
     this.registerOutputs({});
   }
 }

@@ -193,6 +193,7 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
           stored,
           releases,
           tags,
+          imagesChecked: builds?.checked,
         },
       );
       new aws.route53.Record(
@@ -230,6 +231,8 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       stored: readonly { readonly name: string }[];
       releases: aws.s3.Bucket;
       tags: Record<string, string>;
+      /** Exists once every image built here is pushed and proven arm64 in the registry. */
+      imagesChecked?: pulumi.Resource;
     },
   ): VmOutputs {
     const { plan } = args;
@@ -481,7 +484,11 @@ export class AwsArmApp extends pulumi.ComponentResource implements ArmAppOutputs
       },
       {
         parent,
-        dependsOn: shared.secrets,
+        // After the built images are pushed and proven arm64 (an instance does not carry the
+        // release on AWS, so nothing else makes it wait): a built image without linux/arm64 stops
+        // the deploy before any VM is created. A first deploy boots its VMs after the builds; on
+        // later ones the instance is unchanged and the wait changes nothing.
+        dependsOn: [...shared.secrets, ...(shared.imagesChecked ? [shared.imagesChecked] : [])],
         // With a data disk, a replacement goes old instance first: its attachment is deleted (the
         // old instance stopped, so its containers stop and the disk is unmounted cleanly, then the
         // disk detached), the old instance terminated, then the new one created and the disk

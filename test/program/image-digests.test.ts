@@ -157,7 +157,7 @@ test("a registry that cannot answer stops the deploy the same way, naming every 
   assert.deepEqual(registered, []);
 });
 
-test("a built image the registry does not confirm as arm64: no release names it", async () => {
+test("a built image the registry does not confirm as arm64: no release names it and no VM is created", async () => {
   const reg = registry();
   const resolver: ImageResolver = async (image, credentials) =>
     credentials && image.includes("apiservice")
@@ -184,6 +184,14 @@ test("a built image the registry does not confirm as arm64: no release names it"
       registered.filter((x) => x.type === release).map((x) => x.name),
       [],
       "the release is not delivered",
+    );
+    // On AWS the instance does not carry the release: it waits for the builds' proof all the same.
+    assert.deepEqual(
+      registered
+        .filter((x) => /:(ec2\/instance|compute\/instance):Instance$/.test(x.type))
+        .map((x) => x.name),
+      [],
+      "no VM is created",
     );
     assert.ok(
       registered.some((x) => x.type === "command:local:Command" && x.name.includes("apiservice")),

@@ -261,8 +261,8 @@ export const RESOURCE_TYPES: Readonly<Record<string, TypeEntry>> = {
     what: "an enabled API of the project (Service Usage)",
   },
   "pulumi:index:Stash": {
-    cloud: "aws",
-    what: "the AMI a VM was created from, kept in the stack's state (Pulumi built-in, no cloud call)",
+    cloud: "any",
+    what: "state only (Pulumi built-in, no cloud call): the AMI a VM was created from, or the built images once proven arm64 (what AWS instances wait for)",
   },
   "random:index/randomPassword:RandomPassword": { cloud: "any", what: "generated parameter value" },
   "command:local:Command": {
@@ -985,14 +985,21 @@ const AWS_RULES: InputRule[] = [
     checked: "knowledge",
     ok: (v) => typeof v === "number" && v >= 0 && v <= 2147483647,
   },
-  // The pinned AMI (components/aws/arm-app.ts pinnedImage): what the instance's `ami` becomes.
+  // The pinned AMI (components/aws/arm-app.ts pinnedImage): what the instance's `ami` becomes;
+  // and the built images' proof (components/images.ts `checked`): each a reference by digest.
   {
     type: "pulumi:index:Stash",
     input: "input",
-    rule: "an AMI id: ami- and 8 or 17 lower-case hex digits (the mock's labelled placeholder ami-(<parameter>) passes)",
+    rule: "an AMI id: ami- and 8 or 17 lower-case hex digits (the mock's labelled placeholder ami-(<parameter>) passes); for <name>-images-checked, resource -> image@sha256:<64 hex>",
     source: `${DOC.ec2Image}; ${DOC.pulumiStash}`,
     checked: "knowledge",
-    ok: matches(/^ami-([0-9a-f]{8}|[0-9a-f]{17}|\(.+\))$/),
+    ok: (v, r) =>
+      r.name.endsWith("-images-checked")
+        ? typeof v === "object" &&
+          v !== null &&
+          Object.keys(v).length > 0 &&
+          Object.values(v).every((x) => typeof x === "string" && /@sha256:[0-9a-f]{64}$/.test(x))
+        : matches(/^ami-([0-9a-f]{8}|[0-9a-f]{17}|\(.+\))$/)(v),
     required: true,
   },
   {
