@@ -258,7 +258,7 @@ const RELEASE_FILE =
 const RELEASE_MODE = /^(0644|0755)$/;
 /** What the user data writes: the bootstrap, never the app. */
 const BOOT_FILE =
-  /^(\/etc\/aspire-arm\/vm\.env|\/usr\/local\/lib\/aspire-arm\/(bootstrap\.sh|fetch-secrets\.py|release\.py|rollout\.sh|deliver\.py)|\/etc\/systemd\/system\/aspire-arm-(app|agent)\.service)$/;
+  /^(\/etc\/aspire-arm\/vm\.env|\/usr\/local\/lib\/aspire-arm\/(bootstrap\.sh|release\.py|rollout\.sh|cloud-http\.py|gce-agent\.py)|\/etc\/systemd\/system\/aspire-arm-(app|agent)\.service)$/;
 const UNIT_LINE =
   /^(#.*|\[(Unit|Service|Install)\]|(Description|Wants|After|Type|DynamicUser|WorkingDirectory|StateDirectory|Environment|LoadCredential|ExecStart|Restart|RestartSec|NoNewPrivileges|ProtectSystem|ProtectHome|PrivateTmp|WantedBy)=[^\u0000-\u001f]*|)$/;
 
