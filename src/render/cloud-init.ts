@@ -149,6 +149,8 @@ export function renderCloudConfig(plan: DeploymentPlan, vm: VmPlan, ctx: RenderC
   };
   return (
     `#cloud-config\n# VM ${vm.name} of stack ${plan.stack}, written by aspire-arm.\n` +
+    // noArrayIndent: list items at their key's indentation (YAML allows a block sequence there), so
+    // each line of the scripts has two spaces less: GCP sends the text as it is.
     yaml.dump(doc, { lineWidth: -1, noRefs: true, noArrayIndent: true })
   );
 }

@@ -254,7 +254,7 @@ const CANARY_FILE = "../../outside/canary.txt";
 
 /** The files of a release (relative to the app folder on the VM), and their modes. */
 const RELEASE_FILE =
-  /^(compose\.yaml|caddy\/Caddyfile|health\.list|native\.list|secrets\.list|secret-versions\.list|volumes\.list|units\/aspire-[a-z0-9-]+\.service|env\/[a-z0-9-]+\.env\.in|files\/[a-z0-9-]+\/\d+(\/[^/]+)*|bin\/(apply\.sh|apply-tools\.py|dotnet-runtimes\.py|exec-env\.py))$/;
+  /^(compose\.yaml|caddy\/Caddyfile|health\.list|native\.list|secrets\.list|secret-versions\.list|volumes\.list|units\/aspire-[a-z0-9-]+\.service|env\/[a-z0-9-]+\.env\.in|files\/[a-z0-9-]+\/\d+(\/[^/]+)*|bin\/(rollout-apply\.sh|apply\.sh|apply-tools\.py|fetch-secrets\.py|cloud-http\.py|dotnet-runtimes\.py|exec-env\.py))$/;
 const RELEASE_MODE = /^(0644|0755)$/;
 /** What the user data writes: the bootstrap, never the app. */
 const BOOT_FILE =

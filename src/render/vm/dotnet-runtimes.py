@@ -13,8 +13,10 @@
 # metadata file of the channel (RELEASES below) names, checked against the SHA-512 that file gives.
 # The same build runs on Ubuntu, Debian and Amazon Linux, and on every channel: Ubuntu 24.04's
 # archive has no 9.0 and Microsoft's apt feed no arm64 packages. Its one library an image may lack,
-# ICU (.NET's globalization; Amazon Linux 2023 has none), comes from the distribution first:
-# libicu (dnf) or the release's one libicuNN (apt), when ldconfig knows no libicuuc.so.
+# ICU (.NET's globalization; Amazon Linux 2023 has none; the others are in every image, as
+# Microsoft's dependency lists for Ubuntu and RHEL-like distributions show), comes from the
+# distribution first: libicu (dnf) or the release's one libicuNN (apt), when ldconfig knows no
+# libicuuc.so.
 # An app with no runtimeconfig.json gets CHANNEL (aspire:dotnetChannel); a self-contained one
 # (includedFrameworks) nothing. Versions already in DIR are never touched: new ones are unpacked
 # beside DIR and moved in folder by folder, and the dotnet host is replaced (atomically, so
@@ -86,7 +88,7 @@ def installed(directory, name, channel):
 
 
 def has_icu():
-    return "libicuuc.so" in subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
+    return "libicuuc.so" in subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, errors="replace").stdout
 
 
 def ensure_icu():
@@ -112,7 +114,7 @@ def ensure_icu():
         # The lock timeout: unattended-upgrades often holds the lock during the first minutes of boot.
         apt = ("apt-get", "-o", "DPkg::Lock::Timeout=300")
         run(*apt, "update", "-q")
-        names = subprocess.run(["apt-cache", "pkgnames", "libicu"], capture_output=True, text=True).stdout.split()
+        names = subprocess.run(["apt-cache", "pkgnames", "libicu"], capture_output=True, text=True, errors="replace").stdout.split()
         # libicu74 on Ubuntu 24.04, libicu72 on Debian 12: the release's one libicuNN.
         icu = sorted((n for n in names if re.fullmatch(r"libicu\d+", n)), key=lambda n: int(n[6:]))
         if not icu:

@@ -44,7 +44,7 @@ def versions(folder, prefix=""):
 def installed(directory, name, channel):
  return versions(os.path.join(directory, "shared", name), channel + ".")
 def has_icu():
- return "libicuuc.so" in subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
+ return "libicuuc.so" in subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, errors="replace").stdout
 def ensure_icu():
  if has_icu():
   return
@@ -63,7 +63,7 @@ def ensure_icu():
   log("installing ICU for .NET (apt)")
   apt = ("apt-get", "-o", "DPkg::Lock::Timeout=300")
   run(*apt, "update", "-q")
-  names = subprocess.run(["apt-cache", "pkgnames", "libicu"], capture_output=True, text=True).stdout.split()
+  names = subprocess.run(["apt-cache", "pkgnames", "libicu"], capture_output=True, text=True, errors="replace").stdout.split()
   icu = sorted((n for n in names if re.fullmatch(r"libicu\d+", n)), key=lambda n: int(n[6:]))
   if not icu:
    raise Failure("no libicuNN package in the apt sources")
