@@ -381,7 +381,7 @@ export class GcpArmApp extends pulumi.ComponentResource implements ArmAppOutputs
         sent.encoding === "plain"
           ? { "user-data": sent.text }
           : { "user-data": sent.text, "user-data-encoding": "base64" };
-      // The release, updated in place (no restart): the VM's agent (deliver.py gce-agent) waits for
+      // The release, updated in place (no restart): the VM's agent (gce-agent.py) waits for
       // its change and reports the result in the guest attribute aspire-arm/result.
       const releaseKeys = {
         [RELEASE_METADATA_KEY]: rel.gzBase64,

@@ -1,5 +1,5 @@
 // The GCP rollout of one VM's release, run by `pulumi up` (a command.local.Command) on the
-// deployer once the instance's metadata holds the new release: the VM's agent (deliver.py gce-agent,
+// deployer once the instance's metadata holds the new release: the VM's agent (gce-agent.py,
 // long-polling its metadata server with wait_for_change) applies it, health-gated with rollback,
 // and reports in its guest attribute aspire-arm/result: a first line `<release> <status>`
 // (applying, ok, failed) and, on failure, the failing service's last log lines. This waits until

@@ -7,7 +7,7 @@ import { DEFAULT_DOTNET_CHANNEL, secretPrefix, type DeploymentPlan, type VmPlan 
 import { defaultReleaseSource } from "./context";
 import type { RenderContext } from "./context";
 import { APP_UNIT, DATA_DIR, LIB_DIR, RELEASE_BIN_DIR, VM_ENV_FILE } from "./vm-paths";
-import { vmScript } from "./vm-scripts";
+import { vmScript, type VmScript } from "./vm-scripts";
 
 interface WriteFile {
   path: string;
@@ -43,7 +43,7 @@ export function vmEnvSettings(
     ["ASPIRE_AWS_REGION", source.kind === "aws-ssm" ? source.region : ""],
     ["ASPIRE_GCP_PROJECT", source.kind === "gcp-secret-manager" ? (source.project ?? "") : ""],
     ["ASPIRE_SECRET_FILE", source.kind === "file" ? source.path : ""],
-    // How releases arrive (rollout.sh): aws-s3 (Run Command), gce-metadata (deliver.py's agent),
+    // How releases arrive (rollout.sh): aws-s3 (Run Command), gce-metadata (gce-agent.py),
     // or file (a bundle on the VM, applied at boot: the emulated-VM tests').
     ["ASPIRE_RELEASE_SOURCE", release.kind],
     ["ASPIRE_RELEASE_FILE", release.kind === "file" ? release.path : ""],
@@ -84,8 +84,8 @@ RestartSec=15
 WantedBy=multi-user.target
 `;
 
-/** GCP: the agent that applies the releases the instance metadata brings (deliver.py gce-agent),
- *  after the bootstrap and for as long as the VM runs. */
+/** GCP: the agent that applies the releases the instance metadata brings (gce-agent.py), after
+ *  the bootstrap and for as long as the VM runs. */
 export const AGENT_UNIT = "aspire-arm-agent.service";
 const AGENT_UNIT_TEXT = `# Applies the releases that the instance metadata key aspire-arm-bundle brings. Written by aspire-arm.
 [Unit]
@@ -94,7 +94,7 @@ Wants=network-online.target
 After=network-online.target ${APP_UNIT}
 
 [Service]
-ExecStart=${LIB_DIR}/deliver.py gce-agent --vm-env ${VM_ENV_FILE}
+ExecStart=${LIB_DIR}/gce-agent.py
 Restart=always
 RestartSec=10
 
@@ -102,24 +102,33 @@ RestartSec=10
 WantedBy=multi-user.target
 `;
 
+/**
+ * The files of the bootstrap: vm.env, bootstrap.sh, the app unit, and what receives releases, for
+ * this VM's release source only: rollout.sh (the entry point every delivery calls) and release.py
+ * (checks and unpacks a bundle) always; cloud-http.py on AWS (rollout.sh s3 downloads the bundle
+ * with it); gce-agent.py and its unit on GCP. What applies a release (rollout-apply.sh, apply.sh,
+ * fetch-secrets.py, ...) comes with each release (src/render/user-data.ts releaseScripts): it
+ * changes with aspire-arm, and an upgrade of it is then a rollout, never a new VM.
+ */
 export function renderBootstrapFiles(
   plan: DeploymentPlan,
   vm: VmPlan,
   ctx: RenderContext,
 ): WriteFile[] {
+  const source = (ctx.releaseSource ?? defaultReleaseSource(plan)).kind;
+  const receivers: VmScript[] = ["rollout.sh", "release.py"];
+  if (source === "aws-s3") receivers.push("cloud-http.py");
+  if (source === "gce-metadata") receivers.push("gce-agent.py");
   return [
     { path: VM_ENV_FILE, content: renderVmEnv(plan, vm, ctx), permissions: "0644" },
     { path: `${LIB_DIR}/bootstrap.sh`, content: vmScript("bootstrap.sh"), permissions: "0755" },
-    // What receives releases: rollout.sh is the one entry point of every delivery, release.py
-    // unpacks, deliver.py fetches from S3 or runs the GCE agent, fetch-secrets.py reads the stored
-    // secrets (and signs S3 requests). apply.sh and its tools come with each release.
-    ...(["fetch-secrets.py", "release.py", "rollout.sh", "deliver.py"] as const).map((name) => ({
+    ...receivers.map((name) => ({
       path: `${LIB_DIR}/${name}`,
       content: vmScript(name),
       permissions: "0755",
     })),
     { path: `/etc/systemd/system/${APP_UNIT}`, content: APP_UNIT_TEXT, permissions: "0644" },
-    ...((ctx.releaseSource ?? defaultReleaseSource(plan)).kind === "gce-metadata"
+    ...(source === "gce-metadata"
       ? [
           {
             path: `/etc/systemd/system/${AGENT_UNIT}`,
@@ -140,7 +149,9 @@ export function renderCloudConfig(plan: DeploymentPlan, vm: VmPlan, ctx: RenderC
   };
   return (
     `#cloud-config\n# VM ${vm.name} of stack ${plan.stack}, written by aspire-arm.\n` +
-    yaml.dump(doc, { lineWidth: -1, noRefs: true })
+    // noArrayIndent: list items at their key's indentation (YAML allows a block sequence there), so
+    // each line of the scripts has two spaces less: GCP sends the text as it is.
+    yaml.dump(doc, { lineWidth: -1, noRefs: true, noArrayIndent: true })
   );
 }
 

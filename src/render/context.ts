@@ -14,7 +14,7 @@ export type SecretSource =
 export type ReleaseSource =
   /** Run Command sends `rollout.sh s3 BUCKET KEY ID`: the object is fetched with the VM's role. */
   | { readonly kind: "aws-s3" }
-  /** The instance metadata key aspire-arm-bundle, watched by deliver.py's gce-agent. */
+  /** The instance metadata key aspire-arm-bundle, watched by gce-agent.py. */
   | { readonly kind: "gce-metadata" }
   /** A bundle file on the VM, applied at boot: the emulated-VM tests' stand-in for the clouds'. */
   | { readonly kind: "file"; readonly path: string };

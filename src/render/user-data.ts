@@ -54,11 +54,19 @@ export function renderVm(plan: DeploymentPlan, vm: VmPlan, ctx: RenderContext): 
 }
 
 /** The scripts that apply a release, in its bin/: they change with aspire-arm, not with the VM,
- *  so they travel with the app config (an upgrade of them is a rollout, never a new VM), and they
- *  keep the user data within EC2's 16 KB. The .NET runtimes' installer and the ExecStart wrapper
- *  only where native services run. */
+ *  so they travel with the app config (an upgrade of them is a rollout, never a new VM; a rollback
+ *  runs the previous release's own), and the user data keeps only what receives releases
+ *  (src/render/cloud-init.ts). rollout-apply.sh is what rollout.sh hands a new release over to;
+ *  fetch-secrets.py reads the secrets with cloud-http.py. The .NET runtimes' installer and the
+ *  ExecStart wrapper only where native services run. */
 function releaseScripts(vm: VmPlan): ConfigFile[] {
-  const names: VmScript[] = ["apply.sh", "apply-tools.py"];
+  const names: VmScript[] = [
+    "rollout-apply.sh",
+    "apply.sh",
+    "apply-tools.py",
+    "fetch-secrets.py",
+    "cloud-http.py",
+  ];
   if (vm.services.some((s) => s.runAs === "native"))
     names.push("dotnet-runtimes.py", "exec-env.py");
   return names.map((name) => ({

@@ -1,7 +1,7 @@
 // The scripts that run on the VM (./vm/*.sh, *.py) are plain files in the repository, checked by
 // shellcheck and tested against fakes. The renderer embeds them compacted (see compactScript):
-// EC2 limits user data to 16 KB, gzipped: only the bootstrap's scripts go there; apply.sh and its
-// tools travel in each release (src/render/user-data.ts).
+// only what boots the VM and receives its releases is in the user data (src/render/cloud-init.ts);
+// what applies a release travels in each release's bin/ (src/render/user-data.ts).
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -14,7 +14,9 @@ export const VM_SCRIPTS = [
   "release.py",
   "apply-tools.py",
   "rollout.sh",
-  "deliver.py",
+  "rollout-apply.sh",
+  "cloud-http.py",
+  "gce-agent.py",
 ] as const;
 export type VmScript = (typeof VM_SCRIPTS)[number];
 

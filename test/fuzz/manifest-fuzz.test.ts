@@ -254,11 +254,11 @@ const CANARY_FILE = "../../outside/canary.txt";
 
 /** The files of a release (relative to the app folder on the VM), and their modes. */
 const RELEASE_FILE =
-  /^(compose\.yaml|caddy\/Caddyfile|health\.list|native\.list|secrets\.list|secret-versions\.list|volumes\.list|units\/aspire-[a-z0-9-]+\.service|env\/[a-z0-9-]+\.env\.in|files\/[a-z0-9-]+\/\d+(\/[^/]+)*|bin\/(apply\.sh|apply-tools\.py|dotnet-runtimes\.py|exec-env\.py))$/;
+  /^(compose\.yaml|caddy\/Caddyfile|health\.list|native\.list|secrets\.list|secret-versions\.list|volumes\.list|units\/aspire-[a-z0-9-]+\.service|env\/[a-z0-9-]+\.env\.in|files\/[a-z0-9-]+\/\d+(\/[^/]+)*|bin\/(rollout-apply\.sh|apply\.sh|apply-tools\.py|fetch-secrets\.py|cloud-http\.py|dotnet-runtimes\.py|exec-env\.py))$/;
 const RELEASE_MODE = /^(0644|0755)$/;
 /** What the user data writes: the bootstrap, never the app. */
 const BOOT_FILE =
-  /^(\/etc\/aspire-arm\/vm\.env|\/usr\/local\/lib\/aspire-arm\/(bootstrap\.sh|fetch-secrets\.py|release\.py|rollout\.sh|deliver\.py)|\/etc\/systemd\/system\/aspire-arm-(app|agent)\.service)$/;
+  /^(\/etc\/aspire-arm\/vm\.env|\/usr\/local\/lib\/aspire-arm\/(bootstrap\.sh|release\.py|rollout\.sh|cloud-http\.py|gce-agent\.py)|\/etc\/systemd\/system\/aspire-arm-(app|agent)\.service)$/;
 const UNIT_LINE =
   /^(#.*|\[(Unit|Service|Install)\]|(Description|Wants|After|Type|DynamicUser|WorkingDirectory|StateDirectory|Environment|LoadCredential|ExecStart|Restart|RestartSec|NoNewPrivileges|ProtectSystem|ProtectHome|PrivateTmp|WantedBy)=[^\u0000-\u001f]*|)$/;
 

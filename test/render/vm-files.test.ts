@@ -43,21 +43,31 @@ const planStarter = (options: Partial<PlanOptions> = {}) =>
 const renderOf = (plan: DeploymentPlan, vmName: string) =>
   renderVm(plan, vmOf(plan, vmName), { secretSource: defaultSecretSource(plan) });
 
-test("cloud-init runs bootstrap.sh once the files are written; the scripts it writes and those the release brings are executable, the dotnet runtime's tools only where they are needed", () => {
-  for (const runtime of ["docker", "dotnet"] as const) {
-    const plan = planStarter({ runtime });
+test("cloud-init runs bootstrap.sh once the files are written; the user data holds only what receives releases (the cloud's own part), the release brings what applies it, the dotnet runtime's tools only where they are needed", () => {
+  for (const [cloud, runtime] of [
+    ["aws", "docker"],
+    ["aws", "dotnet"],
+    ["gcp", "docker"],
+  ] as const) {
+    const plan = planStarter({ cloud, runtime });
     const cc = cloudConfigOf(plan, "app");
     assert.deepEqual(cc.runcmd, [[`${LIB_DIR}/bootstrap.sh`]]);
     const perms = new Map(cc.write_files.map((f) => [f.path, f.permissions]));
-    // What receives releases: the same on every VM.
-    const scripts = ["bootstrap.sh", "fetch-secrets.py", "release.py", "rollout.sh", "deliver.py"];
+    // What receives releases: AWS downloads them from S3 (cloud-http.py), GCP's agent takes them
+    // from the instance metadata (gce-agent.py).
+    const scripts = [
+      "bootstrap.sh",
+      "rollout.sh",
+      "release.py",
+      cloud === "aws" ? "cloud-http.py" : "gce-agent.py",
+    ];
     for (const s of scripts) assert.equal(perms.get(`${LIB_DIR}/${s}`), "0755", `${runtime}: ${s}`);
     assert.deepEqual(
       cc.write_files
         .filter((f) => f.path.startsWith(`${LIB_DIR}/`))
         .map((f) => f.path.slice(LIB_DIR.length + 1)),
       scripts,
-      `${runtime}: the user data's scripts`,
+      `${cloud} ${runtime}: the user data's scripts`,
     );
     for (const f of cc.write_files.filter((x) => x.path.startsWith(`${LIB_DIR}/`))) {
       assert.ok(f.content.startsWith("#!/"), `${f.path} starts with its interpreter`);
@@ -77,7 +87,10 @@ test("cloud-init runs bootstrap.sh once the files are written; the scripts it wr
       [
         "bin/apply-tools.py",
         "bin/apply.sh",
+        "bin/cloud-http.py",
         ...(runtime === "dotnet" ? ["bin/dotnet-runtimes.py", "bin/exec-env.py"] : []),
+        "bin/fetch-secrets.py",
+        "bin/rollout-apply.sh",
       ],
       `${runtime}: the dotnet runtime's tools only where they are needed`,
     );
@@ -124,7 +137,7 @@ test("the app unit applies the current release at every boot until it succeeds, 
     const agentLines = agent.content.split("\n");
     for (const l of [
       `After=network-online.target ${APP_UNIT}`,
-      `ExecStart=${LIB_DIR}/deliver.py gce-agent --vm-env ${VM_ENV_FILE}`,
+      `ExecStart=${LIB_DIR}/gce-agent.py`,
       "Restart=always",
       "WantedBy=multi-user.target",
     ])

@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { ConfigFile } from "../../src/render/app-config";
 import { renderBundle } from "../../src/render/bundle";
-import { calls, installFakes, readCalls, scriptDirs, vmEnvText } from "./support";
+import { calls, fakeScript, installFakes, readCalls, scriptDirs, vmEnvText } from "./support";
 import type { After, ScriptResult } from "./support";
 
 // docker compose records the compose file it was given (appended to compose-files, one
@@ -356,6 +356,30 @@ function suite(script: string): void {
     assert.equal(s.stateFile("current"), v1);
     assert.equal(s.stateFile("previous"), undefined);
     assert.deepEqual(calls(r, "docker image"), []);
+  });
+
+  test("the rollback is applied by the previous release's own bin/apply.sh, not by the failed release's", async (t) => {
+    const s = setup(t, script);
+    const up = await listening(t);
+    const down = await closedPort();
+    s.container("api");
+    // v1's scripts: a stand-in that records its call, then runs this apply.sh.
+    const v1 = s.unpack([
+      ...appConfig("api:1", `api container tcp ${up}\n`),
+      {
+        path: "bin/apply.sh",
+        content: fakeScript(`exec bash ${script} "$@"`),
+        permissions: "0755",
+      },
+    ]);
+    const v2 = s.unpack(appConfig("api:2", `api container tcp ${down}\n`));
+    assert.equal((await s.run("--release", v1)).code, 0);
+    const r = await s.run("--release", v2);
+    assert.equal(r.code, 1);
+    assert.deepEqual(calls(r, "apply.sh"), ["apply.sh --apply-app"], "v1's apply.sh, once");
+    assert.deepEqual(s.composeFiles(), [compose("api:2"), compose("api:1")]);
+    assert.equal(s.stateFile("current"), v1);
+    assert.match(r.stderr, new RegExp(`release ${v2} failed; rolled back to ${v1}$`, "m"));
   });
 
   test("a release whose apply fails (a secret missing) is rolled back too, before any health check", async (t) => {

@@ -30,20 +30,11 @@ const FAKES: Record<string, string> = {
       touch "$FAKE_STATE/docker"
       [ ! -e "$ASPIRE_DOCKER_DAEMON_JSON" ] || touch "$FAKE_STATE/daemon-json-before-docker" ;;
     docker-compose-v2) touch "$FAKE_STATE/compose" ;;
-    libicu[0-9]*) touch "$FAKE_STATE/icu" ;;
   esac
 done`,
-  "apt-cache": `[ "$1 $2" = "pkgnames libicu" ] || exit 1
-[ -n "\${FAKE_NO_ICU_PACKAGE:-}" ] || printf '%s\\n' libicu-dev libicu74 libicu74-dbg libicu70`,
-  ldconfig: `[ "$1" = -p ] || exit 0
-echo "1234 libs found in cache \\\`/etc/ld.so.cache'"
-echo "	libz.so.1 (libc6,AArch64) => /lib/aarch64-linux-gnu/libz.so.1"
-if [ -e "$FAKE_STATE/icu" ]; then echo "	libicuuc.so.74 (libc6,AArch64) => /lib/aarch64-linux-gnu/libicuuc.so.74"; fi
-for i in $(seq 1 2000); do echo "	libpadding$i.so (libc6,AArch64) => /lib/libpadding$i.so"; done`,
   dnf: `for a in "$@"; do
   case "$a" in
     docker) touch "$FAKE_STATE/docker" ;;
-    libicu) touch "$FAKE_STATE/icu" ;;
   esac
 done`,
   docker: `if [ "$1 $2" = "compose version" ]; then
@@ -84,7 +75,7 @@ const OS_RELEASE: Record<string, string> = {
 interface Options {
   readonly os?: string;
   readonly vm?: Record<string, string>;
-  /** Installed already: docker, compose, icu */
+  /** Installed already: docker, compose */
   readonly state?: readonly string[];
   readonly fakeSha256sum?: boolean;
 }
@@ -264,70 +255,17 @@ function suite(script: string): void {
     assert.ok(!r.log.includes("systemctl enable --now aspire-arm-app.service"));
   });
 
-  test("dotnet VM on Ubuntu without ICU: the release's libicuNN from apt (the runtimes are apply.sh's), and no docker when not needed", (t) => {
-    const { run } = setup(t, script, {
-      os: "ubuntu",
-      vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" },
-    });
-    const r = run();
-    assert.equal(r.code, 0, r.stderr);
-    const installs = aptInstalls(r);
-    assert.deepEqual(
-      installs.map((l) => l.replace(/^apt-get .*install -y( -q)? /, "")),
-      ["libicu74"],
-    );
-    const update = firstAptUpdate(r);
-    assert.ok(
-      update >= 0 && update < r.log.indexOf("apt-cache pkgnames libicu"),
-      "apt-get update before looking the package up",
-    );
-    assert.deepEqual(calls(r, "docker"), []);
-    assert.deepEqual(calls(r, "curl"), [], "no runtime download here");
-    assert.ok(!r.log.some((l) => l.includes("docker.service")));
-    assertAppStarted(r);
-
-    assertSecondRunInstallsNothing(run);
-  });
-
-  test("dotnet VM on Amazon Linux 2023 without ICU: dnf install -y libicu", (t) => {
+  test("dotnet VM without Docker: nothing installed (ICU and the runtimes come with the release, dotnet-runtimes.py), the app unit started", (t) => {
     const { run } = setup(t, script, {
       os: "amzn",
       vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" },
     });
     const r = run();
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(calls(r, "dnf"), ["dnf install -y libicu"]);
-    assert.deepEqual(calls(r, "apt-get"), []);
+    for (const command of ["apt-get", "dnf", "docker", "curl"])
+      assert.deepEqual(calls(r, command), [], command);
+    assert.ok(!r.log.some((l) => l.includes("docker.service")));
     assertAppStarted(r);
-  });
-
-  test("dotnet VM with ICU (a long ldconfig cache, read whole under pipefail): nothing installed", (t) => {
-    const { run } = setup(t, script, {
-      os: "ubuntu",
-      vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "1" },
-      state: ["icu", "docker", "compose"],
-    });
-    const r = run();
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(calls(r, "apt-get"), []);
-    assert.ok(calls(r, "ldconfig").includes("ldconfig -p"));
-    assert.match(r.stdout, /ICU already installed/);
-    assert.ok(
-      r.log.includes("systemctl enable --now docker.service"),
-      "NEEDS_DOCKER=1 still enables docker",
-    );
-    assertAppStarted(r);
-  });
-
-  test("dotnet VM whose apt sources have no libicuNN: a clear error, the app unit not started", (t) => {
-    const { run } = setup(t, script, {
-      os: "ubuntu",
-      vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" },
-    });
-    const r = run({ FAKE_NO_ICU_PACKAGE: "1" });
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /no libicuNN package in the apt sources/);
-    assert.ok(!r.log.includes("systemctl enable --now aspire-arm-app.service"));
   });
 
   test("blank data disk: formatted once (ext4, label aspire-data), mounted, one fstab line by UUID", (t) => {
@@ -513,7 +451,6 @@ function suite(script: string): void {
 
   test("a dotnet VM without Docker gets the journald cap but no daemon.json", (t) => {
     const { p, run } = setup(t, script, {
-      state: ["icu"],
       vm: { ASPIRE_RUNTIME: "dotnet", ASPIRE_NEEDS_DOCKER: "0" },
     });
     const r = run();

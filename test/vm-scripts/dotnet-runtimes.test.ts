@@ -8,7 +8,15 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fakeDotnetFeed, runtimeConfig, scriptDirs, type After, type FakeRelease } from "./support";
+import {
+  fakeDotnetFeed,
+  installFakes,
+  readCalls,
+  runtimeConfig,
+  scriptDirs,
+  type After,
+  type FakeRelease,
+} from "./support";
 
 const ASP = "Microsoft.AspNetCore.App";
 const CORE = "Microsoft.NETCore.App";
@@ -34,14 +42,25 @@ function setup(t: After) {
 }
 
 function suite(script: string): void {
-  const run = (releasesUrl: string, install: string, apps: string[], fallback = "10.0") =>
+  const run = (
+    releasesUrl: string,
+    install: string,
+    apps: string[],
+    fallback = "10.0",
+    extraEnv: Record<string, string> = {},
+  ) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) => {
       // Async: the fake feed runs in this process.
       const child = spawn(
         "python3",
         [script, "--install-dir", install, "--fallback", fallback, ...apps],
         {
-          env: { ...process.env, ASPIRE_DOTNET_RELEASES: releasesUrl, ASPIRE_RETRY_DELAY: "0.01" },
+          env: {
+            ...process.env,
+            ASPIRE_DOTNET_RELEASES: releasesUrl,
+            ASPIRE_RETRY_DELAY: "0.01",
+            ...extraEnv,
+          },
         },
       );
       let stderr = "";
@@ -252,6 +271,113 @@ function suite(script: string): void {
     const bad = await run(server.releasesUrl, s.install, [], "ten");
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--fallback ten: expected a channel such as 10\.0/);
+  });
+
+  /** ICU's commands as fakes first in PATH (ldconfig knows libicuuc.so once FAKE_STATE/icu
+   *  exists; apt-get and dnf install it), and an os-release; the env to run with. */
+  const icuHost = (
+    dir: string,
+    osRelease: string,
+    o: { icu?: boolean; noPackage?: boolean } = {},
+  ) => {
+    const bin = path.join(dir, "icu-bin");
+    const state = path.join(dir, "icu-state");
+    fs.mkdirSync(bin);
+    fs.mkdirSync(state);
+    if (o.icu) fs.writeFileSync(path.join(state, "icu"), "");
+    installFakes(bin, {
+      ldconfig: `[ "$1" = -p ] || exit 0
+echo "1234 libs found in cache"
+for i in $(seq 1 2000); do echo "	libpadding$i.so (libc6,AArch64) => /lib/libpadding$i.so"; done
+if [ -e "$FAKE_STATE/icu" ]; then echo "	libicuuc.so.74 (libc6,AArch64) => /lib/aarch64-linux-gnu/libicuuc.so.74"; fi`,
+      "apt-get": `case " $* " in *" libicu74 "*) touch "$FAKE_STATE/icu" ;; esac`,
+      "apt-cache": o.noPackage
+        ? "echo libicu-dev"
+        : "printf '%s\\n' libicu-dev libicu74 libicu74-dbg libicu70 libicu9",
+      dnf: `case " $* " in *" libicu "*) touch "$FAKE_STATE/icu" ;; esac`,
+    });
+    fs.writeFileSync(path.join(dir, "os-release"), osRelease);
+    const log = path.join(dir, "icu-calls.log");
+    return {
+      log,
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        FAKE_LOG: log,
+        FAKE_STATE: state,
+        ASPIRE_OS_RELEASE: path.join(dir, "os-release"),
+      },
+    };
+  };
+  const UBUNTU = 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\n';
+
+  test("ICU (moved here from the bootstrap): on Ubuntu without it, apt-get update, then the release's libicuNN; once", async (t) => {
+    const s = setup(t);
+    const server = await feed(t, { channel: "10.0", version: "10.0.4" });
+    const web = s.app("web", { "Web.runtimeconfig.json": runtimeConfig([[ASP, "10.0.0"]], true) });
+    const host = icuHost(s.dir, UBUNTU);
+    const r = await run(server.releasesUrl, s.install, [web], "10.0", host.env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      readCalls(host.log).filter((l) => !l.startsWith("ldconfig")),
+      [
+        "apt-get -o DPkg::Lock::Timeout=300 update -q",
+        "apt-cache pkgnames libicu",
+        "apt-get -o DPkg::Lock::Timeout=300 install -y -q libicu74",
+      ],
+    );
+    assert.match(r.stderr, /installing ICU for \.NET \(apt\)/);
+    assert.deepEqual(s.layout()[1], `shared/${ASP}: 10.0.4`);
+    fs.rmSync(host.log);
+    const again = await run(server.releasesUrl, s.install, [web], "10.0", host.env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(readCalls(host.log), ["ldconfig -p"], "the ldconfig cache read whole");
+  });
+
+  test("ICU on Amazon Linux 2023 (and other dnf distributions): dnf install -y libicu", async (t) => {
+    for (const osRelease of [
+      'NAME="Amazon Linux"\nID="amzn"\nID_LIKE="fedora"\n',
+      'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\n',
+    ]) {
+      const s = setup(t);
+      const server = await feed(t, { channel: "10.0", version: "10.0.4" });
+      const web = s.app("web", {
+        "Web.runtimeconfig.json": runtimeConfig([[ASP, "10.0.0"]], true),
+      });
+      const host = icuHost(s.dir, osRelease);
+      const r = await run(server.releasesUrl, s.install, [web], "10.0", host.env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(
+        readCalls(host.log).filter((l) => !l.startsWith("ldconfig")),
+        ["dnf install -y libicu"],
+      );
+    }
+  });
+
+  test("ICU already there, or no native app: nothing installed", async (t) => {
+    const s = setup(t);
+    const server = await feed(t, { channel: "10.0", version: "10.0.4" });
+    const web = s.app("web", { "Web.runtimeconfig.json": runtimeConfig([[ASP, "10.0.0"]], true) });
+    const host = icuHost(s.dir, UBUNTU, { icu: true });
+    assert.equal((await run(server.releasesUrl, s.install, [web], "10.0", host.env)).code, 0);
+    assert.deepEqual(readCalls(host.log), ["ldconfig -p"]);
+    const none = icuHost(fs.mkdtempSync(path.join(s.dir, "none-")), UBUNTU);
+    assert.equal((await run(server.releasesUrl, s.install, [], "10.0", none.env)).code, 0);
+    assert.deepEqual(readCalls(none.log), []);
+  });
+
+  test("ICU: apt sources without a libicuNN: a clear error, no runtime installed", async (t) => {
+    const s = setup(t);
+    const server = await feed(t, { channel: "10.0", version: "10.0.4" });
+    const web = s.app("web", { "Web.runtimeconfig.json": runtimeConfig([[ASP, "10.0.0"]], true) });
+    const host = icuHost(s.dir, UBUNTU, { noPackage: true });
+    const r = await run(server.releasesUrl, s.install, [web], "10.0", host.env);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /aspire-arm: dotnet-runtimes: error: no libicuNN package in the apt sources/,
+    );
+    assert.equal(fs.existsSync(path.join(s.install, "shared")), false);
+    assert.equal(server.seen.length, 0);
   });
 }
 

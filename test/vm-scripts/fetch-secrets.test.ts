@@ -152,7 +152,7 @@ function assertPrintsOnly(r: Run, secret: string): void {
 const SIGV4_EXAMPLE = [
   "import importlib.util, json, sys",
   "sys.dont_write_bytecode = True",
-  'spec = importlib.util.spec_from_file_location("fetch_secrets", sys.argv[1])',
+  'spec = importlib.util.spec_from_file_location("cloud_http", sys.argv[1])',
   "m = importlib.util.module_from_spec(spec)",
   "spec.loader.exec_module(m)",
   'h = m.sigv4_headers("GET", "https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08",',
@@ -337,8 +337,9 @@ function suite(script: string): void {
     assert.ok(!fs.existsSync(path.join(rendered, "api.env")));
   });
 
-  test("SigV4 matches AWS's documented example (IAM ListUsers, 20150830T123600Z)", () => {
-    const r = spawnSync("python3", ["-c", SIGV4_EXAMPLE, script], { encoding: "utf8" });
+  test("SigV4 (cloud-http.py, beside it) matches AWS's documented example (IAM ListUsers, 20150830T123600Z)", () => {
+    const cloudHttp = path.join(path.dirname(script), "cloud-http.py");
+    const r = spawnSync("python3", ["-c", SIGV4_EXAMPLE, cloudHttp], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     const headers = JSON.parse(r.stdout) as Record<string, string>;
     assert.equal(
@@ -572,10 +573,12 @@ function suite(script: string): void {
     }
   });
 
-  test("python3 compiles the script (stdlib only: every import is a standard module)", () => {
-    const r = spawnSync("python3", ["-c", NON_STDLIB_IMPORTS, script], { encoding: "utf8" });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout.trim(), "");
+  test("python3 compiles the script and cloud-http.py (stdlib only: every import is a standard module)", () => {
+    for (const file of [script, path.join(path.dirname(script), "cloud-http.py")]) {
+      const r = spawnSync("python3", ["-c", NON_STDLIB_IMPORTS, file], { encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), "");
+    }
   });
 }
 

@@ -1,15 +1,16 @@
-// src/render/vm/deliver.py gce-agent, run under its own shebang against a fake metadata server on
+// src/render/vm/gce-agent.py, run under its own shebang against a fake metadata server on
 // 127.0.0.1 (the aspire-arm-bundle value, the guest attribute aspire-arm/result), with the real
-// rollout.sh and release.py beside it and a fake apply.sh (see support.ts deliveryVm). Against
-// the scripts as they are and as the renderer embeds them.
+// rollout.sh and release.py beside it (as in the user data) and bundles that bring their own bin/
+// (support.ts releaseBin: the real rollout-apply.sh, a fake apply.sh). Against the scripts as they
+// are and as the renderer embeds them.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ConfigFile } from "../../src/render/app-config";
-import { renderBundle } from "../../src/render/bundle";
-import { deliveryVm, readCalls, reply, scriptDirs, serve } from "./support";
+import { renderBundle, type Bundle } from "../../src/render/bundle";
+import { deliveryVm, readCalls, releaseBin, reply, scriptDirs, serve } from "./support";
 import type { After, DeliveryVm } from "./support";
 
 const files = (tag: string): ConfigFile[] => [
@@ -19,9 +20,7 @@ const files = (tag: string): ConfigFile[] => [
     permissions: "0644",
   },
 ];
-const A = renderBundle(files("1"), { stack: "dev", vm: "web" });
-const B = renderBundle(files("2"), { stack: "dev", vm: "web" });
-const value = (b: typeof A) => b.gz.toString("base64");
+const value = (b: Bundle) => b.gz.toString("base64");
 
 /** An answer of the metadata server to a GET of the bundle; "drop": the connection is reset. */
 type Answer = { status: number; value?: string; etag?: string } | "drop";
@@ -63,11 +62,9 @@ interface Agent {
 }
 
 function agent(vm: DeliveryVm, base: string, once: boolean): Agent {
-  const child = spawn(
-    path.join(vm.lib, "deliver.py"),
-    ["gce-agent", "--vm-env", path.join(vm.env.ASPIRE_ETC!, "vm.env"), ...(once ? ["--once"] : [])],
-    { env: { ...vm.env, ASPIRE_GCE_METADATA_URL: base } },
-  );
+  const child = spawn(path.join(vm.lib, "gce-agent.py"), once ? ["--once"] : [], {
+    env: { ...vm.env, ASPIRE_GCE_METADATA_URL: base },
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -86,6 +83,9 @@ async function until(what: string, ok: () => boolean, ms = 20000): Promise<void>
 }
 
 function suite(dir: string): void {
+  const A = renderBundle([...files("1"), ...releaseBin(dir)], { stack: "dev", vm: "web" });
+  const B = renderBundle([...files("2"), ...releaseBin(dir)], { stack: "dev", vm: "web" });
+
   test("--once: a reset connection and no bundle yet (404) are retried; then the bundle is rolled out: `ID applying`, `ID ok`", async (t) => {
     const vm = deliveryVm(t, dir);
     const md = await fakeMetadata(t, [
@@ -193,5 +193,4 @@ function suite(dir: string): void {
   });
 }
 
-for (const { label, dir } of scriptDirs())
-  describe(`deliver.py gce-agent (${label})`, () => suite(dir));
+for (const { label, dir } of scriptDirs()) describe(`gce-agent.py (${label})`, () => suite(dir));

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { VM_SCRIPTS } from "../../src/render/vm-scripts";
 import { compactedDir, repoRoot, sourceDir } from "./support";
 
 for (const [label, vmDir] of [
@@ -12,9 +13,11 @@ for (const [label, vmDir] of [
   ["compacted", compactedDir()],
 ] as const) {
   describe(`VM scripts (${label})`, () => {
-    const shellScripts = ["bootstrap.sh", "apply.sh", "rollout.sh"].map((f) => path.join(vmDir, f));
+    const shellScripts = ["bootstrap.sh", "apply.sh", "rollout.sh", "rollout-apply.sh"].map((f) =>
+      path.join(vmDir, f),
+    );
 
-    test("shellcheck -S style finds nothing in bootstrap.sh, apply.sh and rollout.sh", () => {
+    test("shellcheck -S style finds nothing in bootstrap.sh, apply.sh, rollout.sh and rollout-apply.sh", () => {
       const r = spawnSync("shellcheck", ["-S", "style", "-s", "bash", ...shellScripts], {
         encoding: "utf8",
       });
@@ -33,10 +36,10 @@ for (const [label, vmDir] of [
       }
     });
 
-    test("fetch-secrets.py, exec-env.py, release.py and deliver.py compile and have a python3 shebang", () => {
-      for (const file of ["fetch-secrets.py", "exec-env.py", "release.py", "deliver.py"].map((f) =>
-        path.join(vmDir, f),
-      )) {
+    test("the Python scripts compile and have a python3 shebang", () => {
+      const python = VM_SCRIPTS.filter((f) => f.endsWith(".py"));
+      assert.equal(python.length, 7);
+      for (const file of python.map((f) => path.join(vmDir, f))) {
         assert.ok(fs.readFileSync(file, "utf8").startsWith("#!/usr/bin/env python3\n"));
         const r = spawnSync(
           "python3",
@@ -54,7 +57,7 @@ for (const [label, vmDir] of [
 }
 
 test("shellcheck directives are targeted and explained, never blanket disables", () => {
-  for (const file of ["bootstrap.sh", "apply.sh", "rollout.sh"].map((f) =>
+  for (const file of VM_SCRIPTS.filter((f) => f.endsWith(".sh")).map((f) =>
     path.join(sourceDir, f),
   )) {
     const lines = fs.readFileSync(file, "utf8").split("\n");

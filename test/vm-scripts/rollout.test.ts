@@ -1,7 +1,8 @@
 // src/render/vm/rollout.sh, the entry point of every delivery, run under its own shebang with the
-// real release.py and deliver.py beside it, a fake apply.sh (see support.ts deliveryVm) and fake
-// IMDSv2 and S3 servers on 127.0.0.1; bundles built by renderBundle. Against the scripts as they
-// are and as the renderer embeds them.
+// real release.py and cloud-http.py beside it (as in the user data), fake IMDSv2 and S3 servers on
+// 127.0.0.1, and bundles built by renderBundle that bring their own bin/: the real
+// rollout-apply.sh and a fake apply.sh (see support.ts releaseBin). Against the scripts as they are
+// and as the renderer embeds them.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -14,7 +15,9 @@ import {
   deliveryVm,
   expectedSignature,
   fakeAws,
+  fakeScript,
   readCalls,
+  releaseBin,
   reply,
   scriptDirs,
   serve,
@@ -28,9 +31,6 @@ const FILES: ConfigFile[] = [
   { path: "compose.yaml", content: "services:\n  api:\n    image: api:2\n", permissions: "0644" },
   { path: "caddy/Caddyfile", content: ":80 {\n\treverse_proxy api:8080\n}\n", permissions: "0644" },
 ];
-const BUNDLE = renderBundle(FILES, { stack: "dev", vm: "web" });
-const ID = BUNDLE.id;
-const KEY = `web/${ID}.json.gz`;
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 function run(vm: DeliveryVm, args: string[], env: Record<string, string> = {}) {
@@ -99,6 +99,10 @@ const rollouts = (vm: DeliveryVm) =>
     : [];
 
 function suite(dir: string): void {
+  const BUNDLE = renderBundle([...FILES, ...releaseBin(dir)], { stack: "dev", vm: "web" });
+  const ID = BUNDLE.id;
+  const KEY = `web/${ID}.json.gz`;
+
   test("s3: downloads the object signed as the instance role, unpacks it and applies the release; output on stdout and in the log", async (t) => {
     const { vm, s3, env } = await awsVm(t, dir, { [KEY]: BUNDLE.gz });
     fs.writeFileSync(
@@ -146,7 +150,10 @@ function suite(dir: string): void {
   });
 
   test("s3: an object S3 refuses, one with another release id, or one over 16 MiB: exit 1 with one line, apply.sh not run", async (t) => {
-    const other = renderBundle(FILES.slice(1), { stack: "dev", vm: "web" });
+    const other = renderBundle([...FILES.slice(1), ...releaseBin(dir)], {
+      stack: "dev",
+      vm: "web",
+    });
     const big = Buffer.alloc(16 * 1024 * 1024 + 10, 1);
     const { vm, env } = await awsVm(t, dir, {
       [`web/${other.id}.json.gz`]: other.gz,
@@ -262,6 +269,55 @@ function suite(dir: string): void {
     assert.deepEqual(rollouts(vm), [`${ID}.log`]);
     const log = fs.readFileSync(path.join(vm.state, "rollouts", `${ID}.log`), "utf8");
     assert.equal(log.match(/^=== /gm)?.length, 2);
+  });
+
+  test("hands each release over to its own bin/: a release that brings new scripts runs them, the one before keeps its own", async (t) => {
+    const vm = deliveryVm(t, dir);
+    const first = path.join(vm.fake, "1.json.gz");
+    fs.writeFileSync(first, BUNDLE.gz);
+    assert.equal((await run(vm, ["file", first, ID])).code, 0);
+    // Release 2: the same app config, and scripts of a later aspire-arm (stand-ins that record).
+    const next = renderBundle(
+      [
+        ...FILES,
+        {
+          path: "bin/rollout-apply.sh",
+          content: fakeScript(
+            'echo "new rollout-apply.sh of $(basename "$(dirname "$(dirname "$0")")")"',
+          ),
+          permissions: "0755",
+        },
+        { path: "bin/apply.sh", content: fakeScript("exit 0"), permissions: "0755" },
+      ],
+      { stack: "dev", vm: "web" },
+    );
+    const second = path.join(vm.fake, "2.json.gz");
+    fs.writeFileSync(second, next.gz);
+    const r = await run(vm, ["file", second, next.id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `new rollout-apply.sh of ${next.id}\n`);
+    assert.deepEqual(r.log, [`apply.sh --release ${ID}`, `rollout-apply.sh ${next.id}`]);
+    // Each release's scripts are its own, side by side.
+    const bin = (id: string, name: string) =>
+      fs.readFileSync(path.join(vm.state, "releases", id, "bin", name), "utf8");
+    assert.equal(bin(ID, "rollout-apply.sh"), releaseBin(dir)[0].content);
+    assert.notEqual(bin(next.id, "rollout-apply.sh"), bin(ID, "rollout-apply.sh"));
+    assert.deepEqual(rollouts(vm), [`${ID}.log`], "no temp files left");
+  });
+
+  test("a bundle without bin/rollout-apply.sh is unpacked but not applied: exit 1, saying so", async (t) => {
+    const vm = deliveryVm(t, dir);
+    const bare = renderBundle(FILES, { stack: "dev", vm: "web" });
+    const bundle = path.join(vm.fake, "b.json.gz");
+    fs.writeFileSync(bundle, bare.gz);
+    const r = await run(vm, ["file", bundle, bare.id]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      `aspire-arm: rollout: error: release ${bare.id} has no bin/rollout-apply.sh: it was not made by this aspire-arm\n`,
+    );
+    assert.deepEqual(r.log, []);
+    assert.deepEqual(rollouts(vm), [], "no temp files left");
   });
 
   test("a failed apply: its exit code, and on stderr at most 7,000 characters, whole last lines of its stderr", async (t) => {

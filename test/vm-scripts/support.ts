@@ -10,6 +10,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { ConfigFile } from "../../src/render/app-config";
 import { compactScript, VM_SCRIPTS } from "../../src/render/vm-scripts";
 import { repoRoot } from "../support/paths";
 
@@ -85,11 +86,7 @@ export interface ScriptResult {
 /** Writes each fake as an executable in `bin` that first appends "name args" to $FAKE_LOG. */
 export function installFakes(bin: string, fakes: Record<string, string>): void {
   for (const [name, body] of Object.entries(fakes))
-    fs.writeFileSync(
-      path.join(bin, name),
-      `#!/bin/bash\nprintf '%s\\n' "$(basename "$0") $*" >>"$FAKE_LOG"\n${body}\n`,
-      { mode: 0o755 },
-    );
+    fs.writeFileSync(path.join(bin, name), fakeScript(body), { mode: 0o755 });
 }
 
 /** The calls recorded in a fake log so far (none when nothing ran). */
@@ -385,7 +382,7 @@ export function runtimeConfig(frameworks: readonly [string, string][], single = 
   );
 }
 
-// --- a VM for the delivery entry points (rollout.sh, deliver.py) -------------------------------
+// --- a VM for the delivery entry points (rollout.sh, gce-agent.py) -----------------------------
 
 /** apply.sh's stand-in: records its argv (and whether the release folder was there), prints
  *  $FAKE_DIR/apply.stdout and apply.stderr when present, exits with apply.rc (default 0). */
@@ -394,8 +391,26 @@ const FAKE_APPLY = `[ "$1" = --release ] && [ -d "$ASPIRE_STATE/releases/$2" ] &
 [ ! -f "$FAKE_DIR/apply.stderr" ] || cat "$FAKE_DIR/apply.stderr" >&2
 exit "$(cat "$FAKE_DIR/apply.rc" 2>/dev/null || echo 0)"`;
 
+/** A fake command as installFakes writes it: records "name args" in $FAKE_LOG, then runs body. */
+export function fakeScript(body: string): string {
+  return `#!/bin/bash\nprintf '%s\\n' "$(basename "$0") $*" >>"$FAKE_LOG"\n${body}\n`;
+}
+
+/** The bin/ of a release as the entry point runs it: the real rollout-apply.sh of scriptDir and
+ *  the fake apply.sh beside it (the release's own, as on the VM). */
+export function releaseBin(scriptDir: string): ConfigFile[] {
+  return [
+    {
+      path: "bin/rollout-apply.sh",
+      content: fs.readFileSync(path.join(scriptDir, "rollout-apply.sh"), "utf8"),
+      permissions: "0755",
+    },
+    { path: "bin/apply.sh", content: fakeScript(FAKE_APPLY), permissions: "0755" },
+  ];
+}
+
 export interface DeliveryVm {
-  /** Where the scripts are installed, beside each other as on the VM. */
+  /** Where the user data's scripts are installed, beside each other as on the VM. */
   readonly lib: string;
   /** ASPIRE_STATE, with the bootstrap's marker unless asked otherwise. */
   readonly state: string;
@@ -406,17 +421,18 @@ export interface DeliveryVm {
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** A temp folder laid out as a VM: rollout.sh, deliver.py, release.py and fetch-secrets.py from
- *  scriptDir with a fake apply.sh beside them, vm.env (aws-ssm, eu-west-1) and the state folder. */
+/** A temp folder laid out as a VM: what its user data holds to receive releases (rollout.sh,
+ *  release.py, cloud-http.py, gce-agent.py) from scriptDir, vm.env (aws-ssm, eu-west-1) and the
+ *  state folder. The releases bring their own bin/ (releaseBin). */
 export function deliveryVm(t: After, scriptDir: string, bootstrapped = true): DeliveryVm {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "aspire-delivery-")));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const [lib, state, fake, etc] = ["lib", "state", "fake", "etc"].map((d) => path.join(dir, d));
   for (const d of [lib, state, fake, etc]) fs.mkdirSync(d);
-  for (const name of ["rollout.sh", "deliver.py", "release.py", "fetch-secrets.py"])
+  for (const name of ["rollout.sh", "release.py", "cloud-http.py", "gce-agent.py"]) {
     fs.copyFileSync(path.join(scriptDir, name), path.join(lib, name));
-  for (const name of ["rollout.sh", "deliver.py"]) fs.chmodSync(path.join(lib, name), 0o755);
-  installFakes(lib, { "apply.sh": FAKE_APPLY });
+    fs.chmodSync(path.join(lib, name), 0o755);
+  }
   fs.writeFileSync(
     path.join(etc, "vm.env"),
     vmEnvText({ ASPIRE_SECRET_SOURCE: "aws-ssm", ASPIRE_AWS_REGION: "eu-west-1" }),
@@ -427,8 +443,6 @@ export function deliveryVm(t: After, scriptDir: string, bootstrapped = true): De
     ...process.env,
     ASPIRE_ETC: etc,
     ASPIRE_STATE: state,
-    // The fake stands in for the release's own bin/apply.sh.
-    ASPIRE_APPLY: path.join(lib, "apply.sh"),
     ASPIRE_RETRY_DELAY: "0.01",
     FAKE_DIR: fake,
     FAKE_LOG: fakeLog,

@@ -16,7 +16,7 @@
 #                            process of --release (which holds the lock), so that a failed step
 #                            ends in a rollback.
 # The steps:
-#   1. secrets: fetch-secrets.py (next to this script) writes /run/aspire-arm/secrets.env and renders
+#   1. secrets: fetch-secrets.py (beside this script) writes /run/aspire-arm/secrets.env and renders
 #      env/*.env.in into /run/aspire-arm/env/ (tmpfs: secrets never touch the disk);
 #   2. named volumes: a folder per line of volumes.list on the data disk;
 #   3. registry login when vm.env names a registry and there are containers or native apps to
@@ -52,12 +52,9 @@ SECRETS_ENV="$RUN/secrets.env"
 UNITS_RECORD="$STATE/units.installed"
 COMPOSE_RECORD="$STATE/compose.applied"
 CADDY_RECORD="$STATE/Caddyfile.applied"
-# This script and its tools come with the release (its bin/); the secrets reader is the VM's own
-# (user data, /usr/local/lib/aspire-arm; beside this script in the tests).
+# This script and its tools come with the release (its bin/): an upgrade of them is a rollout.
 HERE="$(dirname "$0")"
-LIB="${ASPIRE_LIB_DIR:-/usr/local/lib/aspire-arm}"
-FETCH_SECRETS="$LIB/fetch-secrets.py"
-[ -n "${ASPIRE_LIB_DIR:-}" ] || [ ! -e "$HERE/fetch-secrets.py" ] || FETCH_SECRETS="$HERE/fetch-secrets.py"
+FETCH_SECRETS="$HERE/fetch-secrets.py"
 DOTNET_RUNTIMES="$HERE/dotnet-runtimes.py"
 APPLY_TOOLS="$HERE/apply-tools.py"
 RELEASES="$STATE/releases"
@@ -315,7 +312,11 @@ apply_release() {
   else
     die "release $id failed, and there is no earlier app config to roll back to"
   fi
-  bash "$0" --apply-app || die "release $id failed, and so did the rollback to ${old:-the earlier app config}"
+  # The release rolled back to is applied by its own scripts (its bin/, now in $APP), which this
+  # release may have changed; this script only for an app config without them.
+  local again="$APP/bin/apply.sh"
+  [ -f "$again" ] || again="$0"
+  bash "$again" --apply-app || die "release $id failed, and so did the rollback to ${old:-the earlier app config}"
   die "release $id failed; rolled back to ${old:-the earlier app config}"
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # aspire-arm bootstrap: run once as root by cloud-init (runcmd) on every VM of the app. Mounts the
 # data disk (formatting it only if blank), installs Docker and the compose plugin when the VM runs
-# containers, ICU when it runs .NET services natively (apply.sh installs the .NET runtimes the apps
-# name, once it has them), then starts aspire-arm-app.service (apply.sh).
+# containers (what native .NET services need, ICU and the runtimes, comes with the release:
+# dotnet-runtimes.py), enables aspire-arm-app.service (the release's apply.sh at boot), then
+# takes the first release (the GCE agent; the file source) or waits for it (Run Command).
 # Idempotent: the same user data runs on fresh cloud VMs and on the emulated test VM (Docker
 # preinstalled, no network), so every install is skipped when what it provides is already there.
 # Settings come from /etc/aspire-arm/vm.env. Commands are looked up on PATH: tests put fakes first.
@@ -205,42 +206,12 @@ setup_docker() {
   systemctl enable --now docker.service
 }
 
-has_icu() {
-  # Not grep -q: ldconfig would die of SIGPIPE, which pipefail reports as a failure.
-  ldconfig -p | grep 'libicuuc\.so' >/dev/null
-}
-
-# .NET's globalization needs ICU, which Amazon Linux 2023 lacks (its other libraries are in every
-# image: Microsoft's dependency lists for Ubuntu and RHEL-like distributions). The runtimes
-# themselves come later: apply.sh installs the ones the apps' runtimeconfig.json files name.
-setup_dotnet() {
-  [ "$ASPIRE_RUNTIME" = dotnet ] || return 0
-  if has_icu; then
-    log "ICU already installed"
-    return
-  fi
-  detect_os
-  log "installing ICU for .NET ($FAMILY)"
-  if [ "$FAMILY" = amzn ]; then
-    dnf install -y libicu
-  else
-    # libicu74 on Ubuntu 24.04, libicu72 on Debian 12: the release's one libicuNN.
-    apt_update
-    local icu
-    icu="$(apt-cache pkgnames libicu | grep -E '^libicu[0-9]+$' | sort -V | tail -n 1 || true)"
-    [ -n "$icu" ] || die "no libicuNN package in the apt sources"
-    apt_install "$icu"
-  fi
-  has_icu || die "ICU is still missing after installing it"
-}
-
 log "bootstrap: runtime=$ASPIRE_RUNTIME docker=$ASPIRE_NEEDS_DOCKER data-disk=${ASPIRE_DATA_DISK:-none}"
 setup_data_disk
 setup_journald
 # Before Docker starts: the app unit written by cloud-init and the data disk drop-ins.
 systemctl daemon-reload
 setup_docker
-setup_dotnet
 # At every boot the app unit applies the current release (none yet on a new VM: it is skipped).
 systemctl enable --now aspire-arm-app.service || die "aspire-arm-app.service failed for now (it retries on its own); see: journalctl -u aspire-arm-app.service"
 # The host is ready: rollout.sh, which a delivery may already have started, waits for this.

@@ -11,15 +11,20 @@
 # minor or major by default) gets the ASP.NET Core runtime of its latest release, which carries
 # both frameworks and the dotnet host: Microsoft's build for linux-arm64, the one release
 # metadata file of the channel (RELEASES below) names, checked against the SHA-512 that file gives.
-# The same build runs on Ubuntu, Debian and Amazon Linux (ICU comes from bootstrap.sh), and on
-# every channel: Ubuntu 24.04's archive has no 9.0 and Microsoft's apt feed no arm64 packages.
+# The same build runs on Ubuntu, Debian and Amazon Linux, and on every channel: Ubuntu 24.04's
+# archive has no 9.0 and Microsoft's apt feed no arm64 packages. Its one library an image may lack,
+# ICU (.NET's globalization; Amazon Linux 2023 has none; the others are in every image, as
+# Microsoft's dependency lists for Ubuntu and RHEL-like distributions show), comes from the
+# distribution first: libicu (dnf) or the release's one libicuNN (apt), when ldconfig knows no
+# libicuuc.so.
 # An app with no runtimeconfig.json gets CHANNEL (aspire:dotnetChannel); a self-contained one
 # (includedFrameworks) nothing. Versions already in DIR are never touched: new ones are unpacked
 # beside DIR and moved in folder by folder, and the dotnet host is replaced (atomically, so
 # running services keep theirs) only by a newer one. Nothing is downloaded when all is there.
-# Test hooks: ASPIRE_DOTNET_RELEASES (RELEASES with {channel}), ASPIRE_RETRY_DELAY (1 s).
+# Test hooks: ASPIRE_DOTNET_RELEASES (RELEASES with {channel}), ASPIRE_RETRY_DELAY (1 s),
+# ASPIRE_OS_RELEASE (/etc/os-release). Commands (ldconfig, apt-get, dnf) are looked up on PATH.
 
-import argparse, glob, hashlib, json, os, re, shutil, sys, tarfile, tempfile, time
+import argparse, glob, hashlib, json, os, re, shutil, subprocess, sys, tarfile, tempfile, time
 import urllib.error, urllib.request
 
 RELEASES = "https://builds.dotnet.microsoft.com/dotnet/release-metadata/{channel}/releases.json"
@@ -80,6 +85,43 @@ def versions(folder, prefix=""):
 def installed(directory, name, channel):
     """Versions of a shared framework in the install folder, in one channel."""
     return versions(os.path.join(directory, "shared", name), channel + ".")
+
+
+def has_icu():
+    return "libicuuc.so" in subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, errors="replace").stdout
+
+
+def ensure_icu():
+    """ICU from the distribution, unless ldconfig knows it already."""
+    if has_icu():
+        return
+    try:
+        with open(os.environ.get("ASPIRE_OS_RELEASE", "/etc/os-release"), encoding="utf-8") as f:
+            ids = set(re.findall(r"[a-z]+", "".join(line.split("=", 1)[1] for line in f if line.startswith(("ID=", "ID_LIKE=")))))
+    except OSError:
+        ids = set()
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+
+    def run(*command):
+        # On stderr, with this script's own messages.
+        subprocess.run(command, check=True, stdout=sys.stderr, env=env)
+
+    if ids & {"amzn", "rhel", "fedora", "centos"}:
+        log("installing ICU for .NET (dnf)")
+        run("dnf", "install", "-y", "libicu")
+    else:
+        log("installing ICU for .NET (apt)")
+        # The lock timeout: unattended-upgrades often holds the lock during the first minutes of boot.
+        apt = ("apt-get", "-o", "DPkg::Lock::Timeout=300")
+        run(*apt, "update", "-q")
+        names = subprocess.run(["apt-cache", "pkgnames", "libicu"], capture_output=True, text=True, errors="replace").stdout.split()
+        # libicu74 on Ubuntu 24.04, libicu72 on Debian 12: the release's one libicuNN.
+        icu = sorted((n for n in names if re.fullmatch(r"libicu\d+", n)), key=lambda n: int(n[6:]))
+        if not icu:
+            raise Failure("no libicuNN package in the apt sources")
+        run(*apt, "install", "-y", "-q", icu[-1])
+    if not has_icu():
+        raise Failure("ICU is still missing after installing it")
 
 
 def channel_key(channel):
@@ -164,6 +206,8 @@ def main():
         for app in args.apps:
             for key, v in needs(app, args.fallback).items():
                 wanted[key] = max(wanted.get(key, v), v)
+        if args.apps:
+            ensure_icu()
         channels = sorted({c for (name, c), v in wanted.items() if not any(i >= v for i in installed(args.install_dir, name, c))}, key=channel_key)
         for channel in channels:
             install(args.install_dir, channel)
@@ -174,6 +218,8 @@ def main():
         return 0
     except Failure as e:
         log(f"error: {e}")
+    except subprocess.CalledProcessError as e:
+        log(f"error: {' '.join(e.cmd)} exited with {e.returncode}")
     except Exception as e:  # noqa: BLE001 - one line, not a trace, in the journal
         log(f"error: unexpected {type(e).__name__}: {e}")
     return 1

@@ -4,7 +4,9 @@
 #   fetch-secrets.py --vm-env FILE [--list FILE] --out FILE [--templates DIR --rendered DIR]
 #   fetch-secrets.py --vm-env FILE --registry-password
 #
-# Run by apply.sh. Standard library only: the stock python3 of Ubuntu, Debian and Amazon Linux.
+# Run by apply.sh, beside it in each release's bin/ with cloud-http.py (HTTP with retries, AWS's
+# signing), which it loads. Standard library only: the stock python3 of Ubuntu, Debian and Amazon
+# Linux.
 # --list: `STORENAME VARNAME` lines (# comments allowed); a missing file lists nothing. Each value
 #   comes from ASPIRE_SECRET_SOURCE (vm.env): aws-ssm (SSM Parameter Store, with the instance role),
 #   gcp-secret-manager (with the VM's service account), file (a JSON object {STORENAME: value}; the
@@ -23,120 +25,39 @@
 # Test hooks: ASPIRE_IMDS_URL, ASPIRE_SSM_URL, ASPIRE_ECR_URL, ASPIRE_GCE_METADATA_URL,
 # ASPIRE_SECRETMANAGER_URL (endpoints), ASPIRE_RETRY_DELAY (first retry delay in s; default 1).
 
-import argparse, base64, datetime, hashlib, hmac, json, os, re, shlex, sys, time, traceback
-import urllib.error, urllib.parse, urllib.request
+import argparse, base64, importlib.util, json, os, re, shlex, sys, traceback
 
-# With the default delay, 1+2+4+8+16 s of waiting: enough for a role to show up at boot.
-ATTEMPTS = 6
-RETRY = (429, 500, 502, 503, 504)
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 # The env names the manifest stage accepts (identifiers.ts), which exec-env.py accepts too.
 ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]*\Z")
 PLACEHOLDER_RE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-class Failure(Exception):
-    """An error whose message is safe to print (it holds no secret value)."""
+def load_beside(name, file):
+    """A script beside this one (the release's bin/), as a module."""
+    sys.dont_write_bytecode = True
+    spec = importlib.util.spec_from_file_location(name, os.path.join(os.path.dirname(os.path.abspath(__file__)), file))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def log(message):
-    print(f"aspire-arm: fetch-secrets: {message}", file=sys.stderr, flush=True)
+net = load_beside("cloud_http", "cloud-http.py")
+Failure, RETRY, http, json_of, log, ok, quote, read = net.Failure, net.RETRY, net.http, net.json_of, net.log, net.ok, net.quote, net.read
 
 
-def quote(text, safe=""):
-    """Every byte of the UTF-8 text but A-Z a-z 0-9 - _ . ~ (and safe) as %XX: SigV4's UriEncode
-    and .NET's Uri.EscapeDataString."""
-    return urllib.parse.quote(text, safe="-_.~" + safe)
-
-
-def read(path):
-    with open(path, encoding="utf-8") as f:
-        return f.read()
-
-
-def http(method, url, headers, body=None, direct=False, retry=RETRY):
-    """(status, body). Network errors and the statuses in retry are retried with backoff.
-    direct: not through a proxy (the metadata servers are link-local)."""
-    opener = urllib.request.build_opener(*([urllib.request.ProxyHandler({})] if direct else []))
-    where = method + " " + url.split("://")[-1]
-    for attempt in range(ATTEMPTS):
-        try:
-            try:
-                with opener.open(urllib.request.Request(url, body, headers, method=method), timeout=10) as r:
-                    status, data = r.status, r.read()
-            except urllib.error.HTTPError as e:
-                status, data = e.code, e.read()
-            # AWS JSON APIs answer 400 when throttling.
-            if status not in retry and not (status == 400 and b"ThrottlingException" in data):
-                return status, data
-            reason = f"HTTP {status}"
-        except OSError as e:  # URLError, timeouts, refused or reset connections
-            reason = getattr(e, "reason", e)
-        if attempt == ATTEMPTS - 1:
-            raise Failure(f"{where}: {reason}, {ATTEMPTS} times")
-        log(f"{where}: {reason}; retrying")
-        time.sleep(float(os.environ.get("ASPIRE_RETRY_DELAY", "1")) * 2**attempt)
-
-
-def ok(response, what):
-    """The body of a 200 response."""
-    if response[0] != 200:
-        raise Failure(f"{what}: HTTP {response[0]}")
-    return response[1]
-
-
-def json_of(data, what):
-    try:
-        return json.loads(data)
-    except ValueError:
-        raise Failure(f"{what}: the answer is not JSON")
-
-
-def sigv4_headers(method, url, headers, body, credentials, region, service, amz_date):
-    """headers plus Host, X-Amz-Date, X-Amz-Security-Token (when the credentials have a token) and
-    the Authorization of AWS Signature Version 4, signing them all. credentials: (key id, secret,
-    token or None); amz_date: YYYYMMDDTHHMMSSZ; the URL's query, if any, in canonical form."""
-    key_id, secret, token = credentials
-    parts = urllib.parse.urlsplit(url)
-    out = {**headers, "Host": parts.netloc, "X-Amz-Date": amz_date}
-    if token:
-        out["X-Amz-Security-Token"] = token
-    canonical = sorted((k.lower(), " ".join(str(v).split())) for k, v in out.items())
-    signed = ";".join(k for k, _ in canonical)
-    request = "\n".join([method, quote(parts.path or "/", "/"), parts.query, *(f"{k}:{v}" for k, v in canonical), "", signed, hashlib.sha256(body).hexdigest()])
-    scope = f"{amz_date[:8]}/{region}/{service}/aws4_request"
-    key = ("AWS4" + secret).encode()
-    for part in scope.split("/"):
-        key = hmac.digest(key, part.encode(), "sha256")
-    to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(request.encode()).hexdigest()}"
-    out["Authorization"] = f"AWS4-HMAC-SHA256 Credential={key_id}/{scope}, SignedHeaders={signed}, Signature={hmac.digest(key, to_sign.encode(), 'sha256').hex()}"
-    return out
-
-
-class Aws:
+class Aws(net.AwsRole):
     """aws-ssm: SSM parameters and ECR tokens, with the instance role's credentials (IMDSv2)."""
 
     def __init__(self, env):
+        super().__init__(env)
         self.prefix = env.get("ASPIRE_SECRET_PREFIX", "")
-        imds = os.environ.get("ASPIRE_IMDS_URL", "http://169.254.169.254") + "/latest/"
-        token = ok(http("PUT", imds + "api/token", {"X-aws-ec2-metadata-token-ttl-seconds": "600"}, direct=True), "IMDSv2 token").decode()
-
-        def metadata(path):
-            # 404 while the instance profile is still being attached at boot: retried.
-            response = http("GET", imds + "meta-data/" + path, {"X-aws-ec2-metadata-token": token}, direct=True, retry=RETRY + (404,))
-            return ok(response, "instance metadata " + path).decode().strip()
-
-        self.region = env.get("ASPIRE_AWS_REGION") or metadata("placement/region")
-        role = metadata("iam/security-credentials/").split()[0]
-        doc = json_of(metadata("iam/security-credentials/" + role), "instance role credentials")
-        self.credentials = doc["AccessKeyId"], doc["SecretAccessKey"], doc.get("Token")
 
     def call(self, service, url, target, payload):
         """A signed call to an AWS JSON API: (HTTP status, answer or error type)."""
         body = json.dumps(payload).encode()
-        amz_date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target}
-        status, data = http("POST", url, sigv4_headers("POST", url, headers, body, self.credentials, self.region, service, amz_date), body)
+        status, data = http("POST", url, net.sigv4_headers("POST", url, headers, body, self.credentials, self.region, service, net.amz_now()), body)
         answer = json_of(data, target)
         return status, answer if status == 200 else str(answer.get("__type")).split("#")[-1]
 
@@ -243,7 +164,7 @@ def main():
     os.umask(0o077)
     try:
         # KEY='value' shell words, which apply.sh has already sourced.
-        env = dict(word.split("=", 1) for word in shlex.split(read(args.vm_env), comments=True))
+        env = net.vm_env(args.vm_env)
         kind = env.get("ASPIRE_SECRET_SOURCE") or "none"
         source = SOURCES.get(kind)
         if args.registry_password:

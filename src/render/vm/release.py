@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# aspire-arm: unpacks a VM's release (rollout.sh runs it; deliver.py reads ids with it).
+# aspire-arm: unpacks a VM's release (rollout.sh runs it; gce-agent.py reads ids with it).
 #
 #   release.py unpack --bundle FILE [--state DIR] [--id ID]
 #

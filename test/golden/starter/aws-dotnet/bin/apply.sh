@@ -14,9 +14,7 @@ UNITS_RECORD="$STATE/units.installed"
 COMPOSE_RECORD="$STATE/compose.applied"
 CADDY_RECORD="$STATE/Caddyfile.applied"
 HERE="$(dirname "$0")"
-LIB="${ASPIRE_LIB_DIR:-/usr/local/lib/aspire-arm}"
-FETCH_SECRETS="$LIB/fetch-secrets.py"
-[ -n "${ASPIRE_LIB_DIR:-}" ] || [ ! -e "$HERE/fetch-secrets.py" ] || FETCH_SECRETS="$HERE/fetch-secrets.py"
+FETCH_SECRETS="$HERE/fetch-secrets.py"
 DOTNET_RUNTIMES="$HERE/dotnet-runtimes.py"
 APPLY_TOOLS="$HERE/apply-tools.py"
 RELEASES="$STATE/releases"
@@ -216,7 +214,9 @@ mv "$APP.rollback" "$APP"
 else
 die "release $id failed, and there is no earlier app config to roll back to"
 fi
-bash "$0" --apply-app || die "release $id failed, and so did the rollback to ${old:-the earlier app config}"
+local again="$APP/bin/apply.sh"
+[ -f "$again" ] || again="$0"
+bash "$again" --apply-app || die "release $id failed, and so did the rollback to ${old:-the earlier app config}"
 die "release $id failed; rolled back to ${old:-the earlier app config}"
 }
 case "$mode" in

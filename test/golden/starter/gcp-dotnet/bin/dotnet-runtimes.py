@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-import argparse, glob, hashlib, json, os, re, shutil, sys, tarfile, tempfile, time
+import argparse, glob, hashlib, json, os, re, shutil, subprocess, sys, tarfile, tempfile, time
 import urllib.error, urllib.request
 RELEASES = "https://builds.dotnet.microsoft.com/dotnet/release-metadata/{channel}/releases.json"
 RID = "linux-arm64"
@@ -43,6 +43,33 @@ def versions(folder, prefix=""):
  return [v for v in found if v]
 def installed(directory, name, channel):
  return versions(os.path.join(directory, "shared", name), channel + ".")
+def has_icu():
+ return "libicuuc.so" in subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, errors="replace").stdout
+def ensure_icu():
+ if has_icu():
+  return
+ try:
+  with open(os.environ.get("ASPIRE_OS_RELEASE", "/etc/os-release"), encoding="utf-8") as f:
+   ids = set(re.findall(r"[a-z]+", "".join(line.split("=", 1)[1] for line in f if line.startswith(("ID=", "ID_LIKE=")))))
+ except OSError:
+  ids = set()
+ env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+ def run(*command):
+  subprocess.run(command, check=True, stdout=sys.stderr, env=env)
+ if ids & {"amzn", "rhel", "fedora", "centos"}:
+  log("installing ICU for .NET (dnf)")
+  run("dnf", "install", "-y", "libicu")
+ else:
+  log("installing ICU for .NET (apt)")
+  apt = ("apt-get", "-o", "DPkg::Lock::Timeout=300")
+  run(*apt, "update", "-q")
+  names = subprocess.run(["apt-cache", "pkgnames", "libicu"], capture_output=True, text=True, errors="replace").stdout.split()
+  icu = sorted((n for n in names if re.fullmatch(r"libicu\d+", n)), key=lambda n: int(n[6:]))
+  if not icu:
+   raise Failure("no libicuNN package in the apt sources")
+  run(*apt, "install", "-y", "-q", icu[-1])
+ if not has_icu():
+  raise Failure("ICU is still missing after installing it")
 def channel_key(channel):
  return tuple(int(x) for x in channel.split("."))
 def fetch(url, what):
@@ -112,6 +139,8 @@ def main():
   for app in args.apps:
    for key, v in needs(app, args.fallback).items():
     wanted[key] = max(wanted.get(key, v), v)
+  if args.apps:
+   ensure_icu()
   channels = sorted({c for (name, c), v in wanted.items() if not any(i >= v for i in installed(args.install_dir, name, c))}, key=channel_key)
   for channel in channels:
    install(args.install_dir, channel)
@@ -122,6 +151,8 @@ def main():
   return 0
  except Failure as e:
   log(f"error: {e}")
+ except subprocess.CalledProcessError as e:
+  log(f"error: {' '.join(e.cmd)} exited with {e.returncode}")
  except Exception as e:
   log(f"error: unexpected {type(e).__name__}: {e}")
  return 1

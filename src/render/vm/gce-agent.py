@@ -1,15 +1,11 @@
 #!/usr/bin/env python3
-# aspire-arm deliver: brings release bundles to this VM (beside rollout.sh, release.py and
-# fetch-secrets.py, whose code it loads).
+# aspire-arm gce-agent: brings the releases that the instance metadata holds to this GCE VM
+# (beside rollout.sh and release.py, whose code it loads; in the user data of GCP VMs only).
 #
-#   deliver.py fetch-s3 --bucket B --key K --out FILE --vm-env FILE
-#   deliver.py gce-agent --vm-env FILE [--once]
+#   gce-agent.py [--once]
 #
-# fetch-s3 (AWS, run by rollout.sh s3): GET https://B.s3.REGION.amazonaws.com/K signed with
-#   SigV4 as the instance role (IMDSv2; REGION: ASPIRE_AWS_REGION of vm.env), at most 16 MiB,
-#   written to FILE (0600) atomically.
-# gce-agent (GCP, a systemd service, Restart=always): long-polls the instance metadata value
-#   aspire-arm-bundle (base64 of the gzip'ed bundle) with wait_for_change; each new value is
+# A systemd service (aspire-arm-agent.service, Restart=always): long-polls the instance metadata
+#   value aspire-arm-bundle (base64 of the gzip'ed bundle) with wait_for_change; each new value is
 #   written to a temp file and rolled out with `rollout.sh file TMP ID`, reporting
 #   `ID applying`, then `ID ok` or `ID failed\n<the last lines of the rollout's stderr>` in the
 #   guest attribute aspire-arm/result, which the deployer polls. At start, the current value is
@@ -19,11 +15,10 @@
 #   --once: exits after the first value (1 when its rollout failed).
 #
 # Standard library only. Errors are one line on stderr, exit 1.
-# Test hooks: ASPIRE_STATE (/var/lib/aspire-arm), ASPIRE_IMDS_URL, ASPIRE_S3_URL (instead of
-# https://B.s3.REGION.amazonaws.com), ASPIRE_GCE_METADATA_URL (endpoints), ASPIRE_RETRY_DELAY
-# (first retry delay in s; default 1).
+# Test hooks: ASPIRE_STATE (/var/lib/aspire-arm), ASPIRE_GCE_METADATA_URL (the metadata server),
+# ASPIRE_RETRY_DELAY (first retry delay in s; default 1).
 
-import argparse, base64, binascii, datetime, hashlib, importlib.util, os, re, shlex, subprocess, sys, tempfile, time
+import argparse, base64, binascii, importlib.util, os, subprocess, sys, tempfile, time
 import urllib.error, urllib.parse, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,52 +26,29 @@ MAX_BUNDLE_BYTES = 16 * 1024 * 1024
 REPORT_TAIL = 3000  # bytes of UTF-8
 WAIT_S = 300
 
-
-def load(name, file):
-    """A script beside this one, as a module."""
-    sys.dont_write_bytecode = True
-    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, file))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-secrets = load("fetch_secrets", "fetch-secrets.py")
-release = load("release", "release.py")
-Failure = secrets.Failure
+sys.dont_write_bytecode = True
+_spec = importlib.util.spec_from_file_location("release", os.path.join(HERE, "release.py"))
+release = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(release)
 
 
 def log(message):
-    print(f"aspire-arm: deliver: {message}", file=sys.stderr, flush=True)
+    print(f"aspire-arm: gce-agent: {message}", file=sys.stderr, flush=True)
 
 
 def delay():
     return float(os.environ.get("ASPIRE_RETRY_DELAY", "1"))
 
 
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
 def write_atomically(path, data):
     with open(path + ".new", "wb") as f:
         f.write(data)
     os.replace(path + ".new", path)
-
-
-def fetch_s3(args):
-    env = dict(word.split("=", 1) for word in shlex.split(secrets.read(args.vm_env), comments=True))
-    aws = secrets.Aws(env)
-    base = os.environ.get("ASPIRE_S3_URL") or f"https://{args.bucket}.s3.{aws.region}.amazonaws.com"
-    url = base + "/" + secrets.quote(args.key, "/")
-    amz_date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    # One byte more than the bound: a larger object is refused without being read whole.
-    headers = {"x-amz-content-sha256": hashlib.sha256(b"").hexdigest(), "Range": f"bytes=0-{MAX_BUNDLE_BYTES}"}
-    status, data = secrets.http("GET", url, secrets.sigv4_headers("GET", url, headers, b"", aws.credentials, aws.region, "s3", amz_date))
-    where = f"s3://{args.bucket}/{args.key}"
-    if status not in (200, 206):
-        code = re.search(rb"<Code>([A-Za-z]{1,64})</Code>", data)
-        raise Failure(f"{where}: HTTP {status}{' ' + code[1].decode() if code else ''}")
-    if len(data) > MAX_BUNDLE_BYTES:
-        raise Failure(f"{where} is larger than {MAX_BUNDLE_BYTES} bytes")
-    write_atomically(args.out, data)
-    print(f"aspire-arm: deliver: {where}: {len(data)} bytes written to {args.out}", flush=True)
 
 
 class Agent:
@@ -119,7 +91,7 @@ class Agent:
         """The current release's id: what $STATE/current names (a link or a file)."""
         path = os.path.join(self.state, "current")
         try:
-            return os.path.basename(os.readlink(path)) if os.path.islink(path) else secrets.read(path).strip()
+            return os.path.basename(os.readlink(path)) if os.path.islink(path) else read(path).strip()
         except OSError:
             return None
 
@@ -143,7 +115,7 @@ class Agent:
             self.report(f"{rid} ok")
             return True
         try:
-            if secrets.read(self.handled).strip() == rid:
+            if read(self.handled).strip() == rid:
                 log(f"release {rid} was rolled out already, and failed: waiting for another one")
                 return True
         except OSError:
@@ -201,24 +173,11 @@ class Agent:
 
 
 def main():
-    parser = argparse.ArgumentParser(prog="deliver.py")
-    sub = parser.add_subparsers(dest="command", required=True)
-    s3, agent = sub.add_parser("fetch-s3"), sub.add_parser("gce-agent")
-    for p, option in [(s3, "--bucket"), (s3, "--key"), (s3, "--out"), (s3, "--vm-env"), (agent, "--vm-env")]:
-        p.add_argument(option, required=True)
-    agent.add_argument("--once", action="store_true")
+    parser = argparse.ArgumentParser(prog="gce-agent.py")
+    parser.add_argument("--once", action="store_true")
     args = parser.parse_args()
     os.umask(0o077)
-    try:
-        if args.command == "gce-agent":
-            return Agent(os.environ.get("ASPIRE_STATE", "/var/lib/aspire-arm")).run(args.once)
-        fetch_s3(args)
-        return 0
-    # Anything else is a bug: its traceback goes to SSM's stderr or the journal (bundles hold no
-    # secret values, and no exception here quotes the role's credentials).
-    except Failure as e:
-        log(f"error: {e}")
-        return 1
+    return Agent(os.environ.get("ASPIRE_STATE", "/var/lib/aspire-arm")).run(args.once)
 
 
 if __name__ == "__main__":
