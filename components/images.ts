@@ -49,8 +49,16 @@ export class ImageBuilds extends pulumi.ComponentResource {
         {
           interpreter: [...BUILD_INTERPRETER],
           create: buildScript(s),
-          // A new tag means new sources or settings: build again.
-          triggers: [tag],
+          // A new tag (new sources or settings) or a new plain value (image reference, registry,
+          // build args' values): build again (the SDK replaces a Command when a trigger changes).
+          triggers: [tag, values],
+          // Any other change is of secret inputs only: the registry's credentials, new on every
+          // deploy (an ECR token, a Google access token), or a build secret's value. The image of
+          // these sources and settings is in the registry already under its content tag, so there
+          // is nothing to build: without `update`, the provider would run `create` again, push a
+          // new image under the same tag (.NET's config carries its build time: a new digest), and
+          // every deploy would roll out every built service.
+          update: ":",
           // A secret as a whole: the registry password and build secrets never show in previews or state in clear.
           environment: pulumi.secret(
             pulumi

@@ -268,3 +268,40 @@ test("a Dockerfile whose target stage has RUN steps: the deploy warns on a build
   if (process.arch !== "arm64")
     assert.match(emulation[0], /target stage 0 has RUN steps \(line 3\)/);
 });
+
+test("a build runs again when its sources or plain settings change, never for new credentials alone", async () => {
+  // @pulumi/command 1.x replaces a Command (runs `create`) when a trigger changes and runs
+  // `update` for any other input change (local/command.d.ts: "If an update command isn't
+  // provided, then create will also be run when the resource's inputs are modified"). The
+  // registry's credentials are new on every deploy, so they must not rebuild and push a new digest.
+  for (const config of [AWS, GCP]) {
+    const r = await run({ ...config, ...STARTER }, registry().resolver);
+    const builds = r.resources.filter(
+      (x) => x.type === "command:local:Command" && x.name.includes("-images-"),
+    );
+    assert.equal(builds.length, 2);
+    for (const b of builds) {
+      assert.equal(
+        b.inputs.update,
+        ":",
+        `${b.name}: a change of secret inputs only builds nothing`,
+      );
+      // A secret input reaches the mocks wrapped: { <secret signature>: ..., value }.
+      const environment = (b.inputs.environment as { value: Record<string, string> }).value;
+      const [tag, plain] = b.inputs.triggers as [string, Record<string, string>];
+      assert.match(tag, /^[0-9a-f]{16}$/);
+      const secretKeys = ["REGISTRY_USER", "REGISTRY_PASSWORD"];
+      assert.deepEqual(
+        plain,
+        Object.fromEntries(
+          Object.entries(environment).filter(
+            ([k]) => !secretKeys.includes(k) && !k.startsWith("BUILD_SECRET_"),
+          ),
+        ),
+        `${b.name}: every plain value of the build is a trigger`,
+      );
+      assert.ok(plain.ASPIRE_IMAGE.endsWith(`:${tag}`), plain.ASPIRE_IMAGE);
+      assert.ok(environment.REGISTRY_PASSWORD, "the credentials are in the environment only");
+    }
+  }
+});
