@@ -5,6 +5,8 @@
 // secret names, their versions (a digest of the stack file's ciphertext) and env templates that
 // name the VM variable a secret fills (`${ASPIRE_P_...}`), whose values are never shown either.
 
+import { isObject, type JsonObject } from "../manifest/field-reader";
+
 /** A service as `plan --json` describes it, as far as the comparison reads it. */
 export interface PlannedService {
   readonly name: string;
@@ -169,8 +171,7 @@ export function endpointText(e: PlannedEndpoint): string {
 // ---------------------------------------------------------------------------------------------
 // Reading the app part of a plan document
 
-type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+type Obj = JsonObject;
 const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 const stringMap = (v: unknown): Record<string, string> =>

@@ -11,6 +11,7 @@ import {
   type AppChanges,
   type PlannedApp,
 } from "./app-changes";
+import { isObject } from "../manifest/field-reader";
 import {
   EFFECT_ORDER,
   VM_INPUT_RULES,
@@ -59,8 +60,6 @@ export function parsePlanDocument(text: string): PlanDocument {
 /** A `plan --json` document as data (the current plan is read through it too, so that both sides
  *  of a comparison are read alike), or a PlanDocumentError saying what is wrong with it. */
 export function readPlanDocument(doc: unknown): PlanDocument {
-  const isObject = (v: unknown): v is Record<string, unknown> =>
-    typeof v === "object" && v !== null && !Array.isArray(v);
   if (!isObject(doc) || !Array.isArray(doc.vms) || typeof doc.cloud !== "string")
     throw new PlanDocumentError(
       "not the output of `aspire-arm plan --json` (no cloud and vms list)",
