@@ -20,6 +20,9 @@ export class SetupError extends Error {
 }
 
 const PIPELINE = 'in CI, OIDC as the README\'s "Pull request previews" sets up';
+/** What the check cannot see, said at the end of its line so a user on a cloud VM is not stuck. */
+const ON_A_CLOUD_VM =
+  "On a cloud VM with an attached role or service account, set ASPIRE_SKIP_CREDENTIALS_CHECK=1.";
 
 /** Where `name` is on PATH, or undefined. */
 export function onPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -55,7 +58,7 @@ export function missingCredentials(
       exists(env.AWS_CONFIG_FILE ?? path.join(home, ".aws", "config"));
     return found
       ? undefined
-      : `no AWS credentials found: run \`aws configure sso\` and \`aws sso login\` (then export AWS_PROFILE), or ${PIPELINE} (aws-actions/configure-aws-credentials with role-to-assume).`;
+      : `no AWS credentials found: run \`aws configure sso\` and \`aws sso login\` (then export AWS_PROFILE), or ${PIPELINE} (aws-actions/configure-aws-credentials with role-to-assume). ${ON_A_CLOUD_VM}`;
   }
   const gcloudConfig = env.CLOUDSDK_CONFIG ?? path.join(home, ".config", "gcloud");
   const found =
@@ -66,7 +69,7 @@ export function missingCredentials(
     exists(path.join(gcloudConfig, "application_default_credentials.json"));
   return found
     ? undefined
-    : `no Google Cloud credentials found: run \`gcloud auth application-default login\`, or ${PIPELINE} (google-github-actions/auth with workload_identity_provider).`;
+    : `no Google Cloud credentials found: run \`gcloud auth application-default login\`, or ${PIPELINE} (google-github-actions/auth with workload_identity_provider). ${ON_A_CLOUD_VM}`;
 }
 
 export function pulumiCommand(

@@ -57,11 +57,11 @@ test("no credentials: for AWS and for GCP, one line each naming how to log in an
   const cases: [string[], string][] = [
     [
       ["preview"],
-      'aspire-arm: no AWS credentials found: run `aws configure sso` and `aws sso login` (then export AWS_PROFILE), or in CI, OIDC as the README\'s "Pull request previews" sets up (aws-actions/configure-aws-credentials with role-to-assume).\n',
+      'aspire-arm: no AWS credentials found: run `aws configure sso` and `aws sso login` (then export AWS_PROFILE), or in CI, OIDC as the README\'s "Pull request previews" sets up (aws-actions/configure-aws-credentials with role-to-assume). On a cloud VM with an attached role or service account, set ASPIRE_SKIP_CREDENTIALS_CHECK=1.\n',
     ],
     [
       ["up", "--stack", "g"],
-      'aspire-arm: no Google Cloud credentials found: run `gcloud auth application-default login`, or in CI, OIDC as the README\'s "Pull request previews" sets up (google-github-actions/auth with workload_identity_provider).\n',
+      'aspire-arm: no Google Cloud credentials found: run `gcloud auth application-default login`, or in CI, OIDC as the README\'s "Pull request previews" sets up (google-github-actions/auth with workload_identity_provider). On a cloud VM with an attached role or service account, set ASPIRE_SKIP_CREDENTIALS_CHECK=1.\n',
     ],
   ];
   for (const [argv, line] of cases) {
@@ -107,4 +107,26 @@ test("with credentials (AWS profile; gcloud's application default file): pulumi 
     "--yes",
     "",
   ]);
+});
+
+test("ASPIRE_SKIP_CREDENTIALS_CHECK=1 (the line's advice on a cloud VM, whose role the check cannot see) runs pulumi without credentials; another value does not", async () => {
+  const w = workspace();
+  w.fake();
+  const other = await run(
+    w.dir,
+    { PATH: w.tools, HOME: w.home, ASPIRE_SKIP_CREDENTIALS_CHECK: "yes" },
+    "preview",
+  );
+  assert.equal(other.code, 1);
+  assert.match(other.err, /^aspire-arm: no AWS credentials found: /);
+  assert.ok(!fs.existsSync(w.argvFile), "pulumi did not run");
+  const skipped = await run(
+    w.dir,
+    { PATH: w.tools, HOME: w.home, ASPIRE_SKIP_CREDENTIALS_CHECK: "1" },
+    "up",
+    "--stack",
+    "g",
+  );
+  assert.equal(skipped.code, 3, skipped.err);
+  assert.deepEqual(fs.readFileSync(w.argvFile, "utf8").split("\n"), ["up", "--stack", "g", ""]);
 });
