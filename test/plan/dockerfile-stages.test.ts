@@ -90,3 +90,68 @@ test("the warning: only on a builder that is not arm64, naming the resource, the
     undefined,
   );
 });
+
+test("a build's target stage after unnamed stages, and a stage named like a later one: FROM names only earlier stages", () => {
+  const df = [
+    "FROM alpine:3.20",
+    "RUN echo unnamed",
+    "FROM builder AS final",
+    "RUN make",
+    "FROM --platform=$BUILDPLATFORM golang:1.23 AS builder",
+  ].join("\n");
+  // `builder` in line 3 is an image: the stage of that name comes later, so it does not count.
+  assert.deepEqual(emulatedRunSteps(df, "final"), { stage: "final", runLines: [4] });
+  assert.deepEqual(emulatedRunSteps(df, "FINAL"), { stage: "final", runLines: [4] });
+});
+
+test("only the variable itself is the builder's platform: $BUILDPLATFORM_OS or linux/$BUILDPLATFORM is not", () => {
+  for (const platform of ["$BUILDPLATFORM_OS", "${BUILDPLATFORM}x", "linux/$BUILDPLATFORM"])
+    assert.deepEqual(
+      emulatedRunSteps(`FROM --platform=${platform} node:22\nRUN npm ci`),
+      { stage: "0", runLines: [2] },
+      platform,
+    );
+  assert.equal(emulatedRunSteps("FROM --platform=${BUILDPLATFORM} node:22\nRUN npm ci"), undefined);
+});
+
+test("the escape directive in its spellings, and only as the first line's comment", () => {
+  const body = ["FROM mcr.microsoft.com/windows/servercore", "COPY a `", "RUN b", "RUN c"];
+  for (const directive of ["#escape=`", "# escape = `", "#  ESCAPE =`", "# escape=  `"])
+    assert.deepEqual(
+      emulatedRunSteps([directive, ...body].join("\n")),
+      { stage: "0", runLines: [5] },
+      directive,
+    );
+  // Not a comment: no directive, so the backtick continues nothing and both RUNs count (docker
+  // would refuse the ARG before FROM with a space in its value; the parse only must not take it).
+  assert.deepEqual(emulatedRunSteps(["ARG note=#escape=`", ...body].join("\n")), {
+    stage: "0",
+    runLines: [4, 5],
+  });
+});
+
+test("indented instructions, extra blanks, a RUN ending in #, and comments or blank lines inside a continuation", () => {
+  const df = [
+    "FROM  --platform=$BUILDPLATFORM \t node:22  AS  build",
+    "FROM build AS final",
+    "  RUN npm ci",
+    "RUN echo done #",
+    "COPY entry.sh \\",
+    "  # the script, then a line that only looks like an instruction",
+    "  run",
+    "COPY other.sh \\",
+    "",
+    "  run",
+  ].join("\n");
+  // final builds from build, on $BUILDPLATFORM: native.
+  assert.equal(emulatedRunSteps(df), undefined);
+  const emulated = df.replace("FROM build AS final", "FROM node:22 AS final");
+  assert.deepEqual(emulatedRunSteps(emulated), { stage: "final", runLines: [3, 4] });
+});
+
+test("one RUN step is named as a line, several as lines", () => {
+  assert.match(
+    emulationWarning("api", "FROM node:22\nRUN npm ci\n", undefined, "x64") ?? "",
+    /^api: the Dockerfile's target stage 0 has RUN steps \(line 2\) that run under QEMU/,
+  );
+});
