@@ -3,9 +3,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { healthList } from "../../src/render/app-config";
+import { buildPlan } from "../../src/plan";
 import {
   appFiles,
   findService,
+  manifestOf,
   planErrorsOf,
   planFile,
   starterManifest,
@@ -87,4 +89,44 @@ test("aspire:healthChecks on a resource that is not deployed, or has no http bin
     [["cache", "aspire:healthChecks.cache"]],
   );
   assert.match(tcp[0].message, /cache has no http binding for its health check path \/health/);
+});
+
+test("the health check is probed on the http binding even when an https one comes first, else on the https one", () => {
+  const container = (bindings: Record<string, unknown>) => ({
+    type: "container.v0",
+    image: "docker.io/library/nginx:1.27",
+    bindings,
+  });
+  const web = (scheme: string, targetPort: number) => ({
+    scheme,
+    protocol: "tcp",
+    transport: "http",
+    targetPort,
+  });
+  const manifest = manifestOf({
+    both: container({ secure: web("https", 8443), plain: web("http", 8080) }),
+    tlsonly: container({ secure: web("https", 9443) }),
+  });
+  const plan = buildPlan(manifest, {
+    cloud: "aws",
+    stack: "dev",
+    healthChecks: { both: "/health", tlsonly: "/ready" },
+  }).plan;
+  assert.deepEqual(findService(plan, "both").healthCheck, { path: "/health", port: 8080 });
+  assert.deepEqual(findService(plan, "tlsonly").healthCheck, { path: "/ready", port: 9443 });
+});
+
+test("aspire:healthChecks in an app with no service at all says so: none", () => {
+  const manifest = manifestOf({
+    p: { type: "parameter.v0", value: "{p.inputs.value}", inputs: { value: { type: "string" } } },
+  });
+  const errors = planErrorsOf(() =>
+    buildPlan(manifest, {
+      cloud: "aws",
+      stack: "dev",
+      parameters: { p: "x" },
+      healthChecks: { api: "/health" },
+    }),
+  );
+  assert.match(errors[0].message, /names no service of the app .*: none\.$/);
 });

@@ -183,3 +183,40 @@ test("every entry of the table has settings, a source page and a reason for each
       assert.ok(s.why && s.unlessSet.includes(s.env), `${r.name} ${s.env}`);
   }
 });
+
+test("each way of setting a flag keeps the plan's setting out: --proxy-headers, KC_PROXY and --proxy (Keycloak 24 and before), --hostname-strict; the problem is named", () => {
+  const base = {
+    resource: "kc",
+    image: "quay.io/keycloak/keycloak:26.2",
+    env: {},
+    behindProxy: true,
+  };
+  // The keys the plan added (the manifest's own env stays as it is).
+  const added = (args: string[], env: Record<string, string> = {}) =>
+    ADDED.filter(
+      (k) =>
+        k in
+        withImageSettings(
+          {
+            ...base,
+            args: ["start", ...args].map(plain),
+            env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, plain(v)])),
+          },
+          [],
+        ),
+    );
+  assert.deepEqual(added([]), ADDED);
+  assert.deepEqual(added(["--proxy-headers=forwarded"]), ["KC_HTTP_ENABLED", "KC_HOSTNAME_STRICT"]);
+  assert.deepEqual(added(["--proxy", "edge"]), ["KC_HTTP_ENABLED", "KC_HOSTNAME_STRICT"]);
+  assert.deepEqual(added([], { KC_PROXY: "edge" }), ["KC_HTTP_ENABLED", "KC_HOSTNAME_STRICT"]);
+  assert.deepEqual(added(["--hostname-strict=false"]), ["KC_HTTP_ENABLED", "KC_PROXY_HEADERS"]);
+  const warnings: Diagnostic[] = [];
+  withImageSettings({ ...base, args: [plain("start")] }, warnings);
+  assert.match(
+    warnings[0].message,
+    /exits at boot without TLS key material or a hostname, and behind a proxy needs its forwarding headers/,
+  );
+  // Only Keycloak's own repository, at the start of the path after a registry: not a lookalike.
+  for (const image of ["quay.io/acme-keycloak/keycloak:26.2", "example/notkeycloak/keycloak:1"])
+    assert.deepEqual(withImageSettings({ ...base, image, args: [plain("start")] }, []), {}, image);
+});

@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadManifest } from "../../src/manifest";
-import { buildPlan, PlanError, type PlanOptions } from "../../src/plan";
+import { buildPlan, osImage, PlanError, type PlanOptions } from "../../src/plan";
+import { DOTNET_END_OF_SUPPORT } from "../../src/plan/options";
 import { fixture, starterManifest } from "./plan-support";
 
 const { manifest: starter } = loadManifest(starterManifest);
@@ -244,4 +245,23 @@ test("boot disks below 10 GB, fractional or too large are refused: once for the 
   );
   assert.deepEqual(errorsOf({ diskSizeGb: 10 }), []);
   assert.deepEqual(plan({ diskSizeGb: 10 }).plan.vms[0].diskSizeGb, 10);
+});
+
+test("each OS boots its arm64 image: the SSM public parameters on AWS (FACTS.md 2b), the image family on GCP; .NET's support dates", () => {
+  assert.equal(
+    osImage("aws", "al2023"),
+    "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+  );
+  assert.equal(
+    osImage("aws", "ubuntu-24.04"),
+    "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
+  );
+  assert.equal(osImage("gcp", "ubuntu-24.04"), "ubuntu-os-cloud/ubuntu-2404-lts-arm64");
+  assert.equal(osImage("gcp", "al2023"), undefined);
+  // https://dotnet.microsoft.com/platform/support/policy/dotnet-core: .NET 10 (LTS) to 2028-11-14.
+  assert.deepEqual(DOTNET_END_OF_SUPPORT, {
+    "8.0": "2026-11-10",
+    "9.0": "2026-11-10",
+    "10.0": "2028-11-14",
+  });
 });
