@@ -177,6 +177,12 @@ test("a shared secret name stops the plan at once: what later steps would find i
     ]);
   assert.deepEqual(errors(true), [["aspire-dashboard-token", null]]);
   assert.deepEqual(errors(false), [["api", "path"]]);
+  // An error of the stack's settings (an x86 instance type) stops it earlier still: the names of
+  // a plan that cannot be placed are not checked.
+  const x86 = planErrorsOf(() =>
+    buildPlan(manifest, { cloud: "aws", stack: "dev", dashboard: true, instanceType: "t3.small" }),
+  ).map((d) => d.field);
+  assert.deepEqual(x86, ["instanceType"]);
 });
 
 test("the GCP program gives stack a's parameter b-c and stack a-b's parameter c different Secret Manager ids", async () => {
