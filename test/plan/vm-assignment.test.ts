@@ -3,8 +3,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadManifest } from "../../src/manifest";
-import { buildPlan, osImage, PlanError, type PlanOptions } from "../../src/plan";
-import { DOTNET_END_OF_SUPPORT } from "../../src/plan/options";
+import {
+  buildPlan,
+  DOTNET_END_OF_SUPPORT,
+  osImage,
+  PlanError,
+  type PlanOptions,
+} from "../../src/plan";
 import { fixture, starterManifest } from "./plan-support";
 
 const { manifest: starter } = loadManifest(starterManifest);
