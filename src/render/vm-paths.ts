@@ -14,4 +14,3 @@ export const NATIVE_APPS_DIR = "/opt/aspire-arm/apps";
 export const DOTNET_DIR = "/usr/share/dotnet";
 export const RENDERED_ENV_DIR = "/run/aspire-arm/env";
 export const APP_UNIT = "aspire-arm-app.service";
-export const COMPOSE_PROJECT = "aspire";

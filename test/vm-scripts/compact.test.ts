@@ -256,3 +256,28 @@ test("vmScript embeds the compacted scripts, which gzip to well under the user d
     `${gzip(compacted)} vs ${gzip(original)} bytes`,
   );
 });
+
+test("compacting leaves no blanks before a comment it removes, no indentation inside Python brackets, and one final newline", () => {
+  const py = compactScript(
+    "sample.py",
+    [
+      "def f():",
+      "    x = [  # a comment after spaces",
+      "        1,",
+      "        2,",
+      "    ]",
+      "    return x",
+      "",
+    ].join("\n"),
+  );
+  assert.equal(py, "def f():\n x = [\n1,\n2,\n]\n return x\n");
+  const sh = compactScript("sample.sh", "#!/bin/sh\n  echo a   # spaces, then a comment\n");
+  assert.equal(sh, "#!/bin/sh\necho a\n");
+  // The real scripts: each ends in exactly one newline and no line ends in a blank.
+  for (const name of VM_SCRIPTS) {
+    const text = vmScript(name);
+    assert.ok(text.endsWith("\n") && !text.endsWith("\n\n"), name);
+    const trailing = text.split("\n").findIndex((l) => /[ \t]$/.test(l));
+    assert.equal(trailing, -1, `${name}:${trailing + 1} ends in a blank`);
+  }
+});
