@@ -182,6 +182,12 @@ function compareVm(old: PlannedVm, vm: PlannedVm): VmComparison {
       details: rule.key === "userDataSha256" ? envChanges(old.vmInputs, vm.vmInputs) : [],
     });
   }
+  // A change refused in place may be part of a new instance that another change makes.
+  if (changes.some((c) => c.effect === "replace"))
+    changes.forEach((c, i) => {
+      const instead = VM_INPUT_RULES.find((r) => r.key === c.key)?.withNewInstance?.(cloud);
+      if (c.effect === "refused" && instead) changes[i] = { ...c, ...instead };
+    });
   // The deciding change first; otherwise in the rules' order (a stable sort).
   changes.sort((x, y) => rank(y.effect) - rank(x.effect));
   const release = { before: old.release.id, after: vm.release.id };

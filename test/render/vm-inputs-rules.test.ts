@@ -345,3 +345,27 @@ test("plan --against: several changes at once, the most severe decides the verdi
     "replace",
   );
 });
+
+test("plan --against: AWS, a smaller boot disk in a VM that another change makes new: a new VM, its root volume made at that size (refused only in place)", () => {
+  const shrunk = deploy(
+    "aws",
+    { bootDiskGb: 30 },
+    { bootDiskGb: 20, userDataSha256: "b".repeat(64) },
+  );
+  assert.equal(shrunk.verdict, "replace");
+  assert.match(
+    shrunk.why("boot disk size"),
+    /new instance is made with a root volume of this size/,
+  );
+  assert.match(shrunk.why("user data"), /first boot only/);
+  // Without the new instance, the EBS root volume would have to shrink in place: refused.
+  assert.equal(deploy("aws", { bootDiskGb: 30 }, { bootDiskGb: 20 }).verdict, "refused");
+  // A smaller data disk stays refused: it is its own volume, kept across the new instance.
+  const data = deploy(
+    "aws",
+    { bootDiskGb: 30, dataDiskGb: 50, dataDiskType: "gp3" },
+    { bootDiskGb: 20, dataDiskGb: 20, dataDiskType: "gp3", userDataSha256: "b".repeat(64) },
+  );
+  assert.equal(data.verdict, "refused");
+  assert.match(data.why("data disk"), /EBS volume cannot shrink/);
+});
