@@ -185,7 +185,7 @@ function compareVm(old: PlannedVm, vm: PlannedVm): VmComparison {
   // A change refused in place may be part of a new instance that another change makes.
   if (changes.some((c) => c.effect === "replace"))
     changes.forEach((c, i) => {
-      const instead = VM_INPUT_RULES.find((r) => r.key === c.key)?.withNewInstance?.(cloud);
+      const instead = VM_INPUT_RULES.find((r) => r.key === c.key)?.withNewInstance;
       if (c.effect === "refused" && instead) changes[i] = { ...c, ...instead };
     });
   // The deciding change first; otherwise in the rules' order (a stable sort).

@@ -137,9 +137,7 @@ export interface InputRule {
   ) => { readonly effect: InputEffect; readonly why: string } | undefined;
   /** What a change that `effect` refuses does when another change makes the VM a new instance,
    *  where the new instance is simply made with the input as it now is. */
-  readonly withNewInstance?: (
-    cloud: Cloud,
-  ) => { readonly effect: InputEffect; readonly why: string } | undefined;
+  readonly withNewInstance?: { readonly effect: InputEffect; readonly why: string };
 }
 
 const USER_DATA_ONCE =
@@ -207,14 +205,11 @@ export const VM_INPUT_RULES: readonly InputRule[] = [
         : Number(after) > Number(before)
           ? { effect: "update", why: "the EBS root volume grows in place (ModifyVolume)" }
           : { effect: "refused", why: "an EBS volume cannot shrink: the update fails" },
-    // The root volume goes with its instance (deleteOnTermination): a new one is made at the size.
-    withNewInstance: (cloud) =>
-      cloud === "aws"
-        ? {
-            effect: "replace",
-            why: "the new instance is made with a root volume of this size (the old one is deleted with its instance)",
-          }
-        : undefined,
+    // Refused only on AWS, where the root volume goes with its instance (deleteOnTermination).
+    withNewInstance: {
+      effect: "replace",
+      why: "the new instance is made with a root volume of this size (the old one is deleted with its instance)",
+    },
   },
   {
     key: "dataDiskGb",
