@@ -119,3 +119,32 @@ test("cloud-config: each script is written as a literal block, line for line as 
   // List items sit at their key's indentation (noArrayIndent): `- path:` starts a line.
   assert.match(text, /^write_files:\n- /m);
 });
+
+test("compose: Caddy publishes the ports of the endpoints it proxies only; a public tcp endpoint stays its container's own", () => {
+  const { plan } = buildPlan(
+    manifestOf({
+      web: {
+        type: "container.v0",
+        image: "docker.io/library/nginx:1.27",
+        bindings: {
+          http: {
+            scheme: "http",
+            protocol: "tcp",
+            transport: "http",
+            targetPort: 80,
+            external: true,
+          },
+        },
+      },
+      turn: {
+        type: "container.v0",
+        image: "docker.io/coturn/coturn:4.6",
+        bindings: { tcp: tcp(3478, { external: true }) },
+      },
+    }),
+    { cloud: "aws", stack: "dev" },
+  );
+  const compose = composeOf(plan, "app");
+  assert.deepEqual(composeService(compose, "caddy").ports, ["80:80"]);
+  assert.deepEqual(composeService(compose, "turn").ports, ["3478:3478"]);
+});
