@@ -30,6 +30,7 @@ import {
   type RenderedVm,
 } from "../../src/render";
 import { interpolated } from "../../src/render/interpolate";
+import { VM_ENV_FILE } from "../../src/render/vm-paths";
 import { fixturesDir, starterManifest } from "../support/paths";
 
 export { starterManifest };
@@ -215,6 +216,23 @@ export function writeFilesOf(cloudConfig: string): Map<string, string> {
   const doc = yaml.load(cloudConfig) as { write_files?: { path: string; content: string }[] };
   assert.ok(Array.isArray(doc.write_files), "user data has no write_files");
   return new Map(doc.write_files.map((f) => [f.path, f.content]));
+}
+
+/** vm.env's settings as the user data writes them: NAME='value' lines, shell-quoted (a quote as
+ *  '"'"'), each line checked for that shape. */
+export function vmEnvOf(cloudConfig: string): Map<string, string> {
+  const text = writeFilesOf(cloudConfig).get(VM_ENV_FILE);
+  assert.ok(text !== undefined, `the user data writes no ${VM_ENV_FILE}`);
+  return new Map(
+    text
+      .trimEnd()
+      .split("\n")
+      .map((line) => {
+        const m = /^([A-Z_]+)='((?:[^']|'"'"')*)'$/.exec(line);
+        assert.ok(m, `vm.env line ${line} is not NAME='value'`);
+        return [m[1], m[2].replace(/'"'"'/g, "'")] as const;
+      }),
+  );
 }
 
 /** The diagnostics of the PlanError that `run` must throw. */

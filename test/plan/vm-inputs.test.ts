@@ -20,23 +20,9 @@ import {
   type VmInputs,
 } from "../../src/render/vm-inputs";
 import { cli, jsonPlanOf } from "./cli-support";
-import { planFile, starterManifest, tempDir, writeFilesOf } from "./plan-support";
+import { planFile, starterManifest, tempDir, vmEnvOf } from "./plan-support";
 
 const SPLIT = ["--vm", "app=apiservice,webfrontend", "--vm", "data=cache"];
-
-/** vm.env's settings as the user data writes them: NAME='value' lines, shell-quoted. */
-function vmEnvOf(userData: string): Record<string, string> {
-  const text = writeFilesOf(userData).get("/etc/aspire-arm/vm.env") ?? "";
-  return Object.fromEntries(
-    text
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => {
-        const eq = l.indexOf("=");
-        return [l.slice(0, eq), l.slice(eq + 2, -1).replace(/'"'"'/g, "'")];
-      }),
-  );
-}
 
 for (const cloud of ["aws", "gcp"] as const)
   for (const [what, placement] of [
@@ -73,7 +59,7 @@ for (const cloud of ["aws", "gcp"] as const)
         const cloudConfig = fs.readFileSync(path.join(dir, vm.name, "user-data"));
         const sent = cloud === "aws" ? zlib.gzipSync(cloudConfig, { level: 9 }) : cloudConfig;
         assert.equal(i.userDataSha256, crypto.createHash("sha256").update(sent).digest("hex"));
-        assert.deepEqual(i.vmEnv, vmEnvOf(cloudConfig.toString("utf8")));
+        assert.deepEqual(i.vmEnv, Object.fromEntries(vmEnvOf(cloudConfig.toString("utf8"))));
         assert.equal(i.vmEnv.ASPIRE_VM, vm.name);
         // The release: its id and gzipped size, as --out writes it.
         const gz = fs.readFileSync(path.join(dir, vm.name, "release.json.gz"));

@@ -11,10 +11,9 @@ import {
   offlineDeployFacts,
   regionOf,
   renderVm,
-  VM_ENV_FILE,
   type DeployFacts,
 } from "../../src/render";
-import { manifestOf, vmOf, writeFilesOf } from "../plan/plan-support";
+import { manifestOf, vmEnvOf, vmOf } from "../plan/plan-support";
 
 /** A database with a named volume on VM "data" (so with a data disk), an API on VM "app". */
 function twoVmPlan(cloud: Cloud): DeploymentPlan {
@@ -31,25 +30,14 @@ function twoVmPlan(cloud: Cloud): DeploymentPlan {
   ).plan;
 }
 
-/** vm.env as the VM's user data writes it (gunzipped on AWS), its single-quoted values unquoted. */
+/** vm.env as the VM's user data writes it (gunzipped on AWS). */
 function bootEnv(plan: DeploymentPlan, vmName: string, facts: DeployFacts): Map<string, string> {
   const vm = vmOf(plan, vmName);
   const rendered = renderVm(plan, vm, deployRenderContext(plan, vm, facts));
-  const text =
+  return vmEnvOf(
     rendered.userDataEncoding === "gzip"
       ? zlib.gunzipSync(rendered.userData).toString("utf8")
-      : rendered.userData.toString("utf8");
-  const vmEnv = writeFilesOf(text).get(VM_ENV_FILE);
-  assert.ok(vmEnv !== undefined, `the user data of ${vmName} writes no ${VM_ENV_FILE}`);
-  return new Map(
-    vmEnv
-      .trimEnd()
-      .split("\n")
-      .map((line) => {
-        const m = /^([A-Z_]+)='([^']*)'$/.exec(line);
-        assert.ok(m, `vm.env line ${line} is not KEY='value'`);
-        return [m[1], m[2]] as const;
-      }),
+      : rendered.userData.toString("utf8"),
   );
 }
 

@@ -3,31 +3,27 @@
 // checks in their registries.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadManifest } from "../../src/manifest";
-import { buildPlan, type Cloud, type PlanOptions } from "../../src/plan";
+import { buildPlan } from "../../src/plan";
 import { CADDY_IMAGE, publishedImages, renderVm } from "../../src/render";
 import {
   composeService,
   manifestOf,
   parseCompose,
+  planFile,
   render,
   starterManifest,
   vmOf,
 } from "../plan/plan-support";
 
-const { manifest: starter } = loadManifest(starterManifest);
-const planStarter = (cloud: Cloud, options: Partial<PlanOptions> = {}) =>
-  buildPlan(starter, { cloud, stack: "dev", ...options }).plan;
-
 test("with no source named, a VM reads its secrets from SSM Parameter Store in us-east-1 on AWS and from Secret Manager of its own project on GCP, and receives releases from S3 or its instance metadata", () => {
-  const aws = planStarter("aws");
+  const aws = planFile(starterManifest, { cloud: "aws" });
   const awsEnv = render(aws, vmOf(aws, "app")).vmEnv;
   assert.deepEqual(
     [awsEnv.ASPIRE_SECRET_SOURCE, awsEnv.ASPIRE_AWS_REGION, awsEnv.ASPIRE_GCP_PROJECT],
     ["aws-ssm", "us-east-1", ""],
   );
   assert.equal(awsEnv.ASPIRE_RELEASE_SOURCE, "aws-s3");
-  const gcp = planStarter("gcp");
+  const gcp = planFile(starterManifest, { cloud: "gcp" });
   const gcpEnv = render(gcp, vmOf(gcp, "app")).vmEnv;
   // An empty project: fetch-secrets.py asks the VM's metadata server for its own.
   assert.deepEqual(
@@ -69,7 +65,8 @@ test("a built image is found only under its own resource name: resources named l
 test("the images a deploy checks in their registries: each pulled image of every VM's services (manifest images and aspire:images overrides), never a built one, and Caddy's for each VM with a proxy only", () => {
   // VM data: the Redis cache (a published image), no public endpoint. VM web: two projects, one
   // of which runs a published image instead (aspire:images), and the proxy of the front end.
-  const plan = planStarter("aws", {
+  const plan = planFile(starterManifest, {
+    cloud: "aws",
     vms: { data: { resources: ["cache"] }, web: { resources: ["webfrontend", "apiservice"] } },
     images: { apiservice: "ghcr.io/acme/api:1.2" },
   });
@@ -86,7 +83,8 @@ test("the images a deploy checks in their registries: each pulled image of every
     { resource: null, field: "the proxy (Caddy) of VM web", image: CADDY_IMAGE },
   ]);
   // A VM whose services are all built lists only its proxy's image; the list follows the VMs' order.
-  const built = planStarter("gcp", {
+  const built = planFile(starterManifest, {
+    cloud: "gcp",
     vms: { web: { resources: ["webfrontend", "apiservice"] }, data: { resources: ["cache"] } },
     images: { cache: "ghcr.io/acme/cache:1" },
   });
